@@ -1,0 +1,18 @@
+/**
+ * ONNX `Abs`: |x|.
+ * @module
+ */
+import type { Graph, Value } from "../graph/graph.ts";
+import { unary } from "./_elementwise.ts";
+import { f32, type OpDef } from "./op.ts";
+
+/** |x|. */
+export function abs(g: Graph, x: Value): Value {
+  return unary(g, "Abs", x);
+}
+
+export const def: OpDef = {
+  type: "Abs",
+  emit: (g, [x]) => [abs(g, x)],
+  cases: [{ name: "values", inputs: [f32([4], [0, 0.5, -1, 2])], expected: [f32([4], [0, 0.5, 1, 2])] }],
+};

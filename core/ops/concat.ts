@@ -1,0 +1,34 @@
+/**
+ * ONNX `Concat`: joins values along one axis.
+ * @module
+ */
+import { type Graph, int, type Value } from "../graph/graph.ts";
+import { axis as norm, type Dim, fmt } from "../graph/shape.ts";
+import { f32, type OpDef } from "./op.ts";
+
+/** Concatenates `xs` along `axis`; other dims must agree. */
+export function concat(g: Graph, xs: Value[], axis: number): Value {
+  const a = norm(axis, xs[0].shape.length, "Concat");
+  const shape: Dim[] = [...xs[0].shape];
+  let total: Dim = 0;
+  for (const x of xs) {
+    if (x.shape.some((d, i) => i !== a && d !== xs[0].shape[i])) {
+      throw new Error(`Concat: ${fmt(x.shape)} vs ${fmt(xs[0].shape)} along axis ${axis}`);
+    }
+    const d = x.shape[a];
+    total = typeof d === "number" && typeof total === "number" ? total + d : `${total}+${d}`;
+  }
+  shape[a] = total;
+  return g.addNode("Concat", xs, { axis: int(a) }, [{ dtype: xs[0].dtype, shape }])[0];
+}
+
+export const def: OpDef = {
+  type: "Concat",
+  emit: (g, xs, o) => [concat(g, xs, o.axis)],
+  cases: [{
+    name: "axis 1",
+    inputs: [f32([2, 1], [1, 2]), f32([2, 2], [3, 4, 5, 6])],
+    options: { axis: 1 },
+    expected: [f32([2, 3], [1, 3, 4, 2, 5, 6])],
+  }],
+};

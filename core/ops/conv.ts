@@ -1,0 +1,56 @@
+/**
+ * ONNX `Conv` (2-D, NCHW): weight (out, in/group, kh, kw), optional bias.
+ * @module
+ */
+import { type Graph, ints, type Value } from "../graph/graph.ts";
+import { fmt } from "../graph/shape.ts";
+import { f32, type OpDef } from "./op.ts";
+
+/** Conv options; pads are [top, left, bottom, right] as ONNX orders them. */
+export interface ConvOptions {
+  strides?: [number, number];
+  pads?: [number, number, number, number];
+  group?: number;
+}
+
+/** 2-D convolution. */
+export function conv(g: Graph, x: Value, w: Value, b: Value | undefined, o: ConvOptions = {}): Value {
+  const [s0, s1] = o.strides ?? [1, 1];
+  const p = o.pads ?? [0, 0, 0, 0];
+  const [n, , h, wd] = x.shape;
+  const [co, , kh, kw] = w.shape as number[];
+  if (x.shape.length !== 4 || w.shape.length !== 4) {
+    throw new Error(`Conv: ${fmt(x.shape)} * ${fmt(w.shape)}`);
+  }
+  const out = (d: number | string, k: number, s: number, a: number, z: number) =>
+    typeof d === "number" ? Math.floor((d + a + z - k) / s) + 1 : d;
+  const attrs = { strides: ints([s0, s1]), pads: ints(p), kernel_shape: ints([kh, kw]) };
+  if (o.group && o.group > 1) Object.assign(attrs, { group: { type: "int", value: o.group } });
+  return g.addNode("Conv", [x, w, b], attrs, [{
+    dtype: x.dtype,
+    shape: [n, co, out(h, kh, s0, p[0], p[2]), out(wd, kw, s1, p[1], p[3])],
+  }])[0];
+}
+
+export const def: OpDef = {
+  type: "Conv",
+  emit: (g, [x, w, b], o) => [conv(g, x, w, b, o)],
+  cases: [
+    {
+      name: "3x3 same padding, bias",
+      inputs: [
+        f32([1, 1, 2, 2], [1, 2, 3, 4]),
+        f32([1, 1, 3, 3], [0, 0, 0, 0, 1, 1, 0, 0, 0]),
+        f32([1], [0.5]),
+      ],
+      options: { pads: [1, 1, 1, 1] },
+      expected: [f32([1, 1, 2, 2], [3.5, 2.5, 7.5, 4.5])],
+    },
+    {
+      name: "patch embedding (stride = kernel)",
+      inputs: [f32([1, 1, 2, 4], [1, 2, 3, 4, 5, 6, 7, 8]), f32([2, 1, 2, 2], [1, 1, 1, 1, 1, 0, 0, -1])],
+      options: { strides: [2, 2] },
+      expected: [f32([1, 2, 1, 2], [14, 22, -5, -5])],
+    },
+  ],
+};

@@ -1,0 +1,25 @@
+/**
+ * ONNX `Gather`: picks entries of `x` along an axis by integer indices
+ * (embedding lookup). Indices carry no gradient.
+ * @module
+ */
+import { type Graph, int, type Value } from "../graph/graph.ts";
+import { axis as norm } from "../graph/shape.ts";
+import { f32, type OpDef, t } from "./op.ts";
+
+/** out = x.take(indices, axis): shape x[:axis] + indices + x[axis+1:]. */
+export function gather(g: Graph, x: Value, indices: Value, axis = 0): Value {
+  const a = norm(axis, x.shape.length, "Gather");
+  const shape = [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)];
+  return g.addNode("Gather", [x, indices], { axis: int(a) }, [{ dtype: x.dtype, shape }])[0];
+}
+
+export const def: OpDef = {
+  type: "Gather",
+  emit: (g, [x, i], o) => [gather(g, x, i, o?.axis ?? 0)],
+  cases: [{
+    name: "embedding rows",
+    inputs: [f32([3, 2], [1, 2, 3, 4, 5, 6]), t("int64", [2, 2], [2, 0, 1, 1])],
+    expected: [f32([2, 2, 2], [5, 6, 1, 2, 3, 4, 3, 4])],
+  }],
+};

@@ -1,0 +1,33 @@
+/**
+ * ONNX `LayerNormalization` (opset 17): normalises over the axes from `axis` on.
+ * @module
+ */
+import { float, type Graph, int, type Value } from "../graph/graph.ts";
+import { f32, type OpDef } from "./op.ts";
+
+/** (x - mean) / sqrt(var + eps) * scale + bias over axes `axis..rank-1` (biased variance). */
+export function layerNorm(
+  g: Graph,
+  x: Value,
+  scale: Value,
+  bias: Value | undefined,
+  eps = 1e-5,
+  axis = -1,
+): Value {
+  return g.addNode("LayerNormalization", [x, scale, bias], { axis: int(axis), epsilon: float(eps) }, [
+    { dtype: x.dtype, shape: x.shape },
+  ])[0];
+}
+
+export const def: OpDef = {
+  type: "LayerNormalization",
+  emit: (g, [x, s, b], o) => [layerNorm(g, x, s, b, o?.eps ?? 1e-5, o?.axis ?? -1)],
+  cases: [{
+    name: "rows of [1,2,3] and [2,2,2]",
+    inputs: [f32([2, 3], [1, 2, 3, 2, 2, 2]), f32([3], [1, 2, 1]), f32([3], [0, 0, 1])],
+    options: { eps: 1e-12 },
+    // mean 2, var 2/3: (x-2)/sqrt(2/3) = ∓1.2247448713915890; a constant row normalises to 0.
+    expected: [f32([2, 3], [-1.224744871391589, 0, 2.224744871391589, 0, 0, 1])],
+    tolerance: 1e-5,
+  }],
+};

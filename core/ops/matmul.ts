@@ -1,0 +1,38 @@
+/**
+ * ONNX `MatMul`: numpy matmul; leading dims broadcast, 1-D operands are not used by tok1d.
+ * @module
+ */
+import type { Graph, Value } from "../graph/graph.ts";
+import { broadcast, fmt } from "../graph/shape.ts";
+import { f32, type OpDef } from "./op.ts";
+
+/** `a @ b` over the last two axes. */
+export function matmul(g: Graph, a: Value, b: Value): Value {
+  const [m, k1] = a.shape.slice(-2);
+  const [k2, n] = b.shape.slice(-2);
+  if (
+    a.shape.length < 2 || b.shape.length < 2 ||
+    (k1 !== k2 && typeof k1 === "number" && typeof k2 === "number")
+  ) {
+    throw new Error(`MatMul: ${a.name}${fmt(a.shape)} @ ${b.name}${fmt(b.shape)} do not match`);
+  }
+  const lead = broadcast(a.shape.slice(0, -2), b.shape.slice(0, -2), "MatMul");
+  return g.addNode("MatMul", [a, b], {}, [{ dtype: a.dtype, shape: [...lead, m, n] }])[0];
+}
+
+export const def: OpDef = {
+  type: "MatMul",
+  emit: (g, [a, b]) => [matmul(g, a, b)],
+  cases: [
+    {
+      name: "2x3 @ 3x2",
+      inputs: [f32([2, 3], [1, 2, 3, 4, 5, 6]), f32([3, 2], [7, 8, 9, 10, 11, 12])],
+      expected: [f32([2, 2], [58, 64, 139, 154])],
+    },
+    {
+      name: "batched @ shared",
+      inputs: [f32([2, 1, 2], [1, 2, 3, 4]), f32([2, 1], [10, 1])],
+      expected: [f32([2, 1, 1], [12, 34])],
+    },
+  ],
+};

@@ -1,0 +1,122 @@
+/**
+ * The op registry: one file per ONNX op, each exporting its emitter and an
+ * {@link OpDef}. `OPS` lists them all, sorted by ONNX type; the registry-wide
+ * suite tests every entry.
+ *
+ * @module
+ */
+import type { OpDef } from "./op.ts";
+import { def as Abs } from "./abs.ts";
+import { def as Add } from "./add.ts";
+import { def as ArgMin } from "./argmin.ts";
+import { def as AveragePool } from "./average_pool.ts";
+import { def as Cast } from "./cast.ts";
+import { def as Clip } from "./clip.ts";
+import { def as Concat } from "./concat.ts";
+import { def as Conv } from "./conv.ts";
+import { def as DepthToSpace } from "./depth_to_space.ts";
+import { def as Div } from "./div.ts";
+import { def as Erf } from "./erf.ts";
+import { def as Exp } from "./exp.ts";
+import { def as Expand } from "./expand.ts";
+import { def as Gather } from "./gather.ts";
+import { def as LayerNormalization } from "./layer_norm.ts";
+import { def as Log } from "./log.ts";
+import { def as MatMul } from "./matmul.ts";
+import { def as Mul } from "./mul.ts";
+import { def as Neg } from "./neg.ts";
+import { def as Pow } from "./pow.ts";
+import { def as ReduceMean } from "./reduce_mean.ts";
+import { def as ReduceSum } from "./reduce_sum.ts";
+import { def as Relu } from "./relu.ts";
+import { def as Reshape } from "./reshape.ts";
+import { def as Resize } from "./resize.ts";
+import { def as Shape } from "./shape.ts";
+import { def as Sigmoid } from "./sigmoid.ts";
+import { def as Slice } from "./slice.ts";
+import { def as Softmax } from "./softmax.ts";
+import { def as Split } from "./split.ts";
+import { def as Sqrt } from "./sqrt.ts";
+import { def as Squeeze } from "./squeeze.ts";
+import { def as Sub } from "./sub.ts";
+import { def as Tanh } from "./tanh.ts";
+import { def as Transpose } from "./transpose.ts";
+import { def as Unsqueeze } from "./unsqueeze.ts";
+
+/** Every op tok1d emits, by ONNX type. */
+export const OPS: Readonly<Record<string, OpDef>> = {
+  Abs,
+  Add,
+  ArgMin,
+  AveragePool,
+  Cast,
+  Clip,
+  Concat,
+  Conv,
+  DepthToSpace,
+  Div,
+  Erf,
+  Exp,
+  Expand,
+  Gather,
+  LayerNormalization,
+  Log,
+  MatMul,
+  Mul,
+  Neg,
+  Pow,
+  ReduceMean,
+  ReduceSum,
+  Relu,
+  Reshape,
+  Resize,
+  Shape,
+  Sigmoid,
+  Slice,
+  Softmax,
+  Split,
+  Sqrt,
+  Squeeze,
+  Sub,
+  Tanh,
+  Transpose,
+  Unsqueeze,
+};
+
+export { abs } from "./abs.ts";
+export { add } from "./add.ts";
+export { argmin } from "./argmin.ts";
+export { avgPool } from "./average_pool.ts";
+export { cast } from "./cast.ts";
+export { clip } from "./clip.ts";
+export { concat } from "./concat.ts";
+export { conv, type ConvOptions } from "./conv.ts";
+export { depthToSpace } from "./depth_to_space.ts";
+export { div } from "./div.ts";
+export { erf } from "./erf.ts";
+export { exp } from "./exp.ts";
+export { expand } from "./expand.ts";
+export { gather } from "./gather.ts";
+export { layerNorm } from "./layer_norm.ts";
+export { log } from "./log.ts";
+export { matmul } from "./matmul.ts";
+export { mul } from "./mul.ts";
+export { neg } from "./neg.ts";
+export { pow } from "./pow.ts";
+export { reduceMean } from "./reduce_mean.ts";
+export { reduceSum } from "./reduce_sum.ts";
+export { relu } from "./relu.ts";
+export { reshape } from "./reshape.ts";
+export { upsampleNearest } from "./resize.ts";
+export { shapeOf } from "./shape.ts";
+export { sigmoid } from "./sigmoid.ts";
+export { slice } from "./slice.ts";
+export { softmax } from "./softmax.ts";
+export { split } from "./split.ts";
+export { sqrt } from "./sqrt.ts";
+export { squeeze } from "./squeeze.ts";
+export { sub } from "./sub.ts";
+export { tanh } from "./tanh.ts";
+export { transpose } from "./transpose.ts";
+export { unsqueeze } from "./unsqueeze.ts";
+export { f32, i64const, type OpCase, type OpDef, t } from "./op.ts";

@@ -1,0 +1,59 @@
+/**
+ * What every op file exports besides its emitter: an {@link OpDef} with the
+ * ONNX op type and forward cases whose expected values were computed by hand.
+ * `tests/ops_test.ts` runs every case of every registered op through ONNX
+ * Runtime. The autodiff issue adds a `vjp` rule and grad-check cases here.
+ *
+ * @module
+ */
+import type { Graph, Value } from "../graph/graph.ts";
+import type { DType, Tensor } from "../tensor.ts";
+
+/** One forward check: inputs, options for the emitter, expected outputs. */
+export interface OpCase {
+  name: string;
+  inputs: Tensor[];
+  options?: Record<string, unknown>;
+  expected: Tensor[];
+  /** Absolute tolerance for float outputs (default 1e-6). */
+  tolerance?: number;
+}
+
+/** An op's registry entry. */
+export interface OpDef {
+  /** ONNX op type (`MatMul`). */
+  type: string;
+  /** Emits the op on `inputs` with `options` (the same options the cases use). */
+  // deno-lint-ignore no-explicit-any
+  emit(g: Graph, inputs: Value[], options?: any): Value[];
+  cases: OpCase[];
+}
+
+/** Builds a test tensor from plain numbers. */
+export function t(dtype: DType, shape: number[], values: number[]): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (values.length !== n) throw new Error(`t(): shape [${shape}] needs ${n} values, got ${values.length}`);
+  switch (dtype) {
+    case "float32":
+      return { dtype, shape, data: Float32Array.from(values) };
+    case "float64":
+      return { dtype, shape, data: Float64Array.from(values) };
+    case "int64":
+      return { dtype, shape, data: BigInt64Array.from(values.map((v) => BigInt(v))) };
+    case "int32":
+      return { dtype, shape, data: Int32Array.from(values) };
+    case "bool":
+    case "uint8":
+      return { dtype, shape, data: Uint8Array.from(values) };
+    default:
+      throw new Error(`t(): unsupported dtype ${dtype}`);
+  }
+}
+
+/** A float32 test tensor. */
+export const f32 = (shape: number[], values: number[]): Tensor => t("float32", shape, values);
+
+/** An int64 tensor constant in the graph (shapes, axes, indices). */
+export function i64const(g: Graph, values: number[], hint = "shape"): Value {
+  return g.constant(t("int64", [values.length], values), hint);
+}

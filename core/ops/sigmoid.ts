@@ -1,0 +1,22 @@
+/**
+ * ONNX `Sigmoid`: the logistic function 1 / (1 + e^-x).
+ * @module
+ */
+import type { Graph, Value } from "../graph/graph.ts";
+import { unary } from "./_elementwise.ts";
+import { f32, type OpDef } from "./op.ts";
+
+/** the logistic function 1 / (1 + e^-x). */
+export function sigmoid(g: Graph, x: Value): Value {
+  return unary(g, "Sigmoid", x);
+}
+
+export const def: OpDef = {
+  type: "Sigmoid",
+  emit: (g, [x]) => [sigmoid(g, x)],
+  cases: [{
+    name: "values",
+    inputs: [f32([4], [0, 0.5, -1, 2])],
+    expected: [f32([4], [0.5, 0.6224593312018546, 0.2689414213699951, 0.8807970779778823])],
+  }],
+};

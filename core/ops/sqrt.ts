@@ -1,0 +1,22 @@
+/**
+ * ONNX `Sqrt`: the square root.
+ * @module
+ */
+import type { Graph, Value } from "../graph/graph.ts";
+import { unary } from "./_elementwise.ts";
+import { f32, type OpDef } from "./op.ts";
+
+/** the square root. */
+export function sqrt(g: Graph, x: Value): Value {
+  return unary(g, "Sqrt", x);
+}
+
+export const def: OpDef = {
+  type: "Sqrt",
+  emit: (g, [x]) => [sqrt(g, x)],
+  cases: [{
+    name: "values",
+    inputs: [f32([4], [0, 0.25, 4, 2])],
+    expected: [f32([4], [0, 0.5, 2, 1.4142135623730951])],
+  }],
+};

@@ -1,0 +1,22 @@
+/**
+ * ONNX `Tanh`: the hyperbolic tangent.
+ * @module
+ */
+import type { Graph, Value } from "../graph/graph.ts";
+import { unary } from "./_elementwise.ts";
+import { f32, type OpDef } from "./op.ts";
+
+/** the hyperbolic tangent. */
+export function tanh(g: Graph, x: Value): Value {
+  return unary(g, "Tanh", x);
+}
+
+export const def: OpDef = {
+  type: "Tanh",
+  emit: (g, [x]) => [tanh(g, x)],
+  cases: [{
+    name: "values",
+    inputs: [f32([4], [0, 0.5, -1, 2])],
+    expected: [f32([4], [0, 0.46211715726000974, -0.7615941559557649, 0.9640275800758169])],
+  }],
+};

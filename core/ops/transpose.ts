@@ -1,0 +1,26 @@
+/**
+ * ONNX `Transpose`: permutes axes.
+ * @module
+ */
+import { type Graph, ints, type Value } from "../graph/graph.ts";
+import { f32, type OpDef } from "./op.ts";
+
+/** Output axis i is input axis perm[i]. */
+export function transpose(g: Graph, x: Value, perm: number[]): Value {
+  if (perm.length !== x.shape.length) throw new Error(`Transpose: perm [${perm}] for rank ${x.shape.length}`);
+  return g.addNode("Transpose", [x], { perm: ints(perm) }, [{
+    dtype: x.dtype,
+    shape: perm.map((p) => x.shape[p]),
+  }])[0];
+}
+
+export const def: OpDef = {
+  type: "Transpose",
+  emit: (g, [x], o) => [transpose(g, x, o.perm)],
+  cases: [{
+    name: "2x3 -> 3x2",
+    inputs: [f32([2, 3], [1, 2, 3, 4, 5, 6])],
+    options: { perm: [1, 0] },
+    expected: [f32([3, 2], [1, 4, 2, 5, 3, 6])],
+  }],
+};

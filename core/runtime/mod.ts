@@ -1,0 +1,6 @@
+/**
+ * ONNX Runtime sessions and execution providers.
+ * @module
+ */
+export { checkFeeds, Session, type SessionOptions } from "./session.ts";
+export { type Device, DEVICES, executionProviders, providerAvailable } from "./providers.ts";

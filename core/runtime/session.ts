@@ -1,0 +1,113 @@
+/**
+ * ONNX Runtime sessions over tok1d graphs. This folder is the only place that
+ * imports onnxruntime-node. Feeds are checked by name, dtype and shape before
+ * a run, with a message naming the input.
+ *
+ * @example
+ * ```ts
+ * const s = await Session.create(graph, weights, { device: "cpu", threads: 2 });
+ * const { image } = await s.run({ tokens });
+ * ```
+ *
+ * @module
+ */
+import * as ort from "onnxruntime-node";
+import type { Graph, Value } from "../graph/graph.ts";
+import { fmt } from "../graph/shape.ts";
+import { encodeModel } from "../onnx/model.ts";
+import { packWeights } from "../onnx/external.ts";
+import { UsageError } from "../errors.ts";
+import type { DType, Tensor } from "../tensor.ts";
+import { executionProviders, explainProviderError } from "./providers.ts";
+
+/** How a session runs. */
+export interface SessionOptions {
+  device?: string;
+  deviceId?: number;
+  /** Intra-op threads; default: ONNX Runtime's choice (all cores). */
+  threads?: number;
+}
+
+/** A compiled graph ready to run. */
+export class Session {
+  private constructor(
+    private readonly inner: ort.InferenceSession,
+    readonly inputs: readonly Value[],
+    readonly outputs: readonly Value[],
+    readonly device: string,
+  ) {}
+
+  /** Builds the model bytes for `graph` with `weights` as external data and opens a session. */
+  static async create(
+    graph: Graph,
+    weights: Map<string, Tensor>,
+    opts: SessionOptions = {},
+  ): Promise<Session> {
+    const device = opts.device ?? "cpu";
+    const packed = packWeights(graph.params.values(), weights);
+    const bytes = encodeModel(graph, { weights: packed.refs });
+    const options: ort.InferenceSession.SessionOptions = {
+      executionProviders: executionProviders(device, opts.deviceId),
+      graphOptimizationLevel: "all",
+      externalData: packed.files,
+    };
+    if (opts.threads) {
+      options.intraOpNumThreads = opts.threads;
+      options.interOpNumThreads = 1;
+    }
+    let inner: ort.InferenceSession;
+    try {
+      inner = await ort.InferenceSession.create(bytes, options);
+    } catch (e) {
+      throw explainProviderError(device, e);
+    }
+    return new Session(inner, graph.inputs, graph.outputs, device);
+  }
+
+  /** Runs the graph; `feeds` must hold every input with the declared dtype and shape. */
+  async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    checkFeeds(this.inputs, feeds);
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const v of this.inputs) {
+      const t = feeds[v.name];
+      ortFeeds[v.name] = new ort.Tensor(v.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
+    }
+    const results = await this.inner.run(ortFeeds);
+    const out: Record<string, Tensor> = {};
+    for (const v of this.outputs) {
+      const r = results[v.name];
+      out[v.name] = { dtype: r.type as DType, shape: [...r.dims], data: r.data as Tensor["data"] };
+      r.dispose?.();
+    }
+    return out;
+  }
+
+  /** Frees the native session. */
+  async release(): Promise<void> {
+    await this.inner.release();
+  }
+}
+
+/** Checks feeds against declared inputs: names, dtypes, ranks, static dims and consistent symbolic dims. */
+export function checkFeeds(inputs: readonly Value[], feeds: Record<string, Tensor>): void {
+  const expected = new Set(inputs.map((v) => v.name));
+  for (const name of Object.keys(feeds)) {
+    if (!expected.has(name)) {
+      throw new UsageError(`unexpected input '${name}'; the graph takes ${[...expected].join(", ")}`);
+    }
+  }
+  const symbols = new Map<string, [number, string]>();
+  for (const v of inputs) {
+    const t = feeds[v.name];
+    if (!t) throw new UsageError(`missing input '${v.name}' (${v.dtype} ${fmt(v.shape)})`);
+    if (t.dtype !== v.dtype) throw new UsageError(`input '${v.name}': expected ${v.dtype}, got ${t.dtype}`);
+    const bad = t.shape.length !== v.shape.length || v.shape.some((d, i) => {
+      if (typeof d === "number") return d !== t.shape[i];
+      const seen = symbols.get(d);
+      if (seen && seen[0] !== t.shape[i]) return true;
+      symbols.set(d, [t.shape[i], v.name]);
+      return false;
+    });
+    if (bad) throw new UsageError(`input '${v.name}': expected shape ${fmt(v.shape)}, got ${fmt(t.shape)}`);
+  }
+}
