@@ -1,0 +1,17 @@
+/**
+ * Layers composed from ops, with upstream parameter names.
+ * @module
+ */
+export { gelu, silu } from "./activations.ts";
+export { multiheadAttention } from "./attention.ts";
+export { conv2d, type Conv2dOptions } from "./conv.ts";
+export { linear } from "./linear.ts";
+export { groupNorm, layerNorm } from "./norm.ts";
+export {
+  MASKGIT_VQGAN_F16,
+  resnetBlock,
+  type VqganConfig,
+  vqganDecoder,
+  vqganEncoder,
+} from "./maskgit_vqgan.ts";
+export { residualAttentionBlock, transformer } from "./vit_block.ts";

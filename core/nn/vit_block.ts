@@ -1,0 +1,38 @@
+/**
+ * The open_clip pre-norm `ResidualAttentionBlock` used by TiTok, ALIT and
+ * MARVEL: x += MHA(LN₁(x)); x += MLP(LN₂(x)), MLP = Linear 4× + exact GELU.
+ * @module
+ */
+import type { Graph, Value } from "../graph/graph.ts";
+import { add } from "../ops/mod.ts";
+import { gelu } from "./activations.ts";
+import { multiheadAttention } from "./attention.ts";
+import { linear } from "./linear.ts";
+import { layerNorm } from "./norm.ts";
+
+/** One block; parameters `ln_1`, `attn`, `ln_2`, `mlp.c_fc`, `mlp.c_proj` in the current scope. */
+export function residualAttentionBlock(
+  g: Graph,
+  x: Value,
+  width: number,
+  heads: number,
+  mlpRatio = 4,
+): Value {
+  const h = g.scope("ln_1", () => layerNorm(g, x, width));
+  x = add(g, x, g.scope("attn", () => multiheadAttention(g, h, width, heads)));
+  const h2 = g.scope("ln_2", () => layerNorm(g, x, width));
+  const hidden = width * mlpRatio;
+  const m = g.scope("mlp", () => {
+    const a = g.scope("c_fc", () => linear(g, h2, width, hidden));
+    return g.scope("c_proj", () => linear(g, gelu(g, a), hidden, width));
+  });
+  return add(g, x, m);
+}
+
+/** `depth` blocks under `transformer.{i}`. */
+export function transformer(g: Graph, x: Value, width: number, heads: number, depth: number): Value {
+  return g.scope("transformer", () => {
+    for (let i = 0; i < depth; i++) x = g.scope(i, () => residualAttentionBlock(g, x, width, heads));
+    return x;
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * The plugin contract every tokenizer family implements, and
+ * {@link definePlugin}, which only fixes the types. A family is one folder
+ * under plugins/, one line in plugins/mod.ts and configs/<family>/tiny.yaml.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import type { Graph } from "./graph/graph.ts";
+import type { DType, Tensor } from "./tensor.ts";
+
+/** What a caller needs to know about a tokenizer's inputs and tokens. */
+export interface TokenizerInfo {
+  family: string;
+  variant: string;
+  imageSize: number;
+  /** Token shape per image (TiTok VQ: [1, K]; VAE: [C, 1, K]). */
+  tokenShape: number[];
+  tokenDtype: DType;
+  /** Codebook size for discrete tokens. */
+  vocabulary?: number;
+  /** The pixel range the family's networks see. */
+  inputRange: [number, number];
+  /** Continuous latent shape per image (what `decode` takes). */
+  latentShape: number[];
+}
+
+/**
+ * The inference graphs of a family. Names of inputs/outputs are fixed:
+ * encode: `image` → `tokens`, `latent`; decode: `latent` → `image`;
+ * decodeTokens: `tokens` → `image`. Images are NCHW float32 in [0, 1].
+ */
+export interface InferenceGraphs {
+  encode: Graph;
+  decode: Graph;
+  decodeTokens: Graph;
+}
+
+/** Options that change what `build` emits. */
+export interface BuildOptions {
+  /** Sample a VAE posterior (adds a `noise` input to encode) instead of using its mean. */
+  sample?: boolean;
+}
+
+/** A tokenizer family. */
+export interface Plugin<C = unknown> {
+  name: string;
+  /** Paper link. */
+  paper: string;
+  /** zod schema of the family's config, with defaults; upstream config files parse through it unchanged. */
+  schema: z.ZodType<C>;
+  /** Named presets: name → config object (upstream layout). */
+  presets: Record<string, unknown>;
+  /** Whether a raw (parsed YAML/JSON) config belongs to this family. */
+  recognises(raw: unknown): boolean;
+  info(config: C, variant: string): TokenizerInfo;
+  build(config: C, opts?: BuildOptions): InferenceGraphs;
+  /** Upstream checkpoint tensors → tensors named as the graphs' parameters. */
+  load(tensors: Map<string, Tensor>, config: C): Map<string, Tensor>;
+}
+
+/** Declares a plugin (identity at run time; checks the shape at compile time). */
+export function definePlugin<C>(plugin: Plugin<C>): Plugin<C> {
+  return plugin;
+}

@@ -1,0 +1,89 @@
+/**
+ * TiTok's config schema: upstream's OmegaConf layout (`model.vq_model.*`,
+ * `dataset.preprocessing.crop_size`), which both the YAML files under
+ * upstream's configs/ and the HF `config.json` use. Unknown sections
+ * (experiment, generator, training, losses…) pass through untouched.
+ *
+ * tok1d extensions: the `tiny` model size (tests), and
+ * `model.vq_model.pixel_decoder` to size the MaskGIT-VQGAN decoder (upstream
+ * hard-codes the released f16/256 one, which stays the default).
+ * @module
+ */
+import { z } from "zod";
+
+/** ViT sizes: width, depth, heads (head dim 64 for the upstream ones). */
+export const VIT_SIZES = {
+  tiny: { width: 64, layers: 2, heads: 4 },
+  small: { width: 512, layers: 8, heads: 8 },
+  base: { width: 768, layers: 12, heads: 12 },
+  large: { width: 1024, layers: 24, heads: 16 },
+} as const;
+
+const size = z.enum(["tiny", "small", "base", "large"]);
+
+const pixelDecoder = z.object({
+  channel_mult: z.array(z.number().int().positive()).min(1).default([1, 1, 2, 2, 4]),
+  hidden_channels: z.number().int().positive().default(128),
+  num_res_blocks: z.number().int().positive().default(2),
+  z_channels: z.number().int().positive().default(256),
+});
+
+const vqModel = z.looseObject({
+  quantize_mode: z.enum(["vq", "vae"]).default("vq"),
+  codebook_size: z.number().int().positive().default(4096),
+  token_size: z.number().int().positive(),
+  use_l2_norm: z.boolean().default(false),
+  commitment_cost: z.number().nonnegative().default(0.25),
+  vit_enc_model_size: size,
+  vit_dec_model_size: size,
+  vit_enc_patch_size: z.number().int().positive(),
+  vit_dec_patch_size: z.number().int().positive(),
+  num_latent_tokens: z.number().int().positive(),
+  finetune_decoder: z.boolean().default(true),
+  is_legacy: z.boolean().default(true),
+  pixel_decoder: pixelDecoder.optional(),
+});
+
+/** The TiTok config schema with upstream defaults. */
+export const titokSchema = z.looseObject({
+  model: z.looseObject({ vq_model: vqModel }),
+  dataset: z.looseObject({
+    preprocessing: z.looseObject({ crop_size: z.number().int().positive().default(256) }).default({
+      crop_size: 256,
+    }),
+  }).default({ preprocessing: { crop_size: 256 } }),
+}).superRefine((c, ctx) => {
+  const m = c.model.vq_model;
+  const s = c.dataset.preprocessing.crop_size;
+  if (m.finetune_decoder && m.quantize_mode !== "vq") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["model", "vq_model", "finetune_decoder"],
+      message: "finetune_decoder (two-stage decoding) works only with quantize_mode 'vq', as upstream",
+    });
+  }
+  for (const k of ["vit_enc_patch_size", "vit_dec_patch_size"] as const) {
+    if (s % m[k]) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["model", "vq_model", k],
+        message: `${m[k]} does not divide crop_size ${s}`,
+      });
+    }
+  }
+  if (m.is_legacy && m.finetune_decoder) {
+    const levels = (m.pixel_decoder?.channel_mult ?? [1, 1, 2, 2, 4]).length;
+    if ((s / m.vit_dec_patch_size) * 2 ** (levels - 1) !== s) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["model", "vq_model", "pixel_decoder", "channel_mult"],
+        message: `${levels} levels upsample the ${s / m.vit_dec_patch_size}² grid by ${
+          2 ** (levels - 1)
+        }, not to ${s}`,
+      });
+    }
+  }
+});
+
+/** A parsed TiTok config. */
+export type TiTokConfig = z.infer<typeof titokSchema>;
