@@ -1,0 +1,91 @@
+/**
+ * The tok1d command line. Flags are parsed here; the work is done by the
+ * library. Exit codes: 0 success, 2 bad input (the message names the flag,
+ * file, key or value), 1 anything else.
+ *
+ * @module
+ */
+import { Command, CommanderError, Option } from "commander";
+import { UsageError } from "./core/errors.ts";
+import { DEVICES } from "./core/runtime/mod.ts";
+import {
+  decodeCommand,
+  demoCommand,
+  encodeCommand,
+  exportCommand,
+  infoCommand,
+  listCommand,
+  reconstructCommand,
+} from "./cli/commands.ts";
+
+function modelOptions(cmd: Command, required = true): Command {
+  const model = new Option("--model <spec>", "HF-style folder, config file, preset (titok/s128) or 'default'");
+  if (required) model.makeOptionMandatory();
+  return cmd
+    .addOption(model)
+    .option("--weights <path>", "checkpoint: HF folder, .safetensors, .bin/.pth/.ckpt")
+    .option("--random", "use seeded random weights (tests, benchmarks)")
+    .option("--seed <n>", "seed for --random and --sample")
+    .addOption(new Option("--device <name>", "execution provider").choices([...DEVICES]).default("cpu"))
+    .option("--threads <n>", "intra-op threads (default: all cores)")
+    .option("--batch-size <n>", "images per ONNX Runtime call", "8")
+    .option("--sample", "sample VAE posteriors instead of using the mean")
+    .option("--json", "machine-readable output on stdout");
+}
+
+/** Builds the program (exported for tests). */
+export function program(): Command {
+  const p = new Command("tok1d")
+    .description("Run, train and evaluate 1D image tokenizers as ONNX graphs")
+    .version("0.1.0")
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  p.command("list").description("list families and presets").option("--json").action(listCommand);
+  modelOptions(p.command("info").description("show a model's token shape, vocabulary and size")).action(infoCommand);
+  modelOptions(p.command("encode").description("images → tokens.npy + tokens.json"))
+    .requiredOption("--out <dir>", "output folder")
+    .argument("<images...>")
+    .action(encodeCommand);
+  modelOptions(p.command("decode").description("tokens.npy → PNG images"))
+    .requiredOption("--out <dir>", "output folder")
+    .requiredOption("--tokens <file>", "tokens .npy (from encode)")
+    .option("--npy", "also write images.npy (float32, before clamping)")
+    .action(decodeCommand);
+  modelOptions(p.command("reconstruct").description("encode + decode; writes grid.png"))
+    .requiredOption("--out <dir>", "output folder")
+    .option("--npy", "also write images.npy")
+    .argument("<images...>")
+    .action(async (files, f) => {
+      await reconstructCommand(files, f);
+    });
+  modelOptions(p.command("export").description("write encoder/decoder .onnx + model.safetensors"))
+    .requiredOption("--out <dir>", "output folder")
+    .action(exportCommand);
+  modelOptions(p.command("demo").description("reconstruct the bundled sample photos with the default model"), false)
+    .option("--out <dir>", "output folder", "out/demo")
+    .action(demoCommand);
+  return p;
+}
+
+/** Runs the CLI and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : 2;
+    }
+    if (e instanceof UsageError) {
+      console.error(`tok1d: error: ${e.message}`);
+      return 2;
+    }
+    console.error(`tok1d: failed: ${(e as Error)?.stack ?? e}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(Deno.args);
+}

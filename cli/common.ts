@@ -1,0 +1,88 @@
+/**
+ * What the CLI commands share: model loading from flags, output folders,
+ * progress on stderr, and the tokens sidecar.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
+import { UsageError } from "../core/errors.ts";
+import { type LoadOptions, loadTokenizer, type Tokenizer } from "../core/tokenizer.ts";
+
+/** Flags every model-using command accepts. */
+export interface ModelFlags {
+  model: string;
+  weights?: string;
+  random?: boolean;
+  seed?: string;
+  device: string;
+  threads?: string;
+  batchSize?: string;
+  sample?: boolean;
+  json?: boolean;
+}
+
+/** Parses a positive integer flag, naming it when it is not one. */
+export function intFlag(value: string | undefined, flag: string, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag}: expected a positive integer, got '${value}'`);
+  return n;
+}
+
+/** Loads the tokenizer the flags name; says so on stderr when its weights are random. */
+export async function tokenizerFromFlags(f: ModelFlags): Promise<Tokenizer> {
+  const opts: LoadOptions = {
+    weights: f.weights,
+    random: f.random,
+    seed: f.seed === undefined ? undefined : Number(f.seed),
+    device: f.device,
+    threads: intFlag(f.threads, "--threads"),
+    batchSize: intFlag(f.batchSize, "--batch-size"),
+    sample: f.sample,
+  };
+  if (f.weights && !existsSync(f.weights)) throw new UsageError(`--weights ${f.weights}: no such file or folder`);
+  const tok = await loadTokenizer(f.model, opts);
+  if (tok.randomWeights) {
+    console.error(
+      `note: ${tok.info.family}/${tok.info.variant} runs with RANDOM weights (seed ${opts.seed ?? 0}); outputs are not meaningful`,
+    );
+  }
+  return tok;
+}
+
+/** Creates the output folder. */
+export function outDir(path: string | undefined): string {
+  if (!path) throw new UsageError("--out: required");
+  mkdirSync(path, { recursive: true });
+  return path;
+}
+
+/** A stable hash of a config object (sorted keys). */
+export function configHash(config: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === "object"
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]))
+      : v;
+  return createHash("sha256").update(JSON.stringify(sort(config))).digest("hex").slice(0, 16);
+}
+
+/** Progress on stderr: a bar redrawn in place on a terminal, a line per step otherwise. */
+export class Progress {
+  private readonly tty = !!(process.stderr as { isTTY?: boolean }).isTTY;
+  private readonly start = performance.now();
+  constructor(private readonly label: string, private readonly total: number, private readonly quiet = false) {}
+  update(done: number): void {
+    if (this.quiet) return;
+    const s = (performance.now() - this.start) / 1000;
+    const rate = done / Math.max(s, 1e-9);
+    const eta = done ? (this.total - done) / rate : 0;
+    const width = 24;
+    const fill = Math.round((done / this.total) * width);
+    const line = `${this.label} [${"#".repeat(fill)}${".".repeat(width - fill)}] ${done}/${this.total} ` +
+      `${rate.toFixed(2)} img/s, ETA ${eta.toFixed(0)} s`;
+    if (this.tty) process.stderr.write(`\r${line}${done === this.total ? "\n" : ""}`);
+    else console.error(line);
+  }
+}

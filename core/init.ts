@@ -1,0 +1,60 @@
+/**
+ * Deterministic random initialisation of a graph's parameters, for tests,
+ * benchmarks and training from scratch. Follows TiTok's rules by name:
+ * norms → weight 1, bias 0; biases 0; learned embeddings/tokens
+ * randn·width^-½; codebooks U(±1/N); other weights trunc-normal(0, 0.02).
+ *
+ * @module
+ */
+import type { ParamSpec } from "./graph/graph.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** A small seeded PRNG (mulberry32) with Box–Muller normals. */
+export class Rng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
+  /** Uniform in [0, 1). */
+  next(): number {
+    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  /** Standard normal. */
+  normal(): number {
+    const u = 1 - this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+}
+
+function isNorm(name: string): boolean {
+  return /(^|\.)(ln_\w+|ln|norm\w*|norm)\.(weight|bias)$/.test(name);
+}
+
+/** Random tensors for every parameter, reproducible for a seed. */
+export function randomWeights(params: Iterable<ParamSpec>, seed = 0): Map<string, Tensor> {
+  const rng = new Rng(seed);
+  const out = new Map<string, Tensor>();
+  for (const p of params) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    const last = p.shape[p.shape.length - 1] ?? 1;
+    if (isNorm(p.name)) data.fill(p.name.endsWith(".weight") ? 1 : 0);
+    else if (p.name.endsWith(".bias") || p.name.endsWith("_bias")) data.fill(0);
+    else if (p.name.endsWith("embedding.weight")) {
+      for (let i = 0; i < n; i++) data[i] = (rng.next() * 2 - 1) / p.shape[0];
+    } else if (/(embedding|tokens?|mask_token)$/.test(p.name)) {
+      for (let i = 0; i < n; i++) data[i] = rng.normal() / Math.sqrt(last);
+    } else {
+      for (let i = 0; i < n; i++) {
+        let v = rng.normal();
+        while (Math.abs(v) > 2) v = rng.normal();
+        data[i] = 0.02 * v;
+      }
+    }
+    out.set(p.name, { dtype: "float32", shape: [...p.shape], data });
+  }
+  return out;
+}

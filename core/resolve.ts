@@ -1,0 +1,81 @@
+/**
+ * Turns what a user names as a model — an HF-style folder, a config file, a
+ * preset (`titok/s128`, `tiny`) or `default` — into a plugin, a parsed config
+ * and a weights source.
+ *
+ * @module
+ */
+import { existsSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseConfig, readConfigFile } from "./config.ts";
+import { UsageError } from "./errors.ts";
+import type { Plugin } from "./plugin.ts";
+import { PLUGINS } from "../plugins/mod.ts";
+
+/** A model named by the user, resolved. */
+export interface ResolvedModel {
+  plugin: Plugin<unknown>;
+  config: unknown;
+  variant: string;
+  /** Where the config came from (file path or `preset:titok/tiny`). */
+  configSource: string;
+  /** Folder or file holding the weights, if any. */
+  weights?: string;
+}
+
+/** Folder of the embedded default model. */
+export const DEFAULT_MODEL_DIR = fileURLToPath(new URL("../weights/default/", import.meta.url));
+
+const CONFIG_NAMES = ["config.json", "config.yaml", "config.yml"];
+
+function detect(raw: unknown, source: string): Plugin<unknown> {
+  const hits = Object.values(PLUGINS).filter((p) => p.recognises(raw));
+  if (hits.length === 1) return hits[0];
+  throw new UsageError(
+    hits.length
+      ? `config ${source} matches several families (${hits.map((p) => p.name).join(", ")})`
+      : `config ${source} is not a config of any known family (${Object.keys(PLUGINS).join(", ")})`,
+  );
+}
+
+function fromConfig(raw: unknown, source: string, variant: string, weights?: string): ResolvedModel {
+  const plugin = detect(raw, source);
+  return { plugin, config: parseConfig(plugin.schema, raw, source), variant, configSource: source, weights };
+}
+
+/** Lists presets as `family/name`. */
+export function listPresets(): string[] {
+  return Object.values(PLUGINS).flatMap((p) => Object.keys(p.presets).map((n) => `${p.name}/${n}`));
+}
+
+/** Resolves `spec` (folder, config file, preset or `default`). */
+export function resolveModel(spec: string): ResolvedModel {
+  if (spec === "default") {
+    if (existsSync(DEFAULT_MODEL_DIR) && existsSync(join(DEFAULT_MODEL_DIR, "config.yaml"))) {
+      return resolveModel(DEFAULT_MODEL_DIR);
+    }
+    return resolveModel("titok/tiny");
+  }
+  if (existsSync(spec)) {
+    if (statSync(spec).isDirectory()) {
+      const cfg = CONFIG_NAMES.map((n) => join(spec, n)).find((p) => existsSync(p));
+      if (!cfg) throw new UsageError(`--model ${spec}: the folder has no ${CONFIG_NAMES.join(" / ")}`);
+      return fromConfig(readConfigFile(cfg), cfg, basename(spec.replace(/\/+$/, "")), spec);
+    }
+    if (/\.(ya?ml|json)$/.test(spec)) return fromConfig(readConfigFile(spec), spec, basename(spec).replace(/\.\w+$/, ""));
+    throw new UsageError(
+      `--model ${spec}: a checkpoint file needs its config; pass the config (or a preset) as --model and the file as --weights`,
+    );
+  }
+  const [family, name] = spec.includes("/") ? spec.split("/", 2) : [undefined, spec];
+  const candidates = Object.values(PLUGINS).filter((p) => (!family || p.name === family) && name in p.presets);
+  if (candidates.length === 1) {
+    const p = candidates[0];
+    return fromConfig(p.presets[name], `preset:${p.name}/${name}`, `${p.name}/${name}`);
+  }
+  const all = listPresets();
+  throw new UsageError(
+    `--model ${spec}: no such folder, file or preset; presets are ${all.join(", ")}`,
+  );
+}

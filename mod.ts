@@ -1,0 +1,26 @@
+/**
+ * tok1d — run, train and evaluate 1D image tokenizers (TiTok first; ALIT,
+ * MARVEL, ElasticTok and BDD-1D follow) as ONNX graphs on ONNX Runtime.
+ *
+ * @example
+ * ```ts
+ * import { loadImages, loadTokenizer } from "./mod.ts";
+ * const tok = await loadTokenizer("path/to/tokenizer_titok_l32_imagenet", { threads: 2 });
+ * const images = await loadImages(["cat.jpg"], tok.info.imageSize);
+ * const { tokens } = await tok.encode(images); // int64 (1, 1, 32)
+ * const recon = await tok.decode(tokens);      // float32 (1, 3, 256, 256)
+ * ```
+ * @module
+ */
+export { type Encoded, type LoadOptions, loadTokenizer, Tokenizer } from "./core/tokenizer.ts";
+export { EXPORT_FILES, exportOnnx } from "./core/export.ts";
+export { listPresets, resolveModel, type ResolvedModel } from "./core/resolve.ts";
+export type { BuildOptions, InferenceGraphs, Plugin, TokenizerInfo } from "./core/plugin.ts";
+export { definePlugin } from "./core/plugin.ts";
+export { UsageError } from "./core/errors.ts";
+export type { DType, Tensor } from "./core/tensor.ts";
+export { loadImages, toUint8Image } from "./core/data/batch.ts";
+export { gridRows, makeGrid, writePng } from "./core/data/png.ts";
+export { readNpy, writeNpy } from "./core/data/npy.ts";
+export { PLUGINS } from "./plugins/mod.ts";
+export { DEVICES, type Device } from "./core/runtime/mod.ts";

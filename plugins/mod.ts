@@ -1,0 +1,11 @@
+/**
+ * The plugin registry: one import and one entry per family, sorted.
+ * @module
+ */
+import type { Plugin } from "../core/plugin.ts";
+import { titok } from "./titok/mod.ts";
+
+/** Every tokenizer family tok1d knows, by name. */
+export const PLUGINS: Readonly<Record<string, Plugin<unknown>>> = {
+  titok: titok as Plugin<unknown>,
+};

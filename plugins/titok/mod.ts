@@ -1,0 +1,57 @@
+/**
+ * The TiTok family plugin: every released tokenizer variant (S-128, B-64,
+ * L-32 two-stage VQ; BL-64/BL-128/SL-256 VQ and LL-32/BL-64/BL-128 VAE
+ * single-stage) from upstream config files and checkpoints, unchanged.
+ *
+ * @example
+ * ```ts
+ * import { titok } from "./mod.ts";
+ * const config = titok.schema.parse(titok.presets["tiny"]);
+ * const graphs = titok.build(config);
+ * ```
+ * @module
+ */
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { readConfigFile } from "../../core/config.ts";
+import { definePlugin } from "../../core/plugin.ts";
+import { type TiTokConfig, titokSchema } from "./config.ts";
+import { buildTiTok, dims } from "./model.ts";
+
+const presetDir = fileURLToPath(new URL("../../configs/titok/", import.meta.url));
+
+/** Preset name → upstream-layout config object, read from configs/titok/. */
+const presets: Record<string, unknown> = Object.fromEntries(
+  readdirSync(presetDir).filter((f) => f.endsWith(".yaml")).sort().map((f) => [
+    f.replace(/\.yaml$/, ""),
+    readConfigFile(presetDir + f),
+  ]),
+);
+
+export const titok = definePlugin<TiTokConfig>({
+  name: "titok",
+  paper: "https://arxiv.org/abs/2406.07550",
+  schema: titokSchema,
+  presets,
+  recognises: (raw) => {
+    const m = (raw as { model?: { vq_model?: Record<string, unknown> } })?.model?.vq_model;
+    return !!m && "vit_enc_model_size" in m && "num_latent_tokens" in m;
+  },
+  info(config, variant) {
+    const d = dims(config);
+    const m = config.model.vq_model;
+    return {
+      family: "titok",
+      variant,
+      imageSize: d.image,
+      tokenShape: d.vae ? [d.c, 1, d.k] : [1, d.k],
+      tokenDtype: d.vae ? "float32" : "int64",
+      vocabulary: d.vae ? undefined : m.codebook_size,
+      inputRange: [0, 1],
+      latentShape: [d.c, 1, d.k],
+    };
+  },
+  build: buildTiTok,
+  // Graph parameters are upstream's state-dict keys: loading is a lookup.
+  load: (tensors) => tensors,
+});

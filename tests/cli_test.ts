@@ -1,0 +1,110 @@
+/**
+ * The CLI contract: files written by encode/decode/reconstruct/export, exit
+ * code 0 on success and 2 with a message naming the flag/file for bad input.
+ */
+import { deepStrictEqual, ok } from "node:assert";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../cli.ts";
+import { readNpy } from "../core/data/npy.ts";
+import { samplePhotos } from "../cli/commands.ts";
+
+const TWO_STAGE = new URL("./testdata/titok/vq_two_stage", import.meta.url).pathname;
+
+async function run(args: string[]): Promise<{ code: number; err: string; out: string }> {
+  const err: string[] = [];
+  const out: string[] = [];
+  const e = console.error;
+  const l = console.log;
+  const w = process.stderr.write;
+  console.error = (...a: unknown[]) => err.push(a.join(" "));
+  console.log = (...a: unknown[]) => out.push(a.join(" "));
+  process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
+  try {
+    const code = await main(args);
+    return { code, err: err.join("\n"), out: out.join("\n") };
+  } finally {
+    console.error = e;
+    console.log = l;
+    process.stderr.write = w;
+  }
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), "tok1d-cli-"));
+
+Deno.test("cli: encode → decode round trip writes the contract's files", async () => {
+  const dir = tmp();
+  const photos = samplePhotos().slice(0, 3);
+  const enc = await run(["encode", "--model", TWO_STAGE, "--out", join(dir, "enc"), "--threads", "1", ...photos]);
+  deepStrictEqual(enc.code, 0, enc.err);
+  const tokens = readNpy(join(dir, "enc", "tokens.npy"));
+  deepStrictEqual(tokens.dtype, "int64");
+  deepStrictEqual(tokens.shape, [3, 1, 8]);
+  const side = JSON.parse(readFileSync(join(dir, "enc", "tokens.json"), "utf8"));
+  deepStrictEqual(side.family, "titok");
+  deepStrictEqual(side.token_shape, [3, 1, 8]);
+  deepStrictEqual(side.sources.length, 3);
+  ok(side.sources[0].endsWith(photos[0].split("/").pop()!), "sources keep input order");
+  const dec = await run([
+    "decode", "--model", TWO_STAGE, "--tokens", join(dir, "enc", "tokens.npy"), "--out", join(dir, "dec"), "--npy",
+  ]);
+  deepStrictEqual(dec.code, 0, dec.err);
+  for (const f of ["000000.png", "000001.png", "000002.png"]) ok(existsSync(join(dir, "dec", f)), f);
+  const images = readNpy(join(dir, "dec", "images.npy"));
+  deepStrictEqual(images.shape, [3, 3, 32, 32]);
+  deepStrictEqual(images.dtype, "float32");
+});
+
+Deno.test("cli: reconstruct writes grid.png and --json gives machine output", async () => {
+  const dir = tmp();
+  const r = await run(["reconstruct", "--model", TWO_STAGE, "--out", dir, "--json", ...samplePhotos().slice(0, 2)]);
+  deepStrictEqual(r.code, 0, r.err);
+  const out = JSON.parse(r.out);
+  ok(existsSync(out.grid));
+  ok(Number.isFinite(out.psnr));
+  // PNG signature
+  deepStrictEqual([...readFileSync(out.grid).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+});
+
+Deno.test("cli: list and info succeed; info reports the token shape", async () => {
+  deepStrictEqual((await run(["list"])).code, 0);
+  const r = await run(["info", "--model", "titok/tiny_vae", "--random", "--json"]);
+  deepStrictEqual(r.code, 0, r.err);
+  const info = JSON.parse(r.out);
+  deepStrictEqual(info.tokenShape, [8, 1, 8]);
+  deepStrictEqual(info.random_weights, true);
+});
+
+const bad: [string, string[], RegExp][] = [
+  ["unknown device", ["info", "--model", "titok/tiny", "--random", "--device", "tpu"], /--device/],
+  ["missing --model", ["encode", "--out", "/tmp/x", "a.png"], /--model/],
+  ["unknown preset", ["info", "--model", "titok/nope", "--random"], /--model titok\/nope/],
+  ["no weights", ["info", "--model", "titok/tiny"], /--weights/],
+  ["missing image", ["encode", "--model", TWO_STAGE, "--out", "/tmp/tok1d-x", "/nonexistent.png"], /nonexistent\.png/],
+  ["bad --threads", ["info", "--model", "titok/tiny", "--random", "--threads", "two"], /--threads/],
+  ["missing --weights file", ["info", "--model", "titok/tiny", "--weights", "/nope.bin"], /--weights \/nope\.bin/],
+];
+for (const [what, args, pattern] of bad) {
+  Deno.test(`cli: ${what} → exit 2 with a message naming it`, async () => {
+    const r = await run(args);
+    deepStrictEqual(r.code, 2, `exit code; stderr: ${r.err}`);
+    ok(pattern.test(r.err), `stderr should match ${pattern}: ${r.err}`);
+  });
+}
+
+Deno.test("cli: tokens of the wrong shape → exit 2 naming the tokens", async () => {
+  const dir = tmp();
+  const f = join(dir, "t.npy");
+  // A (1, 1, 5) int64 .npy: this model wants (B, 1, 8).
+  const header = "{'descr': '<i8', 'fortran_order': False, 'shape': (1, 1, 5), }";
+  const pad = 64 - ((10 + header.length + 1) % 64);
+  const h = header + " ".repeat(pad) + "\n";
+  const bytes = new Uint8Array(10 + h.length + 40);
+  bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, h.length & 255, h.length >> 8]);
+  bytes.set(new TextEncoder().encode(h), 10);
+  writeFileSync(f, bytes);
+  const r = await run(["decode", "--model", TWO_STAGE, "--tokens", f, "--out", join(dir, "o")]);
+  deepStrictEqual(r.code, 2, r.err);
+  ok(/tokens/.test(r.err), r.err);
+});

@@ -1,0 +1,40 @@
+/**
+ * Registry-wide checks: every family's tiny config builds, encodes and decodes
+ * with the shapes its `info` promises, deterministically.
+ */
+import { deepStrictEqual, ok } from "node:assert";
+import { PLUGINS } from "../plugins/mod.ts";
+import { loadTokenizer } from "../core/tokenizer.ts";
+import type { Tensor } from "../core/tensor.ts";
+
+function image(b: number, s: number): Tensor {
+  const data = new Float32Array(b * 3 * s * s);
+  for (let i = 0; i < data.length; i++) data[i] = ((i * 7919) % 255) / 255;
+  return { dtype: "float32", shape: [b, 3, s, s], data };
+}
+
+for (const plugin of Object.values(PLUGINS)) {
+  Deno.test(`plugin ${plugin.name}: has a tiny config`, () => {
+    ok("tiny" in plugin.presets, `configs/${plugin.name}/tiny.yaml is missing`);
+  });
+  for (const preset of Object.keys(plugin.presets).filter((p) => p.startsWith("tiny"))) {
+    Deno.test(`plugin ${plugin.name}/${preset}: encode → decode shapes, batch independence, determinism`, async () => {
+      const tok = await loadTokenizer(`${plugin.name}/${preset}`, { random: true, seed: 1, threads: 1, batchSize: 2 });
+      const s = tok.info.imageSize;
+      const x = image(3, s);
+      const a = await tok.encode(x);
+      deepStrictEqual(a.tokens.shape, [3, ...tok.info.tokenShape]);
+      deepStrictEqual(a.tokens.dtype, tok.info.tokenDtype);
+      deepStrictEqual(a.latent.shape, [3, ...tok.info.latentShape]);
+      const y = await tok.decode(a.tokens);
+      deepStrictEqual(y.shape, [3, 3, s, s]);
+      ok([...y.data as Float32Array].every(Number.isFinite), "decoded values are finite");
+      // Same input again: identical results; batch split (2 + 1) does not change the third image.
+      deepStrictEqual((await tok.encode(x)).tokens, a.tokens);
+      const third = { ...x, shape: [1, 3, s, s], data: (x.data as Float32Array).subarray(2 * 3 * s * s) };
+      const single = await tok.encode(third);
+      deepStrictEqual([...single.tokens.data], [...a.tokens.data].slice((2 * a.tokens.data.length) / 3));
+      await tok.release();
+    });
+  }
+}
