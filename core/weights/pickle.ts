@@ -140,7 +140,7 @@ class Machine {
     return d;
   };
   append = (items: unknown[], l = this.top()) => {
-    if (Array.isArray(l)) l.push(...items);
+    if (Array.isArray(l)) { for (const x of items) l.push(x); }
     else if (l instanceof Set) { for (const x of items) l.add(x); }
     else throw this.malformed("APPEND to a non-list");
   };
@@ -218,7 +218,8 @@ const OPS: Record<number, (m: Machine) => unknown> = {
  *
  * @example
  * ```ts
- * const obj = unpickle(pkl, { source: "model.pth", persistentLoad: (pid) => loadStorage(pid) });
+ * const pkl = Uint8Array.from([0x80, 0x02, 0x4e, 0x51, 0x2e]); // PROTO 2, NONE, BINPERSID, STOP
+ * const obj = unpickle(pkl, { source: "model.pth", persistentLoad: (pid) => ({ pid }) }); // { pid: null }
  * ```
  */
 export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): unknown {

@@ -223,6 +223,7 @@ export function serializeSafetensors(
  *
  * @example
  * ```ts
+ * const params = { w: { dtype: "float32" as const, shape: [1], data: new Float32Array([0.5]) } };
  * writeSafetensors("ckpt/step-100.safetensors", params, { step: "100" });
  * ```
  */

@@ -44,6 +44,8 @@ export function isTensor(x: unknown): x is Tensor {
     ArrayBuffer.isView(t.data);
 }
 
+const MAX_DEPTH = 1000;
+
 function isDict(x: unknown): x is Map<unknown, unknown> | Record<string, unknown> {
   if (x instanceof Map) return true;
   return typeof x === "object" && x !== null && Object.getPrototypeOf(x) === Object.prototype && !isTensor(x);
@@ -69,13 +71,14 @@ function describe(x: unknown): string {
  *
  * @example
  * ```ts
+ * const w = { dtype: "float32" as const, shape: [1], data: new Float32Array([1]) };
  * flattenStateDict(new Map([["blocks", [{ w }, { w }]]])).tensors.keys(); // "blocks.0.w", "blocks.1.w"
  * ```
  */
 export function flattenStateDict(obj: unknown, source = "<checkpoint>", prefix = ""): StateDict {
   const out: StateDict = { tensors: new Map(), extra: new Map() };
   const open = new Set<unknown>();
-  const walk = (x: unknown, key: string) => {
+  const walk = (x: unknown, key: string, depth = 0) => {
     if (isTensor(x)) {
       if (out.tensors.has(key)) throw new UsageError(`${source}: two entries flatten to the key '${key}'`);
       out.tensors.set(key, x);
@@ -87,8 +90,11 @@ export function flattenStateDict(obj: unknown, source = "<checkpoint>", prefix =
       return;
     }
     if (open.has(x)) throw new UsageError(`${source}: the checkpoint refers to itself at '${key}'`);
+    if (depth > MAX_DEPTH) {
+      throw new UsageError(`${source}: dicts nested deeper than ${MAX_DEPTH} at '${key}'`);
+    }
     open.add(x);
-    for (const [k, v] of entriesOf(x as Map<unknown, unknown>)) walk(v, key ? `${key}.${k}` : k);
+    for (const [k, v] of entriesOf(x as Map<unknown, unknown>)) walk(v, key ? `${key}.${k}` : k, depth + 1);
     open.delete(x);
   };
   walk(obj, prefix);
@@ -103,6 +109,8 @@ export function flattenStateDict(obj: unknown, source = "<checkpoint>", prefix =
  *
  * @example
  * ```ts
+ * const w = { dtype: "float32" as const, shape: [1], data: new Float32Array([1]) };
+ * const obj = new Map([["model", { w }], ["ema", { w }]]);
  * const { tensors } = selectStateDict(obj, { source: "last.ckpt", select: "ema" });
  * ```
  */

@@ -71,3 +71,9 @@ Deno.test("state_dict: select picks the nested state dict", () => {
   );
   usage(() => selectStateDict(t(1)), /holds a single tensor/);
 });
+
+Deno.test("state_dict: absurd nesting is a UsageError, not a stack overflow", () => {
+  let deep: unknown = { w: t(1) };
+  for (let i = 0; i < 5000; i++) deep = { x: deep };
+  usage(() => flattenStateDict(deep, "deep.pt"), /deep\.pt: dicts nested deeper than 1000/);
+});

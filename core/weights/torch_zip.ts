@@ -51,6 +51,8 @@ export interface TorchReadOptions {
   select?: string;
 }
 
+/** Largest copy a strided (e.g. expanded, stride-0) tensor may turn into. */
+const MAX_GATHER_BYTES = 2 ** 32;
 const isIndex = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
 
 /**
@@ -94,6 +96,9 @@ export function rebuildTensor(
     expect *= size[d];
   }
   if (contiguous) return { dtype: storage.dtype, shape, data: storage.data.subarray(offset, offset + n) };
+  if (n * BYTES_PER_ELEMENT[storage.dtype] > MAX_GATHER_BYTES) {
+    throw fail(`strided tensor [${size}] is too large to make contiguous`);
+  }
   const out = zeros(storage.dtype, shape);
   const src = storage.data as unknown as ArrayLike<unknown>, dst = out.data as unknown as unknown[];
   const idx = new Array<number>(size.length).fill(0);
@@ -188,7 +193,7 @@ export function unpickleTorch(bytes: Uint8Array, source = "<checkpoint>"): unkno
  *
  * @example
  * ```ts
- * const { tensors } = parseTorchCheckpoint(bytes, "upload.pth");
+ * const { tensors } = parseTorchCheckpoint(Deno.readFileSync("upload.pth"), "upload.pth");
  * ```
  */
 export function parseTorchCheckpoint(

@@ -149,4 +149,6 @@ Deno.test("rebuildTensor: strides, offsets and bounds", () => {
   usage(() => rebuildTensor(s, -1, [1], [1]), /bad storage offset -1/);
   usage(() => rebuildTensor(s, 0, [2], [1, 1]), /bad stride/);
   usage(() => rebuildTensor(s, 0, [2.5], [1]), /bad tensor size/);
+  deepStrictEqual(Array.from(rebuildTensor(s, 2, [2, 3], [0, 1]).data as Float32Array), [2, 3, 4, 2, 3, 4]); // expand
+  usage(() => rebuildTensor(s, 0, [2 ** 20, 2 ** 20], [0, 0]), /too large to make contiguous/);
 });

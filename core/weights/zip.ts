@@ -141,6 +141,8 @@ export function readZip(bytes: Uint8Array, source = "<bytes>"): Map<string, ZipE
  *
  * @example
  * ```ts
+ * const bytes = Deno.readFileSync("model.pth");
+ * const entries = readZip(bytes, "model.pth");
  * const data = zipEntryData(bytes, entries.get("archive/data/0")!, "model.pth");
  * ```
  */
