@@ -19,7 +19,10 @@ import {
 } from "./cli/commands.ts";
 
 function modelOptions(cmd: Command, required = true): Command {
-  const model = new Option("--model <spec>", "HF-style folder, config file, preset (titok/s128) or 'default'");
+  const model = new Option(
+    "--model <spec>",
+    "HF-style folder, config file, preset (titok/s128) or 'default'",
+  );
   if (required) model.makeOptionMandatory();
   return cmd
     .addOption(model)
@@ -42,7 +45,9 @@ export function program(): Command {
     .showSuggestionAfterError(true)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   p.command("list").description("list families and presets").option("--json").action(listCommand);
-  modelOptions(p.command("info").description("show a model's token shape, vocabulary and size")).action(infoCommand);
+  modelOptions(p.command("info").description("show a model's token shape, vocabulary and size")).action(
+    infoCommand,
+  );
   modelOptions(p.command("encode").description("images → tokens.npy + tokens.json"))
     .requiredOption("--out <dir>", "output folder")
     .argument("<images...>")
@@ -62,7 +67,10 @@ export function program(): Command {
   modelOptions(p.command("export").description("write encoder/decoder .onnx + model.safetensors"))
     .requiredOption("--out <dir>", "output folder")
     .action(exportCommand);
-  modelOptions(p.command("demo").description("reconstruct the bundled sample photos with the default model"), false)
+  modelOptions(
+    p.command("demo").description("reconstruct the bundled sample photos with the default model"),
+    false,
+  )
     .option("--out <dir>", "output folder", "out/demo")
     .action(demoCommand);
   return p;
@@ -75,7 +83,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" ? 0 : 2;
+      return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version"
+        ? 0
+        : 2;
     }
     if (e instanceof UsageError) {
       console.error(`tok1d: error: ${e.message}`);

@@ -14,7 +14,7 @@
  */
 export { type Encoded, type LoadOptions, loadTokenizer, Tokenizer } from "./core/tokenizer.ts";
 export { EXPORT_FILES, exportOnnx } from "./core/export.ts";
-export { listPresets, resolveModel, type ResolvedModel } from "./core/resolve.ts";
+export { listPresets, type ResolvedModel, resolveModel } from "./core/resolve.ts";
 export type { BuildOptions, InferenceGraphs, Plugin, TokenizerInfo } from "./core/plugin.ts";
 export { definePlugin } from "./core/plugin.ts";
 export { UsageError } from "./core/errors.ts";
@@ -23,4 +23,4 @@ export { loadImages, toUint8Image } from "./core/data/batch.ts";
 export { gridRows, makeGrid, writePng } from "./core/data/png.ts";
 export { readNpy, writeNpy } from "./core/data/npy.ts";
 export { PLUGINS } from "./plugins/mod.ts";
-export { DEVICES, type Device } from "./core/runtime/mod.ts";
+export { type Device, DEVICES } from "./core/runtime/mod.ts";

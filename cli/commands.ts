@@ -49,7 +49,10 @@ async function encodeFiles(tok: Tokenizer, files: string[], json?: boolean) {
   const latents: Tensor[] = [];
   for (let i = 0; i < files.length; i += step) {
     const x = await loadImages(files.slice(i, i + step), tok.info.imageSize);
-    const enc = await tok.encode(x, tok.graphs.encode.inputs.some((v) => v.name === "noise") ? noiseFor(tok, x) : undefined);
+    const enc = await tok.encode(
+      x,
+      tok.graphs.encode.inputs.some((v) => v.name === "noise") ? noiseFor(tok, x) : undefined,
+    );
     images.push(x);
     tokens.push(enc.tokens);
     latents.push(enc.latent);
@@ -77,7 +80,11 @@ function cat(parts: Tensor[]): Tensor {
     data.set(p.data as Float32Array, at);
     at += p.data.length;
   }
-  return { dtype: parts[0].dtype, shape: [parts.reduce((a, p) => a + p.shape[0], 0), ...parts[0].shape.slice(1)], data };
+  return {
+    dtype: parts[0].dtype,
+    shape: [parts.reduce((a, p) => a + p.shape[0], 0), ...parts[0].shape.slice(1)],
+    data,
+  };
 }
 
 function sidecar(tok: Tokenizer, flags: ModelFlags, files: string[], tokens: Tensor) {
@@ -106,14 +113,20 @@ export async function encodeCommand(files: string[], f: ModelFlags & { out: stri
     writeNpy(join(dir, "tokens.npy"), tokens);
     const side = sidecar(tok, f, files, tokens);
     writeFileAtomic(join(dir, "tokens.json"), JSON.stringify(side, null, 2) + "\n");
-    print(f.json, side, `wrote ${join(dir, "tokens.npy")} (${tokens.dtype} [${tokens.shape}]) and tokens.json`);
+    print(
+      f.json,
+      side,
+      `wrote ${join(dir, "tokens.npy")} (${tokens.dtype} [${tokens.shape}]) and tokens.json`,
+    );
   } finally {
     await tok.release();
   }
 }
 
 /** `tok1d decode`. */
-export async function decodeCommand(f: ModelFlags & { out: string; tokens: string; npy?: boolean }): Promise<void> {
+export async function decodeCommand(
+  f: ModelFlags & { out: string; tokens: string; npy?: boolean },
+): Promise<void> {
   if (!f.tokens) throw new UsageError("--tokens: required (a .npy written by tok1d encode)");
   const tokens = readNpy(f.tokens);
   const dir = outDir(f.out);
@@ -122,7 +135,11 @@ export async function decodeCommand(f: ModelFlags & { out: string; tokens: strin
     const images = await tok.decode(tokens);
     const written = await writeImages(dir, images);
     if (f.npy) writeNpy(join(dir, "images.npy"), images);
-    print(f.json, { images: written, npy: f.npy ? join(dir, "images.npy") : null }, `wrote ${written.length} images to ${dir}`);
+    print(
+      f.json,
+      { images: written, npy: f.npy ? join(dir, "images.npy") : null },
+      `wrote ${written.length} images to ${dir}`,
+    );
   } finally {
     await tok.release();
   }
@@ -139,7 +156,10 @@ export async function reconstructCommand(
     const enc = await encodeFiles(tok, files, f.json);
     const recon = await tok.decodeLatent(enc.latent);
     writeNpy(join(dir, "tokens.npy"), enc.tokens);
-    writeFileAtomic(join(dir, "tokens.json"), JSON.stringify(sidecar(tok, f, files, enc.tokens), null, 2) + "\n");
+    writeFileAtomic(
+      join(dir, "tokens.json"),
+      JSON.stringify(sidecar(tok, f, files, enc.tokens), null, 2) + "\n",
+    );
     await writeImages(dir, recon);
     if (f.npy) writeNpy(join(dir, "images.npy"), recon);
     const grid = gridRows([enc.images, clamp01(recon)], { columns: Math.min(8, files.length) });
@@ -149,7 +169,9 @@ export async function reconstructCommand(
     print(
       f.json,
       { grid: gridPath, tokens: join(dir, "tokens.npy"), psnr },
-      `wrote ${files.length} reconstructions and ${gridPath} (originals above reconstructions); PSNR ${psnr.toFixed(2)} dB`,
+      `wrote ${files.length} reconstructions and ${gridPath} (originals above reconstructions); PSNR ${
+        psnr.toFixed(2)
+      } dB`,
     );
     return { grid: gridPath, tokens: enc.tokens, images: recon, originals: enc.images };
   } finally {
@@ -186,17 +208,27 @@ export async function infoCommand(f: ModelFlags): Promise<void> {
   const tok = await tokenizerFromFlags(f);
   let params = 0;
   for (const t of tok.weights.values()) params += t.data.length;
-  const value = { ...tok.info, parameters: params, config: tok.model.configSource, random_weights: tok.randomWeights };
+  const value = {
+    ...tok.info,
+    parameters: params,
+    config: tok.model.configSource,
+    random_weights: tok.randomWeights,
+  };
   print(
     f.json,
     value,
-    Object.entries(value).map(([k, v]) => `${k.padEnd(16)} ${typeof v === "object" ? JSON.stringify(v) : v}`).join("\n"),
+    Object.entries(value).map(([k, v]) => `${k.padEnd(16)} ${typeof v === "object" ? JSON.stringify(v) : v}`)
+      .join("\n"),
   );
 }
 
 /** `tok1d list`. */
 export function listCommand(f: { json?: boolean }): void {
-  const families = Object.values(PLUGINS).map((p) => ({ name: p.name, paper: p.paper, presets: Object.keys(p.presets) }));
+  const families = Object.values(PLUGINS).map((p) => ({
+    name: p.name,
+    paper: p.paper,
+    presets: Object.keys(p.presets),
+  }));
   print(
     f.json,
     { families, presets: listPresets() },
@@ -213,7 +245,13 @@ export function samplePhotos(): string[] {
 /** `tok1d demo`: reconstructs the sample photos with the default model. */
 export async function demoCommand(f: Partial<ModelFlags> & { out?: string }): Promise<void> {
   const out = f.out ?? "out/demo";
-  const flags = { model: f.model ?? "default", device: f.device ?? "cpu", threads: f.threads, json: f.json, out };
+  const flags = {
+    model: f.model ?? "default",
+    device: f.device ?? "cpu",
+    threads: f.threads,
+    json: f.json,
+    out,
+  };
   const r = await reconstructCommand(samplePhotos(), flags);
   if (!f.json) console.log(`demo: open ${r.grid}`);
 }

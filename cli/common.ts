@@ -25,7 +25,9 @@ export interface ModelFlags {
 export function intFlag(value: string | undefined, flag: string, fallback?: number): number | undefined {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag}: expected a positive integer, got '${value}'`);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new UsageError(`${flag}: expected a positive integer, got '${value}'`);
+  }
   return n;
 }
 
@@ -40,11 +42,15 @@ export async function tokenizerFromFlags(f: ModelFlags): Promise<Tokenizer> {
     batchSize: intFlag(f.batchSize, "--batch-size"),
     sample: f.sample,
   };
-  if (f.weights && !existsSync(f.weights)) throw new UsageError(`--weights ${f.weights}: no such file or folder`);
+  if (f.weights && !existsSync(f.weights)) {
+    throw new UsageError(`--weights ${f.weights}: no such file or folder`);
+  }
   const tok = await loadTokenizer(f.model, opts);
   if (tok.randomWeights) {
     console.error(
-      `note: ${tok.info.family}/${tok.info.variant} runs with RANDOM weights (seed ${opts.seed ?? 0}); outputs are not meaningful`,
+      `note: ${tok.info.family}/${tok.info.variant} runs with RANDOM weights (seed ${
+        opts.seed ?? 0
+      }); outputs are not meaningful`,
     );
   }
   return tok;
@@ -72,7 +78,11 @@ export function configHash(config: unknown): string {
 export class Progress {
   private readonly tty = !!(process.stderr as { isTTY?: boolean }).isTTY;
   private readonly start = performance.now();
-  constructor(private readonly label: string, private readonly total: number, private readonly quiet = false) {}
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly quiet = false,
+  ) {}
   update(done: number): void {
     if (this.quiet) return;
     const s = (performance.now() - this.start) / 1000;

@@ -48,11 +48,17 @@ export function parseConfig<T>(schema: z.ZodType<T>, raw: unknown, source: strin
   if (r.success) return r.data;
   const lines = r.error.issues.map((issue) => {
     const path = issue.path.join(".") || "(root)";
-    const i = issue as unknown as { values?: unknown[]; input?: unknown };
+    const i = issue as unknown as { values?: unknown[] };
+    // zod does not echo the input by default: look it up along the path.
+    const input = issue.path.reduce<unknown>(
+      (o, k) => (o as Record<PropertyKey, unknown>)?.[k as PropertyKey],
+      raw,
+    );
     let hint = "";
-    if (i.values && typeof i.input === "string") {
-      const near = nearest(i.input, i.values.map(String));
-      hint = `; allowed: ${i.values.join(", ")}${near ? ` (did you mean '${near}'?)` : ""}`;
+    if (i.values) hint = `; allowed: ${i.values.join(", ")}`;
+    if (i.values && typeof input === "string") {
+      const near = nearest(input, i.values.map(String));
+      hint += near ? ` (got '${input}'; did you mean '${near}'?)` : "";
     }
     return `  ${path}: ${issue.message}${hint}`;
   });

@@ -63,16 +63,20 @@ export function resolveModel(spec: string): ResolvedModel {
       if (!cfg) throw new UsageError(`--model ${spec}: the folder has no ${CONFIG_NAMES.join(" / ")}`);
       return fromConfig(readConfigFile(cfg), cfg, basename(spec.replace(/\/+$/, "")), spec);
     }
-    if (/\.(ya?ml|json)$/.test(spec)) return fromConfig(readConfigFile(spec), spec, basename(spec).replace(/\.\w+$/, ""));
+    if (/\.(ya?ml|json)$/.test(spec)) {
+      return fromConfig(readConfigFile(spec), spec, basename(spec).replace(/\.\w+$/, ""));
+    }
     throw new UsageError(
       `--model ${spec}: a checkpoint file needs its config; pass the config (or a preset) as --model and the file as --weights`,
     );
   }
   const [family, name] = spec.includes("/") ? spec.split("/", 2) : [undefined, spec];
-  const candidates = Object.values(PLUGINS).filter((p) => (!family || p.name === family) && name in p.presets);
+  const candidates = Object.values(PLUGINS).filter((p) =>
+    (!family || p.name === family) && name in p.presets
+  );
   if (candidates.length === 1) {
     const p = candidates[0];
-    return fromConfig(p.presets[name], `preset:${p.name}/${name}`, `${p.name}/${name}`);
+    return fromConfig(p.presets[name], `preset:${p.name}/${name}`, name);
   }
   const all = listPresets();
   throw new UsageError(

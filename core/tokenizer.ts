@@ -14,9 +14,9 @@
 import type { Graph } from "./graph/graph.ts";
 import { randomWeights } from "./init.ts";
 import type { InferenceGraphs, TokenizerInfo } from "./plugin.ts";
-import { resolveModel, type ResolvedModel } from "./resolve.ts";
+import { type ResolvedModel, resolveModel } from "./resolve.ts";
 import { Session, type SessionOptions } from "./runtime/mod.ts";
-import { type Tensor, sizeOf } from "./tensor.ts";
+import { sizeOf, type Tensor } from "./tensor.ts";
 import { assertKeys, loadCheckpoint } from "./weights/checkpoint.ts";
 import { UsageError } from "./errors.ts";
 
@@ -44,13 +44,19 @@ export interface Encoded {
 /** All parameters the graphs use, with their shapes. */
 function parameterShapes(graphs: InferenceGraphs): Map<string, number[]> {
   const out = new Map<string, number[]>();
-  for (const g of Object.values(graphs) as Graph[]) for (const p of g.params.values()) out.set(p.name, p.shape);
+  for (const g of Object.values(graphs) as Graph[]) {
+    for (const p of g.params.values()) out.set(p.name, p.shape);
+  }
   return out;
 }
 
 function sliceBatch(t: Tensor, start: number, end: number): Tensor {
   const per = sizeOf(t.shape.slice(1));
-  return { dtype: t.dtype, shape: [end - start, ...t.shape.slice(1)], data: t.data.subarray(start * per, end * per) } as Tensor;
+  return {
+    dtype: t.dtype,
+    shape: [end - start, ...t.shape.slice(1)],
+    data: t.data.subarray(start * per, end * per),
+  } as Tensor;
 }
 
 function joinBatches(parts: Tensor[]): Tensor {
@@ -92,8 +98,10 @@ export class Tokenizer {
 
   private checkImages(images: Tensor): void {
     const s = this.info.imageSize;
-    if (images.dtype !== "float32" || images.shape.length !== 4 || images.shape[1] !== 3 ||
-      images.shape[2] !== s || images.shape[3] !== s) {
+    if (
+      images.dtype !== "float32" || images.shape.length !== 4 || images.shape[1] !== 3 ||
+      images.shape[2] !== s || images.shape[3] !== s
+    ) {
       throw new UsageError(
         `images: expected float32 (B,3,${s},${s}) in [0,1], got ${images.dtype} (${images.shape.join(",")})`,
       );
@@ -119,6 +127,11 @@ export class Tokenizer {
     return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, joinBatches(v)]));
   }
 
+  /** Opens the encode session now (it is otherwise opened on first use). */
+  async warmUp(): Promise<void> {
+    await this.session("encode");
+  }
+
   /** Images (B,3,S,S) in [0,1] → tokens and latent. With `sample`, pass the noise ε. */
   async encode(images: Tensor, noise?: Tensor): Promise<Encoded> {
     this.checkImages(images);
@@ -136,7 +149,9 @@ export class Tokenizer {
     const expected = this.info.tokenShape;
     if (tokens.dtype !== this.info.tokenDtype || tokens.shape.slice(1).join() !== expected.join()) {
       throw new UsageError(
-        `tokens: expected ${this.info.tokenDtype} (B,${expected.join(",")}), got ${tokens.dtype} (${tokens.shape.join(",")})`,
+        `tokens: expected ${this.info.tokenDtype} (B,${expected.join(",")}), got ${tokens.dtype} (${
+          tokens.shape.join(",")
+        })`,
       );
     }
     if (tokens.dtype === "int64" && this.info.vocabulary) {
@@ -186,5 +201,9 @@ export async function loadTokenizer(spec: string, options: LoadOptions = {}): Pr
     weights = model.plugin.load(ckpt.tensors, model.config);
     assertKeys(shapes, weights, { source: ckpt.source });
   }
-  return new Tokenizer(model, graphs, weights, model.plugin.info(model.config, model.variant), random, options);
+  const info = model.plugin.info(model.config, model.variant);
+  const tok = new Tokenizer(model, graphs, weights, info, random, options);
+  // A missing GPU provider should fail here, with its explanation, not halfway through a job.
+  if ((options.device ?? "cpu") !== "cpu") await tok.warmUp();
+  return tok;
 }

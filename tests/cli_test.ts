@@ -36,7 +36,16 @@ const tmp = () => mkdtempSync(join(tmpdir(), "tok1d-cli-"));
 Deno.test("cli: encode → decode round trip writes the contract's files", async () => {
   const dir = tmp();
   const photos = samplePhotos().slice(0, 3);
-  const enc = await run(["encode", "--model", TWO_STAGE, "--out", join(dir, "enc"), "--threads", "1", ...photos]);
+  const enc = await run([
+    "encode",
+    "--model",
+    TWO_STAGE,
+    "--out",
+    join(dir, "enc"),
+    "--threads",
+    "1",
+    ...photos,
+  ]);
   deepStrictEqual(enc.code, 0, enc.err);
   const tokens = readNpy(join(dir, "enc", "tokens.npy"));
   deepStrictEqual(tokens.dtype, "int64");
@@ -47,7 +56,14 @@ Deno.test("cli: encode → decode round trip writes the contract's files", async
   deepStrictEqual(side.sources.length, 3);
   ok(side.sources[0].endsWith(photos[0].split("/").pop()!), "sources keep input order");
   const dec = await run([
-    "decode", "--model", TWO_STAGE, "--tokens", join(dir, "enc", "tokens.npy"), "--out", join(dir, "dec"), "--npy",
+    "decode",
+    "--model",
+    TWO_STAGE,
+    "--tokens",
+    join(dir, "enc", "tokens.npy"),
+    "--out",
+    join(dir, "dec"),
+    "--npy",
   ]);
   deepStrictEqual(dec.code, 0, dec.err);
   for (const f of ["000000.png", "000001.png", "000002.png"]) ok(existsSync(join(dir, "dec", f)), f);
@@ -58,7 +74,15 @@ Deno.test("cli: encode → decode round trip writes the contract's files", async
 
 Deno.test("cli: reconstruct writes grid.png and --json gives machine output", async () => {
   const dir = tmp();
-  const r = await run(["reconstruct", "--model", TWO_STAGE, "--out", dir, "--json", ...samplePhotos().slice(0, 2)]);
+  const r = await run([
+    "reconstruct",
+    "--model",
+    TWO_STAGE,
+    "--out",
+    dir,
+    "--json",
+    ...samplePhotos().slice(0, 2),
+  ]);
   deepStrictEqual(r.code, 0, r.err);
   const out = JSON.parse(r.out);
   ok(existsSync(out.grid));
@@ -78,12 +102,25 @@ Deno.test("cli: list and info succeed; info reports the token shape", async () =
 
 const bad: [string, string[], RegExp][] = [
   ["unknown device", ["info", "--model", "titok/tiny", "--random", "--device", "tpu"], /--device/],
+  [
+    "absent GPU provider",
+    ["info", "--model", "titok/tiny", "--random", "--device", "cuda"],
+    /--device cuda.*not installed/,
+  ],
   ["missing --model", ["encode", "--out", "/tmp/x", "a.png"], /--model/],
   ["unknown preset", ["info", "--model", "titok/nope", "--random"], /--model titok\/nope/],
   ["no weights", ["info", "--model", "titok/tiny"], /--weights/],
-  ["missing image", ["encode", "--model", TWO_STAGE, "--out", "/tmp/tok1d-x", "/nonexistent.png"], /nonexistent\.png/],
+  [
+    "missing image",
+    ["encode", "--model", TWO_STAGE, "--out", "/tmp/tok1d-x", "/nonexistent.png"],
+    /nonexistent\.png/,
+  ],
   ["bad --threads", ["info", "--model", "titok/tiny", "--random", "--threads", "two"], /--threads/],
-  ["missing --weights file", ["info", "--model", "titok/tiny", "--weights", "/nope.bin"], /--weights \/nope\.bin/],
+  [
+    "missing --weights file",
+    ["info", "--model", "titok/tiny", "--weights", "/nope.bin"],
+    /--weights \/nope\.bin/,
+  ],
 ];
 for (const [what, args, pattern] of bad) {
   Deno.test(`cli: ${what} → exit 2 with a message naming it`, async () => {

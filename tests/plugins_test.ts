@@ -19,7 +19,12 @@ for (const plugin of Object.values(PLUGINS)) {
   });
   for (const preset of Object.keys(plugin.presets).filter((p) => p.startsWith("tiny"))) {
     Deno.test(`plugin ${plugin.name}/${preset}: encode → decode shapes, batch independence, determinism`, async () => {
-      const tok = await loadTokenizer(`${plugin.name}/${preset}`, { random: true, seed: 1, threads: 1, batchSize: 2 });
+      const tok = await loadTokenizer(`${plugin.name}/${preset}`, {
+        random: true,
+        seed: 1,
+        threads: 1,
+        batchSize: 2,
+      });
       const s = tok.info.imageSize;
       const x = image(3, s);
       const a = await tok.encode(x);

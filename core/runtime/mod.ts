@@ -4,3 +4,4 @@
  */
 export { checkFeeds, Session, type SessionOptions } from "./session.ts";
 export { type Device, DEVICES, executionProviders, providerAvailable } from "./providers.ts";
+export { OnnxFileSession } from "./file.ts";

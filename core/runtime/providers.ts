@@ -6,6 +6,9 @@
  * @module
  */
 import * as ort from "onnxruntime-node";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { UsageError } from "../errors.ts";
 
 /** Devices tok1d accepts. */
@@ -18,14 +21,34 @@ const HOW_TO_INSTALL =
   "then reinstall (`rm -rf node_modules && deno install`) on a machine that can reach the NuGet feed, " +
   "with CUDA 12 and cuDNN 9 (and TensorRT 10 for tensorrt) installed. Use --device cpu meanwhile.";
 
-/** Whether onnxruntime-node reports the provider as present on this machine. */
+/** Shared libraries a non-bundled provider needs beside the native binding. */
+const PROVIDER_LIBRARIES: Partial<Record<Device, string>> = {
+  cuda: "libonnxruntime_providers_cuda.so",
+  tensorrt: "libonnxruntime_providers_tensorrt.so",
+};
+
+/** The folder holding onnxruntime-node's native binding (and any installed providers). */
+function bindingFolder(): string | undefined {
+  try {
+    const pkg = dirname(dirname(createRequire(import.meta.url).resolve("onnxruntime-node")));
+    return join(pkg, "bin", "napi-v6", process.platform, process.arch);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the provider can be used here. ONNX Runtime falls back to the CPU
+ * when a requested provider's library is missing, so this is checked first.
+ */
 export function providerAvailable(device: Device): boolean {
   const list = ort.listSupportedBackends?.() ?? [];
-  const entry = list.find((b: { name: string }) => b.name === device);
+  const entry = list.find((b: { name: string }) => b.name === device) as { bundled: boolean } | undefined;
   if (!entry) return false;
-  if ((entry as { bundled: boolean }).bundled) return true;
-  // Not bundled: the install script may have placed the shared library beside the binding.
-  return false;
+  if (entry.bundled) return true;
+  const lib = PROVIDER_LIBRARIES[device];
+  const folder = bindingFolder();
+  return !!lib && !!folder && existsSync(join(folder, lib));
 }
 
 /** The executionProviders option for `device`; throws a UsageError saying how to install a missing one. */
@@ -35,6 +58,11 @@ export function executionProviders(
 ): ort.InferenceSession.ExecutionProviderConfig[] {
   if (!(DEVICES as readonly string[]).includes(device)) {
     throw new UsageError(`--device: unknown device '${device}'; use one of ${DEVICES.join(", ")}`);
+  }
+  if (!providerAvailable(device as Device)) {
+    throw new UsageError(
+      `--device ${device}: the ${device} execution provider is not installed. ${HOW_TO_INSTALL}`,
+    );
   }
   switch (device as Device) {
     case "cpu":

@@ -53,7 +53,9 @@ Deno.test("titok vq_two_stage: legacy logits over the 1024 MaskGIT codes match u
   const dir = `${DATA}vq_two_stage`;
   const config = parseConfig(titokSchema, readConfigFile(`${dir}/config.yaml`), "config.yaml");
   const graphs = buildTiTok(config);
-  const s = await Session.create(graphs.decode, readSafetensors(`${dir}/model.safetensors`).tensors, { threads: 2 });
+  const s = await Session.create(graphs.decode, readSafetensors(`${dir}/model.safetensors`).tensors, {
+    threads: 2,
+  });
   const r = await s.run({ latent: fixture("vq_two_stage", "z_quantized.npy") });
   near(r.logits, fixture("vq_two_stage", "logits.npy"), 1e-4, "logits");
   await s.release();
@@ -97,7 +99,10 @@ Deno.test("titok: the .bin checkpoint gives the same tokens as the .safetensors 
   const b = await loadTokenizer(dir, { weights: `${dir}/pytorch_model.bin`, threads: 1 });
   const x = fixture("vq_single_stage", "input.npy");
   deepStrictEqual((await a.encode(x)).tokens, (await b.encode(x)).tokens);
-  deepStrictEqual(await a.decodeLatent((await a.encode(x)).latent), await b.decodeLatent((await b.encode(x)).latent));
+  deepStrictEqual(
+    await a.decodeLatent((await a.encode(x)).latent),
+    await b.decodeLatent((await b.encode(x)).latent),
+  );
   await a.release();
   await b.release();
 });
@@ -105,7 +110,11 @@ Deno.test("titok: the .bin checkpoint gives the same tokens as the .safetensors 
 Deno.test("titok config: upstream YAML and HF config.json parse unchanged to the same model config", () => {
   for (const name of ["vq_two_stage", "vq_single_stage", "vae"]) {
     const yaml = parseConfig(titokSchema, readConfigFile(`${DATA}${name}/config.yaml`), "yaml");
-    const json = parseConfig(titokSchema, JSON.parse(readFileSync(`${DATA}${name}/config.json`, "utf8")), "json");
+    const json = parseConfig(
+      titokSchema,
+      JSON.parse(readFileSync(`${DATA}${name}/config.json`, "utf8")),
+      "json",
+    );
     deepStrictEqual(yaml.model.vq_model, json.model.vq_model);
   }
   // An inference config as upstream ships it, with its generator section and an OmegaConf interpolation.
@@ -155,7 +164,13 @@ Deno.test("titok presets: every released variant builds with upstream's paramete
     return [...names.values()].reduce((a, b) => a + b, 0);
   };
   // Parameter counts of the upstream modules (architectures.md §1.5), to 0.01 M.
-  const expected: Record<string, number> = { s128: 83.67, b64: 204.81, l32: 641.05, bl64_vq8k: 390.02, sl256_vq8k: 330.26 };
+  const expected: Record<string, number> = {
+    s128: 83.67,
+    b64: 204.81,
+    l32: 641.05,
+    bl64_vq8k: 390.02,
+    sl256_vq8k: 330.26,
+  };
   for (const [name, millions] of Object.entries(expected)) {
     const got = count(name) / 1e6;
     ok(Math.abs(got - millions) < 0.01, `${name}: ${got.toFixed(3)} M parameters, upstream ${millions} M`);

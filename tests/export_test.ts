@@ -1,0 +1,34 @@
+/**
+ * `tok1d export`: the written .onnx files load from disk in ONNX Runtime
+ * (external data pointing into model.safetensors) and give the same outputs
+ * as tok1d's in-memory sessions.
+ */
+import { deepStrictEqual, ok } from "node:assert";
+import { mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EXPORT_FILES, exportOnnx } from "../core/export.ts";
+import { readNpy } from "../core/data/npy.ts";
+import { OnnxFileSession } from "../core/runtime/mod.ts";
+import { loadTokenizer } from "../core/tokenizer.ts";
+
+const DATA = new URL("./testdata/titok/", import.meta.url).pathname;
+
+for (const name of ["vq_two_stage", "vae"]) {
+  Deno.test(`export ${name}: encoder/decoder .onnx files reproduce the in-memory outputs`, async () => {
+    const tok = await loadTokenizer(`${DATA}${name}`, { threads: 1 });
+    const dir = mkdtempSync(join(tmpdir(), "tok1d-export-"));
+    exportOnnx(tok, dir);
+    // Weights live only in model.safetensors: the graphs stay small.
+    ok(statSync(join(dir, EXPORT_FILES.encode)).size < 200_000, "encoder.onnx holds no weights");
+    const x = readNpy(`${DATA}${name}/input.npy`);
+    const want = await tok.encode(x);
+    const enc = await OnnxFileSession.open(join(dir, EXPORT_FILES.encode), { threads: 1 });
+    const got = await enc.run({ image: x });
+    deepStrictEqual(got.tokens.data, want.tokens.data);
+    const dec = await OnnxFileSession.open(join(dir, EXPORT_FILES.decodeTokens), { threads: 1 });
+    const image = (await dec.run({ tokens: got.tokens })).image;
+    deepStrictEqual(image.data, (await tok.decode(want.tokens)).data);
+    await Promise.all([enc.release(), dec.release(), tok.release()]);
+  });
+}
