@@ -7,6 +7,7 @@ import { Graph } from "../core/graph/graph.ts";
 import { OPS } from "../core/ops/mod.ts";
 import { Session } from "../core/runtime/session.ts";
 import type { Tensor } from "../core/tensor.ts";
+import { gradCheck } from "../core/autodiff/gradcheck.ts";
 
 function close(got: Tensor, want: Tensor, tol: number, where: string) {
   deepStrictEqual(got.shape, want.shape, `${where}: shape`);
@@ -33,6 +34,24 @@ for (const [type, def] of Object.entries(OPS)) {
       const res = await s.run(feeds);
       c.expected.forEach((e, i) => close(res[`y${i}`], e, c.tolerance ?? 1e-6, `${type} ${c.name} y${i}`));
       await s.release();
+    }
+  });
+}
+
+for (const [key, def] of Object.entries(OPS)) {
+  Deno.test(`op ${key}: gradient checks against central differences`, async () => {
+    if (def.vjp === null) {
+      ok(def.gradCases.length === 0, `${key} declares no gradient but has grad cases`);
+      return;
+    }
+    ok(def.gradCases.length > 0, `${key} has a vjp rule but no grad-check case`);
+    for (const c of def.gradCases) {
+      const r = await gradCheck(def, c);
+      const tol = r.dtype === "float64" ? 1e-6 : 2e-2;
+      ok(
+        r.relativeError < tol,
+        `${key} ${c.name} (${r.dtype}): analytic ${r.analytic} vs numeric ${r.numeric} (rel. error ${r.relativeError})`,
+      );
     }
   });
 }

@@ -65,6 +65,10 @@ export class Graph {
   readonly params = new Map<string, ParamSpec>();
   /** Small constants embedded in the model, by value name. */
   readonly constants = new Map<string, Tensor>();
+  /** Every value by name (inputs, parameters, constants, node outputs): what gradient rules look up. */
+  readonly values = new Map<string, Value>();
+  /** Values marked as stop-gradient: the walker passes no gradient through them. */
+  readonly stops = new Set<string>();
   private readonly scopes: string[] = [];
   private readonly used = new Set<string>();
   private counter = 0;
@@ -91,6 +95,7 @@ export class Graph {
     this.claim(name);
     const v: Value = { name, dtype, shape: [...shape] };
     this.inputs.push(v);
+    this.values.set(name, v);
     return v;
   }
 
@@ -105,15 +110,18 @@ export class Graph {
     } else {
       this.claim(name);
       this.params.set(name, { name, dtype, shape: [...shape] });
+      this.values.set(name, { name, dtype, shape: [...shape] });
     }
-    return { name, dtype, shape: [...shape] };
+    return this.values.get(name)!;
   }
 
   /** Embeds a constant tensor (kept inside the model; meant for small values). */
   constant(t: Tensor, hint = "const"): Value {
     const name = this.fresh(hint);
     this.constants.set(name, t);
-    return { name, dtype: t.dtype, shape: [...t.shape] };
+    const v = { name, dtype: t.dtype, shape: [...t.shape] };
+    this.values.set(name, v);
+    return v;
   }
 
   /** Marks `v` as a graph output called `name` (an Identity node renames it if needed). */
@@ -129,6 +137,7 @@ export class Graph {
         attrs: {},
       });
       out = { name, dtype: v.dtype, shape: v.shape };
+      this.values.set(name, out);
     }
     this.outputs.push(out);
     return out;
@@ -153,6 +162,7 @@ export class Graph {
       shape: [...o.shape],
     }));
     if (outs.length > 1) { for (const o of outs) this.claim(o.name); }
+    for (const o of outs) this.values.set(o.name, o);
     const trimmed = [...inputs];
     while (trimmed.length && trimmed[trimmed.length - 1] === undefined) trimmed.pop();
     this.nodes.push({

@@ -27,7 +27,8 @@ export function packWeights(params: Iterable<ParamSpec>, tensors: Map<string, Te
   const files: PackedWeights["files"] = [];
   for (const p of params) {
     let t = tensors.get(p.name);
-    if (!t) throw new Error(`no weights for parameter ${p.name}`);
+    // A parameter without weights becomes a graph input (trainable parameters are fed each step).
+    if (!t) continue;
     if (t.dtype !== p.dtype) {
       if (p.dtype !== "float32") {
         throw new Error(`parameter ${p.name}: cannot convert ${t.dtype} to ${p.dtype}`);

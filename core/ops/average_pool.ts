@@ -3,7 +3,10 @@
  * @module
  */
 import { type Graph, ints, type Value } from "../graph/graph.ts";
-import { f32, type OpDef } from "./op.ts";
+import { f32, type OpDef, rnd } from "./op.ts";
+import { upsampleNearest } from "./resize.ts";
+import { mul } from "./mul.ts";
+import { intsAttr, scalar } from "../autodiff/rule.ts";
 
 /** Non-overlapping k×k average pooling (NCHW). */
 export function avgPool(g: Graph, x: Value, k: number): Value {
@@ -23,4 +26,9 @@ export const def: OpDef = {
     options: { k: 2 },
     expected: [f32([1, 1, 1, 2], [3.5, 5.5])],
   }],
+  vjp: (g, ctx, [dy]) => {
+    const [k] = intsAttr(ctx, "kernel_shape", [2, 2]);
+    return [mul(g, upsampleNearest(g, dy!, k), scalar(g, dy!, 1 / (k * k)))];
+  },
+  gradCases: [{ name: "2x2", inputs: [rnd([1, 2, 4, 4], 1)], options: { k: 2 } }],
 };

@@ -5,7 +5,8 @@
 import { type Graph, int, type Value } from "../graph/graph.ts";
 import { ONNX_DTYPE } from "../onnx/proto.ts";
 import type { DType } from "../tensor.ts";
-import { f32, type OpDef, t } from "./op.ts";
+import { f32, type OpDef, rnd, t } from "./op.ts";
+import { isDifferentiable } from "../autodiff/rule.ts";
 
 /** Casts `x` to `to`. */
 export function cast(g: Graph, x: Value, to: DType): Value {
@@ -22,4 +23,7 @@ export const def: OpDef = {
     options: { to: "int64" },
     expected: [t("int64", [3], [1, -1, 3])],
   }],
+  vjp: (g, { inputs: [x], outputs: [y] }, [dy]) =>
+    isDifferentiable(x.dtype) && isDifferentiable(y.dtype) ? [cast(g, dy!, x.dtype)] : [undefined],
+  gradCases: [{ name: "float to float", inputs: [rnd([3], 1)], options: { to: "float32" } }],
 };

@@ -4,7 +4,9 @@
  */
 import { type Graph, int, type Value } from "../graph/graph.ts";
 import { axis as norm, type Dim, fmt } from "../graph/shape.ts";
-import { f32, type OpDef } from "./op.ts";
+import { f32, type OpDef, rnd } from "./op.ts";
+import { slice } from "./slice.ts";
+import { intAttr } from "../autodiff/rule.ts";
 
 /** Concatenates `xs` along `axis`; other dims must agree. */
 export function concat(g: Graph, xs: Value[], axis: number): Value {
@@ -31,4 +33,14 @@ export const def: OpDef = {
     options: { axis: 1 },
     expected: [f32([2, 3], [1, 3, 4, 2, 5, 6])],
   }],
+  vjp: (g, ctx, [dy]) => {
+    const axis = intAttr(ctx, "axis", 0);
+    let at = 0;
+    return ctx.inputs.map((x) => {
+      const n = x.shape[axis] as number;
+      at += n;
+      return slice(g, dy!, axis, at - n, at);
+    });
+  },
+  gradCases: [{ name: "axis 1", inputs: [rnd([2, 1], 1), rnd([2, 2], 2)], options: { axis: 1 } }],
 };

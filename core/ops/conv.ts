@@ -4,11 +4,15 @@
  */
 import { type Graph, ints, type Value } from "../graph/graph.ts";
 import { fmt } from "../graph/shape.ts";
-import { f32, type OpDef } from "./op.ts";
+import { f32, type OpDef, rnd } from "./op.ts";
+import { convInputGrad, convWeightGrad } from "../autodiff/conv_grad.ts";
+import { reduceSum } from "./reduce_sum.ts";
+import { reshape } from "./reshape.ts";
 
 /** Conv options; pads are [top, left, bottom, right] as ONNX orders them. */
 export interface ConvOptions {
   strides?: [number, number];
+  dilations?: [number, number];
   pads?: [number, number, number, number];
   group?: number;
 }
@@ -16,6 +20,7 @@ export interface ConvOptions {
 /** 2-D convolution. */
 export function conv(g: Graph, x: Value, w: Value, b: Value | undefined, o: ConvOptions = {}): Value {
   const [s0, s1] = o.strides ?? [1, 1];
+  const [d0, d1] = o.dilations ?? [1, 1];
   const p = o.pads ?? [0, 0, 0, 0];
   const [n, , h, wd] = x.shape;
   const [co, , kh, kw] = w.shape as number[];
@@ -24,11 +29,16 @@ export function conv(g: Graph, x: Value, w: Value, b: Value | undefined, o: Conv
   }
   const out = (d: number | string, k: number, s: number, a: number, z: number) =>
     typeof d === "number" ? Math.floor((d + a + z - k) / s) + 1 : d;
-  const attrs = { strides: ints([s0, s1]), pads: ints(p), kernel_shape: ints([kh, kw]) };
+  const attrs = {
+    strides: ints([s0, s1]),
+    pads: ints(p),
+    kernel_shape: ints([kh, kw]),
+    ...(d0 !== 1 || d1 !== 1 ? { dilations: ints([d0, d1]) } : {}),
+  };
   if (o.group && o.group > 1) Object.assign(attrs, { group: { type: "int", value: o.group } });
   return g.addNode("Conv", [x, w, b], attrs, [{
     dtype: x.dtype,
-    shape: [n, co, out(h, kh, s0, p[0], p[2]), out(wd, kw, s1, p[1], p[3])],
+    shape: [n, co, out(h, (kh - 1) * d0 + 1, s0, p[0], p[2]), out(wd, (kw - 1) * d1 + 1, s1, p[1], p[3])],
   }])[0];
 }
 
@@ -51,6 +61,23 @@ export const def: OpDef = {
       inputs: [f32([1, 1, 2, 4], [1, 2, 3, 4, 5, 6, 7, 8]), f32([2, 1, 2, 2], [1, 1, 1, 1, 1, 0, 0, -1])],
       options: { strides: [2, 2] },
       expected: [f32([1, 2, 1, 2], [14, 22, -5, -5])],
+    },
+  ],
+  vjp: (g, ctx, [dy]) => {
+    const b = ctx.inputs[2];
+    const db = b ? reshape(g, reduceSum(g, dy!, [0, 2, 3], false), b.shape) : undefined;
+    return [convInputGrad(g, ctx, dy!), convWeightGrad(g, ctx, dy!), db];
+  },
+  gradCases: [
+    {
+      name: "3x3 pad 1",
+      inputs: [rnd([2, 2, 3, 3], 1), rnd([3, 2, 3, 3], 2), rnd([3], 3)],
+      options: { pads: [1, 1, 1, 1] },
+    },
+    {
+      name: "patchify stride 2",
+      inputs: [rnd([1, 2, 4, 4], 4), rnd([3, 2, 2, 2], 5), rnd([3], 6)],
+      options: { strides: [2, 2] },
     },
   ],
 };

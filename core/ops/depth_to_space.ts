@@ -5,7 +5,9 @@
  * @module
  */
 import { type Graph, int, str, type Value } from "../graph/graph.ts";
-import { f32, type OpDef } from "./op.ts";
+import { f32, type OpDef, rnd } from "./op.ts";
+import { spaceToDepth } from "./space_to_depth.ts";
+import { intAttr } from "../autodiff/rule.ts";
 
 /** Rearranges blocks of channels into b×b spatial blocks. */
 export function depthToSpace(g: Graph, x: Value, block: number): Value {
@@ -29,4 +31,6 @@ export const def: OpDef = {
     options: { block: 2 },
     expected: [f32([1, 2, 2, 2], [0, 2, 4, 6, 1, 3, 5, 7])],
   }],
+  vjp: (g, ctx, [dy]) => [spaceToDepth(g, dy!, intAttr(ctx, "blocksize", 1))],
+  gradCases: [{ name: "block 2", inputs: [rnd([1, 8, 2, 1], 1)], options: { block: 2 } }],
 };

@@ -4,7 +4,8 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { broadcast, type Dim } from "../graph/shape.ts";
-import { f32, i64const, type OpDef } from "./op.ts";
+import { f32, i64const, type OpDef, rnd } from "./op.ts";
+import { unbroadcast } from "../autodiff/unbroadcast.ts";
 
 /**
  * Broadcasts `x` to `shape`. Symbolic dims are taken at run time from
@@ -47,4 +48,6 @@ export const def: OpDef = {
     options: { shape: [2, 2] },
     expected: [f32([2, 2], [1, 2, 1, 2])],
   }],
+  vjp: (g, { inputs: [x] }, [dy]) => [unbroadcast(g, dy!, x.shape), undefined],
+  gradCases: [{ name: "row to 3 rows", inputs: [rnd([1, 2], 1)], options: { shape: [3, 2] } }],
 };

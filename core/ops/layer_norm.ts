@@ -3,7 +3,8 @@
  * @module
  */
 import { float, type Graph, int, type Value } from "../graph/graph.ts";
-import { f32, type OpDef } from "./op.ts";
+import { f32, type OpDef, rnd } from "./op.ts";
+import { layerNormGrad } from "../autodiff/layer_norm_grad.ts";
 
 /** (x - mean) / sqrt(var + eps) * scale + bias over axes `axis..rank-1` (biased variance). */
 export function layerNorm(
@@ -30,4 +31,13 @@ export const def: OpDef = {
     expected: [f32([2, 3], [-1.224744871391589, 0, 2.224744871391589, 0, 0, 1])],
     tolerance: 1e-5,
   }],
+  vjp: (g, ctx, [dy]) => layerNormGrad(g, ctx, dy!),
+  gradCases: [
+    { name: "last axis", inputs: [rnd([2, 4], 1), rnd([4], 2, 1), rnd([4], 3)] },
+    {
+      name: "group style (axis 2)",
+      inputs: [rnd([2, 2, 3], 4), f32([1], [1.5]), f32([1], [0.2])],
+      options: { axis: 2 },
+    },
+  ],
 };

@@ -4,7 +4,9 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { broadcast, fmt } from "../graph/shape.ts";
-import { f32, type OpDef } from "./op.ts";
+import { f32, type OpDef, rnd } from "./op.ts";
+import { unbroadcast } from "../autodiff/unbroadcast.ts";
+import { transpose } from "./transpose.ts";
 
 /** `a @ b` over the last two axes. */
 export function matmul(g: Graph, a: Value, b: Value): Value {
@@ -34,5 +36,20 @@ export const def: OpDef = {
       inputs: [f32([2, 1, 2], [1, 2, 3, 4]), f32([2, 1], [10, 1])],
       expected: [f32([2, 1, 1], [12, 34])],
     },
+  ],
+  vjp: (g, { inputs: [a, b] }, [dy]) => {
+    const t = (v: typeof a) =>
+      transpose(
+        g,
+        v,
+        [...v.shape.keys()].map((i, _, all) =>
+          i < all.length - 2 ? i : i === all.length - 1 ? all.length - 2 : all.length - 1
+        ),
+      );
+    return [unbroadcast(g, matmul(g, dy!, t(b)), a.shape), unbroadcast(g, matmul(g, t(a), dy!), b.shape)];
+  },
+  gradCases: [
+    { name: "2-D", inputs: [rnd([2, 3], 1), rnd([3, 4], 2)] },
+    { name: "batched @ shared", inputs: [rnd([2, 3, 2], 3), rnd([2, 2], 4)] },
   ],
 };

@@ -7,6 +7,15 @@
  */
 import type { OpDef } from "./op.ts";
 import { def as Abs } from "./abs.ts";
+import { def as Where } from "./where.ts";
+import { def as SpaceToDepth } from "./space_to_depth.ts";
+import { def as Sign } from "./sign.ts";
+import { def as Pad } from "./pad.ts";
+import { def as OneHot } from "./one_hot.ts";
+import { def as Identity } from "./identity.ts";
+import { def as Greater } from "./greater.ts";
+import { def as Equal } from "./equal.ts";
+import { def as ConvTranspose } from "./conv_transpose.ts";
 import { def as Add } from "./add.ts";
 import { def as ArgMin } from "./argmin.ts";
 import { def as AveragePool } from "./average_pool.ts";
@@ -81,9 +90,27 @@ export const OPS: Readonly<Record<string, OpDef>> = {
   Tanh,
   Transpose,
   Unsqueeze,
+  ConvTranspose,
+  Equal,
+  Greater,
+  Identity,
+  OneHot,
+  Pad,
+  Sign,
+  SpaceToDepth,
+  Where,
 };
 
 export { abs } from "./abs.ts";
+export { where } from "./where.ts";
+export { spaceToDepth } from "./space_to_depth.ts";
+export { sign } from "./sign.ts";
+export { pad } from "./pad.ts";
+export { oneHot } from "./one_hot.ts";
+export { identity, stopGradient } from "./identity.ts";
+export { greater } from "./greater.ts";
+export { equal } from "./equal.ts";
+export { convTranspose } from "./conv_transpose.ts";
 export { add } from "./add.ts";
 export { argmin } from "./argmin.ts";
 export { avgPool } from "./average_pool.ts";
@@ -119,4 +146,4 @@ export { sub } from "./sub.ts";
 export { tanh } from "./tanh.ts";
 export { transpose } from "./transpose.ts";
 export { unsqueeze } from "./unsqueeze.ts";
-export { f32, i64const, type OpCase, type OpDef, t } from "./op.ts";
+export { f32, type GradCase, i64const, type OpCase, type OpDef, rnd, t } from "./op.ts";

@@ -8,6 +8,7 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import type { DType, Tensor } from "../tensor.ts";
+import type { VjpRule } from "../autodiff/rule.ts";
 
 /** One forward check: inputs, options for the emitter, expected outputs. */
 export interface OpCase {
@@ -19,6 +20,18 @@ export interface OpCase {
   tolerance?: number;
 }
 
+/**
+ * One gradient check: the op's vjp against central finite differences along a
+ * random direction, in float64 (float32 where ONNX Runtime lacks the kernel).
+ */
+export interface GradCase {
+  name: string;
+  inputs: Tensor[];
+  options?: Record<string, unknown>;
+  /** Indices of the inputs to differentiate (default: every float input). */
+  wrt?: number[];
+}
+
 /** An op's registry entry. */
 export interface OpDef {
   /** ONNX op type (`MatMul`). */
@@ -27,6 +40,10 @@ export interface OpDef {
   // deno-lint-ignore no-explicit-any
   emit(g: Graph, inputs: Value[], options?: any): Value[];
   cases: OpCase[];
+  /** Gradient rule; `null` for ops whose outputs carry no gradient (integer results). */
+  vjp: VjpRule | null;
+  /** Grad-check cases (required when `vjp` is a rule). */
+  gradCases: GradCase[];
 }
 
 /** Builds a test tensor from plain numbers. */
@@ -56,4 +73,15 @@ export const f32 = (shape: number[], values: number[]): Tensor => t("float32", s
 /** An int64 tensor constant in the graph (shapes, axes, indices). */
 export function i64const(g: Graph, values: number[], hint = "shape"): Value {
   return g.constant(t("int64", [values.length], values), hint);
+}
+
+/** Deterministic pseudo-random values in [-1, 1) (grad-check inputs), offset by `shift`. */
+export function rnd(shape: number[], seed = 1, shift = 0): Tensor {
+  let s = seed * 2654435761 >>> 0;
+  const n = shape.reduce((a, b) => a * b, 1);
+  const values = Array.from({ length: n }, () => {
+    s = (Math.imul(s ^ (s >>> 13), 1597334677) + 0x9e3779b9) >>> 0;
+    return (s / 4294967296) * 2 - 1 + shift;
+  });
+  return f32(shape, values);
 }

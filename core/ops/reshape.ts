@@ -6,7 +6,7 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { type Dim, fmt, numel } from "../graph/shape.ts";
-import { f32, i64const, type OpDef } from "./op.ts";
+import { f32, i64const, type OpDef, rnd } from "./op.ts";
 
 /** Reshapes `x` to `shape` (numbers, -1 once, or symbols kept from the input). */
 export function reshape(g: Graph, x: Value, shape: readonly Dim[]): Value {
@@ -45,4 +45,6 @@ export const def: OpDef = {
     options: { shape: [3, -1] },
     expected: [f32([3, 2], [1, 2, 3, 4, 5, 6])],
   }],
+  vjp: (g, { inputs: [x] }, [dy]) => [reshape(g, dy!, x.shape), undefined],
+  gradCases: [{ name: "2x3 -> 3x2", inputs: [rnd([2, 3], 1)], options: { shape: [3, -1] } }],
 };

@@ -4,7 +4,10 @@
  * @module
  */
 import { type Graph, str, type Value } from "../graph/graph.ts";
-import { f32, type OpDef } from "./op.ts";
+import { f32, type OpDef, rnd } from "./op.ts";
+import { reshape } from "./reshape.ts";
+import { reduceSum } from "./reduce_sum.ts";
+import { staticShape } from "../autodiff/rule.ts";
 
 /** Repeats every pixel `factor`×`factor` times (NCHW). */
 export function upsampleNearest(g: Graph, x: Value, factor: number): Value {
@@ -28,4 +31,12 @@ export const def: OpDef = {
     options: { factor: 2 },
     expected: [f32([1, 1, 2, 4], [1, 1, 2, 2, 1, 1, 2, 2])],
   }],
+  // Each input pixel was copied f×f times: sum those copies.
+  vjp: (g, ctx, [dy]) => {
+    const [n, c, h, w] = staticShape(ctx.inputs[0], "Resize");
+    const f = (dy!.shape[2] as number) / h;
+    const blocks = reshape(g, dy!, [n, c, h, f, w, f]);
+    return [reshape(g, reduceSum(g, blocks, [3, 5], false), [n, c, h, w]), undefined, undefined];
+  },
+  gradCases: [{ name: "2x", inputs: [rnd([1, 2, 2, 3], 1)], options: { factor: 2 } }],
 };

@@ -4,7 +4,8 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { axis as norm, fmt } from "../graph/shape.ts";
-import { f32, i64const, type OpDef } from "./op.ts";
+import { f32, i64const, type OpDef, rnd } from "./op.ts";
+import { pad } from "./pad.ts";
 
 /** `x[..., start:end, ...]` along `axis`. */
 export function slice(g: Graph, x: Value, axis: number, start: number, end: number): Value {
@@ -28,4 +29,12 @@ export const def: OpDef = {
     options: { axis: 1, start: 1, end: 3 },
     expected: [f32([2, 2], [2, 3, 5, 6])],
   }],
+  vjp: (g, ctx, [dy]) => {
+    const [start] = ctx.constant(1)!;
+    const [axis] = ctx.constant(3)!;
+    const n = ctx.inputs[0].shape[axis] as number;
+    const end = start + (dy!.shape[axis] as number);
+    return [pad(g, dy!, axis, start, n - end)];
+  },
+  gradCases: [{ name: "middle columns", inputs: [rnd([2, 4], 1)], options: { axis: 1, start: 1, end: 3 } }],
 };

@@ -3,7 +3,11 @@
  * @module
  */
 import { type Graph, int, type Value } from "../graph/graph.ts";
-import { f32, type OpDef } from "./op.ts";
+import { f32, type OpDef, rnd } from "./op.ts";
+import { mul } from "./mul.ts";
+import { sub } from "./sub.ts";
+import { reduceSum } from "./reduce_sum.ts";
+import { intAttr } from "../autodiff/rule.ts";
 
 /** exp(x) / Σ exp(x) along `axis`. */
 export function softmax(g: Graph, x: Value, axis = -1): Value {
@@ -26,4 +30,15 @@ export const def: OpDef = {
       expected: [f32([2, 1], [0.25, 0.75])],
     },
   ],
+  // dx = y·(dy − Σ dy·y)
+  vjp: (g, ctx, [dy]) => {
+    const y = ctx.outputs[0];
+    const s = reduceSum(g, mul(g, dy!, y), [intAttr(ctx, "axis", -1)], true);
+    return [mul(g, y, sub(g, dy!, s))];
+  },
+  gradCases: [{ name: "rows", inputs: [rnd([2, 3], 1)] }, {
+    name: "axis 0",
+    inputs: [rnd([3, 2], 2)],
+    options: { axis: 0 },
+  }],
 };

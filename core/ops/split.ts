@@ -4,7 +4,10 @@
  */
 import { type Graph, int, type Value } from "../graph/graph.ts";
 import { axis as norm, fmt } from "../graph/shape.ts";
-import { f32, i64const, type OpDef } from "./op.ts";
+import { f32, i64const, type OpDef, rnd } from "./op.ts";
+import { concat } from "./concat.ts";
+import { intAttr, scalar } from "../autodiff/rule.ts";
+import { mul } from "./mul.ts";
 
 /** Splits `x` along `axis` into parts of `sizes` (which must add up to the axis length). */
 export function split(g: Graph, x: Value, axis: number, sizes: number[]): Value[] {
@@ -29,4 +32,10 @@ export const def: OpDef = {
     options: { axis: 1, sizes: [1, 2] },
     expected: [f32([2, 1], [1, 4]), f32([2, 2], [2, 3, 5, 6])],
   }],
+  vjp: (g, ctx, dys) => {
+    // Outputs without a gradient contribute zeros of their shape.
+    const parts = dys.map((d, i) => d ?? mul(g, ctx.outputs[i], scalar(g, ctx.outputs[i], 0)));
+    return [concat(g, parts, intAttr(ctx, "axis", 0)), undefined];
+  },
+  gradCases: [{ name: "1 + 2", inputs: [rnd([2, 3], 1)], options: { axis: 1, sizes: [1, 2] } }],
 };

@@ -4,7 +4,8 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { axis as norm } from "../graph/shape.ts";
-import { f32, i64const, type OpDef } from "./op.ts";
+import { f32, i64const, type OpDef, rnd } from "./op.ts";
+import { reshape } from "./reshape.ts";
 
 /** Removes the given size-1 axes. */
 export function squeeze(g: Graph, x: Value, axes: number[]): Value {
@@ -23,4 +24,6 @@ export const def: OpDef = {
     options: { axes: [1] },
     expected: [f32([2, 2], [1, 2, 3, 4])],
   }],
+  vjp: (g, { inputs: [x] }, [dy]) => [reshape(g, dy!, x.shape), undefined],
+  gradCases: [{ name: "middle", inputs: [rnd([2, 1, 2], 1)], options: { axes: [1] } }],
 };

@@ -4,7 +4,9 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { binary } from "./_elementwise.ts";
-import { f32, type OpDef } from "./op.ts";
+import { f32, type OpDef, rnd } from "./op.ts";
+import { unbroadcast } from "../autodiff/unbroadcast.ts";
+import { neg } from "./neg.ts";
 
 /** `a - b` elementwise. */
 export function sub(g: Graph, a: Value, b: Value): Value {
@@ -22,4 +24,6 @@ export const def: OpDef = {
     },
     { name: "scalar", inputs: [f32([3], [1, 2, 3]), f32([], [2])], expected: [f32([3], [-1, 0, 1])] },
   ],
+  vjp: (g, { inputs: [a, b] }, [dy]) => [unbroadcast(g, dy!, a.shape), unbroadcast(g, neg(g, dy!), b.shape)],
+  gradCases: [{ name: "broadcast", inputs: [rnd([2, 3], 1), rnd([2, 1], 2)] }],
 };

@@ -3,7 +3,8 @@
  * @module
  */
 import { type Graph, ints, type Value } from "../graph/graph.ts";
-import { f32, type OpDef } from "./op.ts";
+import { f32, type OpDef, rnd } from "./op.ts";
+import { intsAttr } from "../autodiff/rule.ts";
 
 /** Output axis i is input axis perm[i]. */
 export function transpose(g: Graph, x: Value, perm: number[]): Value {
@@ -23,4 +24,10 @@ export const def: OpDef = {
     options: { perm: [1, 0] },
     expected: [f32([3, 2], [1, 4, 2, 5, 3, 6])],
   }],
+  vjp: (g, ctx, [dy]) => {
+    const perm = intsAttr(ctx, "perm", []);
+    const inverse = perm.map((_, i) => perm.indexOf(i));
+    return [transpose(g, dy!, inverse)];
+  },
+  gradCases: [{ name: "3-D", inputs: [rnd([2, 3, 4], 1)], options: { perm: [2, 0, 1] } }],
 };

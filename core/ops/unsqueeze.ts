@@ -3,7 +3,8 @@
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
-import { f32, i64const, type OpDef } from "./op.ts";
+import { f32, i64const, type OpDef, rnd } from "./op.ts";
+import { reshape } from "./reshape.ts";
 
 /** Inserts a size-1 axis at each of `axes` (positions in the output). */
 export function unsqueeze(g: Graph, x: Value, axes: number[]): Value {
@@ -23,4 +24,6 @@ export const def: OpDef = {
     options: { axes: [0, 2] },
     expected: [f32([1, 2, 1], [1, 2])],
   }],
+  vjp: (g, { inputs: [x] }, [dy]) => [reshape(g, dy!, x.shape), undefined],
+  gradCases: [{ name: "front", inputs: [rnd([2], 1)], options: { axes: [0] } }],
 };

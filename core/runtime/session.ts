@@ -61,7 +61,9 @@ export class Session {
     } catch (e) {
       throw explainProviderError(device, e);
     }
-    return new Session(inner, graph.inputs, graph.outputs, device);
+    // Parameters without weights are fed at run time (trainable parameters in a train step).
+    const fed = [...graph.params.values()].filter((p) => !packed.refs.has(p.name));
+    return new Session(inner, [...graph.inputs, ...fed], graph.outputs, device);
   }
 
   /** Runs the graph; `feeds` must hold every input with the declared dtype and shape. */

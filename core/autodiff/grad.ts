@@ -1,0 +1,90 @@
+/**
+ * Reverse-mode differentiation over a built graph. The walker visits the
+ * nodes between the parameters and the loss in reverse order, asks each op's
+ * rule (core/ops/<op>.ts `vjp`) for input gradients, sums gradients of
+ * values used more than once, skips stop-gradient values and integer paths,
+ * and prunes everything that does not reach a requested value.
+ *
+ * @example
+ * ```ts
+ * const grads = gradients(g, loss, [...g.params.keys()]);
+ * ```
+ * @module
+ */
+import type { Graph, Value } from "../graph/graph.ts";
+import { add } from "../ops/add.ts";
+import { OPS } from "../ops/mod.ts";
+import type { OpDef } from "../ops/op.ts";
+import { isDifferentiable, scalar, type VjpContext } from "./rule.ts";
+
+const BY_TYPE = new Map<string, OpDef>();
+for (const def of Object.values(OPS)) if (!BY_TYPE.has(def.type)) BY_TYPE.set(def.type, def);
+
+/** d(loss)/d(value) for each name in `wrt` (a value the loss does not depend on gets no entry). */
+export function gradients(g: Graph, loss: Value, wrt: Iterable<string>): Map<string, Value> {
+  const targets = new Set(wrt);
+  // Forward: which values depend on a target (through differentiable, non-stopped paths).
+  const live = new Set(targets);
+  for (const n of g.nodes) {
+    if (n.inputs.some((i) => live.has(i))) {
+      for (const o of n.outputs) {
+        const v = g.values.get(o)!;
+        if (isDifferentiable(v.dtype) && !g.stops.has(o)) live.add(o);
+      }
+    }
+  }
+  if (!live.has(loss.name)) return new Map();
+  // Backward: which values the loss depends on.
+  const needed = new Set([loss.name]);
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i];
+    if (n.outputs.some((o) => needed.has(o))) { for (const inp of n.inputs) if (inp) needed.add(inp); }
+  }
+  const pending = new Map<string, Value[]>([[loss.name, [scalarSeed(g, loss)]]]);
+  const total = (name: string): Value | undefined => {
+    const parts = pending.get(name);
+    if (!parts?.length) return undefined;
+    if (parts.length > 1) pending.set(name, [parts.reduce((a, b) => add(g, a, b))]);
+    return pending.get(name)![0];
+  };
+  const nodes = [...g.nodes];
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i];
+    if (!n.outputs.some((o) => needed.has(o) && live.has(o))) continue;
+    const dys = n.outputs.map((o) => (g.stops.has(o) ? undefined : total(o)));
+    if (dys.every((d) => d === undefined)) continue;
+    const def = BY_TYPE.get(n.op);
+    if (!def) throw new Error(`no gradient rule for op ${n.op} (node ${n.name}); add a vjp to its op file`);
+    if (!def.vjp) continue;
+    const ctx: VjpContext = {
+      inputs: n.inputs.map((name) => g.values.get(name)!),
+      outputs: n.outputs.map((name) => g.values.get(name)!),
+      attrs: n.attrs,
+      constant: (k) => {
+        const c = g.constants.get(n.inputs[k]);
+        return c ? Array.from(c.data as ArrayLike<number | bigint>, Number) : undefined;
+      },
+    };
+    const dxs = g.scope(`grad`, () => def.vjp!(g, ctx, dys));
+    n.inputs.forEach((name, k) => {
+      const dx = dxs[k];
+      if (!name || !dx || !live.has(name)) return;
+      const list = pending.get(name) ?? [];
+      list.push(dx);
+      pending.set(name, list);
+    });
+  }
+  const out = new Map<string, Value>();
+  for (const name of targets) {
+    const d = total(name);
+    if (d) out.set(name, d);
+  }
+  return out;
+}
+
+function scalarSeed(g: Graph, loss: Value): Value {
+  if (loss.shape.length !== 0) {
+    throw new Error(`gradients: the loss ${loss.name} must be a scalar, got [${loss.shape}]`);
+  }
+  return scalar(g, loss, 1);
+}

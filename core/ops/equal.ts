@@ -1,0 +1,24 @@
+/**
+ * ONNX `Equal`: a == b, elementwise with broadcasting; a boolean result carries no gradient.
+ * @module
+ */
+import type { Graph, Value } from "../graph/graph.ts";
+import { broadcast } from "../graph/shape.ts";
+import { f32, type OpDef, t } from "./op.ts";
+
+/** a == b. */
+export function equal(g: Graph, a: Value, b: Value): Value {
+  return g.addNode("Equal", [a, b], {}, [{ dtype: "bool", shape: broadcast(a.shape, b.shape, "Equal") }])[0];
+}
+
+export const def: OpDef = {
+  type: "Equal",
+  emit: (g, [a, b]) => [equal(g, a, b)],
+  cases: [{
+    name: "values",
+    inputs: [f32([3], [1, 2, 3]), f32([3], [2, 2, 2])],
+    expected: [t("bool", [3], [0, 1, 0])],
+  }],
+  vjp: null,
+  gradCases: [],
+};
