@@ -4,7 +4,7 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { unary } from "./_elementwise.ts";
-import { f32, type OpDef, rnd } from "./op.ts";
+import { f32, type OpDef } from "./op.ts";
 import { mul } from "./mul.ts";
 import { sign } from "./sign.ts";
 

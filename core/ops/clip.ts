@@ -3,7 +3,7 @@
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
-import { f32, type OpDef, rnd } from "./op.ts";
+import { f32, type OpDef } from "./op.ts";
 import { where } from "./where.ts";
 import { equal } from "./equal.ts";
 import { scalar } from "../autodiff/rule.ts";

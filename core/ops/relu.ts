@@ -4,7 +4,7 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { unary } from "./_elementwise.ts";
-import { f32, type OpDef, rnd } from "./op.ts";
+import { f32, type OpDef } from "./op.ts";
 import { scalar } from "../autodiff/rule.ts";
 import { where } from "./where.ts";
 import { greater } from "./greater.ts";
