@@ -34,7 +34,8 @@ import {
 import type { BuildOptions, InferenceGraphs } from "../../core/plugin.ts";
 import { type TiTokConfig, VIT_SIZES } from "./config.ts";
 
-const B = "batch";
+/** The symbolic batch dim of inference graphs (training graphs use a fixed batch). */
+const BATCH = "batch";
 
 /** Derived sizes of a config. */
 export function dims(c: TiTokConfig) {
@@ -66,7 +67,7 @@ export function dims(c: TiTokConfig) {
 /** A learned (n, W) table broadcast over the batch of `like`. */
 function batched(g: Graph, table: Value, like: Value): Value {
   const [n, w] = table.shape as number[];
-  return expand(g, reshape(g, table, [1, n, w]), [B, n, w], like);
+  return expand(g, reshape(g, table, [1, n, w]), [like.shape[0], n, w], like);
 }
 
 /** Image (B,3,S,S) in [0,1] → raw encoder output (B, C or 2C, 1, K). */
@@ -74,6 +75,7 @@ export function titokEncoder(g: Graph, image: Value, c: TiTokConfig): Value {
   const d = dims(c);
   const m = c.model.vq_model;
   const { width: w, layers, heads } = d.enc;
+  const B = image.shape[0];
   const latentTokens = g.param("latent_tokens", [d.k, w]);
   return g.scope("encoder", () => {
     const p = m.vit_enc_patch_size;
@@ -104,6 +106,7 @@ export function titokDecoder(g: Graph, z: Value, c: TiTokConfig): { image: Value
   const m = c.model.vq_model;
   const { width: w, layers, heads } = d.dec;
   const n = d.decGrid * d.decGrid;
+  const B = z.shape[0];
   const hidden = g.scope("decoder", () => {
     let x = transpose(g, reshape(g, z, [B, d.c, d.k]), [0, 2, 1]);
     x = g.scope("decoder_embed", () => linear(g, x, d.c, w));
@@ -157,6 +160,7 @@ function vqOptions(c: TiTokConfig): VqOptions {
 /** The encode / decode / decodeTokens graphs of a TiTok config. */
 export function buildTiTok(c: TiTokConfig, opts: BuildOptions = {}): InferenceGraphs {
   const d = dims(c);
+  const B = BATCH;
   const encode = new G("titok_encode");
   {
     const image = encode.input("image", "float32", [B, 3, d.image, d.image]);
