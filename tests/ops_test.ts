@@ -22,7 +22,8 @@ function close(got: Tensor, want: Tensor, tol: number, where: string) {
 for (const [type, def] of Object.entries(OPS)) {
   Deno.test(`op ${type}: forward cases`, async () => {
     ok(def.cases.length > 0, `${type} has no forward case`);
-    deepStrictEqual(def.type, type);
+    // A registry key is the ONNX type, or starts with it when one type has several entries (ResizeLinear).
+    ok(type.startsWith(def.type), `registry key ${type} does not start with its ONNX type ${def.type}`);
     for (const c of def.cases) {
       const g = new Graph(`${type}_${c.name}`);
       const ins = c.inputs.map((t, i) => g.input(`x${i}`, t.dtype, t.shape));

@@ -19,6 +19,9 @@ import { def as ConvTranspose } from "./conv_transpose.ts";
 import { def as Add } from "./add.ts";
 import { def as ArgMin } from "./argmin.ts";
 import { def as AveragePool } from "./average_pool.ts";
+import { def as AveragePoolPadded } from "./average_pool_padded.ts";
+import { def as MaxPool } from "./max_pool.ts";
+import { def as ResizeLinear } from "./resize_linear.ts";
 import { def as Cast } from "./cast.ts";
 import { def as Clip } from "./clip.ts";
 import { def as Concat } from "./concat.ts";
@@ -58,6 +61,7 @@ export const OPS: Readonly<Record<string, OpDef>> = {
   Add,
   ArgMin,
   AveragePool,
+  AveragePoolPadded,
   Cast,
   Clip,
   Concat,
@@ -71,6 +75,7 @@ export const OPS: Readonly<Record<string, OpDef>> = {
   LayerNormalization,
   Log,
   MatMul,
+  MaxPool,
   Mul,
   Neg,
   Pow,
@@ -79,6 +84,7 @@ export const OPS: Readonly<Record<string, OpDef>> = {
   Relu,
   Reshape,
   Resize,
+  ResizeLinear,
   Shape,
   Sigmoid,
   Slice,
@@ -114,6 +120,9 @@ export { convTranspose } from "./conv_transpose.ts";
 export { add } from "./add.ts";
 export { argmin } from "./argmin.ts";
 export { avgPool } from "./average_pool.ts";
+export { avgPoolPadded } from "./average_pool_padded.ts";
+export { maxPool, type PoolOptions } from "./max_pool.ts";
+export { type ResizeCoordinates, resizeBilinear } from "./resize_linear.ts";
 export { cast } from "./cast.ts";
 export { clip } from "./clip.ts";
 export { concat } from "./concat.ts";
