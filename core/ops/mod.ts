@@ -43,6 +43,7 @@ import { def as ReduceSum } from "./reduce_sum.ts";
 import { def as Relu } from "./relu.ts";
 import { def as Reshape } from "./reshape.ts";
 import { def as Resize } from "./resize.ts";
+import { def as Round } from "./round.ts";
 import { def as Shape } from "./shape.ts";
 import { def as Sigmoid } from "./sigmoid.ts";
 import { def as Slice } from "./slice.ts";
@@ -85,6 +86,7 @@ export const OPS: Readonly<Record<string, OpDef>> = {
   Reshape,
   Resize,
   ResizeLinear,
+  Round,
   Shape,
   Sigmoid,
   Slice,
@@ -144,6 +146,7 @@ export { reduceSum } from "./reduce_sum.ts";
 export { relu } from "./relu.ts";
 export { reshape } from "./reshape.ts";
 export { upsampleNearest } from "./resize.ts";
+export { round } from "./round.ts";
 export { shapeOf } from "./shape.ts";
 export { sigmoid } from "./sigmoid.ts";
 export { slice } from "./slice.ts";
