@@ -17,6 +17,7 @@ import {
   listCommand,
   reconstructCommand,
 } from "./cli/commands.ts";
+import { registerTrain } from "./cli/train.ts";
 
 function modelOptions(cmd: Command, required = true): Command {
   const model = new Option(
@@ -73,6 +74,7 @@ export function program(): Command {
   )
     .option("--out <dir>", "output folder", "out/demo")
     .action(demoCommand);
+  registerTrain(p);
   return p;
 }
 

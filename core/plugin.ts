@@ -8,6 +8,7 @@
 import type { z } from "zod";
 import type { Graph } from "./graph/graph.ts";
 import type { DType, Tensor } from "./tensor.ts";
+import type { LossBuilder } from "./autodiff/train_step.ts";
 
 /** What a caller needs to know about a tokenizer's inputs and tokens. */
 export interface TokenizerInfo {
@@ -42,6 +43,17 @@ export interface BuildOptions {
   sample?: boolean;
 }
 
+/** How a family trains: its stages, loss graphs and which parameters each stage optimises. */
+export interface TrainHooks<C> {
+  stages: readonly string[];
+  defaultStage(config: C): string;
+  /** The loss graph; it declares the batch inputs `image` (B,3,S,S) and, if it samples, `noise`. */
+  loss(config: C, o: { stage: string; batch: number }): LossBuilder;
+  trainable(config: C, o: { stage: string; batch: number }): (name: string) => boolean;
+  /** Checkpoint keys of pretrained helper networks a stage needs (e.g. a teacher), by prefix. */
+  teacherPrefix?: string;
+}
+
 /** A tokenizer family. */
 export interface Plugin<C = unknown> {
   name: string;
@@ -57,6 +69,7 @@ export interface Plugin<C = unknown> {
   build(config: C, opts?: BuildOptions): InferenceGraphs;
   /** Upstream checkpoint tensors → tensors named as the graphs' parameters. */
   load(tensors: Map<string, Tensor>, config: C): Map<string, Tensor>;
+  train?: TrainHooks<C>;
 }
 
 /** Declares a plugin (identity at run time; checks the shape at compile time). */

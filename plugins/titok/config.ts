@@ -4,7 +4,7 @@
  * upstream's configs/ and the HF `config.json` use. Unknown sections
  * (experiment, generator, training, losses…) pass through untouched.
  *
- * tok1d extensions: the `tiny` model size (tests), and
+ * tok1d extensions: the `tiny` (tests) and `mini` (the embedded default) model sizes, and
  * `model.vq_model.pixel_decoder` to size the MaskGIT-VQGAN decoder (upstream
  * hard-codes the released f16/256 one, which stays the default).
  * @module
@@ -14,12 +14,13 @@ import { z } from "zod";
 /** ViT sizes: width, depth, heads (head dim 64 for the upstream ones). */
 export const VIT_SIZES = {
   tiny: { width: 64, layers: 2, heads: 4 },
+  mini: { width: 192, layers: 4, heads: 6 },
   small: { width: 512, layers: 8, heads: 8 },
   base: { width: 768, layers: 12, heads: 12 },
   large: { width: 1024, layers: 24, heads: 16 },
 } as const;
 
-const size = z.enum(["tiny", "small", "base", "large"]);
+const size = z.enum(["tiny", "mini", "small", "base", "large"]);
 
 const pixelDecoder = z.object({
   channel_mult: z.array(z.number().int().positive()).min(1).default([1, 1, 2, 2, 4]),

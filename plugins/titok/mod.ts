@@ -17,6 +17,7 @@ import { readConfigFile } from "../../core/config.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import { type TiTokConfig, titokSchema } from "./config.ts";
 import { buildTiTok, dims } from "./model.ts";
+import { titokLoss, type TitokStage, titokTrainable } from "./train.ts";
 
 const presetDir = fileURLToPath(new URL("../../configs/titok/", import.meta.url));
 
@@ -54,4 +55,14 @@ export const titok = definePlugin<TiTokConfig>({
   build: buildTiTok,
   // Graph parameters are upstream's state-dict keys: loading is a lookup.
   load: (tensors) => tensors,
+  train: {
+    stages: ["single", "stage1", "stage2"],
+    // Two-stage models train in two stages (stage1 first); direct-pixel models train in one.
+    defaultStage: (
+      c,
+    ) => (c.model.vq_model.is_legacy ? (c.model.vq_model.finetune_decoder ? "stage2" : "stage1") : "single"),
+    loss: (c, o) => titokLoss(c, { stage: o.stage as TitokStage, batch: o.batch }),
+    trainable: (c, o) => titokTrainable(c, { stage: o.stage as TitokStage, batch: o.batch }),
+    teacherPrefix: "teacher.",
+  },
 });

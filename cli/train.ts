@@ -1,0 +1,211 @@
+/**
+ * `tok1d train`: builds the family's train-step graph, initialises (random,
+ * `--weights`, `--teacher`) or resumes, and runs the loop; the EMA model is
+ * exported to `<out>/model/` (config + model.safetensors) at every
+ * checkpoint, ready for `--model <out>/model`.
+ * @module
+ */
+import { existsSync } from "node:fs";
+import { type Command, Option } from "commander";
+import { DEVICES } from "../core/runtime/mod.ts";
+import { join } from "node:path";
+import YAML from "yaml";
+import { buildTrainStep } from "../core/autodiff/train_step.ts";
+import { TITOK_ADAMW } from "../core/autodiff/optimizer.ts";
+import { UsageError } from "../core/errors.ts";
+import { writeFileAtomic } from "../core/fs.ts";
+import { randomWeights, Rng } from "../core/init.ts";
+import { resolveModel } from "../core/resolve.ts";
+import type { Tensor } from "../core/tensor.ts";
+import { CropSampler } from "../core/train/crops.ts";
+import { checkpointPath, runTraining } from "../core/train/runner.ts";
+import type { TrainState } from "../core/train/checkpoint.ts";
+import { assertKeys, loadCheckpoint } from "../core/weights/checkpoint.ts";
+import { readSafetensors, writeSafetensors } from "../core/weights/safetensors.ts";
+import { configHash, intFlag, outDir } from "./common.ts";
+
+/** Flags of `tok1d train`. */
+export interface TrainFlags {
+  model: string;
+  data: string;
+  out: string;
+  weights?: string;
+  teacher?: string;
+  stage?: string;
+  steps: string;
+  batchSize: string;
+  lr: string;
+  endLr: string;
+  warmup: string;
+  seed: string;
+  checkpointEvery: string;
+  resume?: boolean;
+  perceptual?: boolean;
+  device: string;
+  threads?: string;
+  json?: boolean;
+  stopAfter?: string;
+}
+
+function num(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new UsageError(`${flag}: expected a non-negative number, got '${v}'`);
+  }
+  return n;
+}
+
+/** Runs `tok1d train`; returns the final log (for tests). */
+export async function trainCommand(f: TrainFlags) {
+  const model = resolveModel(f.model);
+  const hooks = model.plugin.train;
+  if (!hooks) {
+    throw new UsageError(`--model ${f.model}: the ${model.plugin.name} family has no training support yet`);
+  }
+  const stage = f.stage ?? hooks.defaultStage(model.config);
+  if (!hooks.stages.includes(stage)) {
+    throw new UsageError(`--stage ${stage}: ${model.plugin.name} stages are ${hooks.stages.join(", ")}`);
+  }
+  if (f.perceptual !== false) {
+    throw new UsageError(
+      "the perceptual loss (LPIPS/ConvNeXt-S, which needs pretrained weights you bring) is not implemented in tok1d yet; " +
+        "pass --no-perceptual to train with the pixel and quantizer losses only",
+    );
+  }
+  const steps = intFlag(f.steps, "--steps")!;
+  const batch = intFlag(f.batchSize, "--batch-size")!;
+  const seed = num(f.seed, "--seed");
+  const out = outDir(f.out);
+  const info = model.plugin.info(model.config, model.variant);
+  const o = { stage, batch };
+  const step = buildTrainStep(
+    `${model.plugin.name}_${stage}`,
+    hooks.loss(model.config, o),
+    hooks.trainable(model.config, o),
+    TITOK_ADAMW,
+  );
+  const shapes = new Map([...step.trainable, ...step.frozen].map((p) => [p.name, p.shape]));
+  const resuming = !!f.resume && existsSync(checkpointPath(out));
+  if (resuming) {
+    const previous = readSafetensors(checkpointPath(out)).metadata;
+    if (previous.config_hash !== configHash(model.config) || previous.stage !== stage) {
+      throw new UsageError(
+        `--resume: ${checkpointPath(out)} was trained with another config or stage; use a new --out`,
+      );
+    }
+  }
+  const init = resuming ? new Map<string, Tensor>() : initialWeights(shapes, f, seed, hooks.teacherPrefix);
+  const sampler = await CropSampler.fromFolder(f.data, info.imageSize, seed);
+  const noiseInput = step.batchInputs.find((v) => v.name === "noise");
+  const batchAt = (s: number) => {
+    const feeds: Record<string, Tensor> = { image: sampler.batch(s, batch) };
+    if (noiseInput) feeds.noise = normal(noiseInput.shape as number[], seed * 7 + s);
+    return Promise.resolve(feeds);
+  };
+  const meta = {
+    seed: String(seed),
+    stage,
+    config: JSON.stringify(model.config),
+    config_hash: configHash(model.config),
+    data: f.data,
+  };
+  const exportModel = (state: TrainState) =>
+    Promise.resolve(exportEma(out, model.config, state, hooks.teacherPrefix));
+  const { state, log } = await runTraining(step, init, batchAt, meta, {
+    out,
+    steps,
+    lr: num(f.lr, "--lr"),
+    endLr: num(f.endLr, "--end-lr"),
+    warmup: num(f.warmup, "--warmup"),
+    checkpointEvery: intFlag(f.checkpointEvery, "--checkpoint-every")!,
+    device: f.device,
+    threads: intFlag(f.threads, "--threads"),
+    resume: f.resume,
+    stopAfter: f.stopAfter === undefined ? undefined : num(f.stopAfter, "--stop-after"),
+    quiet: f.json,
+    onCheckpoint: exportModel,
+  });
+  const last = log[log.length - 1];
+  const summary = { out, step: state.step, loss: last?.loss, terms: last?.terms, model: join(out, "model") };
+  console.log(
+    f.json ? JSON.stringify(summary, null, 2) : `trained to step ${state.step}; model in ${summary.model}`,
+  );
+  return log;
+}
+
+function initialWeights(
+  shapes: Map<string, number[]>,
+  f: TrainFlags,
+  seed: number,
+  teacherPrefix?: string,
+): Map<string, Tensor> {
+  const specs = [...shapes].map(([name, shape]) => ({ name, shape, dtype: "float32" as const }));
+  const weights = randomWeights(specs, seed);
+  if (f.weights) {
+    for (const [k, t] of loadCheckpoint(f.weights).tensors) if (shapes.has(k)) weights.set(k, t);
+  }
+  const teacherKeys = [...shapes.keys()].filter((k) => teacherPrefix && k.startsWith(teacherPrefix));
+  if (teacherKeys.length) {
+    if (!f.teacher) {
+      throw new UsageError(
+        "--teacher: this stage needs the MaskGIT-VQGAN weights (maskgit-vqgan-imagenet-f16-256.bin, published in the " +
+          "HF repo fun-research/TiTok); pass the file with --teacher",
+      );
+    }
+    const t = loadCheckpoint(f.teacher).tensors;
+    const mapped = new Map([...t].map(([k, v]) => [teacherPrefix + k, v]));
+    assertKeys(new Map(teacherKeys.map((k) => [k, shapes.get(k)!])), mapped, {
+      source: f.teacher,
+      allowUnexpected: (k: string) => !teacherKeys.includes(k),
+    });
+    for (const k of teacherKeys) weights.set(k, mapped.get(k)!);
+  }
+  return weights;
+}
+
+function normal(shape: number[], seed: number): Tensor {
+  const rng = new Rng(seed >>> 0);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { dtype: "float32", shape, data: Float32Array.from({ length: n }, () => rng.normal()) };
+}
+
+/** Writes `<out>/model/` with the EMA weights (and frozen ones, minus any teacher). */
+function exportEma(out: string, config: unknown, state: TrainState, teacherPrefix?: string): void {
+  const tensors = new Map<string, Tensor>();
+  for (const [k, t] of state.frozen) if (!teacherPrefix || !k.startsWith(teacherPrefix)) tensors.set(k, t);
+  for (const [k, t] of state.ema) tensors.set(k, t);
+  const dir = join(out, "model");
+  writeSafetensors(join(dir, "model.safetensors"), tensors, {
+    format: "pt",
+    producer: "tok1d train",
+    step: String(state.step),
+  });
+  writeFileAtomic(join(dir, "config.yaml"), YAML.stringify(config));
+}
+
+/** Adds `tok1d train` to the program. */
+export function registerTrain(p: Command): void {
+  p.command("train").description("train or fine-tune a tokenizer (one ONNX train-step graph per step)")
+    .requiredOption("--model <spec>", "config: preset, config file or HF-style folder")
+    .requiredOption("--data <folder>", "folder of training photos (random crops + flips)")
+    .requiredOption("--out <dir>", "run folder: checkpoint, log.jsonl, loss.png, model/")
+    .option("--weights <path>", "initial weights (e.g. a stage-1 checkpoint)")
+    .option("--teacher <file>", "MaskGIT-VQGAN weights for TiTok stage-1 proxy codes")
+    .option("--stage <name>", "training stage (family specific; default from the config)")
+    .option("--steps <n>", "total optimizer steps", "1000")
+    .option("--batch-size <n>", "images per step", "8")
+    .option("--lr <x>", "peak learning rate", "1e-4")
+    .option("--end-lr <x>", "final learning rate of the cosine schedule", "1e-5")
+    .option("--warmup <n>", "linear warm-up steps", "100")
+    .option("--seed <n>", "seed for initialisation, crops and noise", "0")
+    .option("--checkpoint-every <n>", "steps between checkpoints", "100")
+    .option("--resume", "continue from <out>/checkpoint.safetensors")
+    .option("--no-perceptual", "train without the perceptual loss")
+    .addOption(new Option("--device <name>", "execution provider").choices([...DEVICES]).default("cpu"))
+    .option("--threads <n>", "intra-op threads")
+    .addOption(new Option("--stop-after <n>", "stop this process after n steps (testing)").hideHelp())
+    .option("--json", "machine-readable summary")
+    .action(async (f) => {
+      await trainCommand(f);
+    });
+}

@@ -1,0 +1,62 @@
+/**
+ * Draws loss curves as a PNG (no plotting library): one polyline per series
+ * on a log-scaled y axis, with a frame and tick lines.
+ * @module
+ */
+import { writePng } from "../data/png.ts";
+
+const COLOURS: [number, number, number][] = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [
+  148,
+  103,
+  189,
+]];
+
+/** Renders `series` (name → [step, value][]) into an RGB image. */
+export function renderCurves(
+  series: Record<string, [number, number][]>,
+  width = 640,
+  height = 360,
+): Uint8Array {
+  const rgb = new Uint8Array(width * height * 3).fill(255);
+  const set = (x: number, y: number, c: [number, number, number]) => {
+    if (x < 0 || y < 0 || x >= width || y >= height) return;
+    rgb.set(c, (Math.round(y) * width + Math.round(x)) * 3);
+  };
+  const pts = Object.values(series).flat().filter(([, v]) => Number.isFinite(v) && v > 0);
+  if (!pts.length) return rgb;
+  const [x0, x1] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
+  const [y0, y1] = [
+    Math.log10(Math.min(...pts.map((p) => p[1]))),
+    Math.log10(Math.max(...pts.map((p) => p[1]))),
+  ];
+  const m = 30;
+  const px = (x: number) => m + ((x - x0) / Math.max(1e-9, x1 - x0)) * (width - 2 * m);
+  const py = (v: number) => height - m - ((Math.log10(v) - y0) / Math.max(1e-9, y1 - y0)) * (height - 2 * m);
+  const grey: [number, number, number] = [200, 200, 200];
+  for (let d = Math.floor(y0); d <= Math.ceil(y1); d++) {
+    const y = py(10 ** d);
+    for (let x = m; x < width - m; x += 2) set(x, y, grey);
+  }
+  for (let x = m; x <= width - m; x++) [m, height - m].forEach((y) => set(x, y, [0, 0, 0]));
+  for (let y = m; y <= height - m; y++) [m, width - m].forEach((x) => set(x, y, [0, 0, 0]));
+  Object.values(series).forEach((points, k) => {
+    const c = COLOURS[k % COLOURS.length];
+    const ok = points.filter(([, v]) => Number.isFinite(v) && v > 0);
+    for (let i = 1; i < ok.length; i++) {
+      const [ax, ay, bx, by] = [px(ok[i - 1][0]), py(ok[i - 1][1]), px(ok[i][0]), py(ok[i][1])];
+      const n = Math.max(1, Math.ceil(Math.hypot(bx - ax, by - ay)));
+      for (let t = 0; t <= n; t++) set(ax + ((bx - ax) * t) / n, ay + ((by - ay) * t) / n, c);
+    }
+    // A legend swatch per series, top right.
+    for (let x = 0; x < 14; x++) for (let y = 0; y < 4; y++) set(width - m - 20 + x, m + 6 + 10 * k + y, c);
+  });
+  return rgb;
+}
+
+/** Writes the curves to `path` (atomic). */
+export async function writeCurvesPng(
+  path: string,
+  series: Record<string, [number, number][]>,
+): Promise<void> {
+  await writePng(path, renderCurves(series), 640, 360);
+}

@@ -1,0 +1,26 @@
+/**
+ * Learning-rate schedules. TiTok's: linear warm-up from 0, then cosine decay
+ * from the base rate to `endLr` over the remaining steps.
+ * @module
+ */
+
+/** Cosine schedule settings. */
+export interface CosineSchedule {
+  lr: number;
+  endLr: number;
+  warmup: number;
+  steps: number;
+}
+
+/** The learning rate at `step` (0-based: the rate used for the update that makes step + 1). */
+export function cosineLr(s: CosineSchedule, step: number): number {
+  if (step < s.warmup) return (s.lr * (step + 1)) / s.warmup;
+  const span = Math.max(1, s.steps - s.warmup);
+  const progress = Math.min(1, (step - s.warmup) / span);
+  return s.endLr + 0.5 * (s.lr - s.endLr) * (1 + Math.cos(Math.PI * progress));
+}
+
+/** Upstream's EMA decay: min((1 + s)/(10 + s), max). */
+export function emaDecay(step: number, max = 0.999): number {
+  return Math.min((1 + step) / (10 + step), max);
+}

@@ -1,0 +1,145 @@
+/**
+ * TiTok's training losses (architectures.md §1.6), as loss builders for the
+ * train-step graph:
+ * - `single`: the single-stage recipe of the direct-pixel (BL/SL/LL) models —
+ *   pixel MSE + VQ loss (commitment β + codebook) or 1e-6·KL for the VAE;
+ * - `stage1`: proxy codes — cross-entropy of the decoder's 1024-way logits
+ *   against the codes a frozen MaskGIT-VQGAN (`teacher.*`) assigns, + VQ loss;
+ * - `stage2`: decoder fine-tune of the two-stage models — pixel MSE through
+ *   the softmax-weighted codebook and the MaskGIT-VQGAN decoder, with the
+ *   encoder, latent tokens and quantizer frozen (their loss weight is 0).
+ * Perceptual and GAN terms need pretrained networks and are not built yet:
+ * the CLI refuses to train without `--no-perceptual` (see cli/train.ts).
+ * @module
+ */
+import type { Graph, Value } from "../../core/graph/graph.ts";
+import type { LossBuilder } from "../../core/autodiff/train_step.ts";
+import { MASKGIT_VQGAN_F16, vqganEncoder } from "../../core/nn/mod.ts";
+import {
+  add,
+  argmin,
+  f32,
+  log,
+  matmul,
+  mul,
+  oneHot,
+  reduceMean,
+  reduceSum,
+  reshape,
+  softmax,
+  stopGradient,
+  sub,
+  transpose,
+} from "../../core/ops/mod.ts";
+import {
+  gaussianKl,
+  gaussianPosterior,
+  gaussianSample,
+  vqIndicesToCodes,
+  vqQuantize,
+} from "../../core/quantizers/mod.ts";
+import { l2normalize } from "../../core/quantizers/_l2.ts";
+import type { TiTokConfig } from "./config.ts";
+import { dims, titokDecoder, titokEncoder } from "./model.ts";
+
+/** Training stages TiTok supports here. */
+export type TitokStage = "single" | "stage1" | "stage2";
+
+/** Loss weights and the fixed batch size of the step graph. */
+export interface TitokLossOptions {
+  stage: TitokStage;
+  batch: number;
+  quantizerWeight?: number;
+  klWeight?: number;
+}
+
+const meanAll = (g: Graph, v: Value) => reduceMean(g, v, v.shape.map((_, i) => i), false);
+const sq = (g: Graph, v: Value) => mul(g, v, v);
+const c = (g: Graph, v: number) => g.constant(f32([], [v]), "w");
+
+/** VQ with straight-through and both loss terms; z is (B,1,K,C). */
+function vqTrain(g: Graph, z: Value, cfg: TiTokConfig) {
+  const m = cfg.model.vq_model;
+  const o = {
+    codebookSize: m.codebook_size,
+    dim: m.token_size,
+    l2norm: m.use_l2_norm,
+    commitment: m.commitment_cost,
+  };
+  const q = g.scope("quantize", () => vqIndicesToCodes(g, vqQuantize(g, z, o).indices, o));
+  const zn = m.use_l2_norm ? l2normalize(g, z) : z;
+  const commitment = mul(g, meanAll(g, sq(g, sub(g, stopGradient(g, q), zn))), c(g, m.commitment_cost));
+  const codebook = meanAll(g, sq(g, sub(g, q, stopGradient(g, zn))));
+  const straight = add(g, zn, stopGradient(g, sub(g, q, zn)));
+  return { straight, commitment, codebook };
+}
+
+/** The loss builder for `cfg` and `o`. */
+export function titokLoss(cfg: TiTokConfig, o: TitokLossOptions): LossBuilder {
+  const d = dims(cfg);
+  const qw = o.quantizerWeight ?? 1;
+  return (g) => {
+    const image = g.input("image", "float32", [o.batch, 3, d.image, d.image]);
+    const raw = titokEncoder(g, image, cfg);
+    const terms: Record<string, Value> = {};
+    let latent: Value;
+    if (d.vae) {
+      const post = gaussianPosterior(g, raw, 1);
+      latent = gaussianSample(g, post, g.input("noise", "float32", [o.batch, d.c, 1, d.k]));
+      terms.kl = div(g, reduceSum(g, gaussianKl(g, post, [1, 2, 3]), [0], false), o.batch);
+    } else {
+      const vq = vqTrain(g, transpose(g, raw, [0, 2, 3, 1]), cfg);
+      latent = transpose(g, vq.straight, [0, 3, 1, 2]);
+      terms.commitment = vq.commitment;
+      terms.codebook = vq.codebook;
+    }
+    const out = titokDecoder(g, latent, cfg);
+    if (o.stage === "stage1") {
+      if (!out.logits || !cfg.model.vq_model.is_legacy) {
+        throw new Error("stage1 needs a legacy (logit head) config");
+      }
+      terms.ce = crossEntropyToTeacher(g, image, out.logits, d.decGrid);
+    } else {
+      terms.mse = meanAll(g, sq(g, sub(g, out.image, image)));
+    }
+    if (o.stage === "stage2") {
+      delete terms.commitment;
+      delete terms.codebook;
+    }
+    let total = terms.mse ?? terms.ce;
+    if (terms.commitment) total = add(g, total, mul(g, add(g, terms.commitment, terms.codebook), c(g, qw)));
+    if (terms.kl) total = add(g, total, mul(g, terms.kl, c(g, o.klWeight ?? 1e-6)));
+    return { terms, total };
+  };
+}
+
+function div(g: Graph, v: Value, n: number): Value {
+  return mul(g, v, c(g, 1 / n));
+}
+
+/** Mean CE of logits (B,1024,G,G) against the frozen MaskGIT-VQGAN's codes of the image. */
+function crossEntropyToTeacher(g: Graph, image: Value, logits: Value, grid: number): Value {
+  const codes = g.scope("teacher", () => {
+    const h = g.scope("encoder", () => vqganEncoder(g, image, MASKGIT_VQGAN_F16));
+    const e = g.scope("quantize", () => g.scope("embedding", () => g.param("weight", [1024, 256])));
+    const z = transpose(g, h, [0, 2, 3, 1]); // (B, G, G, 256)
+    const dist = sub(
+      g,
+      reduceSum(g, mul(g, e, e), [-1], false),
+      mul(g, matmul(g, z, transpose(g, e, [1, 0])), c(g, 2)),
+    );
+    return argmin(g, dist, -1); // (B, G, G); ‖z‖² is constant per row
+  });
+  const b = image.shape[0] as number;
+  const logp = log(g, softmax(g, logits, 1));
+  const picked = mul(g, transpose(g, logp, [0, 2, 3, 1]), oneHot(g, codes, 1024));
+  const nll = reduceSum(g, reshape(g, picked, [b, grid * grid, 1024]), [2], false);
+  return mul(g, meanAll(g, nll), c(g, -1));
+}
+
+/** Which parameters a stage optimises: stage 2 trains the decoders only; no stage trains the teacher. */
+export function titokTrainable(_cfg: TiTokConfig, o: TitokLossOptions): (name: string) => boolean {
+  if (o.stage === "stage2") return (name) => /^(decoder|pixel_quantize|pixel_decoder)\./.test(name);
+  if (o.stage === "stage1") return (name) => !/^(teacher|pixel_quantize|pixel_decoder)\./.test(name);
+  return (name) => !name.startsWith("teacher.");
+}
