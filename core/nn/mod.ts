@@ -15,3 +15,13 @@ export {
   vqganEncoder,
 } from "./maskgit_vqgan.ts";
 export { residualAttentionBlock, transformer } from "./vit_block.ts";
+export {
+  MASKGIT_CODES,
+  TITOK_VIT_SIZES,
+  type VitSize,
+  type VitTokenArch,
+  vitTokenDecoder,
+  type VitTokenDecoderArch,
+  vitTokenEncoder,
+  type VitTokenEncoderArch,
+} from "./titok_vit.ts";

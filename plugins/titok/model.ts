@@ -6,24 +6,19 @@
  * weighted MaskGIT codebook → MaskGIT-VQGAN decoder) or the direct pixel head.
  *
  * Parameter names are upstream's state-dict keys; quirks are reproduced: the
- * legacy row-major reshape of (B,K,W) into (B,W,K,1) before `conv_out`.
+ * legacy row-major reshape of (B,K,W) into (B,W,K,1) before `conv_out`. The
+ * two ViT halves live in core/nn/titok_vit.ts (MARVEL shares them).
  * @module
  */
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import { Graph as G } from "../../core/graph/graph.ts";
-import { conv2d, layerNorm, linear, transformer, vqganDecoder } from "../../core/nn/mod.ts";
 import {
-  add,
-  concat,
-  depthToSpace,
-  expand,
-  matmul,
-  reshape,
-  slice,
-  softmax,
-  tanh,
-  transpose,
-} from "../../core/ops/mod.ts";
+  vitTokenDecoder,
+  type VitTokenDecoderArch,
+  vitTokenEncoder,
+  type VitTokenEncoderArch,
+} from "../../core/nn/titok_vit.ts";
+import { transpose } from "../../core/ops/mod.ts";
 import {
   gaussianPosterior,
   gaussianSample,
@@ -64,87 +59,30 @@ export function dims(c: TiTokConfig) {
   };
 }
 
-/** A learned (n, W) table broadcast over the batch of `like`. */
-function batched(g: Graph, table: Value, like: Value): Value {
-  const [n, w] = table.shape as number[];
-  return expand(g, reshape(g, table, [1, n, w]), [like.shape[0], n, w], like);
+/** The plain architecture of a config's encoder and decoder halves (core/nn/titok_vit.ts). */
+export function titokArch(c: TiTokConfig): { encoder: VitTokenEncoderArch; decoder: VitTokenDecoderArch } {
+  const d = dims(c);
+  const m = c.model.vq_model;
+  const common = { image: d.image, numTokens: d.k, tokenDim: d.c, isLegacy: m.is_legacy };
+  return {
+    encoder: { ...common, ...d.enc, patch: m.vit_enc_patch_size, outChannels: d.vae ? 2 * d.c : d.c },
+    decoder: {
+      ...common,
+      ...d.dec,
+      patch: m.vit_dec_patch_size,
+      pixelDecoder: m.finetune_decoder ? d.pixel : undefined,
+    },
+  };
 }
 
 /** Image (B,3,S,S) in [0,1] → raw encoder output (B, C or 2C, 1, K). */
 export function titokEncoder(g: Graph, image: Value, c: TiTokConfig): Value {
-  const d = dims(c);
-  const m = c.model.vq_model;
-  const { width: w, layers, heads } = d.enc;
-  const B = image.shape[0];
-  const latentTokens = g.param("latent_tokens", [d.k, w]);
-  return g.scope("encoder", () => {
-    const p = m.vit_enc_patch_size;
-    const n = d.encGrid * d.encGrid;
-    let x = g.scope("patch_embed", () => conv2d(g, image, 3, w, p, { stride: p }));
-    x = transpose(g, reshape(g, x, [B, w, n]), [0, 2, 1]);
-    const cls = batched(g, g.param("class_embedding", [1, w]), image);
-    x = add(g, concat(g, [cls, x], 1), g.param("positional_embedding", [n + 1, w]));
-    const lat = add(g, latentTokens, g.param("latent_token_positional_embedding", [d.k, w]));
-    x = concat(g, [x, batched(g, lat, image)], 1);
-    x = g.scope("ln_pre", () => layerNorm(g, x, w));
-    x = transformer(g, x, w, heads, layers);
-    x = slice(g, x, 1, n + 1, n + 1 + d.k);
-    x = g.scope("ln_post", () => layerNorm(g, x, w));
-    // Legacy checkpoints reshape (B,K,W) to (B,W,K,1) without transposing: keep it.
-    x = m.is_legacy
-      ? reshape(g, x, [B, w, d.k, 1])
-      : transpose(g, reshape(g, x, [B, d.k, w, 1]), [0, 2, 1, 3]);
-    const outC = d.vae ? 2 * d.c : d.c;
-    x = g.scope("conv_out", () => conv2d(g, x, w, outC, 1));
-    return reshape(g, x, [B, outC, 1, d.k]);
-  });
+  return vitTokenEncoder(g, image, titokArch(c).encoder);
 }
 
 /** Latent (B,C,1,K) → image (B,3,S,S), unclamped; legacy models also return the code logits. */
 export function titokDecoder(g: Graph, z: Value, c: TiTokConfig): { image: Value; logits?: Value } {
-  const d = dims(c);
-  const m = c.model.vq_model;
-  const { width: w, layers, heads } = d.dec;
-  const n = d.decGrid * d.decGrid;
-  const B = z.shape[0];
-  const hidden = g.scope("decoder", () => {
-    let x = transpose(g, reshape(g, z, [B, d.c, d.k]), [0, 2, 1]);
-    x = g.scope("decoder_embed", () => linear(g, x, d.c, w));
-    const maskToken = g.param("mask_token", [1, 1, w]);
-    const masks = expand(g, maskToken, [B, n, w], z);
-    const cls = batched(g, g.param("class_embedding", [1, w]), z);
-    const grid = add(g, concat(g, [cls, masks], 1), g.param("positional_embedding", [n + 1, w]));
-    x = add(g, x, g.param("latent_token_positional_embedding", [d.k, w]));
-    x = concat(g, [grid, x], 1);
-    x = g.scope("ln_pre", () => layerNorm(g, x, w));
-    x = transformer(g, x, w, heads, layers);
-    x = slice(g, x, 1, 1, n + 1);
-    x = g.scope("ln_post", () => layerNorm(g, x, w));
-    x = reshape(g, transpose(g, x, [0, 2, 1]), [B, w, d.decGrid, d.decGrid]);
-    return g.scope("ffn", () => {
-      if (m.is_legacy) {
-        const h = tanh(g, g.scope(0, () => conv2d(g, x, w, 2 * w, 1)));
-        return g.scope(2, () => conv2d(g, h, 2 * w, 1024, 1));
-      }
-      return g.scope(0, () => conv2d(g, x, w, m.vit_dec_patch_size ** 2 * 3, 1));
-    });
-  });
-  if (m.is_legacy) {
-    if (!m.finetune_decoder) return { image: hidden, logits: hidden };
-    // Stage 2: expected MaskGIT code under softmax(logits), then the conv decoder.
-    const probs = transpose(g, softmax(g, hidden, 1), [0, 2, 3, 1]);
-    const book = g.scope(
-      "pixel_quantize",
-      () => g.scope("embedding", () => g.param("weight", [1024, d.pixel.zChannels])),
-    );
-    const codes = transpose(g, matmul(g, probs, book), [0, 3, 1, 2]);
-    const image = g.scope("pixel_decoder", () => vqganDecoder(g, codes, d.pixel));
-    return { image, logits: hidden };
-  }
-  const pixels = depthToSpace(g, hidden, m.vit_dec_patch_size);
-  return {
-    image: g.scope("decoder", () => g.scope("conv_out", () => conv2d(g, pixels, 3, 3, 3, { padding: 1 }))),
-  };
+  return vitTokenDecoder(g, z, titokArch(c).decoder);
 }
 
 function vqOptions(c: TiTokConfig): VqOptions {
