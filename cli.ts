@@ -18,6 +18,7 @@ import {
   reconstructCommand,
 } from "./cli/commands.ts";
 import { registerTrain } from "./cli/train.ts";
+import { convertCommand } from "./cli/convert.ts";
 
 function modelOptions(cmd: Command, required = true): Command {
   const model = new Option(
@@ -75,6 +76,7 @@ export function program(): Command {
     .option("--out <dir>", "output folder", "out/demo")
     .action(demoCommand);
   registerTrain(p);
+  p.addCommand(convertCommand());
   return p;
 }
 
