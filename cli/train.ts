@@ -45,6 +45,7 @@ export interface TrainFlags {
   threads?: string;
   json?: boolean;
   stopAfter?: string;
+  init?: string;
 }
 
 function num(v: string, flag: string): number {
@@ -140,7 +141,7 @@ function initialWeights(
   teacherPrefix?: string,
 ): Map<string, Tensor> {
   const specs = [...shapes].map(([name, shape]) => ({ name, shape, dtype: "float32" as const }));
-  const weights = randomWeights(specs, seed);
+  const weights = randomWeights(specs, seed, f.init === "fanin" ? "fanin" : "titok");
   if (f.weights) {
     for (const [k, t] of loadCheckpoint(f.weights).tensors) if (shapes.has(k)) weights.set(k, t);
   }
@@ -199,6 +200,11 @@ export function registerTrain(p: Command): void {
     .option("--warmup <n>", "linear warm-up steps", "100")
     .option("--seed <n>", "seed for initialisation, crops and noise", "0")
     .option("--checkpoint-every <n>", "steps between checkpoints", "100")
+    .addOption(
+      new Option("--init <scheme>", "random init of weight matrices").choices(["titok", "fanin"]).default(
+        "titok",
+      ),
+    )
     .option("--resume", "continue from <out>/checkpoint.safetensors")
     .option("--no-perceptual", "train without the perceptual loss")
     .addOption(new Option("--device <name>", "execution provider").choices([...DEVICES]).default("cpu"))

@@ -33,8 +33,19 @@ function isNorm(name: string): boolean {
   return /(^|\.)(ln_\w+|ln|norm\w*|norm)\.(weight|bias)$/.test(name);
 }
 
+/**
+ * Weight-matrix scales: `titok` is upstream's trunc-normal(0, 0.02); `fanin`
+ * uses std 1/√fan_in (what torch's default layers give, up to a constant),
+ * which keeps narrow models' encoders sensitive to the image at the start.
+ */
+export type InitScheme = "titok" | "fanin";
+
 /** Random tensors for every parameter, reproducible for a seed. */
-export function randomWeights(params: Iterable<ParamSpec>, seed = 0): Map<string, Tensor> {
+export function randomWeights(
+  params: Iterable<ParamSpec>,
+  seed = 0,
+  scheme: InitScheme = "titok",
+): Map<string, Tensor> {
   const rng = new Rng(seed);
   const out = new Map<string, Tensor>();
   for (const p of params) {
@@ -48,10 +59,12 @@ export function randomWeights(params: Iterable<ParamSpec>, seed = 0): Map<string
     } else if (/(embedding|tokens?|mask_token)$/.test(p.name)) {
       for (let i = 0; i < n; i++) data[i] = rng.normal() / Math.sqrt(last);
     } else {
+      const fanIn = p.shape.slice(1).reduce((a, b) => a * b, 1);
+      const std = scheme === "fanin" ? 1 / Math.sqrt(fanIn) : 0.02;
       for (let i = 0; i < n; i++) {
         let v = rng.normal();
         while (Math.abs(v) > 2) v = rng.normal();
-        data[i] = 0.02 * v;
+        data[i] = std * v;
       }
     }
     out.set(p.name, { dtype: "float32", shape: [...p.shape], data });
