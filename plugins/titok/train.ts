@@ -27,18 +27,10 @@ import {
   reduceSum,
   reshape,
   softmax,
-  stopGradient,
   sub,
   transpose,
 } from "../../core/ops/mod.ts";
-import {
-  gaussianKl,
-  gaussianPosterior,
-  gaussianSample,
-  vqIndicesToCodes,
-  vqQuantize,
-} from "../../core/quantizers/mod.ts";
-import { l2normalize } from "../../core/quantizers/_l2.ts";
+import { gaussianKl, gaussianPosterior, gaussianSample, vqQuantize } from "../../core/quantizers/mod.ts";
 import type { TiTokConfig } from "./config.ts";
 import { dims, titokDecoder, titokEncoder } from "./model.ts";
 
@@ -57,21 +49,12 @@ const meanAll = (g: Graph, v: Value) => reduceMean(g, v, v.shape.map((_, i) => i
 const sq = (g: Graph, v: Value) => mul(g, v, v);
 const c = (g: Graph, v: number) => g.constant(f32([], [v]), "w");
 
-/** VQ with straight-through and both loss terms; z is (B,1,K,C). */
+/** VQ with straight-through and both loss terms (TiTok's convention); z is (B,1,K,C). */
 function vqTrain(g: Graph, z: Value, cfg: TiTokConfig) {
   const m = cfg.model.vq_model;
-  const o = {
-    codebookSize: m.codebook_size,
-    dim: m.token_size,
-    l2norm: m.use_l2_norm,
-    commitment: m.commitment_cost,
-  };
-  const q = g.scope("quantize", () => vqIndicesToCodes(g, vqQuantize(g, z, o).indices, o));
-  const zn = m.use_l2_norm ? l2normalize(g, z) : z;
-  const commitment = mul(g, meanAll(g, sq(g, sub(g, stopGradient(g, q), zn))), c(g, m.commitment_cost));
-  const codebook = meanAll(g, sq(g, sub(g, q, stopGradient(g, zn))));
-  const straight = add(g, zn, stopGradient(g, sub(g, q, zn)));
-  return { straight, commitment, codebook };
+  const o = { codebookSize: m.codebook_size, dim: m.token_size, l2norm: m.use_l2_norm, commitment: m.commitment_cost };
+  const q = g.scope("quantize", () => vqQuantize(g, z, o));
+  return { straight: q.quantized, commitment: q.losses.commitment_loss, codebook: q.losses.codebook_loss };
 }
 
 /** The loss builder for `cfg` and `o`. */
