@@ -24,6 +24,12 @@ export interface TokenizerInfo {
   inputRange: [number, number];
   /** Continuous latent shape per image (what `decode` takes). */
   latentShape: number[];
+  /**
+   * The last token axis holds refinement depths (MARVEL: [1, K, D]): `decode`
+   * also accepts a prefix of 1..D depths, passing the absent ones to the
+   * `decodeTokens` graph as index −1.
+   */
+  depthPrefix?: boolean;
 }
 
 /**

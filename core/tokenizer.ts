@@ -74,6 +74,16 @@ function joinBatches(parts: Tensor[]): Tensor {
   return { dtype: first.dtype, shape: [n, ...first.shape.slice(1)], data } as Tensor;
 }
 
+/** Pads int64 tokens (…, d) to (…, n) with `fill` (a depth prefix → the full depth axis). */
+function padLastAxis(t: Tensor, n: number, fill: bigint): Tensor {
+  const d = t.shape.at(-1)!;
+  const src = t.data as BigInt64Array;
+  const rows = src.length / d;
+  const data = new BigInt64Array(rows * n).fill(fill);
+  for (let r = 0; r < rows; r++) data.set(src.subarray(r * d, r * d + d), r * n);
+  return { dtype: "int64", shape: [...t.shape.slice(0, -1), n], data };
+}
+
 /** A loaded tokenizer. */
 export class Tokenizer {
   private readonly sessions = new Map<keyof InferenceGraphs, Promise<Session>>();
@@ -144,14 +154,22 @@ export class Tokenizer {
     return { tokens: r.tokens, latent: r.latent };
   }
 
-  /** Tokens (int64 indices, or a continuous latent) → images (B,3,S,S), unclamped. */
+  /**
+   * Tokens (int64 indices, or a continuous latent) → images (B,3,S,S), unclamped.
+   * With `info.depthPrefix`, tokens may hold only the first d of D depths.
+   */
   async decode(tokens: Tensor): Promise<Tensor> {
     const expected = this.info.tokenShape;
-    if (tokens.dtype !== this.info.tokenDtype || tokens.shape.slice(1).join() !== expected.join()) {
+    const got = tokens.shape.slice(1);
+    const depths = expected.at(-1)!;
+    const prefix = !!this.info.depthPrefix && got.length === expected.length &&
+      got.slice(0, -1).join() === expected.slice(0, -1).join() && got.at(-1)! >= 1 && got.at(-1)! <= depths;
+    if (tokens.dtype !== this.info.tokenDtype || (!prefix && got.join() !== expected.join())) {
+      const shape = this.info.depthPrefix
+        ? `(B,${expected.slice(0, -1).join(",")},d) with 1 ≤ d ≤ ${depths}`
+        : `(B,${expected.join(",")})`;
       throw new UsageError(
-        `tokens: expected ${this.info.tokenDtype} (B,${expected.join(",")}), got ${tokens.dtype} (${
-          tokens.shape.join(",")
-        })`,
+        `tokens: expected ${this.info.tokenDtype} ${shape}, got ${tokens.dtype} (${tokens.shape.join(",")})`,
       );
     }
     if (tokens.dtype === "int64" && this.info.vocabulary) {
@@ -159,7 +177,8 @@ export class Tokenizer {
       const bad = (tokens.data as BigInt64Array).findIndex((x) => x < 0n || x >= v);
       if (bad >= 0) throw new UsageError(`tokens: entry ${bad} is ${tokens.data[bad]}, outside [0, ${v})`);
     }
-    return (await this.batched("decodeTokens", "tokens", tokens)).image;
+    const full = prefix && got.at(-1)! < depths ? padLastAxis(tokens, depths, -1n) : tokens;
+    return (await this.batched("decodeTokens", "tokens", full)).image;
   }
 
   /** Decodes a continuous latent (B, …latentShape). */

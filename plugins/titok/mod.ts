@@ -36,7 +36,8 @@ export const titok = definePlugin<TiTokConfig>({
   presets,
   recognises: (raw) => {
     const m = (raw as { model?: { vq_model?: Record<string, unknown> } })?.model?.vq_model;
-    return !!m && "vit_enc_model_size" in m && "num_latent_tokens" in m;
+    // quantize_mode "lfq" is MARVEL's TiTok fork (plugins/marvel).
+    return !!m && "vit_enc_model_size" in m && "num_latent_tokens" in m && m.quantize_mode !== "lfq";
   },
   info(config, variant) {
     const d = dims(config);

@@ -1,0 +1,94 @@
+/**
+ * MARVEL's config schema: upstream's OmegaConf layout (PadrickLeee/MDQ, a
+ * TiTok fork: `model.vq_model.*` with `quantize_mode: lfq`,
+ * `dataset.preprocessing.crop_size`). Unknown keys and sections
+ * (`finetune_multi_depth`, `pretrained_tokenizer_weight`, experiment,
+ * losses, training…) pass through untouched.
+ *
+ * tok1d extensions: `model.vq_model.num_depths` (D; upstream hard-codes 2 in
+ * its forward pass and 4 in `decode_tokens`, the default here is upstream's
+ * forward, 2), the `tiny` model size (tests), and `model.vq_model.pixel_decoder`
+ * to size the MaskGIT-VQGAN decoder (default: the released f16/256 one).
+ *
+ * @example
+ * ```ts
+ * const c = marvelSchema.parse({ model: { vq_model: { quantize_mode: "lfq", token_size: 12, num_depths: 4,
+ *   vit_enc_model_size: "large", vit_dec_model_size: "large", vit_enc_patch_size: 16, vit_dec_patch_size: 16,
+ *   num_latent_tokens: 32 } } });
+ * ```
+ * @module
+ */
+import { z } from "zod";
+
+const size = z.enum(["tiny", "small", "base", "large"]);
+
+const pixelDecoder = z.object({
+  channel_mult: z.array(z.number().int().positive()).min(1).default([1, 1, 2, 2, 4]),
+  hidden_channels: z.number().int().positive().default(128),
+  num_res_blocks: z.number().int().positive().default(2),
+  z_channels: z.number().int().positive().default(256),
+});
+
+const vqModel = z.looseObject({
+  quantize_mode: z.enum(["lfq"]).default("lfq"),
+  /** Bits per depth; indices are exact up to 24 bits. */
+  token_size: z.number().int().positive().max(24),
+  /** Optional in upstream's stage-1 config; when present it must be 2^token_size. */
+  codebook_size: z.number().int().positive().optional(),
+  num_depths: z.number().int().min(1).max(16).default(2),
+  commitment_cost: z.number().nonnegative().default(0.25),
+  entropy_loss_weight: z.number().nonnegative().default(0.02),
+  entropy_loss_temperature: z.number().positive().default(0.01),
+  entropy_gamma: z.number().nonnegative().default(1.0),
+  vit_enc_model_size: size,
+  vit_dec_model_size: size,
+  vit_enc_patch_size: z.number().int().positive(),
+  vit_dec_patch_size: z.number().int().positive(),
+  num_latent_tokens: z.number().int().positive(),
+  finetune_decoder: z.boolean().default(true),
+  is_legacy: z.boolean().default(true),
+  pixel_decoder: pixelDecoder.optional(),
+});
+
+/** The MARVEL config schema with upstream defaults. */
+export const marvelSchema = z.looseObject({
+  model: z.looseObject({ vq_model: vqModel }),
+  dataset: z.looseObject({
+    preprocessing: z.looseObject({ crop_size: z.number().int().positive().default(256) }).default({
+      crop_size: 256,
+    }),
+  }).default({ preprocessing: { crop_size: 256 } }),
+}).superRefine((c, ctx) => {
+  const m = c.model.vq_model;
+  const s = c.dataset.preprocessing.crop_size;
+  const at = (key: string) => ["model", "vq_model", key];
+  if (m.codebook_size !== undefined && m.codebook_size !== 2 ** m.token_size) {
+    ctx.addIssue({
+      code: "custom",
+      path: at("codebook_size"),
+      message: `LFQ's implicit codebook has 2^token_size = ${
+        2 ** m.token_size
+      } entries, not ${m.codebook_size}`,
+    });
+  }
+  for (const k of ["vit_enc_patch_size", "vit_dec_patch_size"] as const) {
+    if (s % m[k]) {
+      ctx.addIssue({ code: "custom", path: at(k), message: `${m[k]} does not divide crop_size ${s}` });
+    }
+  }
+  if (m.is_legacy && m.finetune_decoder) {
+    const levels = (m.pixel_decoder?.channel_mult ?? [1, 1, 2, 2, 4]).length;
+    if ((s / m.vit_dec_patch_size) * 2 ** (levels - 1) !== s) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...at("pixel_decoder"), "channel_mult"],
+        message: `${levels} levels upsample the ${s / m.vit_dec_patch_size}² grid by ${
+          2 ** (levels - 1)
+        }, not to ${s}`,
+      });
+    }
+  }
+});
+
+/** A parsed MARVEL config. */
+export type MarvelConfig = z.infer<typeof marvelSchema>;
