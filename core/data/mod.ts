@@ -29,3 +29,24 @@ export {
 export { centerCrop, type Filter, resize, resizeCenterCrop, shorterSideSize } from "./resize.ts";
 export { imageToTensor, loadImages, type LoadOptions, toUint8Image } from "./batch.ts";
 export { encodePng, type GridOptions, gridRows, makeGrid, writePng } from "./png.ts";
+export {
+  type BatchOptions,
+  type ImageBatch,
+  type ImageSource,
+  openImageSource,
+  type OpenOptions,
+} from "./reader.ts";
+export { transformImage, type TransformOptions } from "./transform.ts";
+export {
+  convertImageFolder,
+  type ImageFolderOptions,
+  loadSubset,
+  type SplitResult,
+} from "./convert_imagefolder.ts";
+export { type Bdd100kOptions, convertBdd100k } from "./convert_bdd100k.ts";
+export { type ConvertJob, convertToShards } from "./convert.ts";
+export { type Manifest, mergeManifests, readManifest } from "./manifest.ts";
+export { expandBraces } from "./brace.ts";
+export { parseShardFlag, type ShardSlice } from "./shard_slice.ts";
+export { packTar } from "./tar.ts";
+export { readTar, type TarMember } from "./tar_read.ts";

@@ -73,7 +73,8 @@ async function reencode(bytes: Uint8Array, info: ImageInfo, size: number, qualit
 export async function prepareImage(source: string | Uint8Array, mode: PrepareMode): Promise<Prepared> {
   let bytes: Uint8Array;
   try {
-    bytes = typeof source === "string" ? await readFile(source) : source;
+    const b = typeof source === "string" ? await readFile(source) : source;
+    bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a plain view, not a Buffer
   } catch (e) {
     return { ok: false, reason: `unreadable: ${message(e)}` };
   }
