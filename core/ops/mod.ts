@@ -32,6 +32,7 @@ import { def as Erf } from "./erf.ts";
 import { def as Exp } from "./exp.ts";
 import { def as Expand } from "./expand.ts";
 import { def as Gather } from "./gather.ts";
+import { def as Gemm } from "./gemm.ts";
 import { def as LayerNormalization } from "./layer_norm.ts";
 import { def as Log } from "./log.ts";
 import { def as MatMul } from "./matmul.ts";
@@ -73,6 +74,7 @@ export const OPS: Readonly<Record<string, OpDef>> = {
   Exp,
   Expand,
   Gather,
+  Gemm,
   LayerNormalization,
   Log,
   MatMul,
@@ -135,6 +137,7 @@ export { erf } from "./erf.ts";
 export { exp } from "./exp.ts";
 export { expand } from "./expand.ts";
 export { gather } from "./gather.ts";
+export { gemm, type GemmOptions } from "./gemm.ts";
 export { layerNorm } from "./layer_norm.ts";
 export { log } from "./log.ts";
 export { matmul } from "./matmul.ts";

@@ -1,0 +1,119 @@
+/**
+ * Weights for the FID Inception graph: the user's
+ * `pt_inception-2015-12-05-6726825d.pth` (legacy or zip `torch.save`, or a
+ * `.safetensors` conversion), checked key by key against the graph; or seeded
+ * random weights for tests and benchmarks. A missing file is a
+ * {@link UsageError} that says which file FID needs and where it is
+ * published — tok1d never downloads it.
+ *
+ * @example
+ * ```ts
+ * const g = buildInception("pytorch-fid");
+ * const weights = inceptionWeights(g, "pt_inception-2015-12-05-6726825d.pth");
+ * const fake = inceptionWeights(g, "random"); // seeded random weights (tests)
+ * ```
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { basename, extname } from "node:path";
+import type { Graph } from "../graph/graph.ts";
+import { Rng } from "../init.ts";
+import { UsageError } from "../errors.ts";
+import type { Tensor } from "../tensor.ts";
+import { readBytes } from "../weights/bytes.ts";
+import { assertKeys } from "../weights/checkpoint.ts";
+import { parseSafetensors } from "../weights/safetensors.ts";
+import { parseTorchCheckpoint } from "../weights/torch_zip.ts";
+import { isZip } from "../weights/zip.ts";
+import { INCEPTION_WEIGHTS } from "./inception.ts";
+import { isLegacyTorch, parseLegacyTorch } from "./torch_legacy.ts";
+
+/**
+ * Seeded random weights shaped for the graph, scaled so that activations keep
+ * their size through the 94 conv layers: He-normal conv kernels, batch-norm
+ * scales in [0.8, 1.2], shifts and running means in ±0.1, running variances
+ * in [0.5, 1.5].
+ *
+ * @example
+ * ```ts
+ * const w = randomInceptionWeights(buildInception(), 7);
+ * ```
+ */
+export function randomInceptionWeights(graph: Graph, seed = 0): Map<string, Tensor> {
+  const rng = new Rng(seed);
+  const out = new Map<string, Tensor>();
+  for (const p of graph.params.values()) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    const field = p.name.slice(p.name.lastIndexOf(".") + 1);
+    if (p.name.endsWith("conv.weight")) {
+      const std = Math.sqrt(2 / (p.shape[1] * p.shape[2] * p.shape[3]));
+      for (let i = 0; i < n; i++) data[i] = rng.normal() * std;
+    } else {
+      const [lo, hi] = field === "weight" ? [0.8, 1.2] : field === "running_var" ? [0.5, 1.5] : [-0.1, 0.1];
+      for (let i = 0; i < n; i++) data[i] = lo + (hi - lo) * rng.next();
+    }
+    out.set(p.name, { dtype: "float32", shape: [...p.shape], data });
+  }
+  return out;
+}
+
+/** The message for a missing Inception file: which file, where it is published, how to pass it. */
+export function missingInceptionMessage(path?: string): string {
+  const where = path ? `${path} not found. ` : "";
+  return `${where}FID needs the Inception weights ${INCEPTION_WEIGHTS.file} (pytorch-fid's port of ` +
+    `TensorFlow's 2015-12-05 graph), published at ${INCEPTION_WEIGHTS.url} . tok1d never downloads it: ` +
+    `fetch it once, then pass --inception <file> (or set TOK1D_INCEPTION)`;
+}
+
+/** Reads a checkpoint's tensors: legacy or zip `torch.save`, or safetensors. */
+function readInceptionFile(path: string): Map<string, Tensor> {
+  const bytes = readBytes(path, "Inception weights file");
+  if (extname(path).toLowerCase() === ".safetensors") return parseSafetensors(bytes, path).tensors;
+  if (isLegacyTorch(bytes)) return parseLegacyTorch(bytes, path);
+  if (isZip(bytes)) return parseTorchCheckpoint(bytes, path).tensors;
+  throw new UsageError(`${path}: not a torch.save or safetensors file; expected ${INCEPTION_WEIGHTS.file}`);
+}
+
+/**
+ * Loads FID Inception weights from a file and checks them against the graph's
+ * parameters (the classifier `fc.*` and `num_batches_tracked` entries are
+ * ignored). When the file carries the standard name, its SHA-256 must start
+ * with the prefix torch.hub put in that name.
+ */
+export function loadInceptionWeights(path: string, graph: Graph): Map<string, Tensor> {
+  if (!existsSync(path)) throw new UsageError(missingInceptionMessage(path));
+  if (basename(path) === INCEPTION_WEIGHTS.file) {
+    const digest = createHash("sha256").update(readBytes(path, "Inception weights file")).digest("hex");
+    if (!digest.startsWith(INCEPTION_WEIGHTS.sha256Prefix)) {
+      throw new UsageError(
+        `${path}: SHA-256 ${digest.slice(0, 16)}… does not start with ${INCEPTION_WEIGHTS.sha256Prefix}; ` +
+          `the file is damaged or not the published one (${INCEPTION_WEIGHTS.url})`,
+      );
+    }
+  }
+  const all = readInceptionFile(path);
+  const shapes = new Map([...graph.params.values()].map((p) => [p.name, p.shape]));
+  const ignored = (k: string) => k.startsWith("fc.") || k.endsWith(".num_batches_tracked");
+  assertKeys(shapes, all, { source: path, allowUnexpected: ignored });
+  const out = new Map<string, Tensor>();
+  for (const key of shapes.keys()) {
+    const t = all.get(key)!;
+    if (t.dtype !== "float32") throw new UsageError(`${path}: ${key} is ${t.dtype}; expected float32`);
+    out.set(key, t);
+  }
+  return out;
+}
+
+/**
+ * Weights for `graph` from a spec: a file path, or `random` / `random:<seed>`
+ * for seeded random weights (tests, benchmarks; FID values are then
+ * meaningless). An empty spec is the missing-file error.
+ */
+export function inceptionWeights(graph: Graph, spec: string | undefined): Map<string, Tensor> {
+  if (!spec) throw new UsageError(missingInceptionMessage());
+  const random = /^random(?::(\d+))?$/.exec(spec);
+  if (random) return randomInceptionWeights(graph, Number(random[1] ?? 0));
+  return loadInceptionWeights(spec, graph);
+}
