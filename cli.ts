@@ -58,6 +58,7 @@ export function program(): Command {
     .requiredOption("--out <dir>", "output folder")
     .requiredOption("--tokens <file>", "tokens .npy (from encode)")
     .option("--npy", "also write images.npy (float32, before clamping)")
+    .option("--depths <d>", "decode only the first d depths of multi-depth tokens (MARVEL: coarse to fine)")
     .action(decodeCommand);
   modelOptions(p.command("reconstruct").description("encode + decode; writes grid.png"))
     .requiredOption("--out <dir>", "output folder")

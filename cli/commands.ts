@@ -125,13 +125,14 @@ export async function encodeCommand(files: string[], f: ModelFlags & { out: stri
 
 /** `tok1d decode`. */
 export async function decodeCommand(
-  f: ModelFlags & { out: string; tokens: string; npy?: boolean },
+  f: ModelFlags & { out: string; tokens: string; npy?: boolean; depths?: string },
 ): Promise<void> {
   if (!f.tokens) throw new UsageError("--tokens: required (a .npy written by tok1d encode)");
-  const tokens = readNpy(f.tokens);
+  let tokens = readNpy(f.tokens);
   const dir = outDir(f.out);
   const tok = await tokenizerFromFlags(f);
   try {
+    if (f.depths !== undefined) tokens = depthPrefix(tok, tokens, f.depths);
     const images = await tok.decode(tokens);
     const written = await writeImages(dir, images);
     if (f.npy) writeNpy(join(dir, "images.npy"), images);
@@ -143,6 +144,23 @@ export async function decodeCommand(
   } finally {
     await tok.release();
   }
+}
+
+/** Keeps the first `depths` entries of the last axis (coarse-to-fine decoding of multi-depth tokens). */
+function depthPrefix(tok: Tokenizer, tokens: Tensor, depths: string): Tensor {
+  const d = Number(depths);
+  const full = tok.info.tokenShape[tok.info.tokenShape.length - 1];
+  if (!tok.info.depthPrefix) throw new UsageError(`--depths: ${tok.info.family} tokens have no depth axis`);
+  if (!Number.isInteger(d) || d < 1 || d > full) {
+    throw new UsageError(`--depths: expected 1..${full}, got '${depths}'`);
+  }
+  const last = tokens.shape[tokens.shape.length - 1];
+  const rows = tokens.data.length / last;
+  const data = new BigInt64Array(rows * d);
+  for (let r = 0; r < rows; r++) {
+    data.set((tokens.data as BigInt64Array).subarray(r * last, r * last + d), r * d);
+  }
+  return { dtype: "int64", shape: [...tokens.shape.slice(0, -1), d], data };
 }
 
 /** `tok1d reconstruct`. */

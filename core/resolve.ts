@@ -79,6 +79,13 @@ export function resolveModel(spec: string): ResolvedModel {
     return fromConfig(p.presets[name], `preset:${p.name}/${name}`, name);
   }
   const all = listPresets();
+  if (candidates.length > 1) {
+    throw new UsageError(
+      `--model ${spec}: ambiguous preset; say which family: ${
+        candidates.map((p) => `${p.name}/${name}`).join(" or ")
+      }`,
+    );
+  }
   throw new UsageError(
     `--model ${spec}: no such folder, file or preset; presets are ${all.join(", ")}`,
   );

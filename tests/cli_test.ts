@@ -109,6 +109,7 @@ const bad: [string, string[], RegExp][] = [
   ],
   ["missing --model", ["encode", "--out", "/tmp/x", "a.png"], /--model/],
   ["unknown preset", ["info", "--model", "titok/nope", "--random"], /--model titok\/nope/],
+  ["ambiguous preset", ["info", "--model", "tiny", "--random"], /ambiguous.*titok\/tiny/],
   ["no weights", ["info", "--model", "titok/tiny"], /--weights/],
   [
     "missing image",
@@ -144,4 +145,39 @@ Deno.test("cli: tokens of the wrong shape → exit 2 naming the tokens", async (
   const r = await run(["decode", "--model", TWO_STAGE, "--tokens", f, "--out", join(dir, "o")]);
   deepStrictEqual(r.code, 2, r.err);
   ok(/tokens/.test(r.err), r.err);
+});
+
+Deno.test("cli: marvel decode --depths 1 decodes the coarsest depth of the same tokens", async () => {
+  const dir = tmp();
+  const photos = samplePhotos().slice(0, 2);
+  const common = ["--model", "marvel/tiny", "--random", "--threads", "1"];
+  deepStrictEqual((await run(["encode", ...common, "--out", join(dir, "e"), ...photos])).code, 0);
+  const tokens = readNpy(join(dir, "e", "tokens.npy"));
+  const depth = tokens.shape[tokens.shape.length - 1];
+  ok(depth >= 2, "tiny MARVEL has several depths");
+  const r = await run([
+    "decode",
+    ...common,
+    "--tokens",
+    join(dir, "e", "tokens.npy"),
+    "--out",
+    join(dir, "d"),
+    "--depths",
+    "1",
+    "--npy",
+  ]);
+  deepStrictEqual(r.code, 0, r.err);
+  deepStrictEqual(readNpy(join(dir, "d", "images.npy")).shape.slice(0, 2), [2, 3]);
+  const bad = await run([
+    "decode",
+    ...common,
+    "--tokens",
+    join(dir, "e", "tokens.npy"),
+    "--out",
+    join(dir, "x"),
+    "--depths",
+    String(depth + 1),
+  ]);
+  deepStrictEqual(bad.code, 2);
+  ok(/--depths/.test(bad.err), bad.err);
 });

@@ -35,9 +35,13 @@ export interface VitSize {
   heads: number;
 }
 
-/** Upstream's TiTokEncoder/TiTokDecoder size table (head dim 64), plus tok1d's `tiny` for tests. */
-export const TITOK_VIT_SIZES: Readonly<Record<"tiny" | "small" | "base" | "large", VitSize>> = {
+/**
+ * Upstream's TiTokEncoder/TiTokDecoder size table (head dim 64), plus tok1d's
+ * `tiny` (tests) and `mini` (the embedded default model).
+ */
+export const TITOK_VIT_SIZES: Readonly<Record<"tiny" | "mini" | "small" | "base" | "large", VitSize>> = {
   tiny: { width: 64, layers: 2, heads: 4 },
+  mini: { width: 192, layers: 4, heads: 6 },
   small: { width: 512, layers: 8, heads: 8 },
   base: { width: 768, layers: 12, heads: 12 },
   large: { width: 1024, layers: 24, heads: 16 },

@@ -10,17 +10,12 @@
  * @module
  */
 import { z } from "zod";
+import { TITOK_VIT_SIZES } from "../../core/nn/titok_vit.ts";
 
-/** ViT sizes: width, depth, heads (head dim 64 for the upstream ones). */
-export const VIT_SIZES = {
-  tiny: { width: 64, layers: 2, heads: 4 },
-  mini: { width: 192, layers: 4, heads: 6 },
-  small: { width: 512, layers: 8, heads: 8 },
-  base: { width: 768, layers: 12, heads: 12 },
-  large: { width: 1024, layers: 24, heads: 16 },
-} as const;
+/** ViT sizes by name (width, depth, heads), shared with MARVEL through core/nn. */
+export const VIT_SIZES = TITOK_VIT_SIZES;
 
-const size = z.enum(["tiny", "mini", "small", "base", "large"]);
+const size = z.enum(Object.keys(TITOK_VIT_SIZES) as ["tiny", "mini", "small", "base", "large"]);
 
 const pixelDecoder = z.object({
   channel_mult: z.array(z.number().int().positive()).min(1).default([1, 1, 2, 2, 4]),
