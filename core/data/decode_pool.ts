@@ -15,7 +15,7 @@
  * @module
  */
 import { Rng } from "../init.ts";
-import { decodeImage } from "./image.ts";
+import { decodeRgb } from "./decode_fast.ts";
 import { type TransformOptions, transformToChw } from "./transform.ts";
 
 /** A message to a worker. */
@@ -89,7 +89,7 @@ export class DecodePool {
     transform: TransformOptions,
   ): Promise<Float32Array> {
     if (!this.workers.length) {
-      return decodeImage(source, { name }).then((img) => transformToChw(img, transform, new Rng(seed)));
+      return decodeRgb(source, name).then((img) => transformToChw(img, transform, new Rng(seed)));
     }
     let w = 0;
     for (let i = 1; i < this.load.length; i++) if (this.load[i] < this.load[w]) w = i;

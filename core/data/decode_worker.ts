@@ -6,7 +6,7 @@
  * @module
  */
 import { Rng } from "../init.ts";
-import { decodeImage } from "./image.ts";
+import { decodeRgb } from "./decode_fast.ts";
 import type { DecodeJob, DecodeReply } from "./decode_pool.ts";
 import { transformToChw } from "./transform.ts";
 
@@ -18,7 +18,7 @@ const scope = self as unknown as {
 scope.onmessage = async ({ data: job }) => {
   try {
     const chw = transformToChw(
-      await decodeImage(job.source, { name: job.name }),
+      await decodeRgb(job.source, job.name),
       job.transform,
       new Rng(job.seed),
     );

@@ -6,7 +6,7 @@
  *   named `.JPEG` (ImageNet has some) is stored as `.png`. `verify: "header"`
  *   runs {@link sniffImage}; `verify: "decode"` also decodes every pixel.
  * - `resize` mode re-encodes: shorter side → `size`, centre crop `size`×`size`
- *   (libvips Lanczos-3), JPEG at `quality`. Inputs are first taken to 8-bit
+ *   (libvips Lanczos-3), baseline JPEG at `quality` with standard Huffman tables. Inputs are first taken to 8-bit
  *   RGB the way PIL's `convert("RGB")` does (CMYK, 16-bit, grayscale, alpha;
  *   ICC profiles and EXIF orientation ignored); plain 8-bit RGB JPEGs and
  *   PNGs skip that detour and go straight through libvips, which is the same
@@ -57,7 +57,7 @@ async function reencode(bytes: Uint8Array, info: ImageInfo, size: number, qualit
     );
   return await input
     .resize(size, size, { fit: "cover", position: "centre" })
-    .jpeg({ quality })
+    .jpeg({ quality, optimiseCoding: false }) // Huffman optimisation: ~3% smaller files, ~12% slower
     .toBuffer();
 }
 
