@@ -130,9 +130,23 @@ function reusable(job: ConvertJob, desc: JobDescription, manifestFile: string): 
   return keep;
 }
 
-/** Removes temporary files of this part's shards, and with --overwrite shards past the new end. */
-function clean(job: ConvertJob, first: number, end: number, total: number, last: boolean): void {
+/**
+ * Removes temporary files a killed run of this part left (shards and the
+ * manifest's atomic-write temporary), and with --overwrite shards past the new end.
+ */
+function clean(
+  job: ConvertJob,
+  first: number,
+  end: number,
+  total: number,
+  last: boolean,
+  manifest: string,
+): void {
   if (!existsSync(job.out)) return;
+  const manifestTmp = `.${manifest}.`; // writeFileAtomic's ".<name>.<pid>.<time>.tmp"
+  for (const f of readdirSync(job.out)) {
+    if (f.startsWith(manifestTmp) && f.endsWith(".tmp")) rmSync(join(job.out, f), { force: true });
+  }
   const pattern = new RegExp(
     `^\\.?${job.prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-(\\d{6})\\.tar(\\.partial)?$`,
   );
@@ -163,7 +177,7 @@ export async function convertToShards(job: ConvertJob): Promise<Manifest> {
   const [first, end] = sliceRange(total, slice);
   const manifestFile = manifestName(slice);
   const done = reusable(job, desc, manifestFile);
-  clean(job, first, end, total, slice.index === slice.count - 1);
+  clean(job, first, end, total, slice.index === slice.count - 1, manifestFile);
 
   const records = new Map<number, ShardRecord>();
   const skips = new Map<number, SkippedInput[]>();

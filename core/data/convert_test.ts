@@ -92,6 +92,7 @@ Deno.test("convert: a rerun after a crash keeps complete shards and rewrites the
   m.complete = false;
   writeFileSync(join(out, "manifest.json"), JSON.stringify(m));
   writeFileSync(join(out, ".p-000002.tar.partial"), readFileSync(join(out, "p-000002.tar")).subarray(0, 700));
+  writeFileSync(join(out, ".manifest.json.4242.1700000000000.tmp"), "{"); // killed while saving the manifest
   unlinkSync(join(out, "p-000002.tar"));
   unlinkSync(join(out, "p-000003.tar"));
   const before = readFileSync(join(out, "p-000000.tar"));
