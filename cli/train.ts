@@ -5,7 +5,7 @@
  * checkpoint, ready for `--model <out>/model`.
  * @module
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { DEVICES } from "../core/runtime/mod.ts";
 import { join } from "node:path";
@@ -18,6 +18,7 @@ import { randomWeights, Rng } from "../core/init.ts";
 import { resolveModel } from "../core/resolve.ts";
 import type { Tensor } from "../core/tensor.ts";
 import { CropSampler } from "../core/train/crops.ts";
+import { StreamSampler } from "../core/train/stream.ts";
 import { checkpointPath, runTraining } from "../core/train/runner.ts";
 import type { TrainState } from "../core/train/checkpoint.ts";
 import { assertKeys, loadCheckpoint } from "../core/weights/checkpoint.ts";
@@ -96,12 +97,12 @@ export async function trainCommand(f: TrainFlags) {
     }
   }
   const init = resuming ? new Map<string, Tensor>() : initialWeights(shapes, f, seed, hooks.teacherPrefix);
-  const sampler = await CropSampler.fromFolder(f.data, info.imageSize, seed);
+  const images = await imagesFor(f.data, info.imageSize, batch, seed);
   const noiseInput = step.batchInputs.find((v) => v.name === "noise");
-  const batchAt = (s: number) => {
-    const feeds: Record<string, Tensor> = { image: sampler.batch(s, batch) };
+  const batchAt = async (s: number) => {
+    const feeds: Record<string, Tensor> = { image: await images.at(s) };
     if (noiseInput) feeds.noise = normal(noiseInput.shape as number[], seed * 7 + s);
-    return Promise.resolve(feeds);
+    return feeds;
   };
   const meta = {
     seed: String(seed),
@@ -112,20 +113,26 @@ export async function trainCommand(f: TrainFlags) {
   };
   const exportModel = (state: TrainState) =>
     Promise.resolve(exportEma(out, model.config, state, hooks.teacherPrefix));
-  const { state, log } = await runTraining(step, init, batchAt, meta, {
-    out,
-    steps,
-    lr: num(f.lr, "--lr"),
-    endLr: num(f.endLr, "--end-lr"),
-    warmup: num(f.warmup, "--warmup"),
-    checkpointEvery: intFlag(f.checkpointEvery, "--checkpoint-every")!,
-    device: f.device,
-    threads: intFlag(f.threads, "--threads"),
-    resume: f.resume,
-    stopAfter: f.stopAfter === undefined ? undefined : num(f.stopAfter, "--stop-after"),
-    quiet: f.json,
-    onCheckpoint: exportModel,
-  });
+  let result;
+  try {
+    result = await runTraining(step, init, batchAt, meta, {
+      out,
+      steps,
+      lr: num(f.lr, "--lr"),
+      endLr: num(f.endLr, "--end-lr"),
+      warmup: num(f.warmup, "--warmup"),
+      checkpointEvery: intFlag(f.checkpointEvery, "--checkpoint-every")!,
+      device: f.device,
+      threads: intFlag(f.threads, "--threads"),
+      resume: f.resume,
+      stopAfter: f.stopAfter === undefined ? undefined : num(f.stopAfter, "--stop-after"),
+      quiet: f.json,
+      onCheckpoint: exportModel,
+    });
+  } finally {
+    await images.close();
+  }
+  const { state, log } = result;
   const last = log[log.length - 1];
   const summary = { out, step: state.step, loss: last?.loss, terms: last?.terms, model: join(out, "model") };
   console.log(
@@ -164,6 +171,22 @@ function initialWeights(
   return weights;
 }
 
+/**
+ * Batches by step: a flat folder of photos gives random multi-scale crops of
+ * photos held in memory (small sets); anything else (shards, brace patterns,
+ * ImageNet-style trees) streams through the dataset reader.
+ */
+async function imagesFor(data: string, size: number, batch: number, seed: number) {
+  const flat = existsSync(data) && statSync(data).isDirectory() &&
+    readdirSync(data).some((f) => /\.(png|jpe?g|webp)$/i.test(f));
+  if (flat) {
+    const sampler = await CropSampler.fromFolder(data, size, seed);
+    return { at: (s: number) => Promise.resolve(sampler.batch(s, batch)), close: () => Promise.resolve() };
+  }
+  const stream = new StreamSampler(data, size, batch, seed);
+  return { at: (s: number) => stream.batchAt(s), close: () => stream.close() };
+}
+
 function normal(shape: number[], seed: number): Tensor {
   const rng = new Rng(seed >>> 0);
   const n = shape.reduce((a, b) => a * b, 1);
@@ -188,7 +211,7 @@ function exportEma(out: string, config: unknown, state: TrainState, teacherPrefi
 export function registerTrain(p: Command): void {
   p.command("train").description("train or fine-tune a tokenizer (one ONNX train-step graph per step)")
     .requiredOption("--model <spec>", "config: preset, config file or HF-style folder")
-    .requiredOption("--data <folder>", "folder of training photos (random crops + flips)")
+    .requiredOption("--data <spec>", "photos folder, ImageNet-style tree, .tar shard(s) or brace pattern")
     .requiredOption("--out <dir>", "run folder: checkpoint, log.jsonl, loss.png, model/")
     .option("--weights <path>", "initial weights (e.g. a stage-1 checkpoint)")
     .option("--teacher <file>", "MaskGIT-VQGAN weights for TiTok stage-1 proxy codes")

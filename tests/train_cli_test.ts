@@ -4,7 +4,7 @@
  */
 import { deepStrictEqual, ok } from "node:assert";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../cli.ts";
@@ -66,4 +66,57 @@ Deno.test("cli train: SIGKILL mid-run, then --resume, reproduces the uninterrupt
   }
   deepStrictEqual(losses(killed), losses(full));
   ok(existsSync(join(killed, "model", "model.safetensors")) && existsSync(join(killed, "loss.png")));
+});
+
+Deno.test("cli train: from webdataset shards, a stopped run resumes to the uninterrupted losses", async () => {
+  const root = mkdtempSync(join(tmpdir(), "tok1d-tree-"));
+  for (
+    const [cls, files] of [["a", ["chelsea.png", "coffee.png"]], ["b", [
+      "astronaut.png",
+      "rocket.jpg",
+    ]]] as const
+  ) {
+    mkdirSync(join(root, "train", cls), { recursive: true });
+    for (const f of files) copyFileSync(join(PHOTOS, f), join(root, "train", cls, f));
+  }
+  const shards = mkdtempSync(join(tmpdir(), "tok1d-shards-"));
+  const quiet = async (argv: string[]) => {
+    const [log, err] = [console.log, console.error];
+    console.log = console.error = () => {};
+    try {
+      return await main(argv);
+    } finally {
+      [console.log, console.error] = [log, err];
+    }
+  };
+  deepStrictEqual(await quiet(["convert", "imagefolder", root, "--out", shards]), 0);
+  const data = join(shards, "train", readdirSync(join(shards, "train")).find((f) => f.endsWith(".tar"))!);
+  const run = (out: string, extra: string[]) =>
+    quiet([
+      "train",
+      "--model",
+      "titok/tiny_vq",
+      "--data",
+      data,
+      "--out",
+      out,
+      "--steps",
+      "6",
+      "--batch-size",
+      "2",
+      "--checkpoint-every",
+      "3",
+      "--threads",
+      "1",
+      "--no-perceptual",
+      "--json",
+      ...extra,
+    ]);
+  const full = mkdtempSync(join(tmpdir(), "tok1d-sfull-"));
+  const part = mkdtempSync(join(tmpdir(), "tok1d-spart-"));
+  deepStrictEqual(await run(full, []), 0);
+  deepStrictEqual(await run(part, ["--stop-after", "4"]), 0);
+  deepStrictEqual(losses(part).length, 4);
+  deepStrictEqual(await run(part, ["--resume"]), 0);
+  deepStrictEqual(losses(part), losses(full));
 });
