@@ -19,6 +19,8 @@ import {
 } from "./cli/commands.ts";
 import { registerTrain } from "./cli/train.ts";
 import { convertCommand } from "./cli/convert.ts";
+import { evalCommand } from "./cli/eval.ts";
+import { fidCommand } from "./cli/fid.ts";
 
 function modelOptions(cmd: Command, required = true): Command {
   const model = new Option(
@@ -78,6 +80,8 @@ export function program(): Command {
     .action(demoCommand);
   registerTrain(p);
   p.addCommand(convertCommand());
+  p.addCommand(evalCommand());
+  p.addCommand(fidCommand());
   return p;
 }
 

@@ -31,7 +31,7 @@ import { isLegacyTorch, parseLegacyTorch } from "./torch_legacy.ts";
 
 /**
  * Seeded random weights shaped for the graph, scaled so that activations keep
- * their size through the 94 conv layers: He-normal conv kernels, batch-norm
+ * their size through the 94 conv layers: He-uniform conv kernels, batch-norm
  * scales in [0.8, 1.2], shifts and running means in ±0.1, running variances
  * in [0.5, 1.5].
  *
@@ -48,8 +48,9 @@ export function randomInceptionWeights(graph: Graph, seed = 0): Map<string, Tens
     const data = new Float32Array(n);
     const field = p.name.slice(p.name.lastIndexOf(".") + 1);
     if (p.name.endsWith("conv.weight")) {
-      const std = Math.sqrt(2 / (p.shape[1] * p.shape[2] * p.shape[3]));
-      for (let i = 0; i < n; i++) data[i] = rng.normal() * std;
+      // He-uniform: U(±√(6 / fan_in)), the variance of He-normal without a logarithm per draw.
+      const bound = Math.sqrt(6 / (p.shape[1] * p.shape[2] * p.shape[3]));
+      for (let i = 0; i < n; i++) data[i] = (2 * rng.next() - 1) * bound;
     } else {
       const [lo, hi] = field === "weight" ? [0.8, 1.2] : field === "running_var" ? [0.5, 1.5] : [-0.1, 0.1];
       for (let i = 0; i < n; i++) data[i] = lo + (hi - lo) * rng.next();
@@ -106,6 +107,8 @@ export function loadInceptionWeights(path: string, graph: Graph): Map<string, Te
   return out;
 }
 
+let lastRandom: { seed: number; weights: Map<string, Tensor> } | undefined;
+
 /**
  * Weights for `graph` from a spec: a file path, or `random` / `random:<seed>`
  * for seeded random weights (tests, benchmarks; FID values are then
@@ -114,6 +117,11 @@ export function loadInceptionWeights(path: string, graph: Graph): Map<string, Te
 export function inceptionWeights(graph: Graph, spec: string | undefined): Map<string, Tensor> {
   if (!spec) throw new UsageError(missingInceptionMessage());
   const random = /^random(?::(\d+))?$/.exec(spec);
-  if (random) return randomInceptionWeights(graph, Number(random[1] ?? 0));
+  if (random) {
+    // 21.8 M normals take a second or two: keep the last set (tests and benchmarks ask for the same seed again).
+    const seed = Number(random[1] ?? 0);
+    if (lastRandom?.seed !== seed) lastRandom = { seed, weights: randomInceptionWeights(graph, seed) };
+    return lastRandom.weights;
+  }
   return loadInceptionWeights(spec, graph);
 }

@@ -1,0 +1,50 @@
+/**
+ * Test helper for the eval/fid command tests: runs the CLI in-process and
+ * captures its exit code, stdout and stderr.
+ * @module
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../cli.ts";
+import { loadImages } from "../core/data/batch.ts";
+import { writePng } from "../core/data/png.ts";
+import { toUint8Image } from "../core/data/batch.ts";
+
+/** Runs `tok1d <args>`. */
+export async function run(args: string[]): Promise<{ code: number; err: string; out: string }> {
+  const err: string[] = [], out: string[] = [];
+  const e = console.error, l = console.log, w = process.stderr.write;
+  console.error = (...a: unknown[]) => err.push(a.join(" "));
+  console.log = (...a: unknown[]) => out.push(a.join(" "));
+  process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
+  try {
+    const code = await main(args);
+    return { code, err: err.join("\n"), out: out.join("\n") };
+  } finally {
+    console.error = e;
+    console.log = l;
+    process.stderr.write = w;
+  }
+}
+
+/** A fresh temporary folder. */
+export const tmp = (): string => mkdtempSync(join(tmpdir(), "tok1d-cli-"));
+
+const PHOTOS = new URL("../tests/testdata/photos/", import.meta.url).pathname;
+
+/** Writes the sample photos (shorter side → size, centre crop) as PNGs into `dir`; returns the paths. */
+export async function photoFolder(
+  dir: string,
+  size: number,
+  names = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"],
+) {
+  const x = await loadImages(names.map((n) => PHOTOS + n), size);
+  const paths: string[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const img = toUint8Image(x, i);
+    paths.push(join(dir, `${String(i).padStart(3, "0")}.png`));
+    await writePng(paths[i], img.data, img.width, img.height);
+  }
+  return paths;
+}

@@ -1,0 +1,308 @@
+/**
+ * Reconstruction quality of a tokenizer over a dataset, with each family's
+ * upstream protocol: rFID between the originals and the reconstructions, PSNR,
+ * SSIM and codebook usage, in one streaming pass (constant memory in the image
+ * count). Reconstructions are clamped to [0, 1] and rounded to 8 bits as
+ * TiTok's evaluator does (what a saved PNG holds) before any metric sees them.
+ *
+ * For families whose tokens carry refinement depths (MARVEL), the same pass
+ * also decodes every depth prefix: the quality-against-token-count curve.
+ *
+ * Everything that accumulates ({@link EvaluationState}) merges across
+ * `--shard K/N` runs.
+ *
+ * @example
+ * ```ts
+ * const tok = await loadTokenizer("titok/s128", { weights: "tokenizer_titok_s128.bin" });
+ * const data = await openImageSource("imagenet/val");
+ * const r = await evaluateTokenizer(tok, data, { inception: "pt_inception-2015-12-05-6726825d.pth", limit: 1000 });
+ * console.log(r.rfid?.fid, r.psnr, r.ssim, r.codebook?.usage);
+ * ```
+ * @module
+ */
+import type { ImageSource } from "../data/reader.ts";
+import { UsageError } from "../errors.ts";
+import type { SessionOptions } from "../runtime/mod.ts";
+import type { Tensor } from "../tensor.ts";
+import type { Tokenizer } from "../tokenizer.ts";
+import { type CodebookReport, CodebookUsage } from "./codebook.ts";
+import { InceptionFeatures } from "./features.ts";
+import { FeatureStatistics, type FidStatistics } from "./fid_stats.ts";
+import { frechetDistance, type FrechetResult } from "./frechet.ts";
+import { FEATURE_DIM, FID_PROTOCOLS, type FidProtocol } from "./inception.ts";
+import { psnr } from "./psnr.ts";
+import { ssim } from "./ssim.ts";
+
+/** How a family's upstream evaluation prepares images and computes FID. */
+export interface FamilyProtocol {
+  fid: FidProtocol;
+  /** "shorter": shorter side → size (bicubic) then centre crop; "none": centre crop of the full image. */
+  resize: "shorter" | "none";
+  source: string;
+}
+
+/** Upstream evaluation protocols (architectures.md 1.8, 2.8, 5.3, 6.7). */
+export const FAMILY_PROTOCOLS: Readonly<Record<string, FamilyProtocol>> = {
+  titok: {
+    fid: "torch-fidelity",
+    resize: "shorter",
+    source: "TiTok VQGANEvaluator (bytedance/1d-tokenizer)",
+  },
+  marvel: { fid: "torch-fidelity", resize: "shorter", source: "MARVEL evaluator (TiTok's)" },
+  alit: { fid: "pytorch-fid", resize: "none", source: "ALIT evaluate_rfid.py (python -m pytorch_fid)" },
+  bdd_1d: { fid: "pytorch-fid", resize: "none", source: "BDD-1D compute_codebook_usage.py (pytorch-fid)" },
+};
+
+/** The protocol of a family (pytorch-fid's defaults for families without one). */
+export function familyProtocol(family: string): FamilyProtocol {
+  return FAMILY_PROTOCOLS[family] ??
+    { fid: "pytorch-fid", resize: "shorter", source: "pytorch-fid defaults" };
+}
+
+/** Options of {@link evaluateTokenizer}. */
+export interface EvaluateOptions {
+  /** Inception weights (file or `random[:seed]`); required unless `fid` is false. */
+  inception?: string;
+  /** Compute rFID (default true). */
+  fid?: boolean;
+  /** Override the family's FID front end. */
+  protocol?: FidProtocol;
+  /** Override the family's resize rule. */
+  resize?: "shorter" | "none";
+  /** Images per batch (default 16). */
+  batchSize?: number;
+  /** Stop after this many images. */
+  limit?: number;
+  /** Per-depth curve for multi-depth tokens (default true). */
+  curve?: boolean;
+  /** Images kept for the reconstruction grids (default 8). */
+  samples?: number;
+  /** Device and threads for Inception and the statistics. */
+  session?: SessionOptions;
+  /** Decoding threads of the dataset reader. */
+  workers?: number;
+  onProgress?: (done: number, total?: number) => void;
+}
+
+/** Sums that merge across shards (one entry per curve point; the last is the full token set). */
+export interface PointState {
+  tokensPerImage: number;
+  psnrSum: number;
+  ssimSum: number;
+  fake?: FeatureStatistics;
+}
+
+/** Everything an evaluation accumulates. */
+export interface EvaluationState {
+  images: number;
+  real?: FeatureStatistics;
+  points: PointState[];
+  codebook?: CodebookUsage;
+}
+
+/** One point of the quality-against-token-count curve. */
+export interface CurvePoint {
+  tokensPerImage: number;
+  psnr: number;
+  ssim: number;
+  rfid?: number;
+}
+
+/** The result of {@link evaluateTokenizer}. */
+export interface Evaluation {
+  images: number;
+  tokensPerImage: number;
+  psnr: number;
+  ssim: number;
+  rfid?: FrechetResult;
+  codebook?: CodebookReport;
+  /** Quality at each depth prefix (multi-depth families), fewest tokens first. */
+  curve?: CurvePoint[];
+  protocol: { fid?: string; transform: string; reconstruction: string; source: string };
+  /** The first images and their reconstructions (for grids). */
+  samples: EvaluationSamples;
+  /** FID statistics (real, and fake for the full token set), e.g. to save. */
+  statistics?: { real: FidStatistics; fake: FidStatistics };
+  seconds: number;
+}
+
+/** TiTok's `torch.round(torch.clamp(x, 0, 1) * 255) / 255` in float32 (half to even). */
+export function quantize8bit(t: Tensor): Tensor<"float32"> {
+  const src = t.data as Float32Array;
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const x = src[i] > 0 ? (src[i] < 1 ? src[i] : 1) : 0; // NaN → 0
+    const v = Math.fround(x * 255);
+    let r = Math.round(v);
+    if (r - v === 0.5 && r % 2 !== 0) r--;
+    out[i] = Math.fround(r / 255);
+  }
+  return { dtype: "float32", shape: [...t.shape], data: out };
+}
+
+/** The first `d` depths of multi-depth tokens `[B, …, D]`. */
+function depthPrefix(tokens: Tensor, d: number): Tensor {
+  const depth = tokens.shape.at(-1)!;
+  const src = tokens.data as BigInt64Array, rows = src.length / depth;
+  const out = new BigInt64Array(rows * d);
+  for (let r = 0; r < rows; r++) out.set(src.subarray(r * depth, r * depth + d), r * d);
+  return { dtype: "int64", shape: [...tokens.shape.slice(0, -1), d], data: out };
+}
+
+function keep(samples: Tensor | undefined, batch: Tensor, max: number): Tensor {
+  const have = samples?.shape[0] ?? 0, take = Math.min(max - have, batch.shape[0]);
+  if (take <= 0) return samples!;
+  const per = batch.data.length / batch.shape[0];
+  const data = new Float32Array((have + take) * per);
+  if (samples) data.set(samples.data as Float32Array);
+  data.set((batch.data as Float32Array).subarray(0, take * per), have * per);
+  return { dtype: "float32", shape: [have + take, ...batch.shape.slice(1)], data };
+}
+
+/** Kept images: originals and their reconstructions at each curve point. */
+export interface EvaluationSamples {
+  originals: Tensor;
+  reconstructions: Tensor[];
+}
+
+/**
+ * Runs the evaluation pass and returns the accumulated state plus the first
+ * images (what a `--shard K/N` run saves for merging).
+ */
+export async function accumulateEvaluation(
+  tok: Tokenizer,
+  source: ImageSource,
+  o: EvaluateOptions,
+  features?: InceptionFeatures,
+): Promise<{ state: EvaluationState; samples: EvaluationSamples }> {
+  const info = tok.info;
+  if (tok.graphs.encode.inputs.some((v) => v.name === "noise")) {
+    throw new UsageError("eval uses the posterior mean: drop --sample");
+  }
+  // Discrete tokens count every index (MARVEL: K positions × D depths); continuous ones count positions (K).
+  const perImage = info.tokenDtype.startsWith("float")
+    ? info.tokenShape.at(-1)!
+    : info.tokenShape.reduce((a, b) => a * b, 1);
+  const depths = info.depthPrefix && o.curve !== false ? info.tokenShape.at(-1)! : 1;
+  const protocol = familyProtocol(info.family);
+  const stats = () => features ? new FeatureStatistics(FEATURE_DIM, o.session) : undefined;
+  const state: EvaluationState = {
+    images: 0,
+    real: stats(),
+    points: Array.from({ length: depths }, (_, i) => ({
+      tokensPerImage: depths > 1 ? (perImage / depths) * (i + 1) : perImage,
+      psnrSum: 0,
+      ssimSum: 0,
+      fake: stats(),
+    })),
+    codebook: info.vocabulary && (info.tokenDtype === "int64" || info.tokenDtype === "int32")
+      ? new CodebookUsage(info.vocabulary)
+      : undefined,
+  };
+  const max = o.samples ?? 8;
+  let originals: Tensor | undefined;
+  const reconstructions: (Tensor | undefined)[] = state.points.map(() => undefined);
+  const batches = source.batches(o.batchSize ?? 16, {
+    size: info.imageSize,
+    resize: o.resize ?? protocol.resize,
+    crop: "center",
+    workers: o.workers,
+  });
+  for await (const { images: all } of batches) {
+    const room = o.limit === undefined ? all.shape[0] : Math.min(all.shape[0], o.limit - state.images);
+    if (room <= 0) break;
+    const images = room === all.shape[0] ? all : keep(undefined, all, room) as Tensor<"float32">;
+    const rec = await tok.reconstruct(images);
+    state.codebook?.add(rec.tokens);
+    await state.real?.add(await features!.extract(images));
+    for (const [i, point] of state.points.entries()) {
+      const raw = i === depths - 1 ? rec.images : await tok.decode(depthPrefix(rec.tokens, i + 1));
+      const fake = quantize8bit(raw);
+      point.psnrSum += psnr(images, fake).reduce((a, v) => a + v, 0);
+      point.ssimSum += ssim(images, fake).reduce((a, v) => a + v, 0);
+      await point.fake?.add(await features!.extract(fake));
+      reconstructions[i] = keep(reconstructions[i], fake, max);
+    }
+    originals = keep(originals, images, max);
+    state.images += images.shape[0];
+    o.onProgress?.(state.images, o.limit ?? source.count);
+    if (o.limit !== undefined && state.images >= o.limit) break;
+  }
+  if (!state.images || !originals) throw new UsageError("eval: the data source yielded no images");
+  return { state, samples: { originals, reconstructions: reconstructions as Tensor[] } };
+}
+
+/** Frees the statistics sessions of a state. */
+export async function releaseState(state: EvaluationState): Promise<void> {
+  await state.real?.release();
+  for (const p of state.points) await p.fake?.release();
+}
+
+/** Turns accumulated state into metrics (FID from the merged statistics). */
+export async function summarise(state: EvaluationState, session: SessionOptions = {}) {
+  const n = state.images;
+  const real = state.real && n >= 2 ? state.real.result() : undefined;
+  const curve: CurvePoint[] = [];
+  let rfid: FrechetResult | undefined, fake: FidStatistics | undefined;
+  for (const p of state.points) {
+    const point: CurvePoint = { tokensPerImage: p.tokensPerImage, psnr: p.psnrSum / n, ssim: p.ssimSum / n };
+    if (real && p.fake) {
+      fake = p.fake.result();
+      rfid = await frechetDistance(real, fake, { threads: session.threads });
+      point.rfid = rfid.fid;
+    }
+    curve.push(point);
+  }
+  const last = curve.at(-1)!;
+  return {
+    images: n,
+    tokensPerImage: last.tokensPerImage,
+    psnr: last.psnr,
+    ssim: last.ssim,
+    rfid,
+    codebook: state.codebook?.result(),
+    curve: curve.length > 1 ? curve : undefined,
+    statistics: real && fake ? { real, fake } : undefined,
+  };
+}
+
+/** The protocol lines of a report: transform, reconstruction rule, FID front end, upstream source. */
+export function describeProtocol(family: string, size: number, o: EvaluateOptions, fid: boolean) {
+  const protocol = familyProtocol(family);
+  const resize = o.resize ?? protocol.resize;
+  return {
+    fid: fid ? FID_PROTOCOLS[o.protocol ?? protocol.fid].description : undefined,
+    transform: resize === "shorter"
+      ? `shorter side → ${size} (Pillow bicubic, antialiased), centre crop ${size}×${size}`
+      : `centre crop ${size}×${size} of the full-resolution image (no resize)`,
+    reconstruction: "clamp to [0,1], round to 8 bits (TiTok's evaluator); PSNR/SSIM on [0,1] RGB",
+    source: protocol.source,
+  };
+}
+
+/** Evaluates a tokenizer on a dataset (see the module doc for the protocol). */
+export async function evaluateTokenizer(
+  tok: Tokenizer,
+  source: ImageSource,
+  o: EvaluateOptions = {},
+): Promise<Evaluation> {
+  const start = performance.now();
+  const protocol = familyProtocol(tok.info.family);
+  const fidProtocol = o.protocol ?? protocol.fid;
+  const features = o.fid === false
+    ? undefined
+    : await InceptionFeatures.create(o.inception, { ...o.session, protocol: fidProtocol });
+  try {
+    const { state, samples } = await accumulateEvaluation(tok, source, o, features);
+    const summary = await summarise(state, o.session);
+    await releaseState(state);
+    return {
+      ...summary,
+      protocol: describeProtocol(tok.info.family, tok.info.imageSize, o, !!features),
+      samples,
+      seconds: (performance.now() - start) / 1000,
+    };
+  } finally {
+    await features?.release();
+  }
+}

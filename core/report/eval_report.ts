@@ -1,0 +1,145 @@
+/**
+ * `tok1d eval --report <dir>`: from an {@link Evaluation} to `metrics.json`,
+ * the reconstruction grids (PNG) and `report.html`, all written atomically.
+ *
+ * @example
+ * ```ts
+ * const e = await evaluateTokenizer(tok, data, { inception });
+ * await writeEvaluationReport("out/report", e, { model: "titok/s128", family: "titok", variant: "s128", data: "val" });
+ * ```
+ * @module
+ */
+import { join } from "node:path";
+import { encodePng, gridRows } from "../data/png.ts";
+import { writeFileAtomic } from "../fs.ts";
+import type { Evaluation } from "../metrics/evaluate.ts";
+import { renderReport, type ReportContent, type ReportGrid } from "./html.ts";
+
+/** What the evaluation ran on (shown in the report and metrics.json). */
+export interface ReportContext {
+  model: string;
+  family: string;
+  variant: string;
+  data: string;
+  randomWeights?: boolean;
+  inception?: string;
+  shard?: string;
+  limit?: number;
+  vocabulary?: number;
+}
+
+/** Finite numbers as they are, anything else as null (JSON has no Infinity). */
+const num = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : null);
+
+/** The machine-readable summary (`metrics.json`, and `--json` output). */
+export function evaluationJson(e: Evaluation, ctx: ReportContext): Record<string, unknown> {
+  return {
+    tool: "tok1d",
+    model: { spec: ctx.model, family: ctx.family, variant: ctx.variant, randomWeights: !!ctx.randomWeights },
+    data: { spec: ctx.data, images: e.images, shard: ctx.shard ?? null, limit: ctx.limit ?? null },
+    protocol: { ...e.protocol, inception: ctx.inception ?? null },
+    metrics: {
+      rfid: num(e.rfid?.fid),
+      psnr: num(e.psnr),
+      ssim: num(e.ssim),
+      tokensPerImage: e.tokensPerImage,
+      codebook: e.codebook ?? null,
+    },
+    fidTerms: e.rfid ?? null,
+    curve: e.curve?.map((p) => ({ ...p, psnr: num(p.psnr), rfid: num(p.rfid) })) ?? null,
+    seconds: e.seconds,
+  };
+}
+
+const fmt = (v: number | undefined, digits: number) =>
+  v === undefined ? "—" : Number.isFinite(v) ? v.toFixed(digits) : String(v);
+
+/** Builds the report content: metric rows, details, notes and grids. */
+export async function reportContent(e: Evaluation, ctx: ReportContext): Promise<ReportContent> {
+  const metrics: [string, string][] = [];
+  if (e.rfid) metrics.push(["rFID", fmt(e.rfid.fid, 3)]);
+  metrics.push(["PSNR (dB)", fmt(e.psnr, 3)], ["SSIM", fmt(e.ssim, 4)], [
+    "tokens per image",
+    String(e.tokensPerImage),
+  ]);
+  if (e.codebook) {
+    const c = e.codebook;
+    metrics.push(
+      ["codebook usage", `${fmt(c.usagePercent, 2)} % (${c.used} of ${c.vocabulary} codes)`],
+      ["codebook entropy (bits)", fmt(c.entropyBits, 3)],
+      ["codebook perplexity", fmt(c.perplexity, 1)],
+    );
+  }
+  const notes: string[] = [];
+  if (ctx.randomWeights) {
+    notes.push("The tokenizer ran with RANDOM weights: these numbers are not meaningful.");
+  }
+  if (ctx.inception?.startsWith("random")) {
+    notes.push("FID used RANDOM Inception weights: the rFID values are not comparable to published ones.");
+  }
+  if (e.images < 2048 && e.rfid) {
+    notes.push(`rFID over ${e.images} images: FID is biased upwards for small samples (papers use 50,000).`);
+  }
+  const details: [string, string][] = [
+    ["model", ctx.model],
+    ["family / variant", `${ctx.family} / ${ctx.variant}`],
+    ["data", ctx.data + (ctx.shard ? ` (shard ${ctx.shard})` : "")],
+    ["images", String(e.images)],
+    ["image transform", e.protocol.transform],
+    ["reconstructions", e.protocol.reconstruction],
+    ["FID front end", e.protocol.fid ?? "not computed"],
+    ["Inception weights", ctx.inception ?? "—"],
+    ["upstream protocol", e.protocol.source],
+    ["time (s)", e.seconds.toFixed(1)],
+  ];
+  const grid = async (file: string, rows: Evaluation["samples"]["reconstructions"], caption: string) => {
+    const g = gridRows([e.samples.originals, ...rows], {
+      columns: Math.min(8, e.samples.originals.shape[0]),
+    });
+    return { file, caption, png: await encodePng(g.data, g.width, g.height), width: g.width };
+  };
+  const grids: ReportGrid[] = [
+    await grid(
+      "grid.png",
+      [e.samples.reconstructions.at(-1)!],
+      "originals (top) and reconstructions (bottom)",
+    ),
+  ];
+  if (e.curve) {
+    grids.push(
+      await grid(
+        "grid_tokens.png",
+        e.samples.reconstructions,
+        `originals, then reconstructions with ${
+          e.curve.map((p) => p.tokensPerImage).join(", ")
+        } tokens per image`,
+      ),
+    );
+  }
+  return {
+    title: `tok1d evaluation — ${ctx.family}/${ctx.variant}`,
+    notes,
+    details,
+    metrics,
+    curve: e.curve,
+    grids,
+  };
+}
+
+/** Writes metrics.json, the grid PNGs and report.html into `dir`; returns the paths. */
+export async function writeEvaluationReport(
+  dir: string,
+  e: Evaluation,
+  ctx: ReportContext,
+): Promise<string[]> {
+  const content = await reportContent(e, ctx);
+  const paths = [
+    join(dir, "metrics.json"),
+    ...content.grids.map((g) => join(dir, g.file)),
+    join(dir, "report.html"),
+  ];
+  writeFileAtomic(paths[0], JSON.stringify(evaluationJson(e, ctx), null, 2) + "\n");
+  content.grids.forEach((g, i) => writeFileAtomic(paths[i + 1], g.png));
+  writeFileAtomic(paths.at(-1)!, renderReport(content));
+  return paths;
+}
