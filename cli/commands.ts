@@ -15,6 +15,7 @@ import { gridRows } from "../core/data/png.ts";
 import { writePng } from "../core/data/png.ts";
 import { readNpy, writeNpy } from "../core/data/npy.ts";
 import { listPresets } from "../core/resolve.ts";
+import { psnr } from "../core/metrics/psnr.ts";
 import type { Tensor } from "../core/tensor.ts";
 import type { Tokenizer } from "../core/tokenizer.ts";
 import { PLUGINS } from "../plugins/mod.ts";
@@ -183,34 +184,18 @@ export async function reconstructCommand(
     const grid = gridRows([enc.images, clamp01(recon)], { columns: Math.min(8, files.length) });
     const gridPath = join(dir, "grid.png");
     await writePng(gridPath, grid.data, grid.width, grid.height);
-    const psnr = psnrOf(enc.images, recon);
+    const scores = psnr(enc.images, clamp01(recon));
+    const meanPsnr = scores.reduce((a, b) => a + b, 0) / scores.length;
     print(
       f.json,
-      { grid: gridPath, tokens: join(dir, "tokens.npy"), psnr },
-      `wrote ${files.length} reconstructions and ${gridPath} (originals above reconstructions); PSNR ${
-        psnr.toFixed(2)
-      } dB`,
+      { grid: gridPath, tokens: join(dir, "tokens.npy"), psnr: meanPsnr, psnr_per_image: [...scores] },
+      `wrote ${files.length} reconstructions and ${gridPath} (originals above reconstructions); ` +
+        `mean PSNR ${meanPsnr.toFixed(2)} dB`,
     );
     return { grid: gridPath, tokens: enc.tokens, images: recon, originals: enc.images };
   } finally {
     await tok.release();
   }
-}
-
-/** Mean PSNR (dB) over the batch, on [0,1] images after clamping and 8-bit rounding as TiTok's evaluator. */
-export function psnrOf(a: Tensor, b: Tensor): number {
-  const per = a.data.length / a.shape[0];
-  let total = 0;
-  for (let i = 0; i < a.shape[0]; i++) {
-    let se = 0;
-    for (let j = i * per; j < (i + 1) * per; j++) {
-      const x = Math.round(Math.min(1, Math.max(0, Number(a.data[j]))) * 255);
-      const y = Math.round(Math.min(1, Math.max(0, Number(b.data[j]))) * 255);
-      se += (x - y) ** 2;
-    }
-    total += 10 * Math.log10((255 * 255) / Math.max(se / per, 1e-12));
-  }
-  return total / a.shape[0];
 }
 
 /** `tok1d export`. */

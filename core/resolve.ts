@@ -52,7 +52,10 @@ export function listPresets(): string[] {
 /** Resolves `spec` (folder, config file, preset or `default`). */
 export function resolveModel(spec: string): ResolvedModel {
   if (spec === "default") {
-    if (existsSync(DEFAULT_MODEL_DIR) && existsSync(join(DEFAULT_MODEL_DIR, "config.yaml"))) {
+    if (
+      existsSync(join(DEFAULT_MODEL_DIR, "config.yaml")) &&
+      existsSync(join(DEFAULT_MODEL_DIR, "model.safetensors"))
+    ) {
       return resolveModel(DEFAULT_MODEL_DIR);
     }
     return resolveModel("titok/tiny");
