@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
 import { openImageSource } from "../core/data/reader.ts";
 import { UsageError } from "../core/errors.ts";
@@ -31,6 +32,7 @@ import {
 } from "../core/metrics/eval_state.ts";
 import { InceptionFeatures } from "../core/metrics/features.ts";
 import { FID_PROTOCOLS, type FidProtocol } from "../core/metrics/inception.ts";
+import { missingInceptionMessage } from "../core/metrics/inception_weights.ts";
 import { writeStatistics } from "../core/metrics/stats_file.ts";
 import { evaluationJson, type ReportContext, writeEvaluationReport } from "../core/report/eval_report.ts";
 import { DEVICES } from "../core/runtime/mod.ts";
@@ -99,6 +101,10 @@ async function evalAction(f: EvalFlags): Promise<void> {
     throw new UsageError("--shard: also pass --out <dir> for this part's results (then eval merge)");
   }
   const inception = f.fid ? inceptionSpec(f.inception) : undefined;
+  // Say what FID needs before any work starts.
+  if (f.fid && (!inception || (!inception.startsWith("random") && !existsSync(inception)))) {
+    throw new UsageError(missingInceptionMessage(inception));
+  }
   const tok = await tokenizerFromFlags(f as ModelFlags);
   try {
     const source = await openImageSource(f.data, { shard: f.shard });
@@ -202,12 +208,11 @@ export function evalCommand(): Command {
     .option("--workers <n>", "image decoding threads (default: decode on the main thread)")
     .option("--json", "machine-readable output on stdout")
     .action(evalAction);
-  cmd.command("merge").description("join the parts of eval --shard runs (exact statistics merge)")
+  // --report, --save-stats, --threads and --json are the parent's (commander parses them anywhere on the line).
+  cmd.command("merge").description(
+    "join the parts of eval --shard runs (exact statistics merge); takes --report, --json",
+  )
     .argument("<parts...>", "the --out folders of the parts")
-    .option("--report <dir>", "write metrics.json, grid PNGs and report.html here")
-    .option("--save-stats <dir>", "also write the merged real.npz / fake.npz")
-    .option("--threads <n>", "intra-op threads")
-    .option("--json", "machine-readable output on stdout")
-    .action(mergeAction);
+    .action((parts: string[], _: unknown, c: Command) => mergeAction(parts, c.optsWithGlobals()));
   return cmd;
 }
