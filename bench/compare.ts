@@ -98,6 +98,7 @@ function perturb(tok: Tokenizer, seed: number): void {
   }
 }
 
+const loadStart = Deno.loadavg()[0];
 const root = args.keep ?? Deno.makeTempDirSync({ prefix: "tok1d-compare-" });
 const fmt = (x: number) => x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 const range = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
@@ -207,6 +208,7 @@ console.log(
   `\nTiTok encode/decode, random weights, ${threads} threads, ${rounds} rounds × ≥ ${iters} timed calls ` +
     `(+${warmup} warm-up, ≥ ${minTime} s per measurement); img/s = median over rounds (min–max of the round medians)`,
 );
+console.log(`1-min load average at start / end: ${loadStart.toFixed(1)} / ${Deno.loadavg()[0].toFixed(1)}`);
 console.log(
   `CPU: ${cpu}; tok1d: onnxruntime-node, Deno ${Deno.version.deno}; torch ${torchInfo.torch}, ` +
     `OpenBLAS kernel ${torchInfo.openblas_core}; torch env: ${tunedVars || "as installed"}\n`,

@@ -70,9 +70,9 @@ def read_safetensors(path):
         if name == "__metadata__":
             continue
         b, e = meta["data_offsets"]
-        arr = np.frombuffer(data, dtype=dtypes[meta["dtype"]], count=(e - b) // np.dtype(
-            dtypes[meta["dtype"]]).itemsize, offset=start + b).reshape(meta["shape"])
-        out[name] = torch.from_numpy(arr.copy())
+        dt = np.dtype(dtypes[meta["dtype"]])
+        arr = np.frombuffer(data, dtype=dt, count=(e - b) // dt.itemsize, offset=start + b)
+        out[name] = torch.from_numpy(arr.reshape(meta["shape"]).copy())
     return out
 
 
