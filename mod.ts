@@ -26,5 +26,18 @@ export { type BatchOptions, type ImageBatch, type ImageSource, openImageSource }
 export { convertImageFolder } from "./core/data/convert_imagefolder.ts";
 export { convertBdd100k } from "./core/data/convert_bdd100k.ts";
 export { type Manifest, mergeManifests, readManifest } from "./core/data/manifest.ts";
+export {
+  CodebookUsage,
+  evaluateTokenizer,
+  type Evaluation,
+  FeatureStatistics,
+  frechetDistance,
+  InceptionFeatures,
+  psnr,
+  readStatistics,
+  ssim,
+  writeStatistics,
+} from "./core/metrics/mod.ts";
+export { writeEvaluationReport } from "./core/report/mod.ts";
 export { PLUGINS } from "./plugins/mod.ts";
 export { type Device, DEVICES } from "./core/runtime/mod.ts";

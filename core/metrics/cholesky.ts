@@ -30,7 +30,7 @@ export interface CholeskyResult {
 export interface CholeskyOptions {
   /** Stop when every remaining diagonal entry is ≤ this (default n · ε · max diagonal, as LAPACK). */
   tolerance?: number;
-  /** Columns per block (default 64). */
+  /** Columns per block (default 128). */
   block?: number;
 }
 
@@ -44,18 +44,17 @@ export async function pivotedCholesky(
   let maxDiag = 0;
   for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, a.data[i * n + i]);
   const tol = options.tolerance ?? n * 2 ** -52 * maxDiag;
-  const block = options.block ?? 64;
+  const block = options.block ?? 128;
   const columns: Float64Array[] = []; // each of length n, original row order
   let rest = Array.from({ length: n }, (_, i) => i); // original index of each row of w
-  let w = a; // Schur complement over `rest`
+  let w = a; // rows `rest` of the Schur complement; columns keep their original index
   let residual = 0;
   for (let done = false; !done && rest.length;) {
     const m = rest.length, nb = Math.min(block, m);
     const d = new Float64Array(m);
-    for (let i = 0; i < m; i++) d[i] = w.data[i * m + i];
+    for (let i = 0; i < m; i++) d[i] = w.data[i * n + rest[i]];
     const taken = new Uint8Array(m);
     const lb: Float64Array[] = []; // block columns over w's rows
-    const pivots: number[] = [];
     for (let jj = 0; jj < nb; jj++) {
       let p = -1;
       for (let i = 0; i < m; i++) if (!taken[i] && (p < 0 || d[i] > d[p])) p = i;
@@ -64,19 +63,18 @@ export async function pivotedCholesky(
         done = true;
         break;
       }
-      const root = Math.sqrt(d[p]);
+      const root = Math.sqrt(d[p]), pivot = rest[p];
       const col = new Float64Array(m);
-      for (let i = 0; i < m; i++) {
-        if (taken[i]) continue;
-        let s = w.data[i * m + p];
-        for (let c = 0; c < jj; c++) s -= lb[c][i] * lb[c][p];
-        col[i] = s / root;
+      for (let i = 0; i < m; i++) if (!taken[i]) col[i] = w.data[i * n + pivot];
+      for (const prev of lb) {
+        const f = prev[p];
+        if (f !== 0) { for (let i = 0; i < m; i++) col[i] -= prev[i] * f; }
       }
+      for (let i = 0; i < m; i++) col[i] = taken[i] ? 0 : col[i] / root;
       col[p] = root;
       taken[p] = 1;
       for (let i = 0; i < m; i++) if (!taken[i]) d[i] -= col[i] * col[i];
       lb.push(col);
-      pivots.push(p);
     }
     for (const col of lb) {
       const full = new Float64Array(n);
@@ -91,11 +89,13 @@ export async function pivotedCholesky(
       break;
     }
     const k = lb.length;
-    const lk = { rows: keep.length, cols: k, data: new Float64Array(keep.length * k) };
+    const lRows = { rows: keep.length, cols: k, data: new Float64Array(keep.length * k) };
+    const lAll = { rows: n, cols: k, data: new Float64Array(n * k) };
     keep.forEach((i, r) => {
-      for (let c = 0; c < k; c++) lk.data[r * k + c] = lb[c][i];
+      for (let c = 0; c < k; c++) lRows.data[r * k + c] = lb[c][i];
     });
-    w = await kernels.schur(w, keep, lk);
+    for (let i = 0; i < m; i++) for (let c = 0; c < k; c++) lAll.data[rest[i] * k + c] = lb[c][i];
+    w = await kernels.schur(w, keep, lRows, lAll);
     rest = keep.map((i) => rest[i]);
   }
   const rank = columns.length;

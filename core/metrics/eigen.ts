@@ -88,14 +88,20 @@ export function panelQR(p: Matrix): PanelQR {
 
 /** Options of {@link symmetricEigenvalues}. */
 export interface EigenOptions {
-  /** Bandwidth of the intermediate band matrix (default 32). */
+  /** Bandwidth of the intermediate band matrix (default 24). */
   bandwidth?: number;
+  /** Panels whose two-sided updates are applied together (default 8). */
+  group?: number;
 }
 
 /**
- * Eigenvalues (ascending) of the symmetric matrix `a` (only its lower
- * triangle is read on the host; the ORT updates use the full matrix, which
- * must therefore be symmetric).
+ * Eigenvalues (ascending) of the symmetric matrix `a` (it must be exactly
+ * symmetric: the host reads its lower triangle, ORT the whole matrix).
+ *
+ * Stage 1 works on groups of panels: within a group the trailing matrix stays
+ * `A − V Wᵀ − W Vᵀ` (V: the panels' reflectors, W: `X − ½ Y Tᵀ Yᵀ X` with
+ * `X = A_cur Y T`), so only panel columns and m × b products leave ORT; one
+ * call per group returns the updated trailing matrix.
  */
 export async function symmetricEigenvalues(
   a: Matrix,
@@ -105,32 +111,47 @@ export async function symmetricEigenvalues(
   const n = a.rows;
   if (a.cols !== n) throw new Error(`symmetricEigenvalues: ${a.rows}×${a.cols} is not square`);
   if (n === 0) return new Float64Array(0);
-  const b = Math.max(1, Math.min(options.bandwidth ?? 32, n - 1));
+  const b = Math.max(1, Math.min(options.bandwidth ?? 24, n - 1));
+  const group = Math.max(1, options.group ?? 8);
   const w = b + 2;
   const band = new Float64Array(n * w);
-  let cur = a;
-  for (let k = 0;;) {
-    const m0 = n - k, nb = Math.min(b, m0);
-    for (let i = 0; i < nb; i++) {
-      for (let j = 0; j <= i; j++) band[(k + i) * w + i - j] = cur.data[i * m0 + j];
+  let cur = a; // the trailing matrix at the start of a group: rows/columns base…n−1 of the original
+  for (let base = 0;;) {
+    const m = cur.rows, width = group * b;
+    // [V W] and [W V] of the group: reflectors and W columns, zero where not yet filled (zero columns
+    // change nothing).
+    const vw = zerosMatrix(m, 2 * width), wv = zerosMatrix(m, 2 * width);
+    let o = 0; // rows/columns done in this group
+    for (let p = 0; p < group; p++) {
+      const nb = Math.min(b, m - o);
+      const c = await kernels.lowRankColumns(cur, vw, wv, Array.from({ length: nb }, (_, j) => o + j));
+      for (let i = 0; i < nb; i++) {
+        for (let j = 0; j <= i; j++) band[(base + o + i) * w + i - j] = c.data[(o + i) * nb + j];
+      }
+      if (m - o <= nb) return finish(band, n, b);
+      const rows = m - o - nb, from = o + nb;
+      const { y, t, r } = panelQR({ rows, cols: nb, data: c.data.slice(from * nb, m * nb) });
+      for (let i = 0; i < r.rows; i++) {
+        for (let j = i; j < nb; j++) band[(base + from + i) * w + nb + i - j] = r.data[i * nb + j];
+      }
+      const k = y.cols, y0 = zerosMatrix(m, k);
+      y0.data.set(y.data, from * k);
+      const wNew = await kernels.panelUpdate(cur, vw, wv, y0, t);
+      for (let i = from; i < m; i++) {
+        for (let j = 0; j < k; j++) {
+          const row = i * 2 * width, yv = y0.data[i * k + j], wval = wNew.data[i * k + j];
+          vw.data[row + p * b + j] = wv.data[row + width + p * b + j] = yv;
+          vw.data[row + width + p * b + j] = wv.data[row + p * b + j] = wval;
+        }
+      }
+      o = from;
     }
-    if (m0 <= nb) break;
-    const m = m0 - nb;
-    const panel = zerosMatrix(m, nb);
-    for (let i = 0; i < m; i++) {
-      panel.data.set(cur.data.subarray((nb + i) * m0, (nb + i) * m0 + nb), i * nb);
-    }
-    const { y, t, r } = panelQR(panel);
-    for (let i = 0; i < r.rows; i++) {
-      for (let j = i; j < nb; j++) band[(k + nb + i) * w + nb + i - j] = r.data[i * nb + j];
-    }
-    const trailing = zerosMatrix(m, m);
-    for (let i = 0; i < m; i++) {
-      trailing.data.set(cur.data.subarray((nb + i) * m0 + nb, (nb + i + 1) * m0), i * m);
-    }
-    cur = await kernels.reflect(trailing, y, t);
-    k += nb;
+    cur = await kernels.lowRankUpdate(cur, vw, wv, o);
+    base += o;
   }
+}
+
+function finish(band: Float64Array, n: number, b: number): Float64Array {
   const { diagonal, offDiagonal } = bandToTridiagonal(band, n, b);
   return tridiagonalEigenvalues(diagonal, offDiagonal);
 }

@@ -73,11 +73,18 @@ Deno.test("eigen: panel QR gives Qᵀ P = [R; 0] with Q = I − Y T Yᵀ orthogo
 
 Deno.test("eigen: symmetric eigenvalues of matrices with known spectra, all bandwidths", async () => {
   const la = new Float64Kernels({ threads: 2 });
-  for (const [n, b] of [[1, 32], [2, 32], [5, 2], [40, 4], [70, 8], [150, 32]]) {
+  // [n, bandwidth, panels per delayed update]: single panels, several groups, a ragged last panel.
+  for (
+    const [n, b, group] of [[1, 32, 8], [2, 32, 8], [5, 2, 1], [40, 4, 3], [70, 8, 8], [150, 24, 2], [
+      150,
+      32,
+      8,
+    ]]
+  ) {
     const lambda = Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 0 : Math.sin(i + 1) * 5 + 1));
-    const got = await symmetricEigenvalues(withSpectrum(lambda, n), la, { bandwidth: b });
+    const got = await symmetricEigenvalues(withSpectrum(lambda, n), la, { bandwidth: b, group });
     const err = maxErr(got, lambda.sort((x, y) => x - y));
-    ok(err < 1e-12, `n ${n}, bandwidth ${b}: max error ${err}`);
+    ok(err < 1e-12, `n ${n}, bandwidth ${b}, group ${group}: max error ${err}`);
   }
   await la.release();
 });

@@ -5,8 +5,9 @@
  * factorisation code goes through one of these graphs:
  *
  * - `product`: `A · B` (optionally `Aᵀ · B`);
- * - `schur`: `W[i, i] − L Lᵀ` for an index list `i` (blocked Cholesky's trailing update);
- * - `reflect`: `Qᵀ A Q` for a block reflector `Q = I − Y T Yᵀ` (band reduction).
+ * - `schur`: rows `i` of `W − L Lᵀ` (blocked Cholesky's trailing update);
+ * - `lowRankColumns`, `panelUpdate`, `lowRankUpdate`: columns of `A − [V W]·[W V]ᵀ`, a panel's W
+ *   columns, and the trailing block (the band reduction's delayed two-sided updates).
  *
  * Sessions are built on first use and take any sizes (symbolic dims).
  *
@@ -19,7 +20,7 @@
  * @module
  */
 import { Graph, type Value } from "../graph/graph.ts";
-import { concat, gather, gemm, matmul, mul, sub, transpose } from "../ops/mod.ts";
+import { gather, gemm, matmul } from "../ops/mod.ts";
 import { Session, type SessionOptions } from "../runtime/mod.ts";
 import type { Tensor } from "../tensor.ts";
 
@@ -54,37 +55,62 @@ const matrixOf = (t: Tensor): Matrix => ({
   data: t.data as Float64Array,
 });
 const input = (g: Graph, name: string, rows: string, cols: string) => g.input(name, "float64", [rows, cols]);
-const half = (g: Graph) => g.constant({ dtype: "float64", shape: [], data: Float64Array.of(0.5) }, "half");
-const tr = (g: Graph, v: Value) => transpose(g, v, [1, 0]);
 
 function productGraph(transposeA: boolean): Graph {
   const g = new Graph(transposeA ? "product_ta" : "product");
   const a = input(g, "a", transposeA ? "k" : "m", transposeA ? "m" : "k");
   const b = input(g, "b", "k", "n");
-  g.output(matmul(g, transposeA ? tr(g, a) : a, b), "c");
+  g.output(transposeA ? gemm(g, a, b, undefined, { transA: true }) : matmul(g, a, b), "c");
   return g;
+}
+
+/** `x[start:, start:]` of a square matrix, `start` fed at run time (tail of a trailing matrix). */
+function tail(g: Graph, x: Value, start: Value, rows: string, cols: string | number = rows): Value {
+  const big = g.constant({ dtype: "int64", shape: [2], data: BigInt64Array.of(1n << 62n, 1n << 62n) }, "end");
+  const axes = g.constant({ dtype: "int64", shape: [2], data: BigInt64Array.of(0n, 1n) }, "axes");
+  return g.addNode("Slice", [x, start, big, axes], {}, [{ dtype: x.dtype, shape: [rows, cols] }])[0];
 }
 
 function schurGraph(): Graph {
+  // Rows `keep` of W − L Lᵀ, every column: the remaining rows of the Schur complement. Columns stay
+  // indexed by the original index, which spares a (slow) column gather.
   const g = new Graph("schur");
-  const w = input(g, "w", "m", "m");
-  const idx = g.input("idx", "int64", ["r"]);
-  const l = input(g, "l", "r", "k");
-  const kept = gather(g, gather(g, w, idx, 0), idx, 1);
-  g.output(gemm(g, l, l, kept, { alpha: -1, transB: true }), "out");
+  const w = input(g, "w", "m", "n");
+  const keep = g.input("keep", "int64", ["r"]);
+  const lRows = input(g, "l_rows", "r", "k"), lAll = input(g, "l_all", "n", "k");
+  g.output(gemm(g, lRows, lAll, gather(g, w, keep, 0), { alpha: -1, transB: true }), "out");
   return g;
 }
 
-function reflectGraph(): Graph {
-  // Qᵀ A Q = A − [Y W]·[W Y]ᵀ with X = A Y T, W = X − ½ Y (Tᵀ Yᵀ X).
-  const g = new Graph("reflect");
-  const a = input(g, "a", "m", "m");
-  const y = input(g, "y", "m", "r");
-  const t = input(g, "t", "r", "r");
-  const x = matmul(g, a, matmul(g, y, t));
-  const c = matmul(g, tr(g, t), matmul(g, tr(g, y), x));
-  const w = sub(g, x, mul(g, matmul(g, y, c), half(g)));
-  g.output(gemm(g, concat(g, [y, w], 1), concat(g, [w, y], 1), a, { alpha: -1, transB: true }), "out");
+// The band reduction keeps its trailing matrix as A − V Wᵀ − W Vᵀ = A − [V W]·[W V]ᵀ for a few panels, so
+// that only one call per group of panels returns a full-size matrix (large outputs are what cost).
+
+function lowRankColumnsGraph(): Graph {
+  const g = new Graph("low_rank_columns");
+  const a = input(g, "a", "m", "m"), vw = input(g, "vw", "m", "r"), wv = input(g, "wv", "m", "r");
+  const cols = g.input("cols", "int64", ["k"]);
+  g.output(gemm(g, vw, gather(g, wv, cols, 0), gather(g, a, cols, 1), { alpha: -1, transB: true }), "out");
+  return g;
+}
+
+function panelUpdateGraph(): Graph {
+  // For a panel's reflector Y, T: W = X − ½ Y (Tᵀ Yᵀ X) with X = (A − [V W][W V]ᵀ)(Y T).
+  const g = new Graph("panel_update");
+  const a = input(g, "a", "m", "m"), vw = input(g, "vw", "m", "r"), wv = input(g, "wv", "m", "r");
+  const y = input(g, "y", "m", "k"), t = input(g, "t", "k", "k");
+  const z = matmul(g, y, t);
+  const x = gemm(g, vw, gemm(g, wv, z, undefined, { transA: true }), matmul(g, a, z), { alpha: -1 });
+  const c = gemm(g, t, gemm(g, y, x, undefined, { transA: true }), undefined, { transA: true });
+  g.output(gemm(g, y, c, x, { alpha: -0.5 }), "out");
+  return g;
+}
+
+function lowRankUpdateGraph(): Graph {
+  const g = new Graph("low_rank_update");
+  const a = input(g, "a", "m", "m"), vw = input(g, "vw", "m", "r"), wv = input(g, "wv", "m", "r");
+  const start = g.input("start", "int64", [2]), rowStart = g.input("row_start", "int64", [2]);
+  const at = (x: Value) => tail(g, x, rowStart, "n", "r");
+  g.output(gemm(g, at(vw), at(wv), tail(g, a, start, "n"), { alpha: -1, transB: true }), "out");
   return g;
 }
 
@@ -92,7 +118,9 @@ const BUILDERS = {
   product: () => productGraph(false),
   productTA: () => productGraph(true),
   schur: schurGraph,
-  reflect: reflectGraph,
+  lowRankColumns: lowRankColumnsGraph,
+  panelUpdate: panelUpdateGraph,
+  lowRankUpdate: lowRankUpdateGraph,
 };
 
 /** Lazily built float64 sessions for the kernels above. */
@@ -112,14 +140,30 @@ export class Float64Kernels {
     return this.run(transposeA ? "productTA" : "product", { a: f64(a), b: f64(b) });
   }
 
-  /** `W[idx, idx] − L Lᵀ` (L is idx.length × k). */
-  schur(w: Matrix, idx: ArrayLike<number>, l: Matrix): Promise<Matrix> {
-    return this.run("schur", { w: f64(w), idx: i64(idx), l: f64(l) });
+  /** Rows `keep` of `W − L_rows L_allᵀ`… precisely `W[keep, :] − L_rows · L_allᵀ` (L_rows: keep.length × k). */
+  schur(w: Matrix, keep: ArrayLike<number>, lRows: Matrix, lAll: Matrix): Promise<Matrix> {
+    return this.run("schur", { w: f64(w), keep: i64(keep), l_rows: f64(lRows), l_all: f64(lAll) });
   }
 
-  /** `Qᵀ A Q` with `Q = I − Y T Yᵀ` (Y is m × r, T r × r upper triangular). */
-  reflect(a: Matrix, y: Matrix, t: Matrix): Promise<Matrix> {
-    return this.run("reflect", { a: f64(a), y: f64(y), t: f64(t) });
+  /** Columns `cols` of `A − [V W]·[W V]ᵀ` (m × cols.length). */
+  lowRankColumns(a: Matrix, vw: Matrix, wv: Matrix, cols: ArrayLike<number>): Promise<Matrix> {
+    return this.run("lowRankColumns", { a: f64(a), vw: f64(vw), wv: f64(wv), cols: i64(cols) });
+  }
+
+  /** `X − ½ Y (Tᵀ Yᵀ X)` with `X = (A − [V W]·[W V]ᵀ) · Y T`: a panel's columns of W. */
+  panelUpdate(a: Matrix, vw: Matrix, wv: Matrix, y: Matrix, t: Matrix): Promise<Matrix> {
+    return this.run("panelUpdate", { a: f64(a), vw: f64(vw), wv: f64(wv), y: f64(y), t: f64(t) });
+  }
+
+  /** `(A − [V W]·[W V]ᵀ)[start:, start:]`. */
+  lowRankUpdate(a: Matrix, vw: Matrix, wv: Matrix, start: number): Promise<Matrix> {
+    return this.run("lowRankUpdate", {
+      a: f64(a),
+      vw: f64(vw),
+      wv: f64(wv),
+      start: i64([start, start]),
+      row_start: i64([start, 0]),
+    });
   }
 
   /** Frees the sessions. */

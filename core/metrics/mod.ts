@@ -47,3 +47,20 @@ export { psnr } from "./psnr.ts";
 export { ssim } from "./ssim.ts";
 export { type CodebookReport, CodebookUsage } from "./codebook.ts";
 export { isLegacyTorch, parseLegacyTorch } from "./torch_legacy.ts";
+export {
+  accumulateEvaluation,
+  type EvaluateOptions,
+  evaluateTokenizer,
+  type Evaluation,
+  FAMILY_PROTOCOLS,
+  familyProtocol,
+  quantize8bit,
+  summarise,
+} from "./evaluate.ts";
+export { loadEvaluationStates, saveEvaluationState } from "./eval_state.ts";
+export {
+  imageStatistics,
+  type ImageStatisticsOptions,
+  PYTORCH_FID_EXTENSIONS,
+  pytorchFidFiles,
+} from "./image_stats.ts";
