@@ -1,9 +1,7 @@
-import { deepStrictEqual, ok } from "node:assert";
+import { ok } from "node:assert";
 import { Rng } from "../init.ts";
-import { pivotedCholesky } from "./cholesky.ts";
 import { panelQR, symmetricEigenvalues } from "./eigen.ts";
 import { Float64Kernels, type Matrix } from "./linalg.ts";
-import { bandToTridiagonal, tridiagonalEigenvalues } from "./tridiagonal.ts";
 
 /** Q diag(λ) Qᵀ with Q a product of three random Householder reflections: a matrix of known spectrum. */
 function withSpectrum(lambda: number[], seed: number): Matrix {
@@ -26,25 +24,6 @@ function withSpectrum(lambda: number[], seed: number): Matrix {
 
 const maxErr = (got: ArrayLike<number>, want: number[]) =>
   want.reduce((m, w, i) => Math.max(m, Math.abs(got[i] - w)), 0);
-
-Deno.test("eigen: tridiagonal QL and band reduction on hand-checkable matrices", () => {
-  // tridiag(−1, 2, −1) of size 3: 2 − √2, 2, 2 + √2.
-  const ev = tridiagonalEigenvalues(Float64Array.of(2, 2, 2), Float64Array.of(-1, -1));
-  ok(maxErr(ev, [2 - Math.SQRT2, 2, 2 + Math.SQRT2]) < 1e-14);
-  // A pentadiagonal matrix (b = 2) reduced to tridiagonal keeps its trace and Frobenius norm.
-  const n = 6, b = 2, w = b + 2, band = new Float64Array(n * w);
-  for (let i = 0; i < n; i++) {
-    for (let d = 0; d <= Math.min(b, i); d++) band[i * w + d] = 1 + ((i * 3 + d) % 5);
-  }
-  const norm2 = (diag: Float64Array, off: Float64Array) =>
-    [...diag].reduce((s, x) => s + x * x, 0) + 2 * [...off].reduce((s, x) => s + x * x, 0);
-  let before = 0;
-  for (let i = 0; i < n; i++) {
-    for (let d = 0; d <= Math.min(b, i); d++) before += (d ? 2 : 1) * band[i * w + d] ** 2;
-  }
-  const { diagonal, offDiagonal } = bandToTridiagonal(band, n, b);
-  ok(Math.abs(norm2(diagonal, offDiagonal) - before) < 1e-10);
-});
 
 Deno.test("eigen: panel QR gives Qᵀ P = [R; 0] with Q = I − Y T Yᵀ orthogonal", () => {
   const rng = new Rng(5), m = 9, nb = 4;
@@ -85,34 +64,6 @@ Deno.test("eigen: symmetric eigenvalues of matrices with known spectra, all band
     const got = await symmetricEigenvalues(withSpectrum(lambda, n), la, { bandwidth: b, group });
     const err = maxErr(got, lambda.sort((x, y) => x - y));
     ok(err < 1e-12, `n ${n}, bandwidth ${b}, group ${group}: max error ${err}`);
-  }
-  await la.release();
-});
-
-Deno.test("cholesky: pivoted factor of a rank-deficient covariance reproduces it", async () => {
-  const la = new Float64Kernels({ threads: 2 });
-  // 5 samples of 12-d features: rank 4 after centring.
-  const rng = new Rng(9), n = 12, s = 5;
-  const x = Array.from({ length: s }, () => Array.from({ length: n }, () => rng.normal()));
-  const mean = Array.from({ length: n }, (_, j) => x.reduce((a, r) => a + r[j], 0) / s);
-  const c = new Float64Array(n * n);
-  for (const r of x) {
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) c[i * n + j] += (r[i] - mean[i]) * (r[j] - mean[j]) / (s - 1);
-    }
-  }
-  for (const block of [64, 2]) {
-    const { l, rank } = await pivotedCholesky({ rows: n, cols: n, data: c }, la, { block });
-    deepStrictEqual(rank, 4);
-    let err = 0;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        let v = 0;
-        for (let k = 0; k < rank; k++) v += l.data[i * rank + k] * l.data[j * rank + k];
-        err = Math.max(err, Math.abs(v - c[i * n + j]));
-      }
-    }
-    ok(err < 1e-12, `block ${block}: |LLᵀ − C| = ${err}`);
   }
   await la.release();
 });

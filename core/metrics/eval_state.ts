@@ -23,7 +23,6 @@ import { writeFileAtomic } from "../fs.ts";
 import { CodebookUsage } from "./codebook.ts";
 import type { EvaluationSamples, EvaluationState } from "./evaluate.ts";
 import { FeatureStatistics } from "./fid_stats.ts";
-import { FEATURE_DIM } from "./inception.ts";
 import { readNpz, writeNpz } from "./npz.ts";
 
 /** What a part records about its run; parts must agree on everything but `shard`. */
@@ -39,9 +38,12 @@ function saveStats(path: string, s: FeatureStatistics): void {
   });
 }
 
-function mergeStats(into: FeatureStatistics, path: string): void {
+/** Adds a saved part to `into` (made on first use, with the part's feature width). */
+function mergeStats(into: FeatureStatistics | undefined, path: string): FeatureStatistics {
   const { count, mean, scatter } = readNpz(path, ["count", "mean", "scatter"]);
-  into.merge(Number(count.data[0]), mean.data as Float64Array, scatter.data as Float64Array);
+  const acc = into ?? new FeatureStatistics(mean.shape[0]);
+  acc.merge(Number(count.data[0]), mean.data as Float64Array, scatter.data as Float64Array);
+  return acc;
 }
 
 /** Writes one part's state into `dir`. */
@@ -92,12 +94,12 @@ export function loadEvaluationStates(
       meta = part.meta;
       merged = {
         images: 0,
-        real: existsSync(join(dir, "real.npz")) ? new FeatureStatistics(FEATURE_DIM) : undefined,
-        points: part.points.map((p: { tokensPerImage: number }, i: number) => ({
+        real: undefined,
+        points: part.points.map((p: { tokensPerImage: number }) => ({
           tokensPerImage: p.tokensPerImage,
           psnrSum: 0,
           ssimSum: 0,
-          fake: existsSync(join(dir, `fake_${i}.npz`)) ? new FeatureStatistics(FEATURE_DIM) : undefined,
+          fake: undefined,
         })),
       };
       const counts = join(dir, "codebook.npy");
@@ -118,12 +120,14 @@ export function loadEvaluationStates(
       throw new UsageError(`${dir}: a different number of curve points`);
     }
     merged.images += part.images;
-    if (merged.real) mergeStats(merged.real, join(dir, "real.npz"));
+    if (existsSync(join(dir, "real.npz"))) merged.real = mergeStats(merged.real, join(dir, "real.npz"));
     part.points.forEach((p: { psnrSum: number; ssimSum: number }, i: number) => {
       const into = merged!.points[i];
       into.psnrSum += p.psnrSum;
       into.ssimSum += p.ssimSum;
-      if (into.fake) mergeStats(into.fake, join(dir, `fake_${i}.npz`));
+      if (existsSync(join(dir, `fake_${i}.npz`))) {
+        into.fake = mergeStats(into.fake, join(dir, `fake_${i}.npz`));
+      }
     });
     if (merged.codebook) merged.codebook.merge(readNpy(join(dir, "codebook.npy")).data as Float64Array);
   }

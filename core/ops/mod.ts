@@ -126,7 +126,7 @@ export { argmin } from "./argmin.ts";
 export { avgPool } from "./average_pool.ts";
 export { avgPoolPadded } from "./average_pool_padded.ts";
 export { maxPool, type PoolOptions } from "./max_pool.ts";
-export { type ResizeCoordinates, resizeBilinear } from "./resize_linear.ts";
+export { resizeBilinear, type ResizeCoordinates } from "./resize_linear.ts";
 export { cast } from "./cast.ts";
 export { clip } from "./clip.ts";
 export { concat } from "./concat.ts";
