@@ -10,11 +10,11 @@ for deb in "$work"/*.deb; do dpkg -x "$deb" "$work/x"; done
 mkdir -p "$out"
 sk="$work/x/usr/lib/python3/dist-packages/skimage/data"
 ws="$work/x/usr/share/libjxl-testdata/external/wesaturate"
-for f in astronaut.png chelsea.png coffee.png rocket.jpg; do cp "$sk/$f" "$out/skimage_$f"; done
-cp "$ws/500px/tmshre_riaphotographs_srgb8.png" "$out/"
-for f in Nikon-D3-14bit a2d1un_nkitzmiller l1qnb5_nkitzmiller phu1or_alfann24 q3a0b3_d17ws ra0ed45_alfann24 \
-  t0gho7_orlaustral tmshre_riaphotographs vgqcws_vin; do
-  cp "$ws/64px/${f}_srgb8.png" "$out/64px_${f}_srgb8.png"
+# skimage's public-domain / CC0 photos (licences as stated in skimage/data/_fetchers.py).
+for f in astronaut.png chelsea.png coffee.png rocket.jpg hubble_deep_field.jpg retina.jpg camera.png; do
+  cp "$sk/$f" "$out/skimage_$f"
 done
+# wesaturate (CC0). Its 64px set is left out: those files are nearly black HDR test renderings.
+cp "$ws/500px/tmshre_riaphotographs_srgb8.png" "$out/"
 rm -rf "$work"
 ls "$out" | wc -l
