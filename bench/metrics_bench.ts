@@ -72,7 +72,7 @@ Deno.bench("  stage: pivoted Cholesky of Σ₁ (2048²)", { group: "frechet" }, 
   await pivotedCholesky(sigmaA, kernels);
 });
 Deno.bench(
-  "  stage: symmetric eigenvalues (2048², band 32 → tridiagonal → QL)",
+  "  stage: symmetric eigenvalues (2048², band 24 in groups of 8 panels → tridiagonal → QL)",
   { group: "frechet" },
   async () => {
     await symmetricEigenvalues(sigmaA, kernels);
