@@ -74,7 +74,7 @@ export function symmetrise(m: Matrix): void {
 export async function traceSqrtProduct(s1: Matrix, s2: Matrix, kernels: Float64Kernels): Promise<number> {
   const { l, rank } = await pivotedCholesky(s1, kernels);
   if (rank === 0) return 0;
-  const m = await kernels.product(l, await kernels.product(s2, l), true);
+  const m = await kernels.sandwich(l, s2);
   symmetrise(m);
   const eig = await symmetricEigenvalues(m, kernels);
   let sum = 0;
@@ -82,7 +82,9 @@ export async function traceSqrtProduct(s1: Matrix, s2: Matrix, kernels: Float64K
   return sum;
 }
 
+/** The covariance as a matrix, with `eps` added to its diagonal (a copy only then). */
 function withOffset(s: Float64Array, d: number, eps: number): Matrix {
+  if (eps === 0) return { rows: d, cols: d, data: s };
   const data = Float64Array.from(s);
   for (let i = 0; i < d; i++) data[i * d + i] += eps;
   return { rows: d, cols: d, data };

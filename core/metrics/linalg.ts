@@ -4,7 +4,7 @@
  * plain JavaScript loops, so every O(n³) step of the eigenvalue and
  * factorisation code goes through one of these graphs:
  *
- * - `product`: `A · B` (optionally `Aᵀ · B`);
+ * - `product`: `A · B` (optionally `Aᵀ · B`); `sandwich`: `Lᵀ S L`;
  * - `schur`: rows `i` of `W − L Lᵀ` (blocked Cholesky's trailing update);
  * - `lowRankColumns`, `panelUpdate`, `lowRankUpdate`: columns of `A − [V W]·[W V]ᵀ`, a panel's W
  *   columns, and the trailing block (the band reduction's delayed two-sided updates).
@@ -64,6 +64,13 @@ function productGraph(transposeA: boolean): Graph {
   return g;
 }
 
+function sandwichGraph(): Graph {
+  const g = new Graph("sandwich");
+  const l = input(g, "l", "n", "r"), s = input(g, "s", "n", "n");
+  g.output(gemm(g, l, matmul(g, s, l), undefined, { transA: true }), "out");
+  return g;
+}
+
 /** `x[start:, start:]` of a square matrix, `start` fed at run time (tail of a trailing matrix). */
 function tail(g: Graph, x: Value, start: Value, rows: string, cols: string | number = rows): Value {
   const big = g.constant({ dtype: "int64", shape: [2], data: BigInt64Array.of(1n << 62n, 1n << 62n) }, "end");
@@ -117,6 +124,7 @@ function lowRankUpdateGraph(): Graph {
 const BUILDERS = {
   product: () => productGraph(false),
   productTA: () => productGraph(true),
+  sandwich: sandwichGraph,
   schur: schurGraph,
   lowRankColumns: lowRankColumnsGraph,
   panelUpdate: panelUpdateGraph,
@@ -138,6 +146,11 @@ export class Float64Kernels {
   /** `A · B`, or `Aᵀ · B` with `transposeA`. */
   product(a: Matrix, b: Matrix, transposeA = false): Promise<Matrix> {
     return this.run(transposeA ? "productTA" : "product", { a: f64(a), b: f64(b) });
+  }
+
+  /** `Lᵀ S L` (the n × r product stays inside ONNX Runtime). */
+  sandwich(l: Matrix, s: Matrix): Promise<Matrix> {
+    return this.run("sandwich", { l: f64(l), s: f64(s) });
   }
 
   /** Rows `keep` of `W − L_rows L_allᵀ`… precisely `W[keep, :] − L_rows · L_allᵀ` (L_rows: keep.length × k). */

@@ -31,6 +31,10 @@ Deno.test("linalg: products, Schur rows and the low-rank kernels equal plain loo
     }
   }
   close(at(await la.product(a, eye(6)), 4, 5), at(a, 4, 5), "A·I");
+  const lsl = await la.sandwich(b, a); // Bᵀ A B, 3 × 3
+  let want = 0;
+  for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) want += at(b, i, 2) * at(a, i, j) * at(b, j, 1);
+  close(at(lsl, 2, 1), want, "LᵀSL");
 
   const keep = [4, 1], lRows = random(2, 2), lAll = random(6, 2);
   const sch = await la.schur(a, keep, lRows, lAll);
