@@ -32,6 +32,7 @@ import time
 
 import numpy as np
 
+sys.dont_write_bytecode = True  # no __pycache__ inside bench/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # torch_titok sets OPENBLAS_NUM_THREADS / OMP_NUM_THREADS from --threads before torch loads.
 from torch_titok import Decoder, Encoder, l2n, openblas_core, read_safetensors, run_blocks  # noqa: E402
