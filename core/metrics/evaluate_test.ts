@@ -1,26 +1,36 @@
 import { deepStrictEqual, ok } from "node:assert";
-import { describeProtocol, familyProtocol, quantize8bit } from "./evaluate.ts";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadImages, toUint8Image } from "../data/batch.ts";
+import { writePng } from "../data/png.ts";
+import { openImageSource } from "../data/reader.ts";
+import { loadTokenizer } from "../tokenizer.ts";
+import { evaluateTokenizer } from "./evaluate.ts";
 
-Deno.test("evaluate: reconstructions are clamped and rounded to 8 bits as TiTok's evaluator (half to even)", () => {
-  const x = Float32Array.of(-0.2, 0, 0.5, 1 / 255 * 2.5, 1 / 255 * 3.5, 0.99999, 1.7, NaN);
-  const q = quantize8bit({ dtype: "float32", shape: [8], data: x }).data;
-  // 0.5·255 = 127.5 → 128 (even); 2.5 → 2; 3.5 → 4; NaN → 0.
-  deepStrictEqual([...q].map((v) => Math.round(v * 255)), [0, 0, 128, 2, 4, 255, 255, 0]);
-  ok(q.every((v) => v === Math.fround(Math.round(v * 255) / 255)), "values are k/255 in float32");
-});
+const PHOTOS = new URL("../../tests/testdata/photos/", import.meta.url).pathname;
 
-Deno.test("evaluate: each family's upstream protocol", () => {
-  deepStrictEqual([familyProtocol("titok").fid, familyProtocol("titok").resize], [
-    "torch-fidelity",
-    "shorter",
+Deno.test("evaluate: multi-depth tokens give the quality-against-token-count curve (MARVEL, no FID)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tok1d-evaluate-"));
+  const x = await loadImages([`${PHOTOS}chelsea.png`, `${PHOTOS}coffee.png`], 32);
+  for (let i = 0; i < 2; i++) {
+    const img = toUint8Image(x, i);
+    await writePng(join(dir, `${i}.png`), img.data, img.width, img.height);
+  }
+  const tok = await loadTokenizer("marvel/tiny", { random: true, threads: 2 });
+  const e = await evaluateTokenizer(tok, await openImageSource(dir), { fid: false, samples: 1 });
+  await tok.release();
+  const depths = tok.info.tokenShape.at(-1)!, k = tok.info.tokenShape.at(-2)!;
+  deepStrictEqual(
+    e.curve!.map((p) => p.tokensPerImage),
+    Array.from({ length: depths }, (_, d) => k * (d + 1)),
+  );
+  deepStrictEqual([e.images, e.tokensPerImage, e.psnr, e.ssim], [
+    2,
+    k * depths,
+    e.curve!.at(-1)!.psnr,
+    e.curve!.at(-1)!.ssim,
   ]);
-  deepStrictEqual([familyProtocol("marvel").fid, familyProtocol("alit").fid], [
-    "torch-fidelity",
-    "pytorch-fid",
-  ]);
-  deepStrictEqual(familyProtocol("alit").resize, "none"); // ALIT centre-crops full-size images
-  deepStrictEqual(familyProtocol("unknown").fid, "pytorch-fid");
-  const d = describeProtocol("alit", 256, {}, true);
-  ok(/centre crop 256×256 of the full-resolution image/.test(d.transform) && /pytorch-fid/.test(d.fid!));
-  deepStrictEqual(describeProtocol("titok", 256, { protocol: "pytorch-fid" }, false).fid, undefined);
+  deepStrictEqual([e.samples.originals.shape, e.samples.reconstructions.length], [[1, 3, 32, 32], depths]);
+  ok(e.rfid === undefined && e.codebook!.tokens === 2 * k * depths && e.protocol.fid === undefined);
 });

@@ -1,0 +1,26 @@
+import { deepStrictEqual, ok } from "node:assert";
+import { describeProtocol, familyProtocol, quantize8bit } from "./eval_protocol.ts";
+
+Deno.test("eval protocol: reconstructions are clamped and rounded to 8 bits as TiTok's evaluator (half to even)", () => {
+  const x = Float32Array.of(-0.2, 0, 0.5, 1 / 255 * 2.5, 1 / 255 * 3.5, 0.99999, 1.7, NaN);
+  const q = quantize8bit({ dtype: "float32", shape: [8], data: x }).data;
+  // 0.5·255 = 127.5 → 128 (even); 2.5 → 2; 3.5 → 4; NaN → 0.
+  deepStrictEqual([...q].map((v) => Math.round(v * 255)), [0, 0, 128, 2, 4, 255, 255, 0]);
+  ok(q.every((v) => v === Math.fround(Math.round(v * 255) / 255)), "values are k/255 in float32");
+});
+
+Deno.test("eval protocol: each family's upstream protocol", () => {
+  deepStrictEqual([familyProtocol("titok").fid, familyProtocol("titok").resize], [
+    "torch-fidelity",
+    "shorter",
+  ]);
+  deepStrictEqual([familyProtocol("marvel").fid, familyProtocol("alit").fid], [
+    "torch-fidelity",
+    "pytorch-fid",
+  ]);
+  deepStrictEqual(familyProtocol("alit").resize, "none"); // ALIT centre-crops full-size images
+  deepStrictEqual(familyProtocol("unknown").fid, "pytorch-fid");
+  const d = describeProtocol("alit", 256, {}, true);
+  ok(/centre crop 256×256 of the full-resolution image/.test(d.transform) && /pytorch-fid/.test(d.fid!));
+  deepStrictEqual(describeProtocol("titok", 256, { protocol: "pytorch-fid" }, false).fid, undefined);
+});
