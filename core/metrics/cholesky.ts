@@ -63,9 +63,11 @@ export async function pivotedCholesky(
         done = true;
         break;
       }
-      const root = Math.sqrt(d[p]), pivot = rest[p];
+      const root = Math.sqrt(d[p]);
       const col = new Float64Array(m);
-      for (let i = 0; i < m; i++) if (!taken[i]) col[i] = w.data[i * n + pivot];
+      // Column `pivot` of the Schur complement, read as row p (symmetric; a contiguous read).
+      const row = p * n;
+      for (let i = 0; i < m; i++) if (!taken[i]) col[i] = w.data[row + rest[i]];
       for (const prev of lb) {
         const f = prev[p];
         if (f !== 0) { for (let i = 0; i < m; i++) col[i] -= prev[i] * f; }
