@@ -22,6 +22,7 @@ for (const def of Object.values(OPS)) if (!BY_TYPE.has(def.type)) BY_TYPE.set(de
 
 /** d(loss)/d(value) for each name in `wrt` (a value the loss does not depend on gets no entry). */
 export function gradients(g: Graph, loss: Value, wrt: Iterable<string>): Map<string, Value> {
+  loss = g.resolve(loss);
   const targets = new Set(wrt);
   // Forward: which values depend on a target (through differentiable, non-stopped paths).
   const live = new Set(targets);

@@ -70,6 +70,8 @@ export class Graph {
   /** Values marked as stop-gradient: the walker passes no gradient through them. */
   readonly stops = new Set<string>();
   private readonly scopes: string[] = [];
+  /** Values whose producing node now writes a graph-output name (old name → output name). */
+  private readonly renamed = new Map<string, string>();
   private readonly used = new Set<string>();
   private counter = 0;
 
@@ -127,12 +129,23 @@ export class Graph {
   /** Marks `v` as a graph output called `name` (an Identity node renames it if needed). */
   output(v: Value, name = v.name): Value {
     let out = v;
-    if (name !== v.name) {
+    const producer = name !== v.name ? this.producerOf(v.name) : undefined;
+    if (producer && !this.outputs.some((o) => o.name === v.name) && !this.used.has(name)) {
+      // Rename the producing node's output (and its uses) instead of adding an Identity copy.
+      this.claim(name);
+      producer.outputs = producer.outputs.map((o) => (o === v.name ? name : o));
+      for (const n of this.nodes) n.inputs = n.inputs.map((i) => (i === v.name ? name : i));
+      out = { name, dtype: v.dtype, shape: v.shape };
+      this.values.set(name, out);
+      this.values.set(v.name, out);
+      if (this.stops.has(v.name)) this.stops.add(name);
+      this.renamed.set(v.name, name);
+    } else if (name !== v.name) {
       this.claim(name);
       this.nodes.push({
         name: this.fresh("Identity"),
         op: "Identity",
-        inputs: [v.name],
+        inputs: [this.renamed.get(v.name) ?? v.name],
         outputs: [name],
         attrs: {},
       });
@@ -168,12 +181,26 @@ export class Graph {
     this.nodes.push({
       name: nodeName,
       op,
-      inputs: trimmed.map((v) => v?.name ?? ""),
+      inputs: trimmed.map((v) => (v ? this.renamed.get(v.name) ?? v.name : "")),
       outputs: outs.map((o) => o.name),
       attrs,
       domain,
     });
     return outs;
+  }
+
+  /** The node that produces `name`, if any. */
+  private producerOf(name: string): GraphNode | undefined {
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      if (this.nodes[i].outputs.includes(name)) return this.nodes[i];
+    }
+    return undefined;
+  }
+
+  /** The current name of a value (a value renamed as a graph output keeps working under its old name). */
+  resolve(v: Value): Value {
+    const name = this.renamed.get(v.name);
+    return name ? this.values.get(name)! : v;
   }
 
   /** A name not used yet, prefixed by the scope path. */

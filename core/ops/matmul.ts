@@ -7,6 +7,7 @@ import { broadcast, fmt } from "../graph/shape.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
 import { unbroadcast } from "../autodiff/unbroadcast.ts";
 import { transpose } from "./transpose.ts";
+import { reshape } from "./reshape.ts";
 
 /** `a @ b` over the last two axes. */
 export function matmul(g: Graph, a: Value, b: Value): Value {
@@ -46,7 +47,15 @@ export const def: OpDef = {
           i < all.length - 2 ? i : i === all.length - 1 ? all.length - 2 : all.length - 1
         ),
       );
-    return [unbroadcast(g, matmul(g, dy!, t(b)), a.shape), unbroadcast(g, matmul(g, t(a), dy!), b.shape)];
+    const da = unbroadcast(g, matmul(g, dy!, t(b)), a.shape);
+    // A shared 2-D right operand (a weight): one (K × rows)·(rows × N) product instead of a
+    // batched product followed by a sum over the batch.
+    if (b.shape.length === 2 && a.shape.length > 2 && a.shape.every((d) => typeof d === "number")) {
+      const [k, n] = b.shape as number[];
+      const rows = reshape(g, a, [-1, k]);
+      return [da, matmul(g, transpose(g, rows, [1, 0]), reshape(g, dy!, [-1, n]))];
+    }
+    return [da, unbroadcast(g, matmul(g, t(a), dy!), b.shape)];
   },
   gradCases: [
     { name: "2-D", inputs: [rnd([2, 3], 1), rnd([3, 4], 2)] },

@@ -26,6 +26,10 @@ export interface SessionOptions {
   deviceId?: number;
   /** Intra-op threads; default: ONNX Runtime's choice (all cores). */
   threads?: number;
+  /** Let idle worker threads spin (ORT's default). Off helps on shared or busy machines. */
+  spinning?: boolean;
+  /** ORT's CPU memory arena (default on); training turns it off to lower peak memory. */
+  memoryArena?: boolean;
 }
 
 /** A compiled graph ready to run. */
@@ -50,6 +54,8 @@ export class Session {
       executionProviders: executionProviders(device, opts.deviceId),
       graphOptimizationLevel: "all",
       externalData: packed.files,
+      enableCpuMemArena: opts.memoryArena ?? true,
+      extra: { session: { intra_op: { allow_spinning: opts.spinning === false ? "0" : "1" } } },
     };
     if (opts.threads) {
       options.intraOpNumThreads = opts.threads;
