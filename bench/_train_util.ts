@@ -134,7 +134,12 @@ export class Stepper {
     opts: SessionOptions & { lr?: number; emaDecay?: number } = {},
   ): Promise<Stepper> {
     const frozen = new Map(step.frozen.map((p) => [p.name, weights.get(p.name)!]));
-    const session = await Session.create(step.graph, frozen, opts);
+    // The same session settings as core/train/runner.ts.
+    const session = await Session.create(step.graph, frozen, {
+      spinning: false,
+      memoryArena: false,
+      ...opts,
+    });
     const state = new Map<string, Tensor>();
     for (const p of step.trainable) {
       const w = weights.get(p.name)!;
