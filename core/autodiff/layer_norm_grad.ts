@@ -7,7 +7,7 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { add, div, mul, reduceMean, reduceSum, sqrt, sub } from "../ops/mod.ts";
-import { intAttr, scalar, type VjpContext } from "./rule.ts";
+import { floatAttr, intAttr, scalar, type VjpContext } from "./rule.ts";
 import { unbroadcast } from "./unbroadcast.ts";
 
 /** [dx, dscale, dbias] of LayerNormalization. */
@@ -18,8 +18,7 @@ export function layerNormGrad(g: Graph, ctx: VjpContext, dy: Value): (Value | un
   const first = a < 0 ? a + rank : a;
   const axes = Array.from({ length: rank - first }, (_, i) => first + i);
   const lead = Array.from({ length: first }, (_, i) => i);
-  const e = ctx.attrs.epsilon;
-  const eps = e && e.type === "float" ? e.value : 1e-5;
+  const eps = floatAttr(ctx, "epsilon", 1e-5);
   const mu = reduceMean(g, x, axes, true);
   const centred = sub(g, x, mu);
   const sigma = sqrt(g, add(g, reduceMean(g, mul(g, centred, centred), axes, true), scalar(g, x, eps)));

@@ -45,6 +45,12 @@ export function intAttr(ctx: VjpContext, name: string, fallback: number): number
   return a && a.type === "int" ? a.value : fallback;
 }
 
+/** The attribute's float value (or `fallback`). */
+export function floatAttr(ctx: VjpContext, name: string, fallback: number): number {
+  const a = ctx.attrs[name];
+  return a && a.type === "float" ? a.value : fallback;
+}
+
 /** The attribute's int list (or `fallback`). */
 export function intsAttr(ctx: VjpContext, name: string, fallback: number[]): number[] {
   const a = ctx.attrs[name];

@@ -5,7 +5,7 @@
  */
 import { type Graph, int, type Value } from "../graph/graph.ts";
 import { axis as norm } from "../graph/shape.ts";
-import { f32, type OpDef, rnd, t } from "./op.ts";
+import { f32, type OpDef, t } from "./op.ts";
 
 /** argmin over `axis` (dropped unless `keepdims`). */
 export function argmin(g: Graph, x: Value, axis: number, keepdims = false): Value {

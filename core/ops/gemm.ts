@@ -6,7 +6,10 @@
  */
 import { float, type Graph, int, type Value } from "../graph/graph.ts";
 import { fmt } from "../graph/shape.ts";
-import { f32, type OpDef } from "./op.ts";
+import { f32, type OpDef, rnd } from "./op.ts";
+import { mul } from "./mul.ts";
+import { floatAttr, intAttr, scalar } from "../autodiff/rule.ts";
+import { unbroadcast } from "../autodiff/unbroadcast.ts";
 
 /** Options of {@link gemm}. */
 export interface GemmOptions {
@@ -50,7 +53,32 @@ export const def: OpDef = {
       expected: [f32([2, 2], [6, 8, 12, 16])],
     },
   ],
-  // The gradient rule (three products) is the autodiff developer's to add.
-  vjp: null,
-  gradCases: [],
+  // With P = op(A), Q = op(B): dP = α·dY·Qᵀ, dQ = α·Pᵀ·dY, each transposed back when op transposes.
+  vjp: (g, ctx, [dy]) => {
+    const [a, b, c] = ctx.inputs;
+    const alpha = floatAttr(ctx, "alpha", 1);
+    const beta = floatAttr(ctx, "beta", 1);
+    const ta = intAttr(ctx, "transA", 0) === 1;
+    const tb = intAttr(ctx, "transB", 0) === 1;
+    const da = ta
+      ? gemm(g, b, dy!, undefined, { alpha, transA: tb, transB: true })
+      : gemm(g, dy!, b, undefined, { alpha, transB: !tb });
+    const db = tb
+      ? gemm(g, dy!, a, undefined, { alpha, transA: true, transB: ta })
+      : gemm(g, a, dy!, undefined, { alpha, transA: !ta });
+    const dc = c ? unbroadcast(g, mul(g, dy!, scalar(g, dy!, beta)), c.shape) : undefined;
+    return [da, db, dc];
+  },
+  gradCases: [
+    {
+      name: "plain with C",
+      inputs: [rnd([2, 3], 1), rnd([3, 4], 2), rnd([4], 3)],
+      options: { alpha: 0.5, beta: 2 },
+    },
+    {
+      name: "transA, transB",
+      inputs: [rnd([3, 2], 4), rnd([4, 3], 5), rnd([2, 4], 6)],
+      options: { alpha: -1, transA: true, transB: true },
+    },
+  ],
 };

@@ -3,7 +3,7 @@
  * @module
  */
 import { type Graph, int, type Value } from "../graph/graph.ts";
-import { f32, type OpDef, rnd, t } from "./op.ts";
+import { f32, type OpDef, t } from "./op.ts";
 
 /** dims[start:end] of `x` as an int64 vector. */
 export function shapeOf(g: Graph, x: Value, start = 0, end = x.shape.length): Value {

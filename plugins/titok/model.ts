@@ -85,7 +85,8 @@ export function titokDecoder(g: Graph, z: Value, c: TiTokConfig): { image: Value
   return vitTokenDecoder(g, z, titokArch(c).decoder);
 }
 
-function vqOptions(c: TiTokConfig): VqOptions {
+/** The shared VQ layer's options for a TiTok config. */
+export function vqOptions(c: TiTokConfig): VqOptions {
   const m = c.model.vq_model;
   return {
     codebookSize: m.codebook_size,

@@ -32,7 +32,7 @@ import {
 } from "../../core/ops/mod.ts";
 import { gaussianKl, gaussianPosterior, gaussianSample, vqQuantize } from "../../core/quantizers/mod.ts";
 import type { TiTokConfig } from "./config.ts";
-import { dims, titokDecoder, titokEncoder } from "./model.ts";
+import { dims, titokDecoder, titokEncoder, vqOptions } from "./model.ts";
 
 /** Training stages TiTok supports here. */
 export type TitokStage = "single" | "stage1" | "stage2";
@@ -51,9 +51,7 @@ const c = (g: Graph, v: number) => g.constant(f32([], [v]), "w");
 
 /** VQ with straight-through and both loss terms (TiTok's convention); z is (B,1,K,C). */
 function vqTrain(g: Graph, z: Value, cfg: TiTokConfig) {
-  const m = cfg.model.vq_model;
-  const o = { codebookSize: m.codebook_size, dim: m.token_size, l2norm: m.use_l2_norm, commitment: m.commitment_cost };
-  const q = g.scope("quantize", () => vqQuantize(g, z, o));
+  const q = g.scope("quantize", () => vqQuantize(g, z, vqOptions(cfg)));
   return { straight: q.quantized, commitment: q.losses.commitment_loss, codebook: q.losses.codebook_loss };
 }
 
