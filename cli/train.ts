@@ -47,6 +47,7 @@ export interface TrainFlags {
   json?: boolean;
   stopAfter?: string;
   init?: string;
+  noiseScale?: string;
 }
 
 function num(v: string, flag: string): number {
@@ -99,9 +100,10 @@ export async function trainCommand(f: TrainFlags) {
   const init = resuming ? new Map<string, Tensor>() : initialWeights(shapes, f, seed, hooks.teacherPrefix);
   const images = await imagesFor(f.data, info.imageSize, batch, seed);
   const noiseInput = step.batchInputs.find((v) => v.name === "noise");
+  const noiseScale = f.noiseScale === undefined ? 1 : num(f.noiseScale, "--noise-scale");
   const batchAt = async (s: number) => {
     const feeds: Record<string, Tensor> = { image: await images.at(s) };
-    if (noiseInput) feeds.noise = normal(noiseInput.shape as number[], seed * 7 + s);
+    if (noiseInput) feeds.noise = normal(noiseInput.shape as number[], seed * 7 + s, noiseScale);
     return feeds;
   };
   const meta = {
@@ -187,10 +189,10 @@ async function imagesFor(data: string, size: number, batch: number, seed: number
   return { at: (s: number) => stream.batchAt(s), close: () => stream.close() };
 }
 
-function normal(shape: number[], seed: number): Tensor {
+function normal(shape: number[], seed: number, scale = 1): Tensor {
   const rng = new Rng(seed >>> 0);
   const n = shape.reduce((a, b) => a * b, 1);
-  return { dtype: "float32", shape, data: Float32Array.from({ length: n }, () => rng.normal()) };
+  return { dtype: "float32", shape, data: Float32Array.from({ length: n }, () => scale * rng.normal()) };
 }
 
 /** Writes `<out>/model/` with the EMA weights (and frozen ones, minus any teacher). */
@@ -227,6 +229,11 @@ export function registerTrain(p: Command): void {
       new Option("--init <scheme>", "random init of weight matrices").choices(["titok", "fanin"]).default(
         "titok",
       ),
+    )
+    .option(
+      "--noise-scale <s>",
+      "scale of the VAE posterior noise while training (0: train on the mean)",
+      "1",
     )
     .option("--resume", "continue from <out>/checkpoint.safetensors")
     .option("--no-perceptual", "train without the perceptual loss")
