@@ -4,25 +4,9 @@
  * @module
  */
 import { sizeOf, type Tensor } from "../core/tensor.ts";
+import { Rng } from "../core/init.ts";
 
-/** A seeded PRNG (mulberry32) with Box–Muller normals; local so the benches do not follow core's init. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** Standard normal. */
-  normal(): number {
-    return Math.sqrt(-2 * Math.log(1 - this.next())) * Math.cos(2 * Math.PI * this.next());
-  }
-}
+export { Rng };
 
 /** Seeded uniform [0,1) images (n, 3, size, size). */
 export function randomImages(n: number, size: number, seed = 1): Tensor<"float32"> {
