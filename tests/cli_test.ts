@@ -3,35 +3,13 @@
  * code 0 on success and 2 with a message naming the flag/file for bad input.
  */
 import { deepStrictEqual, ok } from "node:assert";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { main } from "../cli.ts";
+import { run, tmp } from "../cli/_test_run.ts";
 import { readNpy } from "../core/data/npy.ts";
 import { samplePhotos } from "../cli/commands.ts";
 
 const TWO_STAGE = new URL("./testdata/titok/vq_two_stage", import.meta.url).pathname;
-
-async function run(args: string[]): Promise<{ code: number; err: string; out: string }> {
-  const err: string[] = [];
-  const out: string[] = [];
-  const e = console.error;
-  const l = console.log;
-  const w = process.stderr.write;
-  console.error = (...a: unknown[]) => err.push(a.join(" "));
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, err: err.join("\n"), out: out.join("\n") };
-  } finally {
-    console.error = e;
-    console.log = l;
-    process.stderr.write = w;
-  }
-}
-
-const tmp = () => mkdtempSync(join(tmpdir(), "tok1d-cli-"));
 
 Deno.test("cli: encode → decode round trip writes the contract's files", async () => {
   const dir = tmp();
