@@ -144,7 +144,7 @@ console.log(
 );
 console.log(`1-min load average at start / end: ${loadStart.toFixed(1)} / ${Deno.loadavg()[0].toFixed(1)}`);
 console.log(
-  `CPU: ${cpu}; tok1d: onnxruntime-node, Deno ${Deno.version.deno}; torch ${t0.torch}, ` +
+  `CPU: ${cpu}; tok1d: ONNX Runtime (Node binding), Deno ${Deno.version.deno}; torch ${t0.torch}, ` +
     `OpenBLAS kernel ${t0.openblas_core}; torch env: ${tunedVars || "as installed"}\n`,
 );
 const header = [
