@@ -19,15 +19,7 @@
  * @module
  */
 import { z } from "zod";
-
-const size = z.enum(["tiny", "small", "base", "large"]);
-
-const pixelDecoder = z.object({
-  channel_mult: z.array(z.number().int().positive()).min(1).default([1, 1, 2, 2, 4]),
-  hidden_channels: z.number().int().positive().default(128),
-  num_res_blocks: z.number().int().positive().default(2),
-  z_channels: z.number().int().positive().default(256),
-});
+import { datasetSchema, vitTokenizerFields } from "../../core/nn/titok_vit_schema.ts";
 
 const vqModel = z.looseObject({
   quantize_mode: z.enum(["lfq"]).default("lfq"),
@@ -40,24 +32,13 @@ const vqModel = z.looseObject({
   entropy_loss_weight: z.number().nonnegative().default(0.02),
   entropy_loss_temperature: z.number().positive().default(0.01),
   entropy_gamma: z.number().nonnegative().default(1.0),
-  vit_enc_model_size: size,
-  vit_dec_model_size: size,
-  vit_enc_patch_size: z.number().int().positive(),
-  vit_dec_patch_size: z.number().int().positive(),
-  num_latent_tokens: z.number().int().positive(),
-  finetune_decoder: z.boolean().default(true),
-  is_legacy: z.boolean().default(true),
-  pixel_decoder: pixelDecoder.optional(),
+  ...vitTokenizerFields,
 });
 
 /** The MARVEL config schema with upstream defaults. */
 export const marvelSchema = z.looseObject({
   model: z.looseObject({ vq_model: vqModel }),
-  dataset: z.looseObject({
-    preprocessing: z.looseObject({ crop_size: z.number().int().positive().default(256) }).default({
-      crop_size: 256,
-    }),
-  }).default({ preprocessing: { crop_size: 256 } }),
+  dataset: datasetSchema,
 }).superRefine((c, ctx) => {
   const m = c.model.vq_model;
   const s = c.dataset.preprocessing.crop_size;

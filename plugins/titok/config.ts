@@ -10,19 +10,11 @@
  * @module
  */
 import { z } from "zod";
+import { datasetSchema, vitTokenizerFields } from "../../core/nn/titok_vit_schema.ts";
 import { TITOK_VIT_SIZES } from "../../core/nn/titok_vit.ts";
 
 /** ViT sizes by name (width, depth, heads), shared with MARVEL through core/nn. */
 export const VIT_SIZES = TITOK_VIT_SIZES;
-
-const size = z.enum(Object.keys(TITOK_VIT_SIZES) as ["tiny", "mini", "small", "base", "large"]);
-
-const pixelDecoder = z.object({
-  channel_mult: z.array(z.number().int().positive()).min(1).default([1, 1, 2, 2, 4]),
-  hidden_channels: z.number().int().positive().default(128),
-  num_res_blocks: z.number().int().positive().default(2),
-  z_channels: z.number().int().positive().default(256),
-});
 
 const vqModel = z.looseObject({
   quantize_mode: z.enum(["vq", "vae"]).default("vq"),
@@ -30,24 +22,13 @@ const vqModel = z.looseObject({
   token_size: z.number().int().positive(),
   use_l2_norm: z.boolean().default(false),
   commitment_cost: z.number().nonnegative().default(0.25),
-  vit_enc_model_size: size,
-  vit_dec_model_size: size,
-  vit_enc_patch_size: z.number().int().positive(),
-  vit_dec_patch_size: z.number().int().positive(),
-  num_latent_tokens: z.number().int().positive(),
-  finetune_decoder: z.boolean().default(true),
-  is_legacy: z.boolean().default(true),
-  pixel_decoder: pixelDecoder.optional(),
+  ...vitTokenizerFields,
 });
 
 /** The TiTok config schema with upstream defaults. */
 export const titokSchema = z.looseObject({
   model: z.looseObject({ vq_model: vqModel }),
-  dataset: z.looseObject({
-    preprocessing: z.looseObject({ crop_size: z.number().int().positive().default(256) }).default({
-      crop_size: 256,
-    }),
-  }).default({ preprocessing: { crop_size: 256 } }),
+  dataset: datasetSchema,
 }).superRefine((c, ctx) => {
   const m = c.model.vq_model;
   const s = c.dataset.preprocessing.crop_size;
