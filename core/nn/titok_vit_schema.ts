@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { TITOK_VIT_SIZES } from "./titok_vit.ts";
+import { MASKGIT_VQGAN_F16, type VqganConfig } from "./maskgit_vqgan.ts";
 
 /** A ViT size name of {@link TITOK_VIT_SIZES}. */
 export const vitSizeSchema = z.enum(
@@ -39,3 +40,14 @@ export const datasetSchema = z.looseObject({
     crop_size: 256,
   }),
 }).default({ preprocessing: { crop_size: 256 } });
+
+/** The pixel decoder a config asks for (the released MaskGIT-VQGAN when it says nothing). */
+export function pixelDecoderConfig(pd?: z.infer<typeof pixelDecoderSchema>): VqganConfig {
+  if (!pd) return MASKGIT_VQGAN_F16;
+  return {
+    channelMult: pd.channel_mult,
+    hiddenChannels: pd.hidden_channels,
+    numResBlocks: pd.num_res_blocks,
+    zChannels: pd.z_channels,
+  };
+}

@@ -18,6 +18,7 @@
  * ```
  * @module
  */
+import { pixelDecoderConfig } from "../../core/nn/titok_vit_schema.ts";
 import { Graph, type Value } from "../../core/graph/graph.ts";
 import {
   TITOK_VIT_SIZES,
@@ -43,8 +44,6 @@ const BATCH = "batch";
 export function dims(c: MarvelConfig) {
   const m = c.model.vq_model;
   const image = c.dataset.preprocessing.crop_size;
-  const pd = m.pixel_decoder ??
-    { channel_mult: [1, 1, 2, 2, 4], hidden_channels: 128, num_res_blocks: 2, z_channels: 256 };
   return {
     image,
     enc: TITOK_VIT_SIZES[m.vit_enc_model_size],
@@ -52,12 +51,7 @@ export function dims(c: MarvelConfig) {
     k: m.num_latent_tokens,
     c: m.token_size,
     depth: m.num_depths,
-    pixel: {
-      channelMult: pd.channel_mult,
-      hiddenChannels: pd.hidden_channels,
-      numResBlocks: pd.num_res_blocks,
-      zChannels: pd.z_channels,
-    },
+    pixel: pixelDecoderConfig(m.pixel_decoder),
   };
 }
 

@@ -10,6 +10,7 @@
  * two ViT halves live in core/nn/titok_vit.ts (MARVEL shares them).
  * @module
  */
+import { pixelDecoderConfig } from "../../core/nn/titok_vit_schema.ts";
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import { Graph as G } from "../../core/graph/graph.ts";
 import {
@@ -38,8 +39,6 @@ export function dims(c: TiTokConfig) {
   const image = c.dataset.preprocessing.crop_size;
   const enc = VIT_SIZES[m.vit_enc_model_size];
   const dec = VIT_SIZES[m.vit_dec_model_size];
-  const pd = m.pixel_decoder ??
-    { channel_mult: [1, 1, 2, 2, 4], hidden_channels: 128, num_res_blocks: 2, z_channels: 256 };
   return {
     image,
     enc,
@@ -50,12 +49,7 @@ export function dims(c: TiTokConfig) {
     decGrid: image / m.vit_dec_patch_size,
     vae: m.quantize_mode === "vae",
     twoStage: m.is_legacy && m.finetune_decoder,
-    pixel: {
-      channelMult: pd.channel_mult,
-      hiddenChannels: pd.hidden_channels,
-      numResBlocks: pd.num_res_blocks,
-      zChannels: pd.z_channels,
-    },
+    pixel: pixelDecoderConfig(m.pixel_decoder),
   };
 }
 
