@@ -14,22 +14,8 @@
  */
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import type { LossBuilder } from "../../core/autodiff/train_step.ts";
-import { MASKGIT_VQGAN_F16, vqganEncoder } from "../../core/nn/mod.ts";
-import {
-  add,
-  argmin,
-  f32,
-  log,
-  matmul,
-  mul,
-  oneHot,
-  reduceMean,
-  reduceSum,
-  reshape,
-  softmax,
-  sub,
-  transpose,
-} from "../../core/ops/mod.ts";
+import { proxyCodeCrossEntropy } from "../../core/losses/proxy_codes.ts";
+import { add, f32, mul, reduceMean, reduceSum, sub, transpose } from "../../core/ops/mod.ts";
 import { gaussianKl, gaussianPosterior, gaussianSample, vqQuantize } from "../../core/quantizers/mod.ts";
 import type { TiTokConfig } from "./config.ts";
 import { dims, titokDecoder, titokEncoder, vqOptions } from "./model.ts";
@@ -79,7 +65,7 @@ export function titokLoss(cfg: TiTokConfig, o: TitokLossOptions): LossBuilder {
       if (!out.logits || !cfg.model.vq_model.is_legacy) {
         throw new Error("stage1 needs a legacy (logit head) config");
       }
-      terms.ce = crossEntropyToTeacher(g, image, out.logits, d.decGrid);
+      terms.ce = proxyCodeCrossEntropy(g, image, out.logits, d.decGrid);
     } else {
       terms.mse = meanAll(g, sq(g, sub(g, out.image, image)));
     }
@@ -96,26 +82,6 @@ export function titokLoss(cfg: TiTokConfig, o: TitokLossOptions): LossBuilder {
 
 function div(g: Graph, v: Value, n: number): Value {
   return mul(g, v, c(g, 1 / n));
-}
-
-/** Mean CE of logits (B,1024,G,G) against the frozen MaskGIT-VQGAN's codes of the image. */
-function crossEntropyToTeacher(g: Graph, image: Value, logits: Value, grid: number): Value {
-  const codes = g.scope("teacher", () => {
-    const h = g.scope("encoder", () => vqganEncoder(g, image, MASKGIT_VQGAN_F16));
-    const e = g.scope("quantize", () => g.scope("embedding", () => g.param("weight", [1024, 256])));
-    const z = transpose(g, h, [0, 2, 3, 1]); // (B, G, G, 256)
-    const dist = sub(
-      g,
-      reduceSum(g, mul(g, e, e), [-1], false),
-      mul(g, matmul(g, z, transpose(g, e, [1, 0])), c(g, 2)),
-    );
-    return argmin(g, dist, -1); // (B, G, G); ‖z‖² is constant per row
-  });
-  const b = image.shape[0] as number;
-  const logp = log(g, softmax(g, logits, 1));
-  const picked = mul(g, transpose(g, logp, [0, 2, 3, 1]), oneHot(g, codes, 1024));
-  const nll = reduceSum(g, reshape(g, picked, [b, grid * grid, 1024]), [2], false);
-  return mul(g, meanAll(g, nll), c(g, -1));
 }
 
 /** Which parameters a stage optimises: stage 2 trains the decoders only; no stage trains the teacher. */

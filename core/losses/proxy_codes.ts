@@ -1,0 +1,58 @@
+/**
+ * Stage-1 "proxy codes" loss of TiTok and MARVEL (architectures.md §1.6,
+ * §4.5): a frozen MaskGIT-VQGAN (`teacher.*` parameters) encodes the image to
+ * a grid of 1024-way codes, and the tokenizer decoder's logits are trained
+ * with cross-entropy against them (mean over positions and batch).
+ *
+ * @example
+ * ```ts
+ * const ce = proxyCodeCrossEntropy(g, image, decoderLogits, 16); // logits (B,1024,16,16)
+ * ```
+ * @module
+ */
+import type { Graph, Value } from "../graph/graph.ts";
+import { MASKGIT_VQGAN_F16, vqganEncoder } from "../nn/maskgit_vqgan.ts";
+import {
+  argmin,
+  f32,
+  log,
+  matmul,
+  mul,
+  oneHot,
+  reduceMean,
+  reduceSum,
+  reshape,
+  softmax,
+  sub,
+  transpose,
+} from "../ops/mod.ts";
+
+/** Size of the MaskGIT-VQGAN codebook the proxy codes index. */
+export const PROXY_CODEBOOK = 1024;
+
+const c = (g: Graph, v: number) => g.constant(f32([], [v]), "w");
+
+/** The frozen teacher's codes of `image` (B,3,S,S in [0,1]): int64 (B, S/16, S/16). */
+export function teacherCodes(g: Graph, image: Value): Value {
+  return g.scope("teacher", () => {
+    const h = g.scope("encoder", () => vqganEncoder(g, image, MASKGIT_VQGAN_F16));
+    const e = g.scope("quantize", () => g.scope("embedding", () => g.param("weight", [PROXY_CODEBOOK, 256])));
+    const z = transpose(g, h, [0, 2, 3, 1]); // (B, G, G, 256)
+    const dist = sub(
+      g,
+      reduceSum(g, mul(g, e, e), [-1], false),
+      mul(g, matmul(g, z, transpose(g, e, [1, 0])), c(g, 2)),
+    );
+    return argmin(g, dist, -1); // ‖z‖² is constant per row
+  });
+}
+
+/** Mean cross-entropy of logits (B,1024,G,G) against the teacher's codes of `image`. */
+export function proxyCodeCrossEntropy(g: Graph, image: Value, logits: Value, grid: number): Value {
+  const codes = teacherCodes(g, image);
+  const b = image.shape[0] as number;
+  const logp = log(g, softmax(g, logits, 1));
+  const picked = mul(g, transpose(g, logp, [0, 2, 3, 1]), oneHot(g, codes, PROXY_CODEBOOK));
+  const nll = reduceSum(g, reshape(g, picked, [b, grid * grid, PROXY_CODEBOOK]), [2], false);
+  return mul(g, reduceMean(g, nll, [0, 1], false), c(g, -1));
+}
