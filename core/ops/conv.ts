@@ -79,5 +79,32 @@ export const def: OpDef = {
       inputs: [rnd([1, 2, 4, 4], 4), rnd([3, 2, 2, 2], 5), rnd([3], 6)],
       options: { strides: [2, 2] },
     },
+    {
+      name: "grouped (2 groups) 3x3 pad 1",
+      inputs: [rnd([2, 4, 5, 5], 7), rnd([6, 2, 3, 3], 8), rnd([6], 9)],
+      options: { pads: [1, 1, 1, 1], group: 2 },
+    },
+    {
+      name: "grouped (2 groups) 3x3 stride 2 pad 1",
+      inputs: [rnd([1, 4, 6, 6], 10), rnd([4, 2, 3, 3], 11)],
+      options: { strides: [2, 2], pads: [1, 1, 1, 1], group: 2 },
+    },
+    {
+      // ConvNeXt's depthwise 7×7 conv.
+      name: "depthwise 7x7 pad 3",
+      inputs: [rnd([2, 3, 8, 8], 12), rnd([3, 1, 7, 7], 13), rnd([3], 14)],
+      options: { pads: [3, 3, 3, 3], group: 3 },
+    },
+    {
+      name: "depthwise 3x3 stride 2 pad 1 (odd size)",
+      inputs: [rnd([2, 3, 7, 7], 15), rnd([3, 1, 3, 3], 16)],
+      options: { strides: [2, 2], pads: [1, 1, 1, 1], group: 3 },
+    },
+    {
+      // Blur pool: a fixed 4×4 kernel per channel, stride 2, asymmetric padding.
+      name: "depthwise blur 4x4 stride 2 pads [1,1,2,2]",
+      inputs: [rnd([1, 2, 7, 8], 17), rnd([2, 1, 4, 4], 18)],
+      options: { strides: [2, 2], pads: [1, 1, 2, 2], group: 2 },
+    },
   ],
 };
