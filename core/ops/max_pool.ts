@@ -1,10 +1,17 @@
 /**
  * ONNX `MaxPool` (2-D, NCHW): k×k maximum with a stride and optional padding
  * (padding never wins: ONNX pads with -inf), as torch `F.max_pool2d`.
+ * Its gradient goes to each window's maximum — the first one in row-major
+ * window order on ties, as torch's backward — and adds up where overlapping
+ * windows pick the same pixel.
  * @module
  */
 import { type Graph, ints, type Value } from "../graph/graph.ts";
-import { f32, type OpDef } from "./op.ts";
+import { f32, type OpDef, rnd } from "./op.ts";
+import { expand } from "./expand.ts";
+import { reshape } from "./reshape.ts";
+import { scatterAdd } from "./scatter_elements.ts";
+import { scalar, staticShape, type VjpContext } from "../autodiff/rule.ts";
 
 /** Options of {@link maxPool}: pads are [top, left, bottom, right] as ONNX orders them. */
 export interface PoolOptions {
@@ -34,6 +41,26 @@ export function maxPool(g: Graph, x: Value, o: PoolOptions): Value {
   )[0];
 }
 
+/**
+ * dL/dx of y = MaxPool(x): the pool is run again for its `Indices` output
+ * (the flat N·C·H·W position of each window's maximum, padding not counted;
+ * ONNX Runtime keeps the first maximum met, as torch does), and dy is added
+ * into zeros at those positions.
+ */
+function maxPoolGrad(g: Graph, ctx: VjpContext, dy: Value): Value {
+  const [x] = ctx.inputs;
+  const shape = staticShape(x, "MaxPool");
+  const [, indices] = g.addNode("MaxPool", [x], ctx.attrs, [
+    { dtype: x.dtype, shape: dy.shape },
+    { dtype: "int64", shape: dy.shape },
+  ]);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const zeros = expand(g, scalar(g, x, 0), [size]);
+  const flat = (v: Value) => reshape(g, v, [-1]);
+  const summed = scatterAdd(g, zeros, flat(indices), flat(dy));
+  return reshape(g, summed, shape);
+}
+
 export const def: OpDef = {
   type: "MaxPool",
   emit: (g, [x], o) => [maxPool(g, x, o)],
@@ -54,7 +81,19 @@ export const def: OpDef = {
       expected: [f32([1, 1, 2, 2], [-1, -1, -1, -1])],
     },
   ],
-  // The gradient rule (route dy to each window's argmax) is the autodiff developer's to add.
-  vjp: null,
-  gradCases: [],
+  vjp: (g, ctx, [dy]) => [maxPoolGrad(g, ctx, dy!)],
+  gradCases: [
+    { name: "VGG 2x2 stride 2", inputs: [rnd([2, 3, 4, 6], 1)], options: { kernel: 2 } },
+    { name: "3x3 stride 2, overlapping", inputs: [rnd([1, 2, 7, 7], 2)], options: { kernel: 3, stride: 2 } },
+    {
+      name: "3x3 stride 1 pad 1",
+      inputs: [rnd([1, 2, 4, 5], 3)],
+      options: { kernel: 3, stride: 1, pads: [1, 1, 1, 1] },
+    },
+    {
+      name: "3x3 stride 2 pads [0,1,1,0], odd size",
+      inputs: [rnd([2, 1, 5, 6], 4)],
+      options: { kernel: 3, stride: 2, pads: [0, 1, 1, 0] },
+    },
+  ],
 };

@@ -45,6 +45,7 @@ import { def as Relu } from "./relu.ts";
 import { def as Reshape } from "./reshape.ts";
 import { def as Resize } from "./resize.ts";
 import { def as Round } from "./round.ts";
+import { def as ScatterElements } from "./scatter_elements.ts";
 import { def as Shape } from "./shape.ts";
 import { def as Sigmoid } from "./sigmoid.ts";
 import { def as Slice } from "./slice.ts";
@@ -89,6 +90,7 @@ export const OPS: Readonly<Record<string, OpDef>> = {
   Resize,
   ResizeLinear,
   Round,
+  ScatterElements,
   Shape,
   Sigmoid,
   Slice,
@@ -150,6 +152,7 @@ export { relu } from "./relu.ts";
 export { reshape } from "./reshape.ts";
 export { upsampleNearest } from "./resize.ts";
 export { round } from "./round.ts";
+export { scatterAdd } from "./scatter_elements.ts";
 export { shapeOf } from "./shape.ts";
 export { sigmoid } from "./sigmoid.ts";
 export { slice } from "./slice.ts";
