@@ -27,7 +27,7 @@ import { parseSafetensors } from "../weights/safetensors.ts";
 import { parseTorchCheckpoint } from "../weights/torch_zip.ts";
 import { isZip } from "../weights/zip.ts";
 import { INCEPTION_WEIGHTS } from "./inception.ts";
-import { isLegacyTorch, parseLegacyTorch } from "./torch_legacy.ts";
+import { isLegacyTorch, parseLegacyTorch } from "../weights/torch_legacy.ts";
 
 /**
  * Seeded random weights shaped for the graph, scaled so that activations keep

@@ -46,7 +46,7 @@ export { npzNames, readNpz, writeNpz } from "./npz.ts";
 export { psnr } from "./psnr.ts";
 export { ssim } from "./ssim.ts";
 export { type CodebookReport, CodebookUsage } from "./codebook.ts";
-export { isLegacyTorch, parseLegacyTorch } from "./torch_legacy.ts";
+export { isLegacyTorch, parseLegacyTorch } from "../weights/torch_legacy.ts";
 export {
   accumulateEvaluation,
   type EvaluateOptions,

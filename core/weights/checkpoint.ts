@@ -2,7 +2,8 @@
  * One entry point for the checkpoints users bring: a Hugging Face snapshot
  * folder (`config.json` + `model.safetensors`, a sharded
  * `model.safetensors.index.json`, or `pytorch_model.bin[.index.json]`) or a
- * single `.safetensors` / `.bin` / `.pth` / `.pt` / `.ckpt` file; plus the
+ * single `.safetensors` / `.bin` / `.pth` / `.pt` / `.ckpt` file (torch's zip
+ * format or the legacy pre-1.6 one); plus the
  * key check that compares a checkpoint with the parameters a graph expects
  * and reports missing, unexpected and misshaped keys.
  *
@@ -21,7 +22,9 @@ import type { Tensor } from "../tensor.ts";
 import { UsageError } from "../errors.ts";
 import { readBytes } from "./bytes.ts";
 import { readSafetensors } from "./safetensors.ts";
-import { readTorchCheckpoint } from "./torch_zip.ts";
+import { selectStateDict } from "./state_dict.ts";
+import { isLegacyTorch, unpickleLegacyTorch } from "./torch_legacy.ts";
+import { parseTorchCheckpoint } from "./torch_zip.ts";
 
 /** A loaded checkpoint. */
 export interface Checkpoint {
@@ -64,7 +67,11 @@ function loadFile(path: string, opts: LoadCheckpointOptions): Omit<Checkpoint, "
   if (name.endsWith(".index.json")) return loadSharded(path, opts);
   const ext = extname(name);
   if (ext === ".safetensors") return { tensors: readSafetensors(path).tensors };
-  if (TORCH_EXTENSIONS.includes(ext)) return readTorchCheckpoint(path, opts);
+  if (TORCH_EXTENSIONS.includes(ext)) {
+    const bytes = readBytes(path, "checkpoint");
+    if (!isLegacyTorch(bytes)) return parseTorchCheckpoint(bytes, path, opts);
+    return selectStateDict(unpickleLegacyTorch(bytes, path), { source: path, select: opts.select });
+  }
   throw new UsageError(
     `unsupported checkpoint file ${path}: expected .safetensors, ${TORCH_EXTENSIONS.join(", ")}, ` +
       `a *.index.json shard index or a snapshot folder`,

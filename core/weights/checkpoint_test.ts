@@ -91,7 +91,10 @@ Deno.test("loadCheckpoint: single files by extension", () => {
     () => loadCheckpoint(join(DIR, "README.md")),
     /unsupported checkpoint file .*README\.md: expected \.safetensors/,
   );
-  usage(() => loadCheckpoint(join(DIR, "legacy.pt")), /legacy \(pre-1\.6/);
+  // The legacy (pre-1.6, non-zip) format: torch.save(..., _use_new_zipfile_serialization=False).
+  const legacy = loadCheckpoint(join(DIR, "legacy.pt")).tensors;
+  deepStrictEqual([...legacy.keys()], ["w"]);
+  deepStrictEqual([...legacy.get("w")!.data], [1, 1]);
 });
 
 Deno.test("loadCheckpoint: missing paths and empty folders name what was looked for", () => {

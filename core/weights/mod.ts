@@ -1,6 +1,7 @@
 /**
- * Checkpoint loaders: safetensors read/write, PyTorch zip checkpoints through
- * a restricted unpickler that never runs code, Hugging Face snapshot folders
+ * Checkpoint loaders: safetensors read/write, PyTorch checkpoints (zip and
+ * legacy pre-1.6 formats) through a restricted unpickler that never runs
+ * code, Hugging Face snapshot folders
  * (plain and sharded), state-dict flattening, and the key check that compares
  * a checkpoint with the parameters a model expects.
  *
@@ -42,6 +43,7 @@ export {
   TorchStorage,
   unpickleTorch,
 } from "./torch_zip.ts";
+export { isLegacyTorch, parseLegacyTorch, unpickleLegacyTorch } from "./torch_legacy.ts";
 export {
   flattenStateDict,
   isTensor,

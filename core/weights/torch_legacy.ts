@@ -4,10 +4,10 @@
  * The file is five pickles in a row — magic number, protocol version, system
  * info, the object, the sorted storage keys — followed by each storage as an
  * int64 element count and its raw little-endian bytes. The object pickle goes
- * through core/weights' restricted unpickler (no code runs); tensors are
- * rebuilt once the storages behind them have been read.
- *
- * (General enough to live in core/weights; kept here, beside its one user.)
+ * through the restricted unpickler (pickle.ts; no code runs); tensors are
+ * rebuilt once the storages behind them have been read. `loadCheckpoint`
+ * (checkpoint.ts) reads such files through {@link unpickleLegacyTorch}; the
+ * taming/LPIPS `vgg.pth` heads are another file published this way.
  *
  * @example
  * ```ts
@@ -20,10 +20,10 @@
  */
 import { UsageError } from "../errors.ts";
 import { BYTES_PER_ELEMENT, type Tensor } from "../tensor.ts";
-import { viewAs } from "../weights/bytes.ts";
-import { PyGlobal, unpickle } from "../weights/pickle.ts";
-import { flattenStateDict } from "../weights/state_dict.ts";
-import { rebuildTensor, STORAGE_DTYPES, TorchStorage } from "../weights/torch_zip.ts";
+import { viewAs } from "./bytes.ts";
+import { PyGlobal, unpickle } from "./pickle.ts";
+import { flattenStateDict } from "./state_dict.ts";
+import { rebuildTensor, STORAGE_DTYPES, TorchStorage } from "./torch_zip.ts";
 
 /** `pickle.dumps(0x1950a86a20f9469cfc6c, protocol=2)` without its STOP: the legacy magic number. */
 const MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
@@ -133,6 +133,14 @@ class PendingTensor {
  * become dotted keys). Any non-tensor value is ignored.
  */
 export function parseLegacyTorch(bytes: Uint8Array, source = "<checkpoint>"): Map<string, Tensor> {
+  return flattenStateDict(unpickleLegacyTorch(bytes, source), source).tensors;
+}
+
+/**
+ * Unpickles a legacy `torch.save` file into its object graph (dicts are
+ * Maps, tensors are {@link Tensor}s), as `unpickleTorch` does for zip files.
+ */
+export function unpickleLegacyTorch(bytes: Uint8Array, source = "<checkpoint>"): unknown {
   if (!isLegacyTorch(bytes)) throw new UsageError(`${source} is not a legacy torch.save file`);
   let pos = 0;
   const next = () => {
@@ -207,5 +215,5 @@ export function parseLegacyTorch(bytes: Uint8Array, source = "<checkpoint>"): Ma
     if (x instanceof Map) return new Map([...x].map(([k, v]) => [k, materialise(v)]));
     return x;
   };
-  return flattenStateDict(materialise(obj), source).tensors;
+  return materialise(obj);
 }
