@@ -63,8 +63,10 @@ export const OPS: Readonly<Record<string, OpDef>> = {
   Abs,
   Add,
   ArgMin,
-  AveragePool,
+  // Before AveragePool: the autodiff walker takes the first entry of an ONNX type, and this
+  // entry's gradient rule covers every AveragePool node (strides, pads, count_include_pad).
   AveragePoolPadded,
+  AveragePool,
   Cast,
   Clip,
   Concat,
