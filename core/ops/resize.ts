@@ -1,13 +1,19 @@
 /**
  * ONNX `Resize`, nearest-neighbour upsampling by an integer factor on H and W
  * (torch `F.interpolate(scale_factor=k, mode="nearest")`).
+ *
+ * Its gradient rule is the one the autodiff walker finds for every ONNX
+ * `Resize` node (this entry comes first in the registry), so it hands linear
+ * nodes to `resize_linear.ts` and handles nearest ones itself: each input
+ * pixel was copied f×f times, its gradient is the sum over its block.
  * @module
  */
 import { type Graph, str, type Value } from "../graph/graph.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
 import { reshape } from "./reshape.ts";
 import { reduceSum } from "./reduce_sum.ts";
-import { staticShape } from "../autodiff/rule.ts";
+import { staticShape, type VjpContext } from "../autodiff/rule.ts";
+import { resizeLinearGrad } from "./resize_linear.ts";
 
 /** Repeats every pixel `factor`×`factor` times (NCHW). */
 export function upsampleNearest(g: Graph, x: Value, factor: number): Value {
@@ -22,6 +28,29 @@ export function upsampleNearest(g: Graph, x: Value, factor: number): Value {
   )[0];
 }
 
+/** dL/dx of an integer-factor nearest upsample: the sum of each f×f block of dy. */
+function nearestGrad(g: Graph, ctx: VjpContext, dy: Value): Value {
+  const [n, c, h, w] = staticShape(ctx.inputs[0], "Resize");
+  const [fh, fw] = [(dy.shape[2] as number) / h, (dy.shape[3] as number) / w];
+  const coordinates = ctx.attrs.coordinate_transformation_mode;
+  const rounding = ctx.attrs.nearest_mode;
+  if (
+    coordinates?.type !== "string" || coordinates.value !== "asymmetric" || rounding?.type !== "string" ||
+    rounding.value !== "floor"
+  ) {
+    throw new Error(
+      "Resize gradient: nearest mode is supported with asymmetric coordinates and floor rounding",
+    );
+  }
+  if (!Number.isInteger(fh) || !Number.isInteger(fw)) {
+    throw new Error(
+      `Resize gradient: nearest mode needs an integer factor, got ${h}x${w} → ${dy.shape[2]}x${dy.shape[3]}`,
+    );
+  }
+  const blocks = reshape(g, dy, [n, c, h, fh, w, fw]);
+  return reshape(g, reduceSum(g, blocks, [3, 5], false), [n, c, h, w]);
+}
+
 export const def: OpDef = {
   type: "Resize",
   emit: (g, [x], o) => [upsampleNearest(g, x, o.factor)],
@@ -31,12 +60,12 @@ export const def: OpDef = {
     options: { factor: 2 },
     expected: [f32([1, 1, 2, 4], [1, 1, 2, 2, 1, 1, 2, 2])],
   }],
-  // Each input pixel was copied f×f times: sum those copies.
   vjp: (g, ctx, [dy]) => {
-    const [n, c, h, w] = staticShape(ctx.inputs[0], "Resize");
-    const f = (dy!.shape[2] as number) / h;
-    const blocks = reshape(g, dy!, [n, c, h, f, w, f]);
-    return [reshape(g, reduceSum(g, blocks, [3, 5], false), [n, c, h, w]), undefined, undefined];
+    const linear = ctx.attrs.mode?.type === "string" && ctx.attrs.mode.value === "linear";
+    return [linear ? resizeLinearGrad(g, ctx, dy!) : nearestGrad(g, ctx, dy!)];
   },
-  gradCases: [{ name: "2x", inputs: [rnd([1, 2, 2, 3], 1)], options: { factor: 2 } }],
+  gradCases: [
+    { name: "2x", inputs: [rnd([1, 2, 2, 3], 1)], options: { factor: 2 } },
+    { name: "3x, batch 2", inputs: [rnd([2, 2, 3, 2], 2)], options: { factor: 3 } },
+  ],
 };
