@@ -34,6 +34,7 @@ import { def as Expand } from "./expand.ts";
 import { def as Gather } from "./gather.ts";
 import { def as Gemm } from "./gemm.ts";
 import { def as LayerNormalization } from "./layer_norm.ts";
+import { def as LeakyRelu } from "./leaky_relu.ts";
 import { def as Log } from "./log.ts";
 import { def as MatMul } from "./matmul.ts";
 import { def as Mul } from "./mul.ts";
@@ -79,6 +80,7 @@ export const OPS: Readonly<Record<string, OpDef>> = {
   Gather,
   Gemm,
   LayerNormalization,
+  LeakyRelu,
   Log,
   MatMul,
   MaxPool,
@@ -143,6 +145,7 @@ export { expand } from "./expand.ts";
 export { gather } from "./gather.ts";
 export { gemm, type GemmOptions } from "./gemm.ts";
 export { layerNorm } from "./layer_norm.ts";
+export { leakyRelu } from "./leaky_relu.ts";
 export { log } from "./log.ts";
 export { matmul } from "./matmul.ts";
 export { mul } from "./mul.ts";

@@ -50,12 +50,8 @@ export function interpolationMatrix(input: number, output: number, mode: string)
     switch (mode) {
       case "pytorch_half_pixel":
         return output > 1 ? (o + 0.5) / scale - 0.5 : 0;
-      case "half_pixel":
-        return (o + 0.5) / scale - 0.5;
       case "asymmetric":
         return o / scale;
-      case "align_corners":
-        return output > 1 ? (o * (input - 1)) / (output - 1) : 0;
       default:
         throw new Error(`Resize gradient: coordinate_transformation_mode ${mode} unsupported`);
     }
