@@ -1,6 +1,8 @@
 /**
  * Gradients of a 2-D Conv, for any group count (depthwise included): the
- * input gradient is a ConvTranspose with the same weight and group; the weight
+ * input gradient is a ConvTranspose with the same weight and group — for
+ * stride 1, the equivalent Conv with the kernel flipped and its in/out axes
+ * swapped per group, which ONNX Runtime runs several times faster; the weight
  * gradient is itself a Conv, of the input with the output gradient as kernel
  * (batch and channel axes swapped, dilation = stride), cut to the kernel size,
  * grouped so that each group's inputs only meet that group's output gradients.
@@ -8,6 +10,8 @@
  */
 import { type Graph, int, ints, type Value } from "../graph/graph.ts";
 import { conv } from "../ops/conv.ts";
+import { gather } from "../ops/gather.ts";
+import { i64const } from "../ops/op.ts";
 import { reshape } from "../ops/reshape.ts";
 import { slice } from "../ops/slice.ts";
 import { transpose } from "../ops/transpose.ts";
@@ -29,7 +33,33 @@ export function convInputGrad(g: Graph, ctx: VjpContext, dy: Value): Value {
   const [x, w] = ctx.inputs;
   const { strides, pads, group } = settings(ctx);
   const [, , h, wd] = staticShape(x, "Conv");
+  const [, , kh, kw] = staticShape(w, "Conv");
+  const flippedPads = [kh - 1 - pads[0], kw - 1 - pads[1], kh - 1 - pads[2], kw - 1 - pads[3]];
+  if (strides[0] === 1 && strides[1] === 1 && flippedPads.every((p) => p >= 0)) {
+    const pads2 = flippedPads as [number, number, number, number];
+    return conv(g, dy, flippedTransposedKernel(g, w, group), undefined, { pads: pads2, group });
+  }
   return groupedConvTranspose(g, dy, w, strides, pads, group, [h, wd]);
+}
+
+/**
+ * w (O, I/group, kh, kw) → w' (I, O/group, kh, kw) with
+ * w'[G·I/group + i, o, a, b] = w[G·O/group + o, i, kh−1−a, kw−1−b]:
+ * the kernel of a stride-1 Conv that equals Conv's transpose.
+ */
+function flippedTransposedKernel(g: Graph, w: Value, group: number): Value {
+  const [o, ig, kh, kw] = staticShape(w, "Conv");
+  const og = o / group;
+  const swapped = og === 1 || ig === 1
+    ? reshape(g, w, [group * ig, og, kh, kw])
+    : reshape(g, transpose(g, reshape(g, w, [group, og, ig, kh, kw]), [0, 2, 1, 3, 4]), [
+      group * ig,
+      og,
+      kh,
+      kw,
+    ]);
+  const reversed = (n: number) => i64const(g, Array.from({ length: n }, (_, i) => n - 1 - i), "flip");
+  return gather(g, gather(g, swapped, reversed(kh), 2), reversed(kw), 3);
 }
 
 /**

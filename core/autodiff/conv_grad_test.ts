@@ -90,3 +90,12 @@ Deno.test("conv grad: depth multiplier 2 (groups = in channels, 2 outputs each)"
 
 Deno.test("conv grad: ungrouped stride 2 (unchanged path)", () =>
   check([2, 3, 6, 5], [2, 3, 3, 3], { strides: [2, 2], pads: [0, 1, 1, 0], group: 1 }));
+
+Deno.test("conv grad: stride 1, 2 groups of 3 outputs × 2 inputs, asymmetric pads (flipped-kernel Conv)", () =>
+  check([2, 4, 6, 5], [6, 2, 3, 3], { strides: [1, 1], pads: [0, 1, 2, 1], group: 2 }));
+
+Deno.test("conv grad: stride 1 dense 3x2 kernel, pads [1,0,1,1]", () =>
+  check([1, 3, 5, 6], [4, 3, 3, 2], { strides: [1, 1], pads: [1, 0, 1, 1], group: 1 }));
+
+Deno.test("conv grad: stride 1 with padding past the kernel (ConvTranspose fallback)", () =>
+  check([1, 2, 3, 3], [3, 2, 1, 1], { strides: [1, 1], pads: [1, 1, 1, 1], group: 1 }));
