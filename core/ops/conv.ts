@@ -62,6 +62,13 @@ export const def: OpDef = {
       options: { strides: [2, 2] },
       expected: [f32([1, 2, 1, 2], [14, 22, -5, -5])],
     },
+    {
+      // Depthwise: channel 0 sums its pair (1 + 2), channel 1 takes a difference (3 − 4).
+      name: "depthwise 1x2 kernel",
+      inputs: [f32([1, 2, 1, 2], [1, 2, 3, 4]), f32([2, 1, 1, 2], [1, 1, 1, -1])],
+      options: { group: 2 },
+      expected: [f32([1, 2, 1, 1], [3, -1])],
+    },
   ],
   vjp: (g, ctx, [dy]) => {
     const b = ctx.inputs[2];
