@@ -22,6 +22,7 @@ import { lfqCodebook } from "../../core/quantizers/mod.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { type MarvelConfig, marvelSchema } from "./config.ts";
 import { buildMarvel, dims } from "./model.ts";
+import { marvelLoss, type MarvelStage, marvelTrainable } from "./train.ts";
 
 const presetDir = fileURLToPath(new URL("../../configs/marvel/", import.meta.url));
 
@@ -90,4 +91,12 @@ export const marvel = definePlugin<MarvelConfig>({
   },
   build: buildMarvel,
   load: loadMarvel,
+  train: {
+    stages: ["stage1", "stage2"],
+    // As MDQ's configs: stage 1 runs with finetune_decoder false, stage 2 (and inference) with true.
+    defaultStage: (c) => (c.model.vq_model.finetune_decoder ? "stage2" : "stage1"),
+    loss: (c, o) => marvelLoss(c, { stage: o.stage as MarvelStage, batch: o.batch }),
+    trainable: (c, o) => marvelTrainable(c, { stage: o.stage as MarvelStage, batch: o.batch }),
+    teacherPrefix: "teacher.",
+  },
 });

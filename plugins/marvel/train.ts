@@ -1,0 +1,120 @@
+/**
+ * MARVEL's training losses (architectures.md §4.5; MDQ's `train_titok.py`
+ * with `finetune_titok_l32.yaml`), as loss builders for the train-step graph:
+ * - `stage1`: proxy codes — cross-entropy of the decoder's 1024-way logits
+ *   against the codes a frozen MaskGIT-VQGAN (`teacher.*`) assigns, plus
+ *   quantizer_weight·(entropy + commitment) of the multi-depth LFQ. The
+ *   decoder is the logit head only (MDQ's stage 1 runs `finetune_decoder:
+ *   false`), so a TiTok-L-32 checkpoint loads into every stage-1 parameter
+ *   and its `quantize.embedding.weight` and `pixel_*` tensors are skipped —
+ *   what MDQ's `finetune_multi_depth` zero-then-`strict=False` load amounts to.
+ * - `stage2`: decoder fine-tune — pixel MSE through the softmax-weighted
+ *   `pixel_quantize` codebook and the MaskGIT-VQGAN `pixel_decoder`; the
+ *   encoder, latent tokens and quantizer are frozen and their losses dropped
+ *   (MDQ zeroes them and runs the LFQ in eval mode, so no entropy either).
+ *
+ * In both stages the decoder reads the sum of all D depths (straight-through),
+ * as MDQ's forward does; no depth is dropped in training.
+ *
+ * @example
+ * ```ts
+ * const cfg = marvel.schema.parse(marvel.presets["tiny_f16"]);
+ * const step = buildTrainStep("s1", marvelLoss(cfg, { stage: "stage1", batch: 4 }),
+ *   marvelTrainable(cfg, { stage: "stage1", batch: 4 }), TITOK_ADAMW);
+ * ```
+ * @module
+ */
+import type { LossBuilder } from "../../core/autodiff/train_step.ts";
+import type { AdamWOptions } from "../../core/autodiff/optimizer.ts";
+import { TITOK_ADAMW } from "../../core/autodiff/optimizer.ts";
+import { parseConfig } from "../../core/config.ts";
+import { UsageError } from "../../core/errors.ts";
+import type { Graph, Value } from "../../core/graph/graph.ts";
+import { proxyCodeCrossEntropy } from "../../core/losses/proxy_codes.ts";
+import { add, f32, mul, reduceMean, sub, transpose } from "../../core/ops/mod.ts";
+import { type MarvelConfig, marvelSchema } from "./config.ts";
+import { dims, marvelDecoder, marvelEncoder, marvelQuantize } from "./model.ts";
+
+/** Training stages MARVEL supports. */
+export type MarvelStage = "stage1" | "stage2";
+
+/** Loss options and the fixed batch size of the step graph. */
+export interface MarvelLossOptions {
+  stage: MarvelStage;
+  batch: number;
+  /** Weight of entropy + commitment in stage 1 (MDQ: `losses.quantizer_weight` 1.0). */
+  quantizerWeight?: number;
+}
+
+/** The stride of the released MaskGIT-VQGAN teacher: its code grid is crop/16. */
+const TEACHER_STRIDE = 16;
+
+/** MDQ's AdamW per stage: betas (0.9, 0.99) in stage 1, (0.9, 0.999) in stage 2. */
+export function marvelAdamW(stage: MarvelStage): AdamWOptions {
+  return stage === "stage1" ? TITOK_ADAMW : { ...TITOK_ADAMW, beta2: 0.999 };
+}
+
+const scalar = (g: Graph, v: number) => g.constant(f32([], [v]), "w");
+const meanAll = (g: Graph, v: Value) => reduceMean(g, v, v.shape.map((_, i) => i), false);
+
+/** `cfg` with `finetune_decoder` set (stage 1: logit head only; stage 2: the pixel decoder), re-validated. */
+function forStage(cfg: MarvelConfig, finetuneDecoder: boolean): MarvelConfig {
+  const m = cfg.model.vq_model;
+  if (m.finetune_decoder === finetuneDecoder) return cfg;
+  const raw = { ...cfg, model: { ...cfg.model, vq_model: { ...m, finetune_decoder: finetuneDecoder } } };
+  return parseConfig(marvelSchema, raw, `config (finetune_decoder: ${finetuneDecoder} for training)`);
+}
+
+function checkStage1(cfg: MarvelConfig): void {
+  const m = cfg.model.vq_model;
+  const s = cfg.dataset.preprocessing.crop_size;
+  if (!m.is_legacy) {
+    throw new UsageError("model.vq_model.is_legacy: stage1 (proxy codes) needs the legacy logit head (true)");
+  }
+  if (m.vit_dec_patch_size !== TEACHER_STRIDE || s % TEACHER_STRIDE) {
+    throw new UsageError(
+      `model.vq_model.vit_dec_patch_size ${m.vit_dec_patch_size} with crop_size ${s}: stage1's proxy codes come ` +
+        `from the f16 MaskGIT-VQGAN (a ${s / TEACHER_STRIDE}² grid), so the decoder patch must be 16`,
+    );
+  }
+}
+
+/**
+ * Stage-2 reconstruction terms and their weighted sum: pixel MSE (mean over
+ * every element) for now. MDQ adds 0.1·ConvNeXt-S perceptual and, from step
+ * 20k, 0.01·GAN; they belong here, in the one place both are built.
+ */
+export function reconstructionTerms(g: Graph, image: Value, reconstruction: Value) {
+  const d = sub(g, reconstruction, image);
+  const mse = meanAll(g, mul(g, d, d));
+  return { terms: { mse }, total: mse };
+}
+
+/** The loss builder of MARVEL stage `o.stage`. */
+export function marvelLoss(cfg: MarvelConfig, o: MarvelLossOptions): LossBuilder {
+  const stage1 = o.stage === "stage1";
+  if (stage1) checkStage1(cfg);
+  const model = forStage(cfg, !stage1);
+  const d = dims(model);
+  const qw = o.quantizerWeight ?? 1;
+  return (g) => {
+    const image = g.input("image", "float32", [o.batch, 3, d.image, d.image]);
+    // Stage 1 trains the quantizer's losses, so it builds the entropy terms (MDQ: LFQ in train mode).
+    const q = marvelQuantize(g, marvelEncoder(g, image, model), model, stage1);
+    const out = marvelDecoder(g, transpose(g, q.quantized, [0, 3, 1, 2]), model);
+    if (!stage1) return reconstructionTerms(g, image, out.image);
+    const { entropy_loss, commitment_loss, per_sample_entropy, avg_entropy } = q.losses;
+    const ce = proxyCodeCrossEntropy(g, image, out.logits!, d.image / TEACHER_STRIDE);
+    const quantizer = add(g, entropy_loss, commitment_loss);
+    return {
+      terms: { ce, entropy: entropy_loss, commitment: commitment_loss, per_sample_entropy, avg_entropy },
+      total: add(g, ce, mul(g, quantizer, scalar(g, qw))),
+    };
+  };
+}
+
+/** Which parameters a stage optimises: stage 2 the decoders only; stage 1 all but the teacher. */
+export function marvelTrainable(_cfg: MarvelConfig, o: MarvelLossOptions): (name: string) => boolean {
+  if (o.stage === "stage2") return (name) => /^(decoder|pixel_quantize|pixel_decoder)\./.test(name);
+  return (name) => !name.startsWith("teacher.");
+}
