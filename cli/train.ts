@@ -3,6 +3,10 @@
  * `--weights`, `--teacher`) or resumes, and runs the loop; the EMA model is
  * exported to `<out>/model/` (config + model.safetensors) at every
  * checkpoint, ready for `--model <out>/model`.
+ *
+ * Stages with a discriminator (TiTok `stage2`, `single`) train with the GAN
+ * terms from `--discriminator-start` on, with upstream's settings unless
+ * flags say otherwise; `--no-gan` trains without them.
  * @module
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -12,6 +16,9 @@ import { join } from "node:path";
 import YAML from "yaml";
 import { buildTrainStep } from "../core/autodiff/train_step.ts";
 import { TITOK_ADAMW } from "../core/autodiff/optimizer.ts";
+import type { GanSettings } from "../core/losses/gan.ts";
+import type { TrainHooks } from "../core/plugin.ts";
+import { buildGanRun } from "../core/train/gan.ts";
 import { UsageError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs.ts";
 import { randomWeights, Rng } from "../core/init.ts";
@@ -48,6 +55,11 @@ export interface TrainFlags {
   stopAfter?: string;
   init?: string;
   noiseScale?: string;
+  gan?: boolean;
+  discriminatorStart?: string;
+  discriminatorWeight?: string;
+  lecamWeight?: string;
+  discriminatorLr?: string;
 }
 
 function num(v: string, flag: string): number {
@@ -56,6 +68,48 @@ function num(v: string, flag: string): number {
     throw new UsageError(`${flag}: expected a non-negative number, got '${v}'`);
   }
   return n;
+}
+
+const GAN_FLAGS = {
+  discriminatorStart: "--discriminator-start",
+  discriminatorWeight: "--discriminator-weight",
+  lecamWeight: "--lecam-weight",
+  discriminatorLr: "--discriminator-lr",
+} as const;
+
+/** The stage's GAN settings with the flags applied, or undefined when the run has no discriminator. */
+function ganSettings<C>(
+  hooks: TrainHooks<C>,
+  config: C,
+  stage: string,
+  f: TrainFlags,
+): GanSettings | undefined {
+  const defaults = hooks.gan?.(config, stage);
+  const given = (Object.keys(GAN_FLAGS) as (keyof typeof GAN_FLAGS)[]).filter((k) => f[k] !== undefined);
+  if (f.gan && !defaults) throw new UsageError(`--gan: stage ${stage} trains without a discriminator`);
+  if (!defaults || f.gan === false) {
+    if (given.length) {
+      throw new UsageError(
+        `${GAN_FLAGS[given[0]]}: stage ${stage} runs without a discriminator here (no GAN)`,
+      );
+    }
+    return undefined;
+  }
+  const start = f.discriminatorStart === undefined
+    ? defaults.start
+    : num(f.discriminatorStart, "--discriminator-start");
+  if (!Number.isInteger(start)) {
+    throw new UsageError(`--discriminator-start: expected a whole step, got '${start}'`);
+  }
+  const pick = (k: "discriminatorWeight" | "lecamWeight" | "discriminatorLr", d: number) =>
+    f[k] === undefined ? d : num(f[k]!, GAN_FLAGS[k]);
+  return {
+    ...defaults,
+    start,
+    weight: pick("discriminatorWeight", defaults.weight),
+    lecamWeight: pick("lecamWeight", defaults.lecamWeight),
+    lr: pick("discriminatorLr", defaults.lr),
+  };
 }
 
 /** Runs `tok1d train`; returns the final log (for tests). */
@@ -81,19 +135,41 @@ export async function trainCommand(f: TrainFlags) {
   const out = outDir(f.out);
   const info = model.plugin.info(model.config, model.variant);
   const o = { stage, batch };
-  const step = buildTrainStep(
-    `${model.plugin.name}_${stage}`,
-    hooks.loss(model.config, o),
-    hooks.trainable(model.config, o),
-    TITOK_ADAMW,
-  );
+  const adamw = hooks.adamw?.(model.config, stage) ?? TITOK_ADAMW;
+  const name = `${model.plugin.name}_${stage}`;
+  const trainable = hooks.trainable(model.config, o);
+  const step = buildTrainStep(name, hooks.loss(model.config, o), trainable, adamw);
+  const settings = ganSettings(hooks, model.config, stage, f);
+  let gan;
+  try {
+    gan = settings && buildGanRun({
+      name,
+      batch,
+      imageSize: info.imageSize,
+      seed,
+      settings,
+      adamw,
+      trainable,
+      loss: (adversarial) => hooks.loss(model.config, { ...o, adversarial }),
+    });
+  } catch (e) {
+    if (!(e instanceof Error && /cannot be pooled/.test(e.message))) throw e;
+    throw new UsageError(`--model ${f.model}: ${e.message}; or pass --no-gan`);
+  }
   const shapes = new Map([...step.trainable, ...step.frozen].map((p) => [p.name, p.shape]));
+  const ganMeta = settings ? JSON.stringify(settings) : "off";
   const resuming = !!f.resume && existsSync(checkpointPath(out));
   if (resuming) {
     const previous = readSafetensors(checkpointPath(out)).metadata;
     if (previous.config_hash !== configHash(model.config) || previous.stage !== stage) {
       throw new UsageError(
         `--resume: ${checkpointPath(out)} was trained with another config or stage; use a new --out`,
+      );
+    }
+    if ((previous.gan ?? "off") !== ganMeta) {
+      throw new UsageError(
+        `--resume: ${checkpointPath(out)} was trained with GAN settings ${previous.gan ?? "off"}, ` +
+          `not ${ganMeta}; pass the same --gan/--discriminator-* flags or use a new --out`,
       );
     }
   }
@@ -112,6 +188,7 @@ export async function trainCommand(f: TrainFlags) {
     config: JSON.stringify(model.config),
     config_hash: configHash(model.config),
     data: f.data,
+    gan: ganMeta,
   };
   const exportModel = (state: TrainState) =>
     Promise.resolve(exportEma(out, model.config, state, hooks.teacherPrefix));
@@ -130,6 +207,7 @@ export async function trainCommand(f: TrainFlags) {
       stopAfter: f.stopAfter === undefined ? undefined : num(f.stopAfter, "--stop-after"),
       quiet: f.json,
       onCheckpoint: exportModel,
+      gan,
     });
   } finally {
     await images.close();
@@ -237,6 +315,12 @@ export function registerTrain(p: Command): void {
     )
     .option("--resume", "continue from <out>/checkpoint.safetensors")
     .option("--no-perceptual", "train without the perceptual loss")
+    .option("--gan", "train with the discriminator (default for stages that have one: TiTok stage2, single)")
+    .option("--no-gan", "train without the discriminator")
+    .option("--discriminator-start <n>", "first step with the GAN terms (stage2: 20000, single: 200000)")
+    .option("--discriminator-weight <x>", "weight of the generator's GAN term (stage2: 0.01, single: 0.1)")
+    .option("--lecam-weight <x>", "LeCam regularisation weight of the discriminator loss (0.001)")
+    .option("--discriminator-lr <x>", "peak discriminator learning rate (1e-4)")
     .addOption(new Option("--device <name>", "execution provider").choices([...DEVICES]).default("cpu"))
     .option("--threads <n>", "intra-op threads")
     .addOption(new Option("--stop-after <n>", "stop this process after n steps (testing)").hideHelp())

@@ -6,9 +6,11 @@
  * @module
  */
 import type { z } from "zod";
-import type { Graph } from "./graph/graph.ts";
+import type { Graph, Value } from "./graph/graph.ts";
 import type { DType, Tensor } from "./tensor.ts";
 import type { LossBuilder } from "./autodiff/train_step.ts";
+import type { AdamWOptions } from "./autodiff/optimizer.ts";
+import type { GanSettings } from "./losses/gan.ts";
 
 /** What a caller needs to know about a tokenizer's inputs and tokens. */
 export interface TokenizerInfo {
@@ -49,15 +51,40 @@ export interface BuildOptions {
   sample?: boolean;
 }
 
+/**
+ * A loss term the trainer adds to a family's reconstruction loss, built
+ * from the real and reconstructed images (NCHW, [0, 1]): the adversarial
+ * term of a GAN stage, a perceptual loss. The family adds `weight`·term to
+ * its total and logs the term under its own name.
+ */
+export interface ImageLossTerm {
+  weight: number;
+  build(g: Graph, real: Value, fake: Value): Value;
+}
+
+/** What a stage's loss graph is built for. */
+export interface TrainLossOptions {
+  stage: string;
+  batch: number;
+  /** The generator's adversarial term (logged as `gan`); the graph then also outputs `reconstruction`. */
+  adversarial?: ImageLossTerm;
+  /** A perceptual term (logged as `perceptual`). */
+  perceptual?: ImageLossTerm;
+}
+
 /** How a family trains: its stages, loss graphs and which parameters each stage optimises. */
 export interface TrainHooks<C> {
   stages: readonly string[];
   defaultStage(config: C): string;
   /** The loss graph; it declares the batch inputs `image` (B,3,S,S) and, if it samples, `noise`. */
-  loss(config: C, o: { stage: string; batch: number }): LossBuilder;
+  loss(config: C, o: TrainLossOptions): LossBuilder;
   trainable(config: C, o: { stage: string; batch: number }): (name: string) => boolean;
   /** Checkpoint keys of pretrained helper networks a stage needs (e.g. a teacher), by prefix. */
   teacherPrefix?: string;
+  /** The stage's AdamW settings (generator and discriminator); TiTok's stage-1 recipe when absent. */
+  adamw?(config: C, stage: string): AdamWOptions;
+  /** Upstream's GAN settings of a stage; undefined for stages trained without a discriminator. */
+  gan?(config: C, stage: string): GanSettings | undefined;
 }
 
 /** A tokenizer family. */

@@ -7,16 +7,42 @@
  * Names: `adam_m.<param>`, `adam_v.<param>`, `ema.<param>` (inputs) and
  * `new.<param>`, `new.adam_m.<param>`, … (outputs); losses are `loss` (the
  * total) and `loss.<term>`.
+ *
+ * A GAN stage runs two such graphs: the generator's, into which the
+ * discriminator's current weights are fed (`fed` parameters: inputs, neither
+ * trained there nor initializers) and which also outputs the reconstruction;
+ * and the discriminator's, which carries the LeCam EMAs as state (inputs
+ * `<name>`, outputs `new.<name>`) and keeps no weight EMA.
  * @module
  */
 import { Graph, type ParamSpec, type Value } from "../graph/graph.ts";
 import { gradients } from "./grad.ts";
 import { type AdamWOptions, adamwUpdate, clipByGlobalNorm, decays, emaUpdate } from "./optimizer.ts";
 
+/** What a loss builder returns. */
+export interface LossParts {
+  /** Named loss terms (outputs `loss.<name>`). */
+  terms: Record<string, Value>;
+  /** The value minimised. */
+  total: Value;
+  /** Further outputs by name (e.g. `reconstruction`); not differentiated. */
+  outputs?: Record<string, Value>;
+  /** Carried state: name of an input the builder declared → its value after the step (output `new.<name>`). */
+  state?: Record<string, Value>;
+}
+
 /** What a family supplies: a function that builds the loss on a fresh graph. */
 export interface LossBuilder {
   /** Declares batch inputs and parameters on `g`; returns named loss terms and the total to minimise. */
-  (g: Graph): { terms: Record<string, Value>; total: Value };
+  (g: Graph): LossParts;
+}
+
+/** Options of {@link buildTrainStep} beyond the optimizer. */
+export interface TrainStepOptions {
+  /** Parameters fed at every run and not optimised here (another network's current weights). */
+  isFed?: (name: string) => boolean;
+  /** Keep an EMA of the trained weights (inputs `ema.*` and `ema_decay`); default true. */
+  ema?: boolean;
 }
 
 /** A built train step. */
@@ -24,9 +50,17 @@ export interface TrainStep {
   graph: Graph;
   trainable: ParamSpec[];
   frozen: ParamSpec[];
+  /** Parameters fed by name at every run, not optimised (see {@link TrainStepOptions.isFed}). */
+  fed: ParamSpec[];
   /** Batch inputs the caller feeds each step (besides state, `step`, `lr`, `ema_decay`). */
   batchInputs: Value[];
+  /** Carried state inputs (each has an output `new.<name>`). */
+  stateInputs: Value[];
   terms: string[];
+  /** Names of the extra outputs. */
+  outputs: string[];
+  /** Whether the graph keeps a weight EMA. */
+  ema: boolean;
 }
 
 /** Builds the train-step graph; `isTrainable(name)` picks the optimised parameters. */
@@ -35,17 +69,25 @@ export function buildTrainStep(
   loss: LossBuilder,
   isTrainable: (name: string) => boolean,
   opt: AdamWOptions,
+  o: TrainStepOptions = {},
 ): TrainStep {
   const g = new Graph(name);
-  const { terms, total } = loss(g);
-  const batchInputs = [...g.inputs];
+  const { terms, total, outputs = {}, state = {} } = loss(g);
+  const stateInputs = g.inputs.filter((v) => v.name in state);
+  if (stateInputs.length !== Object.keys(state).length) {
+    throw new Error(`train step: state ${Object.keys(state)} must name inputs the loss declared`);
+  }
+  const batchInputs = g.inputs.filter((v) => !(v.name in state));
   const all = [...g.params.values()];
-  const trainable = all.filter((p) => isTrainable(p.name));
-  const frozen = all.filter((p) => !isTrainable(p.name));
+  const isFed = o.isFed ?? (() => false);
+  const fed = all.filter((p) => isFed(p.name));
+  const trainable = all.filter((p) => !isFed(p.name) && isTrainable(p.name));
+  const frozen = all.filter((p) => !isFed(p.name) && !isTrainable(p.name));
   const grads = gradients(g, total, trainable.map((p) => p.name));
   const step = g.input("step", "float32", []);
   const lr = g.input("lr", "float32", []);
-  const emaDecay = g.input("ema_decay", "float32", []);
+  const withEma = o.ema ?? true;
+  const emaDecay = withEma ? g.input("ema_decay", "float32", []) : undefined;
   const list = trainable.map((p) => {
     const d = grads.get(p.name);
     if (!d) throw new Error(`train step: parameter ${p.name} does not influence the loss; freeze it`);
@@ -54,12 +96,13 @@ export function buildTrainStep(
   const clipped = g.scope("clip", () => clipByGlobalNorm(g, list, opt.clipNorm));
   g.output(total, "loss");
   for (const [k, v] of Object.entries(terms)) g.output(v, `loss.${k}`);
+  for (const [k, v] of Object.entries(outputs)) g.output(v, k);
+  for (const [k, v] of Object.entries(state)) g.output(v, `new.${k}`);
   g.output(clipped.norm, "grad_norm");
   trainable.forEach((p, i) => {
     const pv = g.values.get(p.name)!;
     const m = g.input(`adam_m.${p.name}`, p.dtype, p.shape);
     const v = g.input(`adam_v.${p.name}`, p.dtype, p.shape);
-    const ema = g.input(`ema.${p.name}`, p.dtype, p.shape);
     const u = g.scope(
       "adamw",
       () => adamwUpdate(g, pv, clipped.grads[i], m, v, step, lr, opt, decays(p.name, p.shape)),
@@ -67,7 +110,20 @@ export function buildTrainStep(
     g.output(u.p, `new.${p.name}`);
     g.output(u.m, `new.adam_m.${p.name}`);
     g.output(u.v, `new.adam_v.${p.name}`);
-    g.output(g.scope("ema", () => emaUpdate(g, ema, u.p, emaDecay)), `new.ema.${p.name}`);
+    if (emaDecay) {
+      const ema = g.input(`ema.${p.name}`, p.dtype, p.shape);
+      g.output(g.scope("ema", () => emaUpdate(g, ema, u.p, emaDecay)), `new.ema.${p.name}`);
+    }
   });
-  return { graph: g, trainable, frozen, batchInputs, terms: Object.keys(terms) };
+  return {
+    graph: g,
+    trainable,
+    frozen,
+    fed,
+    batchInputs,
+    stateInputs,
+    terms: Object.keys(terms),
+    outputs: Object.keys(outputs),
+    ema: withEma,
+  };
 }

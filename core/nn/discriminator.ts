@@ -19,7 +19,7 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import type { ParamSpec } from "../graph/graph.ts";
-import { add, conv, expand, f32, maxPool, mul, relu, upsampleNearest } from "../ops/mod.ts";
+import { conv, expand, f32, leakyRelu, maxPool, upsampleNearest } from "../ops/mod.ts";
 import type { Tensor } from "../tensor.ts";
 import { Rng } from "../init.ts";
 import { conv2d } from "./conv.ts";
@@ -37,12 +37,6 @@ export interface DiscriminatorOptions {
 export const NLAYER_DEFAULTS: DiscriminatorOptions = { hiddenChannels: 128, numStages: 3, poolSize: 16 };
 
 const SLOPE = 0.1;
-
-/** LeakyReLU as (1 − a)·relu(x) + a·x (slope a at 0, as torch's backward). */
-function leakyRelu(g: Graph, x: Value, a: number): Value {
-  const k = (v: number) => g.constant(f32([], [v]), "slope");
-  return add(g, mul(g, relu(g, x), k(1 - a)), mul(g, x, k(a)));
-}
 
 /** TF "SAME" padding of a k-tap, stride-s sweep over i pixels, as [before, after]. */
 function samePads(i: number, k: number, s: number): [number, number] {

@@ -2,7 +2,10 @@
  * Training checkpoints: one safetensors file holding parameters (`param.*`),
  * AdamW moments (`adam_m.*`, `adam_v.*`), the EMA (`ema.*`) and frozen
  * weights (`frozen.*`), with the step, seed, config and options in its
- * metadata. Written atomically, so a killed run keeps its last checkpoint.
+ * metadata; a GAN stage adds the discriminator's parameters and moments
+ * (`d_param.*`, `d_adam_m.*`, `d_adam_v.*`) and its carried graph state, the
+ * LeCam EMAs (`gan_state.*`). Written atomically, so a killed run keeps its
+ * last checkpoint.
  * @module
  */
 import { existsSync } from "node:fs";
@@ -18,18 +21,35 @@ export interface TrainState {
   v: Map<string, Tensor>;
   ema: Map<string, Tensor>;
   frozen: Map<string, Tensor>;
+  /** The discriminator's parameters (GAN stages; empty otherwise). */
+  dParams: Map<string, Tensor>;
+  dM: Map<string, Tensor>;
+  dV: Map<string, Tensor>;
+  /** State carried between discriminator steps (the LeCam EMAs), by graph input name. */
+  ganState: Map<string, Tensor>;
   /** Free-form metadata (seed, config, options). */
   meta: Record<string, string>;
 }
 
-const GROUPS = ["params", "m", "v", "ema", "frozen"] as const;
+const GROUPS = ["params", "m", "v", "ema", "frozen", "dParams", "dM", "dV", "ganState"] as const;
 const PREFIX: Record<typeof GROUPS[number], string> = {
   params: "param.",
   m: "adam_m.",
   v: "adam_v.",
   ema: "ema.",
   frozen: "frozen.",
+  dParams: "d_param.",
+  dM: "d_adam_m.",
+  dV: "d_adam_v.",
+  ganState: "gan_state.",
 };
+
+/** A state with no tensors at `step` 0. */
+export function emptyState(meta: Record<string, string>): TrainState {
+  const state = { step: 0, meta } as TrainState;
+  for (const k of GROUPS) state[k] = new Map();
+  return state;
+}
 
 /** Writes `state` to `path` atomically. */
 export function saveCheckpoint(path: string, state: TrainState): void {
@@ -43,15 +63,8 @@ export function loadCheckpointState(path: string): TrainState {
   if (!existsSync(path)) throw new UsageError(`--resume: no checkpoint at ${path}`);
   const st = readSafetensors(path);
   if (st.metadata.format !== "tok1d-train") throw new UsageError(`${path}: not a tok1d training checkpoint`);
-  const state: TrainState = {
-    step: Number(st.metadata.step),
-    params: new Map(),
-    m: new Map(),
-    v: new Map(),
-    ema: new Map(),
-    frozen: new Map(),
-    meta: st.metadata,
-  };
+  const state = emptyState(st.metadata);
+  state.step = Number(st.metadata.step);
   for (const [name, t] of st.tensors) {
     const k = GROUPS.find((g) => name.startsWith(PREFIX[g]));
     if (!k) throw new UsageError(`${path}: unexpected tensor ${name}`);

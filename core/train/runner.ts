@@ -1,19 +1,36 @@
 /**
- * The training loop around a train-step graph: feeds state and batches,
+ * The training loop around train-step graphs: feeds state and batches,
  * keeps the new state, logs every step to `log.jsonl`, draws `loss.png`,
  * checkpoints atomically and resumes to the identical loss sequence. A NaN
  * or infinite loss stops the run and keeps the last good checkpoint.
+ *
+ * With `gan` (a GAN stage, DESIGN.md "Training"), steps before
+ * `gan.start` run the plain generator step only; from it on each step runs
+ * the generator step with the adversarial term (the discriminator's current
+ * weights fed in) and then the discriminator step on the batch and the
+ * generator's reconstruction — upstream's alternation. The GAN sessions are
+ * created at the switch, and the plain one is released.
  * @module
  */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../fs.ts";
 import type { TrainStep } from "../autodiff/train_step.ts";
-import { Session } from "../runtime/session.ts";
 import { type Tensor, zeros } from "../tensor.ts";
-import { loadCheckpointState, saveCheckpoint, type TrainState } from "./checkpoint.ts";
+import { emptyState, loadCheckpointState, saveCheckpoint, type TrainState } from "./checkpoint.ts";
 import { writeCurvesPng } from "./curve.ts";
-import { cosineLr, emaDecay } from "./schedule.ts";
+import { cosineLr, discriminatorLr, emaDecay } from "./schedule.ts";
+import { type GanSteps, StepSessions } from "./sessions.ts";
+
+/** The adversarial part of a run. */
+export interface GanRun {
+  /** First (0-based) step that trains with the discriminator (upstream `discriminator_start`). */
+  start: number;
+  /** Builds the adversarial phase's graphs and the discriminator's initial weights (at the switch). */
+  build: () => GanSteps;
+  /** Peak discriminator learning rate (its cosine schedule spans steps − start). */
+  lr: number;
+}
 
 /** Options of {@link runTraining}. */
 export interface RunOptions {
@@ -32,9 +49,10 @@ export interface RunOptions {
   emaMax?: number;
   /** Called after each checkpoint (e.g. to export the EMA model). */
   onCheckpoint?: (state: TrainState) => Promise<void>;
+  gan?: GanRun;
 }
 
-/** One logged step. */
+/** One logged step; discriminator terms appear as `d.<term>` from the GAN start on. */
 export interface StepLog {
   step: number;
   lr: number;
@@ -42,25 +60,81 @@ export interface StepLog {
   grad_norm: number;
   terms: Record<string, number>;
   images_per_s: number;
+  d_lr?: number;
+  d_grad_norm?: number;
 }
 
 /** Checkpoint path inside a run folder. */
 export const checkpointPath = (out: string) => join(out, "checkpoint.safetensors");
 
+type Feeds = Record<string, Tensor>;
 const copy = (t: Tensor): Tensor => ({ ...t, data: (t.data as Float32Array).slice() } as Tensor);
+const scalar = (v: number): Tensor => ({ dtype: "float32", shape: [], data: Float32Array.of(v) });
+const zerosLike = (p: { shape: readonly (number | string)[] }) =>
+  zeros("float32", p.shape as number[]) as Tensor;
 
-function freshState(step: TrainStep, init: Map<string, Tensor>, meta: Record<string, string>): TrainState {
-  const pick = (names: { name: string }[]) => new Map(names.map((p) => [p.name, copy(init.get(p.name)!)]));
-  const z = () => new Map(step.trainable.map((p) => [p.name, zeros("float32", p.shape) as Tensor]));
-  return {
-    step: 0,
-    params: pick(step.trainable),
-    m: z(),
-    v: z(),
-    ema: pick(step.trainable),
-    frozen: pick(step.frozen),
-    meta,
-  };
+function freshState(step: TrainStep, init: Map<string, Tensor>, meta: Record<string, string>) {
+  const state = emptyState(meta);
+  for (const p of step.trainable) {
+    state.params.set(p.name, copy(init.get(p.name)!));
+    state.ema.set(p.name, copy(init.get(p.name)!));
+    state.m.set(p.name, zerosLike(p));
+    state.v.set(p.name, zerosLike(p));
+  }
+  for (const p of step.frozen) state.frozen.set(p.name, copy(init.get(p.name)!));
+  return state;
+}
+
+/**
+ * The discriminator's state at the GAN start: nothing touches it before, so
+ * it is created then (checkpoints of earlier steps stay small), from its
+ * seeded initial weights, zero moments and zero LeCam EMAs.
+ */
+function startDiscriminator(state: TrainState, gan: GanSteps, start: number, ckpt: string): void {
+  if (state.dParams.size) return;
+  if (state.step !== start) {
+    throw new Error(
+      `${ckpt} (step ${state.step}) holds no discriminator state, but the GAN stage starts at ${start}`,
+    );
+  }
+  for (const p of gan.discriminator.trainable) {
+    state.dParams.set(p.name, copy(gan.init.get(p.name)!));
+    state.dM.set(p.name, zerosLike(p));
+    state.dV.set(p.name, zerosLike(p));
+  }
+  for (const v of gan.discriminator.stateInputs) state.ganState.set(v.name, zerosLike(v));
+}
+
+/** Feeds parameters, their AdamW moments and (if kept) EMA. */
+function optimiserFeeds(
+  feeds: Feeds,
+  params: Map<string, Tensor>,
+  m: Map<string, Tensor>,
+  v: Map<string, Tensor>,
+  ema?: Map<string, Tensor>,
+) {
+  for (const [name, t] of params) {
+    feeds[name] = t;
+    feeds[`adam_m.${name}`] = m.get(name)!;
+    feeds[`adam_v.${name}`] = v.get(name)!;
+    if (ema) feeds[`ema.${name}`] = ema.get(name)!;
+  }
+}
+
+/** Keeps a step's `new.*` outputs. */
+function keepUpdates(
+  r: Feeds,
+  params: Map<string, Tensor>,
+  m: Map<string, Tensor>,
+  v: Map<string, Tensor>,
+  ema?: Map<string, Tensor>,
+) {
+  for (const name of params.keys()) {
+    params.set(name, r[`new.${name}`]);
+    m.set(name, r[`new.adam_m.${name}`]);
+    v.set(name, r[`new.adam_v.${name}`]);
+    ema?.set(name, r[`new.ema.${name}`]);
+  }
 }
 
 function readLog(path: string, upTo: number): StepLog[] {
@@ -86,56 +160,73 @@ export async function runTraining(
 ): Promise<{ state: TrainState; log: StepLog[] }> {
   const ckpt = checkpointPath(o.out);
   const logPath = join(o.out, "log.jsonl");
+  const gan = o.gan;
   const state = o.resume && existsSync(ckpt) ? loadCheckpointState(ckpt) : freshState(step, init, meta);
   // The log keeps exactly the steps the checkpoint has seen.
   const log = readLog(logPath, o.resume ? state.step : 0);
   writeFileAtomic(logPath, log.map((l) => JSON.stringify(l) + "\n").join(""));
-  // Passive worker threads and no memory arena: measured faster on a busy machine and ~1.5 GB lower peak
-  // for an S-128-sized step (bench/README.md).
-  const session = await Session.create(step.graph, state.frozen, {
-    device: o.device,
-    threads: o.threads,
-    spinning: false,
-    memoryArena: false,
-  });
+  const sessions = new StepSessions(step, gan?.build, state.frozen, { device: o.device, threads: o.threads });
   const batchSize = step.batchInputs[0]?.shape[0] as number ?? 1;
   const started = performance.now();
   let done = 0;
   const save = async () => {
     saveCheckpoint(ckpt, state);
-    await writeCurvesPng(join(o.out, "loss.png"), curveSeries(log));
+    await writeCurvesPng(join(o.out, "loss.png"), ...curveSeries(log));
     if (o.onCheckpoint) await o.onCheckpoint(state);
+  };
+  const stopIfBad = (loss: number, what: string, s: number) => {
+    if (Number.isFinite(loss)) return;
+    throw new Error(
+      `${what} is ${loss} at step ${
+        s + 1
+      }; stopped. The last good checkpoint (step ${state.step}) is ${ckpt}`,
+    );
   };
   try {
     while (state.step < o.steps) {
       if (o.stopAfter !== undefined && done >= o.stopAfter) break;
       const s = state.step;
+      const adversarial = !!gan && s >= gan.start;
+      const phase = await sessions.at(adversarial);
+      if (adversarial) startDiscriminator(state, phase.gan!, gan.start, ckpt);
       const lr = cosineLr({ lr: o.lr, endLr: o.endLr, warmup: o.warmup, steps: o.steps }, s);
       const t0 = performance.now();
-      const feeds: Record<string, Tensor> = { ...(await batchAt(s)) };
-      for (const [name, t] of state.params) {
-        feeds[name] = t;
-        feeds[`adam_m.${name}`] = state.m.get(name)!;
-        feeds[`adam_v.${name}`] = state.v.get(name)!;
-        feeds[`ema.${name}`] = state.ema.get(name)!;
-      }
-      feeds.step = { dtype: "float32", shape: [], data: Float32Array.of(s + 1) };
-      feeds.lr = { dtype: "float32", shape: [], data: Float32Array.of(lr) };
-      feeds.ema_decay = { dtype: "float32", shape: [], data: Float32Array.of(emaDecay(s, o.emaMax)) };
-      const r = await session.run(feeds);
+      const batch = await batchAt(s);
+      const feeds: Feeds = { ...batch };
+      optimiserFeeds(feeds, state.params, state.m, state.v, state.ema);
+      if (adversarial) { for (const [name, t] of state.dParams) feeds[name] = t; }
+      feeds.step = scalar(s + 1);
+      feeds.lr = scalar(lr);
+      feeds.ema_decay = scalar(emaDecay(s, o.emaMax));
+      const r = await phase.generator.run(feeds);
       const loss = Number(r.loss.data[0]);
-      if (!Number.isFinite(loss)) {
-        throw new Error(
-          `loss is ${loss} at step ${
-            s + 1
-          }; stopped. The last good checkpoint (step ${state.step}) is ${ckpt}`,
+      stopIfBad(loss, "loss", s);
+      const terms = Object.fromEntries(phase.generatorTerms.map((k) => [k, Number(r[`loss.${k}`].data[0])]));
+      let d: Feeds | undefined, dLr: number | undefined;
+      if (adversarial && phase.discriminator && phase.gan) {
+        dLr = discriminatorLr(
+          { lr: gan.lr, baseLr: o.lr, endLr: o.endLr, warmup: o.warmup, steps: o.steps },
+          gan.start,
+          s,
         );
+        const dFeeds: Feeds = {
+          image: batch.image,
+          reconstruction: r.reconstruction,
+          ...Object.fromEntries(state.ganState),
+        };
+        optimiserFeeds(dFeeds, state.dParams, state.dM, state.dV);
+        dFeeds.step = scalar(s - gan.start + 1);
+        dFeeds.lr = scalar(dLr);
+        d = await phase.discriminator.run(dFeeds);
+        stopIfBad(Number(d.loss.data[0]), "the discriminator loss", s);
+        for (const k of phase.gan.discriminator.terms) terms[`d.${k}`] = Number(d[`loss.${k}`].data[0]);
+        terms["d.loss"] = Number(d.loss.data[0]);
       }
-      for (const name of state.params.keys()) {
-        state.params.set(name, r[`new.${name}`]);
-        state.m.set(name, r[`new.adam_m.${name}`]);
-        state.v.set(name, r[`new.adam_v.${name}`]);
-        state.ema.set(name, r[`new.ema.${name}`]);
+      // Both steps succeeded: only now does the state move on.
+      keepUpdates(r, state.params, state.m, state.v, state.ema);
+      if (d) {
+        keepUpdates(d, state.dParams, state.dM, state.dV);
+        for (const k of state.ganState.keys()) state.ganState.set(k, d[`new.${k}`]);
       }
       state.step = s + 1;
       done++;
@@ -144,8 +235,9 @@ export async function runTraining(
         lr,
         loss,
         grad_norm: Number(r.grad_norm.data[0]),
-        terms: Object.fromEntries(step.terms.map((k) => [k, Number(r[`loss.${k}`].data[0])])),
+        terms,
         images_per_s: batchSize / ((performance.now() - t0) / 1000),
+        ...(d ? { d_lr: dLr, d_grad_norm: Number(d.grad_norm.data[0]) } : {}),
       };
       log.push(entry);
       appendFileSync(logPath, JSON.stringify(entry) + "\n");
@@ -153,15 +245,27 @@ export async function runTraining(
       if (state.step % o.checkpointEvery === 0 || state.step === o.steps) await save();
     }
   } finally {
-    await session.release();
+    await sessions.release();
   }
   return { state, log };
 }
 
-function curveSeries(log: StepLog[]): Record<string, [number, number][]> {
-  const series: Record<string, [number, number][]> = { loss: log.map((l) => [l.step, l.loss]) };
-  for (const k of Object.keys(log[0]?.terms ?? {})) series[k] = log.map((l) => [l.step, l.terms[k]]);
-  return series;
+type Series = Record<string, [number, number][]>;
+
+/**
+ * Losses on a log scale; the adversarial values (the generator's `gan`
+ * term, −mean D(x̂), and the discriminator's `d.*` terms) change sign, so
+ * they go to a linear panel.
+ */
+function curveSeries(log: StepLog[]): [Series, Series] {
+  const keys = [...new Set(log.flatMap((l) => Object.keys(l.terms)))];
+  const series = (k: string) =>
+    log.filter((l) => k in l.terms).map((l) => [l.step, l.terms[k]] as [number, number]);
+  const signed = (k: string) => k === "gan" || k.startsWith("d.");
+  const losses: Series = { loss: log.map((l) => [l.step, l.loss]) };
+  const linear: Series = {};
+  for (const k of keys) (signed(k) ? linear : losses)[k] = series(k);
+  return [losses, linear];
 }
 
 function progressLine(e: StepLog, total: number, started: number, done: number): void {

@@ -24,3 +24,23 @@ export function cosineLr(s: CosineSchedule, step: number): number {
 export function emaDecay(step: number, max = 0.999): number {
   return Math.min((1 + step) / (10 + step), max);
 }
+
+/** The generator's schedule settings, plus the discriminator's own peak rate. */
+export interface DiscriminatorSchedule extends CosineSchedule {
+  /** The generator's peak rate (`lr` is the discriminator's). */
+  baseLr: number;
+}
+
+/**
+ * The discriminator's rate at generator step `step` ≥ `start`: upstream's
+ * scheduler multiplies the discriminator's rate by the generator's cosine
+ * factor (same warm-up and end rate, relative to the generator's peak),
+ * stepped only when the discriminator trains, over steps − start steps.
+ */
+export function discriminatorLr(s: DiscriminatorSchedule, start: number, step: number): number {
+  const scale = s.lr / s.baseLr;
+  return cosineLr(
+    { lr: s.lr, endLr: s.endLr * scale, warmup: s.warmup, steps: s.steps - start },
+    step - start,
+  );
+}

@@ -17,7 +17,7 @@ import { readConfigFile } from "../../core/config.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import { type TiTokConfig, titokSchema } from "./config.ts";
 import { buildTiTok, dims } from "./model.ts";
-import { titokLoss, type TitokStage, titokTrainable } from "./train.ts";
+import { titokAdamW, titokGan, titokLoss, type TitokStage, titokTrainable } from "./train.ts";
 
 const presetDir = fileURLToPath(new URL("../../configs/titok/", import.meta.url));
 
@@ -62,8 +62,10 @@ export const titok = definePlugin<TiTokConfig>({
     defaultStage: (
       c,
     ) => (c.model.vq_model.is_legacy ? (c.model.vq_model.finetune_decoder ? "stage2" : "stage1") : "single"),
-    loss: (c, o) => titokLoss(c, { stage: o.stage as TitokStage, batch: o.batch }),
+    loss: (c, o) => titokLoss(c, { ...o, stage: o.stage as TitokStage }),
     trainable: (c, o) => titokTrainable(c, { stage: o.stage as TitokStage, batch: o.batch }),
     teacherPrefix: "teacher.",
+    adamw: (_c, stage) => titokAdamW(stage as TitokStage),
+    gan: (_c, stage) => titokGan(stage as TitokStage),
   },
 });

@@ -8,12 +8,20 @@
  * - `stage2`: decoder fine-tune of the two-stage models — pixel MSE through
  *   the softmax-weighted codebook and the MaskGIT-VQGAN decoder, with the
  *   encoder, latent tokens and quantizer frozen (their loss weight is 0).
- * Perceptual and GAN terms need pretrained networks and are not built yet:
- * the CLI refuses to train without `--no-perceptual` (see cli/train.ts).
+ * The GAN term of `single` and `stage2` comes in as `adversarial` (an
+ * {@link ImageLossTerm} on the image and the reconstruction; the graph then
+ * also outputs `reconstruction` for the discriminator step); a perceptual
+ * term plugs in the same way as `perceptual`. The perceptual networks need
+ * pretrained weights and are not wired yet: the CLI refuses to train without
+ * `--no-perceptual` (see cli/train.ts). Upstream's total: reconstruction +
+ * perceptual_weight·perceptual + quantizer/KL + weight·factor·gan.
  * @module
  */
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import type { LossBuilder } from "../../core/autodiff/train_step.ts";
+import { type AdamWOptions, TITOK_ADAMW } from "../../core/autodiff/optimizer.ts";
+import type { GanSettings } from "../../core/losses/gan.ts";
+import type { ImageLossTerm } from "../../core/plugin.ts";
 import { proxyCodeCrossEntropy } from "../../core/losses/proxy_codes.ts";
 import { add, f32, mul, reduceMean, reduceSum, sub, transpose } from "../../core/ops/mod.ts";
 import { gaussianKl, gaussianPosterior, gaussianSample, vqQuantize } from "../../core/quantizers/mod.ts";
@@ -29,6 +37,10 @@ export interface TitokLossOptions {
   batch: number;
   quantizerWeight?: number;
   klWeight?: number;
+  /** The generator's GAN term (`single`, `stage2`). */
+  adversarial?: ImageLossTerm;
+  /** A perceptual term (`single`, `stage2`). */
+  perceptual?: ImageLossTerm;
 }
 
 const meanAll = (g: Graph, v: Value) => reduceMean(g, v, v.shape.map((_, i) => i), false);
@@ -73,10 +85,20 @@ export function titokLoss(cfg: TiTokConfig, o: TitokLossOptions): LossBuilder {
       delete terms.commitment;
       delete terms.codebook;
     }
+    const extra = { perceptual: o.perceptual, gan: o.adversarial };
+    if (o.stage === "stage1" && (extra.perceptual || extra.gan)) {
+      throw new Error("stage1 trains on proxy codes: no image, so no perceptual or GAN term");
+    }
     let total = terms.mse ?? terms.ce;
-    if (terms.commitment) total = add(g, total, mul(g, add(g, terms.commitment, terms.codebook), c(g, qw)));
-    if (terms.kl) total = add(g, total, mul(g, terms.kl, c(g, o.klWeight ?? 1e-6)));
-    return { terms, total };
+    const weighted = (v: Value, w: number) => (total = add(g, total, mul(g, v, c(g, w))));
+    if (extra.perceptual) {
+      weighted(terms.perceptual = extra.perceptual.build(g, image, out.image), extra.perceptual.weight);
+    }
+    if (terms.commitment) weighted(add(g, terms.commitment, terms.codebook), qw);
+    if (terms.kl) weighted(terms.kl, o.klWeight ?? 1e-6);
+    if (extra.gan) weighted(terms.gan = extra.gan.build(g, image, out.image), extra.gan.weight);
+    const outputs: Record<string, Value> = extra.gan ? { reconstruction: out.image } : {};
+    return { terms, total, outputs };
   };
 }
 
@@ -89,4 +111,22 @@ export function titokTrainable(_cfg: TiTokConfig, o: TitokLossOptions): (name: s
   if (o.stage === "stage2") return (name) => /^(decoder|pixel_quantize|pixel_decoder)\./.test(name);
   if (o.stage === "stage1") return (name) => !/^(teacher|pixel_quantize|pixel_decoder)\./.test(name);
   return (name) => !name.startsWith("teacher.");
+}
+
+/** Upstream's optimizer per stage: betas (0.9, 0.99) for stage 1, (0.9, 0.999) for stage 2 and single-stage. */
+export function titokAdamW(stage: TitokStage): AdamWOptions {
+  return stage === "stage1" ? TITOK_ADAMW : { ...TITOK_ADAMW, beta2: 0.999 };
+}
+
+/**
+ * Upstream's GAN settings (architectures.md §1.6): stage 2 — weight 0.01 from
+ * step 20k; single-stage — weight 0.1 from step 200k; factor 1, LeCam 0.001,
+ * discriminator lr 1e-4. Stage 1 has no discriminator.
+ */
+export function titokGan(stage: TitokStage): GanSettings | undefined {
+  if (stage === "stage1") return undefined;
+  const common = { factor: 1, lecamWeight: 0.001, lr: 1e-4 };
+  return stage === "stage2"
+    ? { ...common, start: 20_000, weight: 0.01 }
+    : { ...common, start: 200_000, weight: 0.1 };
 }

@@ -19,7 +19,8 @@ import type { Tensor } from "../../core/tensor.ts";
 import { runTraining } from "../../core/train/runner.ts";
 import { readSafetensors } from "../../core/weights/safetensors.ts";
 import { titokSchema } from "./config.ts";
-import { titokLoss, titokTrainable } from "./train.ts";
+import { titokAdamW, titokGan, titokLoss, titokTrainable } from "./train.ts";
+import { buildGanRun } from "../../core/train/gan.ts";
 import { titok } from "./mod.ts";
 
 const DATA = new URL("../../tests/testdata/", import.meta.url).pathname;
@@ -114,4 +115,95 @@ Deno.test("titok train: a run stopped at step 15 and resumed gives the uninterru
     resumed.state.params.get("latent_tokens")!.data,
     full.state.params.get("latent_tokens")!.data,
   );
+});
+
+/** A tiny single-stage GAN run: the discriminator (upstream's size) joins at step 3. */
+function ganRun(seed: number) {
+  const o = { stage: "single" as const, batch: 2 };
+  const adamw = titokAdamW("single");
+  const trainable = titokTrainable(TINY, o);
+  const step = buildTrainStep("tiny", titokLoss(TINY, o), trainable, adamw);
+  const gan = buildGanRun({
+    name: "tiny",
+    batch: 2,
+    imageSize: 32,
+    seed,
+    adamw,
+    trainable,
+    settings: { ...titokGan("single")!, start: 3 },
+    loss: (adversarial) => titokLoss(TINY, { ...o, adversarial }),
+  });
+  const init = randomWeights([...step.trainable, ...step.frozen], seed);
+  const batchAt = (s: number) => {
+    const b = fixedBatch();
+    const half = {
+      ...b,
+      shape: [2, 3, 32, 32],
+      data: (b.data as Float32Array).slice(s % 2 ? 0 : 6144, s % 2 ? 6144 : 12288),
+    };
+    return Promise.resolve({ image: half as Tensor });
+  };
+  return { step, gan, init, batchAt };
+}
+
+const GAN_OPTS = { ...OPTS, steps: 8, lr: 1e-3, endLr: 1e-4, warmup: 2, checkpointEvery: 2 };
+const D_TERMS = ["d.hinge", "d.lecam", "d.logits_real", "d.logits_fake", "d.loss"];
+
+Deno.test("titok GAN: plain steps before discriminator_start, then generator + discriminator steps, all logged", async () => {
+  const { step, gan, init, batchAt } = ganRun(7);
+  const out = mkdtempSync(join(tmpdir(), "tok1d-gan-"));
+  const { state, log } = await runTraining(step, init, batchAt, {}, { ...GAN_OPTS, out, gan });
+  deepStrictEqual(log.map((l) => "gan" in l.terms), [false, false, false, true, true, true, true, true]);
+  for (const l of log.slice(3)) {
+    for (const k of ["gan", ...D_TERMS]) {
+      ok(Number.isFinite(l.terms[k]), `step ${l.step} ${k} = ${l.terms[k]}`);
+    }
+    // The total includes 0.1 · (−mean D(x̂)).
+    const parts = l.terms.mse + l.terms.commitment + l.terms.codebook + 0.1 * l.terms.gan;
+    ok(Math.abs(l.loss - parts) < 1e-5 * Math.abs(l.loss), `step ${l.step}: ${l.loss} vs ${parts}`);
+    ok(Math.abs(l.terms["d.loss"] - (l.terms["d.hinge"] + 0.001 * l.terms["d.lecam"])) < 1e-6);
+    ok(l.d_lr! > 0 && Number.isFinite(l.d_grad_norm));
+  }
+  // The discriminator's schedule restarts at the switch: its first step is warm-up step 1 of 2.
+  deepStrictEqual(log[3].d_lr, 1e-4 / 2);
+  ok(log.slice(0, 3).every((l) => l.d_lr === undefined && !("d.hinge" in l.terms)));
+  // LeCam EMAs after 5 discriminator steps from 0: Σ 0.001·0.999^(5−k)·mean_k.
+  let ema = 0;
+  for (const l of log.slice(3)) ema = 0.999 * ema + 0.001 * l.terms["d.logits_real"];
+  const saved = readSafetensors(join(out, "checkpoint.safetensors")).tensors;
+  const got = saved.get("gan_state.ema_real_logits_mean")!.data[0] as number;
+  ok(Math.abs(got - ema) < 1e-7, `ema ${got} vs ${ema}`);
+  ok([...saved.keys()].some((k) => k.startsWith("d_param.discriminator.blocks.2.0.weight")));
+  ok([...saved.keys()].some((k) => k.startsWith("d_adam_v.discriminator.to_logits.2.bias")));
+  // The discriminator trained; the exported generator never holds its weights.
+  ok(state.dParams.size === 18 && ![...state.params.keys()].some((k) => k.startsWith("discriminator.")));
+});
+
+Deno.test("titok GAN: runs stopped before and after discriminator_start resume to the uninterrupted sequence", async () => {
+  const full = ganRun(8);
+  const a = mkdtempSync(join(tmpdir(), "tok1d-gan-a-"));
+  const whole = await runTraining(full.step, full.init, full.batchAt, {}, {
+    ...GAN_OPTS,
+    out: a,
+    gan: full.gan,
+  });
+  const b = mkdtempSync(join(tmpdir(), "tok1d-gan-b-"));
+  const run = (resume: boolean, stopAfter?: number) => {
+    const r = ganRun(8);
+    return runTraining(r.step, resume ? new Map() : r.init, r.batchAt, {}, {
+      ...GAN_OPTS,
+      out: b,
+      gan: r.gan,
+      resume,
+      stopAfter,
+    });
+  };
+  // Stops after 3 steps: the checkpoint (step 2) predates the discriminator, so step 3 switches after resuming.
+  await run(false, 3);
+  // 2 → 5: its checkpoint at step 4 holds the discriminator and LeCam state.
+  await run(true, 3);
+  const resumed = await run(true);
+  const seq = (log: typeof whole.log) => log.map((l) => [l.loss, ...D_TERMS.map((k) => l.terms[k] ?? null)]);
+  deepStrictEqual(seq(resumed.log), seq(whole.log));
+  for (const [k, t] of whole.state.dParams) deepStrictEqual(resumed.state.dParams.get(k)!.data, t.data, k);
 });
