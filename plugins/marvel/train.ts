@@ -25,8 +25,6 @@
  * @module
  */
 import type { LossBuilder } from "../../core/autodiff/train_step.ts";
-import type { AdamWOptions } from "../../core/autodiff/optimizer.ts";
-import { TITOK_ADAMW } from "../../core/autodiff/optimizer.ts";
 import { parseConfig } from "../../core/config.ts";
 import { UsageError } from "../../core/errors.ts";
 import type { Graph, Value } from "../../core/graph/graph.ts";
@@ -48,11 +46,6 @@ export interface MarvelLossOptions {
 
 /** The stride of the released MaskGIT-VQGAN teacher: its code grid is crop/16. */
 const TEACHER_STRIDE = 16;
-
-/** MDQ's AdamW per stage: betas (0.9, 0.99) in stage 1, (0.9, 0.999) in stage 2. */
-export function marvelAdamW(stage: MarvelStage): AdamWOptions {
-  return stage === "stage1" ? TITOK_ADAMW : { ...TITOK_ADAMW, beta2: 0.999 };
-}
 
 const scalar = (g: Graph, v: number) => g.constant(f32([], [v]), "w");
 const meanAll = (g: Graph, v: Value) => reduceMean(g, v, v.shape.map((_, i) => i), false);
