@@ -7,7 +7,7 @@
  * initialises stage 1 through `tok1d train --weights`.
  */
 import { deepStrictEqual, ok, throws } from "node:assert";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { trainCommand, type TrainFlags } from "../../cli/train.ts";
@@ -180,7 +180,7 @@ async function trainFixed(preset: string, stage: MarvelStage) {
   const { log } = await runTraining(step, init, () => Promise.resolve({ image: batch }), {}, {
     ...OPTS,
     out,
-  });
+  }).finally(() => rmSync(out, { recursive: true, force: true }));
   deepStrictEqual(log.length, OPTS.steps);
   console.log(
     `${preset} ${stage}: loss ${log[0].loss.toFixed(4)} → ${log[log.length - 1].loss.toFixed(4)}`,
@@ -226,15 +226,24 @@ async function cliTrain(flags: Partial<TrainFlags>): Promise<Map<string, Tensor>
       json: true,
       ...flags,
     });
+    return readSafetensors(join(out, "model", "model.safetensors")).tensors;
   } finally {
     console.log = log;
+    rmSync(out, { recursive: true, force: true });
   }
-  return readSafetensors(join(out, "model", "model.safetensors")).tensors;
 }
 
 Deno.test("tok1d train marvel: stage 1 from a TiTok-layout checkpoint + teacher, then stage 2 from its export", async () => {
-  const cfg = preset("tiny_f16");
   const dir = mkdtempSync(join(tmpdir(), "tok1d-marvel-init-"));
+  try {
+    await stage1ThenStage2(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true }); // the random teacher file is 97 MB
+  }
+});
+
+async function stage1ThenStage2(dir: string) {
+  const cfg = preset("tiny_f16");
   // The teacher file in MaskGIT-VQGAN's own layout (no "teacher." prefix).
   const teacher = stage1Params(cfg, 2).filter((p) => p.name.startsWith("teacher."));
   const teacherFile = join(dir, "maskgit.safetensors");
@@ -276,4 +285,4 @@ Deno.test("tok1d train marvel: stage 1 from a TiTok-layout checkpoint + teacher,
     ok(same === !k.startsWith("decoder."), `${k}: ${same ? "unchanged" : "changed"} in stage 2`);
   }
   ok([...s2.keys()].some((k) => k.startsWith("pixel_decoder.")));
-});
+}
