@@ -129,6 +129,7 @@ export async function trainCommand(f: TrainFlags) {
         "pass --no-perceptual to train with the pixel and quantizer losses only",
     );
   }
+  const settings = ganSettings(hooks, model.config, stage, f);
   const steps = intFlag(f.steps, "--steps")!;
   const batch = intFlag(f.batchSize, "--batch-size")!;
   const seed = num(f.seed, "--seed");
@@ -139,7 +140,6 @@ export async function trainCommand(f: TrainFlags) {
   const name = `${model.plugin.name}_${stage}`;
   const trainable = hooks.trainable(model.config, o);
   const step = buildTrainStep(name, hooks.loss(model.config, o), trainable, adamw);
-  const settings = ganSettings(hooks, model.config, stage, f);
   let gan;
   try {
     gan = settings && buildGanRun({

@@ -1,6 +1,7 @@
 /**
  * `tok1d train` as a user runs it: a process killed with SIGKILL mid-run
- * resumes with --resume to the same loss sequence as an uninterrupted run.
+ * resumes with --resume to the same loss sequence as an uninterrupted run;
+ * the GAN flags are checked and a GAN run logs and draws its terms.
  */
 import { deepStrictEqual, ok } from "node:assert";
 import { spawn } from "node:child_process";
@@ -8,6 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../cli.ts";
+import { run, tmp } from "../cli/_test_run.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const PHOTOS = new URL("./testdata/photos", import.meta.url).pathname;
@@ -119,4 +121,56 @@ Deno.test("cli train: from webdataset shards, a stopped run resumes to the unint
   deepStrictEqual(losses(part).length, 4);
   deepStrictEqual(await run(part, ["--resume"]), 0);
   deepStrictEqual(losses(part), losses(full));
+});
+
+Deno.test("cli train: --gan on stage1, and discriminator flags under --no-gan, are refused naming the flag", async () => {
+  const base = ["train", "--data", PHOTOS, "--out", tmp(), "--steps", "1", "--no-perceptual"];
+  const stage1 = await run([...base, "--model", "titok/tiny", "--stage", "stage1", "--gan"]);
+  deepStrictEqual(stage1.code, 2);
+  ok(/--gan: stage stage1 trains without a discriminator/.test(stage1.err), stage1.err);
+  const off = await run([...base, "--model", "titok/tiny_vq", "--no-gan", "--discriminator-start", "3"]);
+  deepStrictEqual(off.code, 2);
+  ok(/--discriminator-start: .*no GAN/.test(off.err), off.err);
+  const bad = await run([...base, "--model", "titok/tiny_vq", "--discriminator-weight", "-1"]);
+  deepStrictEqual(bad.code, 2);
+  ok(/--discriminator-weight: expected a non-negative number/.test(bad.err), bad.err);
+});
+
+Deno.test("cli train: a GAN run logs the discriminator terms from --discriminator-start on and draws them", async () => {
+  const out = tmp();
+  const gan = [
+    ...[
+      "train",
+      "--model",
+      "titok/tiny_vq",
+      "--data",
+      PHOTOS,
+      "--out",
+      out,
+      "--steps",
+      "4",
+      "--batch-size",
+      "2",
+    ],
+    ...["--warmup", "1", "--checkpoint-every", "2", "--threads", "1", "--no-perceptual", "--json"],
+    ...["--discriminator-start", "2", "--discriminator-weight", "0.5"],
+  ];
+  deepStrictEqual((await run(gan)).code, 0);
+  const log = readFileSync(join(out, "log.jsonl"), "utf8").split("\n").filter(Boolean).map((l) =>
+    JSON.parse(l)
+  );
+  deepStrictEqual(log.map((l) => "d.hinge" in l.terms), [false, false, true, true]);
+  for (const l of log.slice(2)) {
+    for (const k of ["gan", "d.hinge", "d.lecam", "d.logits_real", "d.logits_fake"]) {
+      ok(Number.isFinite(l.terms[k]));
+    }
+    const parts = l.terms.mse + l.terms.commitment + l.terms.codebook + 0.5 * l.terms.gan;
+    ok(Math.abs(l.loss - parts) < 1e-5 * Math.abs(l.loss), `${l.loss} vs ${parts}`);
+  }
+  // Two panels: losses (log scale) over the adversarial terms (linear).
+  const png = readFileSync(join(out, "loss.png"));
+  deepStrictEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [640, 720]);
+  const other = await run([...gan.slice(0, -1), "0.1", "--resume"]);
+  deepStrictEqual(other.code, 2);
+  ok(/--resume: .* GAN settings/.test(other.err), other.err);
 });

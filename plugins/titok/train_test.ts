@@ -1,9 +1,11 @@
 /**
  * TiTok training: gradients of the stage-2 loss equal PyTorch autograd on the
  * upstream code (tests/testdata/titok_grad), the loss falls on a fixed batch,
- * and an interrupted run resumes to the identical loss sequence.
+ * and an interrupted run resumes to the identical loss sequence; with the
+ * GAN stage, the discriminator joins at its start, its terms are logged and
+ * checkpointed, resumes across the switch are exact and a NaN still stops.
  */
-import { deepStrictEqual, ok } from "node:assert";
+import { deepStrictEqual, ok, rejects } from "node:assert";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -206,4 +208,21 @@ Deno.test("titok GAN: runs stopped before and after discriminator_start resume t
   const seq = (log: typeof whole.log) => log.map((l) => [l.loss, ...D_TERMS.map((k) => l.terms[k] ?? null)]);
   deepStrictEqual(seq(resumed.log), seq(whole.log));
   for (const [k, t] of whole.state.dParams) deepStrictEqual(resumed.state.dParams.get(k)!.data, t.data, k);
+});
+
+Deno.test("titok GAN: a NaN after discriminator_start stops the run and keeps the last good checkpoint", async () => {
+  const { step, gan, init, batchAt } = ganRun(9);
+  const out = mkdtempSync(join(tmpdir(), "tok1d-gan-nan-"));
+  const poisoned = async (s: number) => {
+    const b = await batchAt(s);
+    if (s === 4) (b.image.data as Float32Array)[0] = NaN;
+    return b;
+  };
+  await rejects(
+    runTraining(step, init, poisoned, {}, { ...GAN_OPTS, out, gan }),
+    /loss is NaN at step 5; stopped\. The last good checkpoint \(step 4\)/,
+  );
+  const saved = readSafetensors(join(out, "checkpoint.safetensors"));
+  deepStrictEqual(saved.metadata.step, "4");
+  ok(saved.tensors.has("gan_state.ema_fake_logits_mean"));
 });
