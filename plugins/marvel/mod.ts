@@ -22,7 +22,7 @@ import { lfqCodebook } from "../../core/quantizers/mod.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { type MarvelConfig, marvelSchema } from "./config.ts";
 import { buildMarvel, dims } from "./model.ts";
-import { marvelLoss, type MarvelStage, marvelTrainable } from "./train.ts";
+import { marvelAdamW, marvelGan, marvelLoss, type MarvelStage, marvelTrainable } from "./train.ts";
 
 const presetDir = fileURLToPath(new URL("../../configs/marvel/", import.meta.url));
 
@@ -95,8 +95,10 @@ export const marvel = definePlugin<MarvelConfig>({
     stages: ["stage1", "stage2"],
     // As MDQ's configs: stage 1 runs with finetune_decoder false, stage 2 (and inference) with true.
     defaultStage: (c) => (c.model.vq_model.finetune_decoder ? "stage2" : "stage1"),
-    loss: (c, o) => marvelLoss(c, { stage: o.stage as MarvelStage, batch: o.batch }),
+    loss: (c, o) => marvelLoss(c, { ...o, stage: o.stage as MarvelStage }),
     trainable: (c, o) => marvelTrainable(c, { stage: o.stage as MarvelStage, batch: o.batch }),
     teacherPrefix: "teacher.",
+    adamw: (_c, stage) => marvelAdamW(stage as MarvelStage),
+    gan: (_c, stage) => marvelGan(stage as MarvelStage),
   },
 });

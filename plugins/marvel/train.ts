@@ -12,6 +12,10 @@
  *   `pixel_quantize` codebook and the MaskGIT-VQGAN `pixel_decoder`; the
  *   encoder, latent tokens and quantizer are frozen and their losses dropped
  *   (MDQ zeroes them and runs the LFQ in eval mode, so no entropy either).
+ *   The trainer's perceptual and adversarial terms ({@link ImageLossTerm})
+ *   join the MSE in {@link reconstructionTerms}; with the GAN term the graph
+ *   also outputs `reconstruction` for the discriminator step. MDQ's stage 2:
+ *   L2 1.0 + ConvNeXt-S 0.1 + 0.01·GAN from step 20k, LeCam 0.001.
  *
  * In both stages the decoder reads the sum of all D depths (straight-through),
  * as MDQ's forward does; no depth is dropped in training.
@@ -24,11 +28,14 @@
  * ```
  * @module
  */
-import type { LossBuilder } from "../../core/autodiff/train_step.ts";
+import type { LossBuilder, LossParts } from "../../core/autodiff/train_step.ts";
+import { type AdamWOptions, TITOK_ADAMW } from "../../core/autodiff/optimizer.ts";
 import { parseConfig } from "../../core/config.ts";
 import { UsageError } from "../../core/errors.ts";
 import type { Graph, Value } from "../../core/graph/graph.ts";
+import type { GanSettings } from "../../core/losses/gan.ts";
 import { proxyCodeCrossEntropy } from "../../core/losses/proxy_codes.ts";
+import type { ImageLossTerm } from "../../core/plugin.ts";
 import { add, f32, mul, reduceMean, sub, transpose } from "../../core/ops/mod.ts";
 import { type MarvelConfig, marvelSchema } from "./config.ts";
 import { dims, marvelDecoder, marvelEncoder, marvelQuantize } from "./model.ts";
@@ -42,6 +49,10 @@ export interface MarvelLossOptions {
   batch: number;
   /** Weight of entropy + commitment in stage 1 (MDQ: `losses.quantizer_weight` 1.0). */
   quantizerWeight?: number;
+  /** The generator's GAN term (stage 2). */
+  adversarial?: ImageLossTerm;
+  /** A perceptual term (stage 2). */
+  perceptual?: ImageLossTerm;
 }
 
 /** The stride of the released MaskGIT-VQGAN teacher: its code grid is crop/16. */
@@ -73,20 +84,34 @@ function checkStage1(cfg: MarvelConfig): void {
 }
 
 /**
- * Stage-2 reconstruction terms and their weighted sum: pixel MSE (mean over
- * every element) for now. MDQ adds 0.1·ConvNeXt-S perceptual and, from step
- * 20k, 0.01·GAN; they belong here, in the one place both are built.
+ * Stage-2 terms and their weighted sum: pixel MSE (mean over every element)
+ * + weight·perceptual + weight·GAN, each logged under its own name.
  */
-export function reconstructionTerms(g: Graph, image: Value, reconstruction: Value) {
+export function reconstructionTerms(
+  g: Graph,
+  image: Value,
+  reconstruction: Value,
+  o: Pick<MarvelLossOptions, "adversarial" | "perceptual"> = {},
+): LossParts {
   const d = sub(g, reconstruction, image);
-  const mse = meanAll(g, mul(g, d, d));
-  return { terms: { mse }, total: mse };
+  const terms: Record<string, Value> = { mse: meanAll(g, mul(g, d, d)) };
+  let total = terms.mse;
+  const extra = { perceptual: o.perceptual, gan: o.adversarial };
+  for (const [name, term] of Object.entries(extra)) {
+    if (!term) continue;
+    terms[name] = term.build(g, image, reconstruction);
+    total = add(g, total, mul(g, terms[name], scalar(g, term.weight)));
+  }
+  return { terms, total, outputs: o.adversarial ? { reconstruction } : {} };
 }
 
 /** The loss builder of MARVEL stage `o.stage`. */
 export function marvelLoss(cfg: MarvelConfig, o: MarvelLossOptions): LossBuilder {
   const stage1 = o.stage === "stage1";
   if (stage1) checkStage1(cfg);
+  if (stage1 && (o.perceptual || o.adversarial)) {
+    throw new Error("stage1 trains on proxy codes: no image, so no perceptual or GAN term");
+  }
   const model = forStage(cfg, !stage1);
   const d = dims(model);
   const qw = o.quantizerWeight ?? 1;
@@ -95,7 +120,7 @@ export function marvelLoss(cfg: MarvelConfig, o: MarvelLossOptions): LossBuilder
     // Stage 1 trains the quantizer's losses, so it builds the entropy terms (MDQ: LFQ in train mode).
     const q = marvelQuantize(g, marvelEncoder(g, image, model), model, stage1);
     const out = marvelDecoder(g, transpose(g, q.quantized, [0, 3, 1, 2]), model);
-    if (!stage1) return reconstructionTerms(g, image, out.image);
+    if (!stage1) return reconstructionTerms(g, image, out.image, o);
     const { entropy_loss, commitment_loss, per_sample_entropy, avg_entropy } = q.losses;
     const ce = proxyCodeCrossEntropy(g, image, out.logits!, d.image / TEACHER_STRIDE);
     const quantizer = add(g, entropy_loss, commitment_loss);
@@ -110,4 +135,20 @@ export function marvelLoss(cfg: MarvelConfig, o: MarvelLossOptions): LossBuilder
 export function marvelTrainable(_cfg: MarvelConfig, o: MarvelLossOptions): (name: string) => boolean {
   if (o.stage === "stage2") return (name) => /^(decoder|pixel_quantize|pixel_decoder)\./.test(name);
   return (name) => !name.startsWith("teacher.");
+}
+
+/** MDQ's optimizer per stage: AdamW betas (0.9, 0.99) in stage 1, (0.9, 0.999) in stage 2. */
+export function marvelAdamW(stage: MarvelStage): AdamWOptions {
+  return stage === "stage1" ? TITOK_ADAMW : { ...TITOK_ADAMW, beta2: 0.999 };
+}
+
+/**
+ * MDQ's stage-2 GAN settings (`stage2/finetune_titok_l32.yaml`): weight 0.01
+ * from step 20k, factor 1, LeCam 0.001, discriminator lr 1e-4. Stage 1 has no
+ * discriminator.
+ */
+export function marvelGan(stage: MarvelStage): GanSettings | undefined {
+  return stage === "stage2"
+    ? { start: 20_000, weight: 0.01, factor: 1, lecamWeight: 0.001, lr: 1e-4 }
+    : undefined;
 }

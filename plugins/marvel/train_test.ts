@@ -17,7 +17,8 @@ import { buildTrainStep } from "../../core/autodiff/train_step.ts";
 import { parseConfig, readConfigFile } from "../../core/config.ts";
 import { readNpy } from "../../core/data/npy.ts";
 import { UsageError } from "../../core/errors.ts";
-import { Graph } from "../../core/graph/graph.ts";
+import { Graph, type Value } from "../../core/graph/graph.ts";
+import { reduceMean } from "../../core/ops/mod.ts";
 import { randomWeights } from "../../core/init.ts";
 import { Session } from "../../core/runtime/mod.ts";
 import type { Tensor } from "../../core/tensor.ts";
@@ -93,12 +94,18 @@ Deno.test("marvel stage 1: loss terms at MDQ's entropy settings (τ 0.01, weight
   }
 });
 
-Deno.test("marvel stage 2: the loss on MDQ's weights is the MSE of MDQ's own reconstruction", async () => {
+Deno.test("marvel stage 2: on MDQ's weights the MSE is that of MDQ's reconstruction; perceptual and GAN terms add with their weights", async () => {
   const cfg = parseConfig(marvelSchema, readConfigFile(`${MARVEL_DATA}d4/config.yaml`), "d4/config.yaml");
+  // Stand-ins for the trainer's image terms: any differentiable function of (real, fake) will do here.
+  const meanOf = (g: Graph, v: Value) => reduceMean(g, v, [0, 1, 2, 3], false);
+  const perceptual = { weight: 0.1, build: (g: Graph, _real: Value, fake: Value) => meanOf(g, fake) };
+  const adversarial = { weight: 0.01, build: (g: Graph, real: Value, _fake: Value) => meanOf(g, real) };
   const g = new Graph("marvel_stage2");
-  const { terms, total } = marvelLoss(cfg, { stage: "stage2", batch: 2 })(g);
-  deepStrictEqual(Object.keys(terms), ["mse"]);
-  g.output(total, "loss");
+  const parts = marvelLoss(cfg, { stage: "stage2", batch: 2, perceptual, adversarial })(g);
+  deepStrictEqual(Object.keys(parts.terms), ["mse", "perceptual", "gan"]);
+  g.output(parts.total, "loss");
+  for (const [k, v] of Object.entries(parts.terms)) g.output(v, k);
+  g.output(parts.outputs!.reconstruction, "reconstruction");
   const weights = loadMarvel(readTorchCheckpoint(`${MARVEL_DATA}pytorch_model.bin`).tensors, cfg);
   const s = await Session.create(g, weights, { threads: 2 });
   const x = readNpy(`${MARVEL_DATA}input.npy`);
@@ -106,9 +113,16 @@ Deno.test("marvel stage 2: the loss on MDQ's weights is the MSE of MDQ's own rec
   await s.release();
   const rec = readNpy(`${MARVEL_DATA}d4/decoded.npy`).data as Float32Array;
   const xs = x.data as Float32Array;
-  let mse = 0;
-  for (let i = 0; i < xs.length; i++) mse += (rec[i] - xs[i]) ** 2 / xs.length;
-  ok(relErr(Number(r.loss.data[0]), mse) < 1e-4, `loss ${r.loss.data[0]} vs MDQ's reconstruction MSE ${mse}`);
+  let mse = 0, maxDiff = 0;
+  for (let i = 0; i < xs.length; i++) {
+    mse += (rec[i] - xs[i]) ** 2 / xs.length;
+    maxDiff = Math.max(maxDiff, Math.abs((r.reconstruction.data as Float32Array)[i] - rec[i]));
+  }
+  ok(maxDiff < 1e-4, `reconstruction vs MDQ: max |diff| ${maxDiff}`);
+  const [loss, m, p, gan] = ["loss", "mse", "perceptual", "gan"].map((k) => Number(r[k].data[0]));
+  ok(relErr(m, mse) < 1e-4, `mse ${m} vs MDQ's reconstruction MSE ${mse}`);
+  ok(relErr(loss, m + 0.1 * p + 0.01 * gan) < 1e-6, `total ${loss} = mse + 0.1·perceptual + 0.01·gan`);
+  ok(relErr(gan, xs.reduce((a, v) => a + v, 0) / xs.length) < 1e-5, "the GAN stand-in saw the real image");
 });
 
 function stepOf(name: string, stage: MarvelStage, batch: number) {
@@ -204,12 +218,12 @@ Deno.test("marvel train stage 2: the pixel MSE falls by more than half in 30 ste
 });
 
 /** `tok1d train` in-process, quietly; returns the run folder's exported model tensors. */
-async function cliTrain(flags: Partial<TrainFlags>): Promise<Map<string, Tensor>> {
+async function cliTrain(flags: Partial<TrainFlags>) {
   const out = mkdtempSync(join(tmpdir(), "tok1d-marvel-cli-"));
-  const log = console.log;
+  const print = console.log;
   console.log = () => {};
   try {
-    await trainCommand({
+    const log = await trainCommand({
       model: "marvel/tiny_f16",
       data: PHOTOS,
       out,
@@ -226,9 +240,9 @@ async function cliTrain(flags: Partial<TrainFlags>): Promise<Map<string, Tensor>
       json: true,
       ...flags,
     });
-    return readSafetensors(join(out, "model", "model.safetensors")).tensors;
+    return { log, tensors: readSafetensors(join(out, "model", "model.safetensors")).tensors };
   } finally {
-    console.log = log;
+    console.log = print;
     rmSync(out, { recursive: true, force: true });
   }
 }
@@ -264,7 +278,7 @@ async function stage1ThenStage2(dir: string) {
   writeSafetensors(titokFile, titokWeights);
 
   // lr 0: the exported EMA is the initial weights (up to the EMA update's float32 rounding).
-  const s1 = await cliTrain({ stage: "stage1", weights: titokFile, teacher: teacherFile });
+  const s1 = (await cliTrain({ stage: "stage1", weights: titokFile, teacher: teacherFile })).tensors;
   const skipped = [...titokWeights.keys()].filter((k) => !s1.has(k));
   ok(
     skipped.every((k) => k === "quantize.embedding.weight" || /^pixel_(quantize|decoder)\./.test(k)),
@@ -279,7 +293,19 @@ async function stage1ThenStage2(dir: string) {
 
   const stage1File = join(dir, "stage1.safetensors");
   writeSafetensors(stage1File, s1);
-  const s2 = await cliTrain({ stage: "stage2", weights: stage1File, lr: "1e-3", warmup: "1" });
+  // MDQ's stage-2 GAN from step 1 (of 0, 1): the discriminator step runs on MARVEL's reconstruction.
+  const run2 = await cliTrain({
+    stage: "stage2",
+    weights: stage1File,
+    lr: "1e-3",
+    warmup: "1",
+    discriminatorStart: "1",
+  });
+  const [before, after] = run2.log;
+  deepStrictEqual([Object.keys(before.terms), after.step], [["mse"], 2]);
+  ok(Number.isFinite(after.terms["d.loss"]), "the discriminator stepped");
+  ok(relErr(after.loss, after.terms.mse + 0.01 * after.terms.gan) < 1e-5, "stage 2 total = mse + 0.01·gan");
+  const s2 = run2.tensors;
   for (const [k, t] of s1) {
     const same = (s2.get(k)!.data as Float32Array).every((v, i) => v === (t.data as Float32Array)[i]);
     ok(same === !k.startsWith("decoder."), `${k}: ${same ? "unchanged" : "changed"} in stage 2`);
