@@ -19,6 +19,7 @@ import { packWeights } from "../onnx/external.ts";
 import { UsageError } from "../errors.ts";
 import type { DType, Tensor } from "../tensor.ts";
 import { executionProviders, explainProviderError } from "./providers.ts";
+import { pruned } from "./prune.ts";
 
 /** How a session runs. */
 export interface SessionOptions {
@@ -30,6 +31,8 @@ export interface SessionOptions {
   spinning?: boolean;
   /** ORT's CPU memory arena (default on); training turns it off to lower peak memory. */
   memoryArena?: boolean;
+  /** Write ORT's per-node profile (Chrome trace JSON) to `<profile>_<date>.json`; see {@link Session.endProfiling}. */
+  profile?: string;
 }
 
 /** A compiled graph ready to run. */
@@ -49,7 +52,7 @@ export class Session {
   ): Promise<Session> {
     const device = opts.device ?? "cpu";
     const packed = packWeights(graph.params.values(), weights);
-    const bytes = encodeModel(graph, { weights: packed.refs });
+    const bytes = encodeModel(pruned(graph), { weights: packed.refs });
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: executionProviders(device, opts.deviceId),
       graphOptimizationLevel: "all",
@@ -57,6 +60,10 @@ export class Session {
       enableCpuMemArena: opts.memoryArena ?? true,
       extra: { session: { intra_op: { allow_spinning: opts.spinning === false ? "0" : "1" } } },
     };
+    if (opts.profile) {
+      options.enableProfiling = true;
+      options.profileFilePrefix = opts.profile;
+    }
     if (opts.threads) {
       options.intraOpNumThreads = opts.threads;
       options.interOpNumThreads = 1;
@@ -88,6 +95,11 @@ export class Session {
       r.dispose?.();
     }
     return out;
+  }
+
+  /** Ends profiling (sessions opened with `profile`) and flushes the trace file. */
+  endProfiling(): void {
+    this.inner.endProfiling();
   }
 
   /** Frees the native session. */
