@@ -25,6 +25,7 @@ import { dims } from "../plugins/titok/model.ts";
 import { titokLoss, titokTrainable } from "../plugins/titok/train.ts";
 import { Rng } from "./_titok_util.ts";
 import process from "node:process";
+import { dirname, join } from "node:path";
 
 /** A benchmarked config: the TiTok config and the (fixed) batch of its step graph. */
 export interface TrainConfig {
@@ -171,6 +172,16 @@ export class Stepper {
       seconds,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
     };
+  }
+
+  /** Ends ORT profiling (a stepper opened with `profile: prefix`) and returns the trace file's path. */
+  endProfiling(prefix: string): string {
+    this.session.endProfiling();
+    const dir = dirname(prefix);
+    const file = [...Deno.readDirSync(dir)].map((e) => join(dir, e.name))
+      .filter((f) => f.startsWith(`${prefix}_`) && f.endsWith(".json")).sort().at(-1);
+    if (!file) throw new Error(`no ORT profile ${prefix}_*.json was written`);
+    return file;
   }
 
   /** Frees the session. */

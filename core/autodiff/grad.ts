@@ -66,7 +66,8 @@ export function gradients(g: Graph, loss: Value, wrt: Iterable<string>): Map<str
         return c ? Array.from(c.data as ArrayLike<number | bigint>, Number) : undefined;
       },
     };
-    const dxs = g.scope(`grad`, () => def.vjp!(g, ctx, dys));
+    // Backward nodes are named after the forward node they differentiate (profiles group by it).
+    const dxs = g.scope(`grad.${n.name}`, () => def.vjp!(g, ctx, dys));
     n.inputs.forEach((name, k) => {
       const dx = dxs[k];
       if (!name || !dx || !live.has(name)) return;
