@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Attr, Graph, Value } from "../graph/graph.ts";
+import type { Attr, Graph, GraphNode, Value } from "../graph/graph.ts";
 import { type Dim, fmt } from "../graph/shape.ts";
 import { f32 } from "../ops/op.ts";
 import type { DType } from "../tensor.ts";
@@ -65,6 +65,26 @@ export function staticShape(v: Value, rule: string): number[] {
     }
   }
   return v.shape as number[];
+}
+
+/** The node that produces `v`, if any (rules use it to see through their operands). */
+export function producer(g: Graph, v: Value): GraphNode | undefined {
+  for (let i = g.nodes.length - 1; i >= 0; i--) if (g.nodes[i].outputs.includes(v.name)) return g.nodes[i];
+  return undefined;
+}
+
+/** `z` when `v` is Transpose(z) with exactly `perm`, else undefined. */
+export function transposedFrom(g: Graph, v: Value, perm: readonly number[]): Value | undefined {
+  const n = producer(g, v);
+  if (n?.op !== "Transpose" || n.domain) return undefined;
+  const a = n.attrs.perm;
+  if (a?.type !== "ints" || a.value.join() !== perm.join()) return undefined;
+  return g.values.get(n.inputs[0]);
+}
+
+/** The permutation that swaps the last two of `rank` axes. */
+export function swapLastTwo(rank: number): number[] {
+  return Array.from({ length: rank }, (_, i) => (i < rank - 2 ? i : i === rank - 1 ? rank - 2 : rank - 1));
 }
 
 /** Axes along which `from` was broadcast to reach `to` (leading extra axes and size-1 axes). */

@@ -6,6 +6,7 @@ import type { Graph, Value } from "../graph/graph.ts";
 import { broadcast, fmt } from "../graph/shape.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
 import { unbroadcast } from "../autodiff/unbroadcast.ts";
+import { swapLastTwo, transposedFrom } from "../autodiff/rule.ts";
 import { transpose } from "./transpose.ts";
 import { reshape } from "./reshape.ts";
 
@@ -25,7 +26,8 @@ export function matmul(g: Graph, a: Value, b: Value): Value {
 
 export const def: OpDef = {
   type: "MatMul",
-  emit: (g, [a, b]) => [matmul(g, a, b)],
+  // `transposeB`: b is given untransposed and multiplied as bᵀ (exercises the rule's Transpose path).
+  emit: (g, [a, b], o) => [matmul(g, a, o?.transposeB ? transpose(g, b, swapLastTwo(b.shape.length)) : b)],
   cases: [
     {
       name: "2x3 @ 3x2",
@@ -39,26 +41,32 @@ export const def: OpDef = {
     },
   ],
   vjp: (g, { inputs: [a, b] }, [dy]) => {
-    const t = (v: typeof a) =>
-      transpose(
-        g,
-        v,
-        [...v.shape.keys()].map((i, _, all) =>
-          i < all.length - 2 ? i : i === all.length - 1 ? all.length - 2 : all.length - 1
-        ),
-      );
-    const da = unbroadcast(g, matmul(g, dy!, t(b)), a.shape);
+    const t = (v: Value) => transpose(g, v, swapLastTwo(v.shape.length));
+    // b = Transpose(z) (a linear layer's weight, attention's keys): use z in dA, and compute dz
+    // directly, returned as Transpose(dz) which Transpose's rule turns back into dz — no copies.
+    const z = transposedFrom(g, b, swapLastTwo(b.shape.length));
+    const da = unbroadcast(g, matmul(g, dy!, z ?? t(b)), a.shape);
     // A shared 2-D right operand (a weight): one (K × rows)·(rows × N) product instead of a
     // batched product followed by a sum over the batch.
     if (b.shape.length === 2 && a.shape.length > 2 && a.shape.every((d) => typeof d === "number")) {
       const [k, n] = b.shape as number[];
       const rows = reshape(g, a, [-1, k]);
-      return [da, matmul(g, transpose(g, rows, [1, 0]), reshape(g, dy!, [-1, n]))];
+      const dyRows = reshape(g, dy!, [-1, n]);
+      if (z) return [da, t(matmul(g, t(dyRows), rows))];
+      return [da, matmul(g, t(rows), dyRows)];
     }
+    if (z) return [da, t(unbroadcast(g, matmul(g, t(dy!), a), z.shape))];
     return [da, unbroadcast(g, matmul(g, t(a), dy!), b.shape)];
   },
   gradCases: [
     { name: "2-D", inputs: [rnd([2, 3], 1), rnd([3, 4], 2)] },
     { name: "batched @ shared", inputs: [rnd([2, 3, 2], 3), rnd([2, 2], 4)] },
+    { name: "x @ wᵀ (linear)", inputs: [rnd([2, 3, 4], 5), rnd([5, 4], 6)], options: { transposeB: true } },
+    { name: "2-D @ wᵀ", inputs: [rnd([3, 4], 7), rnd([5, 4], 8)], options: { transposeB: true } },
+    {
+      name: "q @ kᵀ (batched)",
+      inputs: [rnd([2, 3, 4], 9), rnd([2, 5, 4], 10)],
+      options: { transposeB: true },
+    },
   ],
 };

@@ -4,7 +4,7 @@
  */
 import { type Graph, ints, type Value } from "../graph/graph.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { intsAttr } from "../autodiff/rule.ts";
+import { intsAttr, transposedFrom } from "../autodiff/rule.ts";
 
 /** Output axis i is input axis perm[i]. */
 export function transpose(g: Graph, x: Value, perm: number[]): Value {
@@ -26,6 +26,9 @@ export const def: OpDef = {
   }],
   vjp: (g, ctx, [dy]) => {
     const perm = intsAttr(ctx, "perm", []);
+    // A gradient a rule produced as Transpose(z, perm) (see MatMul's) comes back as z itself.
+    const z = transposedFrom(g, dy!, perm);
+    if (z) return [z];
     const inverse = perm.map((_, i) => perm.indexOf(i));
     return [transpose(g, dy!, inverse)];
   },
