@@ -31,6 +31,7 @@ import type { TrainState } from "../core/train/checkpoint.ts";
 import { assertKeys, loadCheckpoint } from "../core/weights/checkpoint.ts";
 import { readSafetensors, writeSafetensors } from "../core/weights/safetensors.ts";
 import { configHash, intFlag, outDir } from "./common.ts";
+import { isPerceptualParam, perceptualRun } from "./train_perceptual.ts";
 
 /** Flags of `tok1d train`. */
 export interface TrainFlags {
@@ -48,7 +49,9 @@ export interface TrainFlags {
   seed: string;
   checkpointEvery: string;
   resume?: boolean;
-  perceptual?: boolean;
+  perceptual?: string | boolean;
+  perceptualWeight?: string;
+  perceptualWeights?: string;
   device: string;
   threads?: string;
   json?: boolean;
@@ -123,23 +126,20 @@ export async function trainCommand(f: TrainFlags) {
   if (!hooks.stages.includes(stage)) {
     throw new UsageError(`--stage ${stage}: ${model.plugin.name} stages are ${hooks.stages.join(", ")}`);
   }
-  if (f.perceptual !== false) {
-    throw new UsageError(
-      "the perceptual loss (LPIPS/ConvNeXt-S, which needs pretrained weights you bring) is not implemented in tok1d yet; " +
-        "pass --no-perceptual to train with the pixel and quantizer losses only",
-    );
-  }
   const settings = ganSettings(hooks, model.config, stage, f);
   const steps = intFlag(f.steps, "--steps")!;
   const batch = intFlag(f.batchSize, "--batch-size")!;
   const seed = num(f.seed, "--seed");
   const out = outDir(f.out);
   const info = model.plugin.info(model.config, model.variant);
+  const perceptual = perceptualRun(hooks, model.config, stage, f);
   const o = { stage, batch };
   const adamw = hooks.adamw?.(model.config, stage) ?? TITOK_ADAMW;
   const name = `${model.plugin.name}_${stage}`;
-  const trainable = hooks.trainable(model.config, o);
-  const step = buildTrainStep(name, hooks.loss(model.config, o), trainable, adamw);
+  const familyTrainable = hooks.trainable(model.config, o);
+  const trainable = (p: string) => !isPerceptualParam(p) && familyTrainable(p);
+  const withTerms = { ...o, perceptual: perceptual.term };
+  const step = buildTrainStep(name, hooks.loss(model.config, withTerms), trainable, adamw);
   let gan;
   try {
     gan = settings && buildGanRun({
@@ -150,13 +150,17 @@ export async function trainCommand(f: TrainFlags) {
       settings,
       adamw,
       trainable,
-      loss: (adversarial) => hooks.loss(model.config, { ...o, adversarial }),
+      loss: (adversarial) => hooks.loss(model.config, { ...withTerms, adversarial }),
     });
   } catch (e) {
     if (!(e instanceof Error && /cannot be pooled/.test(e.message))) throw e;
     throw new UsageError(`--model ${f.model}: ${e.message}; or pass --no-gan`);
   }
-  const shapes = new Map([...step.trainable, ...step.frozen].map((p) => [p.name, p.shape]));
+  const shapes = new Map(
+    [...step.trainable, ...step.frozen].filter((p) => !isPerceptualParam(p.name)).map((
+      p,
+    ) => [p.name, p.shape]),
+  );
   const ganMeta = settings ? JSON.stringify(settings) : "off";
   const resuming = !!f.resume && existsSync(checkpointPath(out));
   if (resuming) {
@@ -164,6 +168,14 @@ export async function trainCommand(f: TrainFlags) {
     if (previous.config_hash !== configHash(model.config) || previous.stage !== stage) {
       throw new UsageError(
         `--resume: ${checkpointPath(out)} was trained with another config or stage; use a new --out`,
+      );
+    }
+    if ((previous.perceptual ?? "off") !== perceptual.meta) {
+      throw new UsageError(
+        `--resume: ${checkpointPath(out)} was trained with perceptual loss ${
+          previous.perceptual ?? "off"
+        }, ` +
+          `not ${perceptual.meta}; pass the same --perceptual flags or use a new --out`,
       );
     }
     if ((previous.gan ?? "off") !== ganMeta) {
@@ -189,6 +201,7 @@ export async function trainCommand(f: TrainFlags) {
     config_hash: configHash(model.config),
     data: f.data,
     gan: ganMeta,
+    perceptual: perceptual.meta,
   };
   const exportModel = (state: TrainState) =>
     Promise.resolve(exportEma(out, model.config, state, hooks.teacherPrefix));
@@ -208,6 +221,7 @@ export async function trainCommand(f: TrainFlags) {
       quiet: f.json,
       onCheckpoint: exportModel,
       gan,
+      external: perceptual.weights,
     });
   } finally {
     await images.close();
@@ -314,7 +328,16 @@ export function registerTrain(p: Command): void {
       "1",
     )
     .option("--resume", "continue from <out>/checkpoint.safetensors")
+    .option(
+      "--perceptual <spec>",
+      "perceptual loss instead of the stage's upstream one: lpips, convnext_s, lpips-convnext_s-<a>-<b>",
+    )
     .option("--no-perceptual", "train without the perceptual loss")
+    .option("--perceptual-weight <x>", "weight of the perceptual term (TiTok stage2: 0.1, single: 1.1)")
+    .option(
+      "--perceptual-weights <files>",
+      "pretrained networks you bring: vgg=vgg16-397923af.pth,lpips=vgg.pth,convnext=convnext_small-0c510722.pth",
+    )
     .option("--gan", "train with the discriminator (default for stages that have one: TiTok stage2, single)")
     .option("--no-gan", "train without the discriminator")
     .option("--discriminator-start <n>", "first step with the GAN terms (stage2: 20000, single: 200000)")

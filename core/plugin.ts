@@ -62,6 +62,15 @@ export interface ImageLossTerm {
   build(g: Graph, real: Value, fake: Value): Value;
 }
 
+/**
+ * A stage's perceptual loss: upstream's model string (core/losses/perceptual.ts:
+ * "lpips", "convnext_s", "lpips-convnext_s-1.0-0.1") and its weight in the total.
+ */
+export interface PerceptualSettings {
+  spec: string;
+  weight: number;
+}
+
 /** What a stage's loss graph is built for. */
 export interface TrainLossOptions {
   stage: string;
@@ -85,6 +94,8 @@ export interface TrainHooks<C> {
   adamw?(config: C, stage: string): AdamWOptions;
   /** Upstream's GAN settings of a stage; undefined for stages trained without a discriminator. */
   gan?(config: C, stage: string): GanSettings | undefined;
+  /** Upstream's perceptual loss of a stage; undefined for stages without one. */
+  perceptual?(config: C, stage: string): PerceptualSettings | undefined;
 }
 
 /** A tokenizer family. */

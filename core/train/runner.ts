@@ -50,6 +50,12 @@ export interface RunOptions {
   /** Called after each checkpoint (e.g. to export the EMA model). */
   onCheckpoint?: (state: TrainState) => Promise<void>;
   gan?: GanRun;
+  /**
+   * Frozen weights the caller loads from their own files at every start
+   * (pretrained perceptual networks): given to the sessions, never written to
+   * checkpoints, which would otherwise carry hundreds of MB of copies.
+   */
+  external?: Map<string, Tensor>;
 }
 
 /** One logged step; discriminator terms appear as `d.<term>` from the GAN start on. */
@@ -73,7 +79,12 @@ const scalar = (v: number): Tensor => ({ dtype: "float32", shape: [], data: Floa
 const zerosLike = (p: { shape: readonly (number | string)[] }) =>
   zeros("float32", p.shape as number[]) as Tensor;
 
-function freshState(step: TrainStep, init: Map<string, Tensor>, meta: Record<string, string>) {
+function freshState(
+  step: TrainStep,
+  init: Map<string, Tensor>,
+  meta: Record<string, string>,
+  external: Map<string, Tensor>,
+) {
   const state = emptyState(meta);
   for (const p of step.trainable) {
     state.params.set(p.name, copy(init.get(p.name)!));
@@ -81,7 +92,7 @@ function freshState(step: TrainStep, init: Map<string, Tensor>, meta: Record<str
     state.m.set(p.name, zerosLike(p));
     state.v.set(p.name, zerosLike(p));
   }
-  for (const p of step.frozen) state.frozen.set(p.name, copy(init.get(p.name)!));
+  for (const p of step.frozen) if (!external.has(p.name)) state.frozen.set(p.name, copy(init.get(p.name)!));
   return state;
 }
 
@@ -161,11 +172,17 @@ export async function runTraining(
   const ckpt = checkpointPath(o.out);
   const logPath = join(o.out, "log.jsonl");
   const gan = o.gan;
-  const state = o.resume && existsSync(ckpt) ? loadCheckpointState(ckpt) : freshState(step, init, meta);
+  const external = o.external ?? new Map<string, Tensor>();
+  const state = o.resume && existsSync(ckpt)
+    ? loadCheckpointState(ckpt)
+    : freshState(step, init, meta, external);
   // The log keeps exactly the steps the checkpoint has seen.
   const log = readLog(logPath, o.resume ? state.step : 0);
   writeFileAtomic(logPath, log.map((l) => JSON.stringify(l) + "\n").join(""));
-  const sessions = new StepSessions(step, gan?.build, state.frozen, { device: o.device, threads: o.threads });
+  const sessions = new StepSessions(step, gan?.build, new Map([...state.frozen, ...external]), {
+    device: o.device,
+    threads: o.threads,
+  });
   const batchSize = step.batchInputs[0]?.shape[0] as number ?? 1;
   const started = performance.now();
   let done = 0;

@@ -22,7 +22,14 @@ import { lfqCodebook } from "../../core/quantizers/mod.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { type MarvelConfig, marvelSchema } from "./config.ts";
 import { buildMarvel, dims } from "./model.ts";
-import { marvelAdamW, marvelGan, marvelLoss, type MarvelStage, marvelTrainable } from "./train.ts";
+import {
+  marvelAdamW,
+  marvelGan,
+  marvelLoss,
+  marvelPerceptual,
+  type MarvelStage,
+  marvelTrainable,
+} from "./train.ts";
 
 const presetDir = fileURLToPath(new URL("../../configs/marvel/", import.meta.url));
 
@@ -100,5 +107,6 @@ export const marvel = definePlugin<MarvelConfig>({
     teacherPrefix: "teacher.",
     adamw: (_c, stage) => marvelAdamW(stage as MarvelStage),
     gan: (_c, stage) => marvelGan(stage as MarvelStage),
+    perceptual: (_c, stage) => marvelPerceptual(stage as MarvelStage),
   },
 });

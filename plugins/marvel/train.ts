@@ -35,7 +35,7 @@ import { UsageError } from "../../core/errors.ts";
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import type { GanSettings } from "../../core/losses/gan.ts";
 import { proxyCodeCrossEntropy } from "../../core/losses/proxy_codes.ts";
-import type { ImageLossTerm } from "../../core/plugin.ts";
+import type { ImageLossTerm, PerceptualSettings } from "../../core/plugin.ts";
 import { add, f32, mul, reduceMean, sub, transpose } from "../../core/ops/mod.ts";
 import { type MarvelConfig, marvelSchema } from "./config.ts";
 import { dims, marvelDecoder, marvelEncoder, marvelQuantize } from "./model.ts";
@@ -140,6 +140,11 @@ export function marvelTrainable(_cfg: MarvelConfig, o: MarvelLossOptions): (name
 /** MDQ's optimizer per stage: AdamW betas (0.9, 0.99) in stage 1, (0.9, 0.999) in stage 2. */
 export function marvelAdamW(stage: MarvelStage): AdamWOptions {
   return stage === "stage1" ? TITOK_ADAMW : { ...TITOK_ADAMW, beta2: 0.999 };
+}
+
+/** MDQ's stage-2 perceptual loss, as TiTok's stage 2: 0.1·ConvNeXt-S logits MSE; stage 1 has none. */
+export function marvelPerceptual(stage: MarvelStage): PerceptualSettings | undefined {
+  return stage === "stage2" ? { spec: "convnext_s", weight: 0.1 } : undefined;
 }
 
 /**

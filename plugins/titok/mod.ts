@@ -17,7 +17,14 @@ import { readConfigFile } from "../../core/config.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import { type TiTokConfig, titokSchema } from "./config.ts";
 import { buildTiTok, dims } from "./model.ts";
-import { titokAdamW, titokGan, titokLoss, type TitokStage, titokTrainable } from "./train.ts";
+import {
+  titokAdamW,
+  titokGan,
+  titokLoss,
+  titokPerceptual,
+  type TitokStage,
+  titokTrainable,
+} from "./train.ts";
 
 const presetDir = fileURLToPath(new URL("../../configs/titok/", import.meta.url));
 
@@ -67,5 +74,6 @@ export const titok = definePlugin<TiTokConfig>({
     teacherPrefix: "teacher.",
     adamw: (_c, stage) => titokAdamW(stage as TitokStage),
     gan: (_c, stage) => titokGan(stage as TitokStage),
+    perceptual: (_c, stage) => titokPerceptual(stage as TitokStage),
   },
 });

@@ -11,9 +11,8 @@
  * The GAN term of `single` and `stage2` comes in as `adversarial` (an
  * {@link ImageLossTerm} on the image and the reconstruction; the graph then
  * also outputs `reconstruction` for the discriminator step); a perceptual
- * term plugs in the same way as `perceptual`. The perceptual networks need
- * pretrained weights and are not wired yet: the CLI refuses to train without
- * `--no-perceptual` (see cli/train.ts). Upstream's total: reconstruction +
+ * term plugs in the same way as `perceptual` (its networks' weights are the
+ * user's files: see {@link titokPerceptual} and cli/train.ts). Upstream's total: reconstruction +
  * perceptual_weight·perceptual + quantizer/KL + weight·factor·gan.
  * @module
  */
@@ -21,7 +20,7 @@ import type { Graph, Value } from "../../core/graph/graph.ts";
 import type { LossBuilder } from "../../core/autodiff/train_step.ts";
 import { type AdamWOptions, TITOK_ADAMW } from "../../core/autodiff/optimizer.ts";
 import type { GanSettings } from "../../core/losses/gan.ts";
-import type { ImageLossTerm } from "../../core/plugin.ts";
+import type { ImageLossTerm, PerceptualSettings } from "../../core/plugin.ts";
 import { proxyCodeCrossEntropy } from "../../core/losses/proxy_codes.ts";
 import { add, f32, mul, reduceMean, reduceSum, sub, transpose } from "../../core/ops/mod.ts";
 import { gaussianKl, gaussianPosterior, gaussianSample, vqQuantize } from "../../core/quantizers/mod.ts";
@@ -116,6 +115,18 @@ export function titokTrainable(_cfg: TiTokConfig, o: TitokLossOptions): (name: s
 /** Upstream's optimizer per stage: betas (0.9, 0.99) for stage 1, (0.9, 0.999) for stage 2 and single-stage. */
 export function titokAdamW(stage: TitokStage): AdamWOptions {
   return stage === "stage1" ? TITOK_ADAMW : { ...TITOK_ADAMW, beta2: 0.999 };
+}
+
+/**
+ * Upstream's perceptual loss per stage (architectures.md §1.6): stage 2 —
+ * 0.1·ConvNeXt-S logits MSE; single-stage — 1.1·(1.0·LPIPS + 0.1·ConvNeXt)/1.1;
+ * stage 1 has none (it trains on proxy codes).
+ */
+export function titokPerceptual(stage: TitokStage): PerceptualSettings | undefined {
+  if (stage === "stage1") return undefined;
+  return stage === "stage2"
+    ? { spec: "convnext_s", weight: 0.1 }
+    : { spec: "lpips-convnext_s-1.0-0.1", weight: 1.1 };
 }
 
 /**
