@@ -40,4 +40,14 @@ export {
 } from "./core/metrics/mod.ts";
 export { writeEvaluationReport } from "./core/report/mod.ts";
 export { PLUGINS } from "./plugins/mod.ts";
+export {
+  buildTrainStep,
+  type LossBuilder,
+  type LossParts,
+  type TrainStep,
+} from "./core/autodiff/train_step.ts";
+export { gradients } from "./core/autodiff/grad.ts";
+export { type GanRun, type RunOptions, runTraining, type StepLog } from "./core/train/runner.ts";
+export { buildGanRun } from "./core/train/gan.ts";
+export * from "./core/losses/mod.ts";
 export { type Device, DEVICES } from "./core/runtime/mod.ts";

@@ -25,3 +25,12 @@ export {
   vitTokenEncoder,
   type VitTokenEncoderArch,
 } from "./titok_vit.ts";
+export { VGG16_STAGES, vgg16Features, type Vgg16Taps } from "./vgg16.ts";
+export { cnBlock, convnext, CONVNEXT_SMALL, type ConvNextSize, layerNorm2d } from "./convnext.ts";
+export { bilinearAAWeights, resizeBilinearAA } from "./resize_aa.ts";
+export {
+  discriminator,
+  type DiscriminatorOptions,
+  discriminatorWeights,
+  NLAYER_DEFAULTS,
+} from "./discriminator.ts";
