@@ -218,6 +218,8 @@ export async function runTraining(
       const r = await phase.generator.run(feeds);
       const loss = Number(r.loss.data[0]);
       stopIfBad(loss, "loss", s);
+      // A finite loss can still come with an infinite gradient, which clipping turns into NaN weights.
+      stopIfBad(Number(r.grad_norm.data[0]), "the gradient norm", s);
       const terms = Object.fromEntries(phase.generatorTerms.map((k) => [k, Number(r[`loss.${k}`].data[0])]));
       let d: Feeds | undefined, dLr: number | undefined;
       if (adversarial && phase.discriminator && phase.gan) {
@@ -236,6 +238,7 @@ export async function runTraining(
         dFeeds.lr = scalar(dLr);
         d = await phase.discriminator.run(dFeeds);
         stopIfBad(Number(d.loss.data[0]), "the discriminator loss", s);
+        stopIfBad(Number(d.grad_norm.data[0]), "the discriminator's gradient norm", s);
         for (const k of phase.gan.discriminator.terms) terms[`d.${k}`] = Number(d[`loss.${k}`].data[0]);
         terms["d.loss"] = Number(d.loss.data[0]);
       }
