@@ -7,7 +7,7 @@
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
-import { add, clip, div, matmul, mul, pow, reshape, sqrt, sub } from "../ops/mod.ts";
+import { add, clip, div, mul, pow, reduceSumSquare, sqrt, sub } from "../ops/mod.ts";
 import { f32 } from "../ops/op.ts";
 
 /** Optimizer settings; defaults are TiTok's recipe. */
@@ -48,16 +48,12 @@ const c = (g: Graph, v: number) => g.constant(f32([], [v]), "c");
  */
 const CLIPPED = new WeakMap<Graph, Map<string, { raw: Value; coef: Value }>>();
 
-/** Σ d² as one pass: the dot product of the flattened gradient with itself (a 1×n·n×1 MatMul). */
-function sumOfSquares(g: Graph, d: Value): Value {
-  const n = d.shape.reduce<number>((a, b) => a * (b as number), 1);
-  const row = reshape(g, d, [1, n]);
-  return reshape(g, matmul(g, row, reshape(g, d, [n, 1])), []);
-}
-
 /** Scales gradients so their global L2 norm is at most `maxNorm`; returns the scaled list and the norm. */
 export function clipByGlobalNorm(g: Graph, grads: Value[], maxNorm: number): { grads: Value[]; norm: Value } {
-  const norm = sqrt(g, grads.map((d) => sumOfSquares(g, d)).reduce((a, b) => add(g, a, b)));
+  const norm = sqrt(
+    g,
+    grads.map((d) => reduceSumSquare(g, d, d.shape.map((_, i) => i), false)).reduce((a, b) => add(g, a, b)),
+  );
   if (!maxNorm) return { grads, norm };
   const coef = clip(g, div(g, c(g, maxNorm), add(g, norm, c(g, 1e-6))), 0, 1);
   const known = CLIPPED.get(g) ?? new Map();

@@ -42,6 +42,7 @@ import { def as Neg } from "./neg.ts";
 import { def as Pow } from "./pow.ts";
 import { def as ReduceMean } from "./reduce_mean.ts";
 import { def as ReduceSum } from "./reduce_sum.ts";
+import { def as ReduceSumSquare } from "./reduce_sum_square.ts";
 import { def as Relu } from "./relu.ts";
 import { def as Reshape } from "./reshape.ts";
 import { def as Resize } from "./resize.ts";
@@ -89,6 +90,7 @@ export const OPS: Readonly<Record<string, OpDef>> = {
   Pow,
   ReduceMean,
   ReduceSum,
+  ReduceSumSquare,
   Relu,
   Reshape,
   Resize,
@@ -153,6 +155,7 @@ export { neg } from "./neg.ts";
 export { pow } from "./pow.ts";
 export { reduceMean } from "./reduce_mean.ts";
 export { reduceSum } from "./reduce_sum.ts";
+export { reduceSumSquare } from "./reduce_sum_square.ts";
 export { relu } from "./relu.ts";
 export { reshape } from "./reshape.ts";
 export { upsampleNearest } from "./resize.ts";
