@@ -1,8 +1,8 @@
 /**
  * Shared by bench/train_bench.ts, bench/_train_worker.ts and bench/compare_train.ts:
  * the two benchmarked single-stage TiTok configs, their train-step graphs, seeded
- * weights, and a stepper that feeds the whole optimizer state each step exactly
- * as core/train/runner.ts does.
+ * weights, and a stepper that feeds the whole optimizer state each step as
+ * core/train/runner.ts does, and frees the state it replaces (freeTensors).
  *
  * @example
  * ```ts
@@ -17,7 +17,7 @@
 import { buildTrainStep, type TrainStep } from "../core/autodiff/train_step.ts";
 import { TITOK_ADAMW } from "../core/autodiff/optimizer.ts";
 import { randomWeights } from "../core/init.ts";
-import { Session, type SessionOptions } from "../core/runtime/mod.ts";
+import { freeTensors, Session, type SessionOptions } from "../core/runtime/mod.ts";
 import { type Tensor, zeros } from "../core/tensor.ts";
 import { titok } from "../plugins/titok/mod.ts";
 import { type TiTokConfig } from "../plugins/titok/config.ts";
@@ -161,8 +161,11 @@ export class Stepper {
     feeds.step = { dtype: "float32", shape: [], data: Float32Array.of(++this.t) };
     feeds.lr = { dtype: "float32", shape: [], data: Float32Array.of(this.lr) };
     feeds.ema_decay = { dtype: "float32", shape: [], data: Float32Array.of(this.emaDecay) };
+    const old = [...this.state.values()];
     const r = await this.session.run(feeds);
     for (const k of this.state.keys()) this.state.set(k, r[`new.${k}`]);
+    // The replaced state is freed now rather than at V8's next major GC (core/runtime/free.ts).
+    freeTensors(old);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     return {

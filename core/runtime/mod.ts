@@ -5,3 +5,4 @@
 export { checkFeeds, Session, type SessionOptions } from "./session.ts";
 export { type Device, DEVICES, executionProviders, providerAvailable } from "./providers.ts";
 export { OnnxFileSession } from "./file.ts";
+export { freeTensors } from "./free.ts";
