@@ -3,7 +3,9 @@
  * nodes between the parameters and the loss in reverse order, asks each op's
  * rule (core/ops/<op>.ts `vjp`) for input gradients, sums gradients of
  * values used more than once, skips stop-gradient values and integer paths,
- * and prunes everything that does not reach a requested value.
+ * and prunes everything that does not reach a requested value. A composite
+ * registered with customGradient (custom.ts) is differentiated by its own
+ * rule, at the node that produces its output.
  *
  * @example
  * ```ts
@@ -16,6 +18,7 @@ import { add } from "../ops/add.ts";
 import { OPS } from "../ops/mod.ts";
 import type { OpDef } from "../ops/op.ts";
 import { isDifferentiable, scalar, type VjpContext } from "./rule.ts";
+import { compositeOf } from "./custom.ts";
 
 const BY_TYPE = new Map<string, OpDef>();
 for (const def of Object.values(OPS)) if (!BY_TYPE.has(def.type)) BY_TYPE.set(def.type, def);
@@ -48,12 +51,24 @@ export function gradients(g: Graph, loss: Value, wrt: Iterable<string>): Map<str
     if (parts.length > 1) pending.set(name, [parts.reduce((a, b) => add(g, a, b))]);
     return pending.get(name)![0];
   };
+  const push = (name: string, dx: Value | undefined) => {
+    if (!name || !dx || !live.has(name)) return;
+    const list = pending.get(name) ?? [];
+    list.push(dx);
+    pending.set(name, list);
+  };
   const nodes = [...g.nodes];
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i];
     if (!n.outputs.some((o) => needed.has(o) && live.has(o))) continue;
     const dys = n.outputs.map((o) => (g.stops.has(o) ? undefined : total(o)));
     if (dys.every((d) => d === undefined)) continue;
+    const composite = n.outputs.length === 1 ? compositeOf(g, n.outputs[0]) : undefined;
+    if (composite) {
+      const dxs = g.scope(`grad.${n.name}`, () => composite.rule(g, dys[0]!));
+      composite.inputs.forEach((v, k) => push(v.name, dxs[k]));
+      continue;
+    }
     const def = BY_TYPE.get(n.op);
     if (!def) throw new Error(`no gradient rule for op ${n.op} (node ${n.name}); add a vjp to its op file`);
     if (!def.vjp) continue;
@@ -68,13 +83,7 @@ export function gradients(g: Graph, loss: Value, wrt: Iterable<string>): Map<str
     };
     // Backward nodes are named after the forward node they differentiate (profiles group by it).
     const dxs = g.scope(`grad.${n.name}`, () => def.vjp!(g, ctx, dys));
-    n.inputs.forEach((name, k) => {
-      const dx = dxs[k];
-      if (!name || !dx || !live.has(name)) return;
-      const list = pending.get(name) ?? [];
-      list.push(dx);
-      pending.set(name, list);
-    });
+    n.inputs.forEach((name, k) => push(name, dxs[k]));
   }
   const out = new Map<string, Value>();
   for (const name of targets) {
