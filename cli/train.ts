@@ -32,13 +32,14 @@ import { assertKeys, loadCheckpoint } from "../core/weights/checkpoint.ts";
 import { readSafetensors, writeSafetensors } from "../core/weights/safetensors.ts";
 import { configHash, intFlag, outDir } from "./common.ts";
 import { isPerceptualParam, perceptualRun } from "./train_perceptual.ts";
+import { applyWeights, parseWeightsSource } from "./train_weights.ts";
 
 /** Flags of `tok1d train`. */
 export interface TrainFlags {
   model: string;
   data: string;
   out: string;
-  weights?: string;
+  weights?: string[];
   teacher?: string;
   stage?: string;
   steps: string;
@@ -243,8 +244,12 @@ function initialWeights(
 ): Map<string, Tensor> {
   const specs = [...shapes].map(([name, shape]) => ({ name, shape, dtype: "float32" as const }));
   const weights = randomWeights(specs, seed, f.init === "fanin" ? "fanin" : "titok");
-  if (f.weights) {
-    for (const [k, t] of loadCheckpoint(f.weights).tensors) if (shapes.has(k)) weights.set(k, t);
+  const sources = (f.weights ?? []).map(parseWeightsSource);
+  const counts = applyWeights(weights, shapes, sources);
+  if (!f.json) {
+    sources.forEach((src, i) =>
+      console.error(`--weights: ${counts[i]} of ${shapes.size} parameters from ${src.path}`)
+    );
   }
   const teacherKeys = [...shapes.keys()].filter((k) => teacherPrefix && k.startsWith(teacherPrefix));
   if (teacherKeys.length) {
@@ -307,7 +312,12 @@ export function registerTrain(p: Command): void {
     .requiredOption("--model <spec>", "config: preset, config file or HF-style folder")
     .requiredOption("--data <spec>", "photos folder, ImageNet-style tree, .tar shard(s) or brace pattern")
     .requiredOption("--out <dir>", "run folder: checkpoint, log.jsonl, loss.png, model/")
-    .option("--weights <path>", "initial weights (e.g. a stage-1 checkpoint)")
+    .option(
+      "--weights <path[@prefixes]>",
+      "initial weights (e.g. a stage-1 checkpoint); repeat to layer files, later ones win; " +
+        "path@pixel_quantize.,pixel_decoder. takes only keys with those prefixes",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option("--teacher <file>", "MaskGIT-VQGAN weights for TiTok stage-1 proxy codes")
     .option("--stage <name>", "training stage (family specific; default from the config)")
     .option("--steps <n>", "total optimizer steps", "1000")

@@ -278,7 +278,7 @@ async function stage1ThenStage2(dir: string) {
   writeSafetensors(titokFile, titokWeights);
 
   // lr 0: the exported EMA is the initial weights (up to the EMA update's float32 rounding).
-  const s1 = (await cliTrain({ stage: "stage1", weights: titokFile, teacher: teacherFile })).tensors;
+  const s1 = (await cliTrain({ stage: "stage1", weights: [titokFile], teacher: teacherFile })).tensors;
   const skipped = [...titokWeights.keys()].filter((k) => !s1.has(k));
   ok(
     skipped.every((k) => k === "quantize.embedding.weight" || /^pixel_(quantize|decoder)\./.test(k)),
@@ -293,10 +293,11 @@ async function stage1ThenStage2(dir: string) {
 
   const stage1File = join(dir, "stage1.safetensors");
   writeSafetensors(stage1File, s1);
-  // MDQ's stage-2 GAN from step 1 (of 0, 1): the discriminator step runs on MARVEL's reconstruction.
+  // MDQ's stage 2: the stage-1 weights plus TiTok's pixel decoder (`pixel_*` only), GAN from step 1 (of 0, 1):
+  // the discriminator step runs on MARVEL's reconstruction.
   const run2 = await cliTrain({
     stage: "stage2",
-    weights: stage1File,
+    weights: [stage1File, `${titokFile}@pixel_`],
     lr: "1e-3",
     warmup: "1",
     discriminatorStart: "1",
