@@ -138,7 +138,7 @@ export class Stepper {
     // The same session settings as core/train/runner.ts.
     const session = await Session.create(step.graph, frozen, {
       spinning: false,
-      memoryArena: false,
+      memoryArena: true,
       ...opts,
     });
     const state = new Map<string, Tensor>();

@@ -29,7 +29,7 @@ export interface SessionOptions {
   threads?: number;
   /** Let idle worker threads spin (ORT's default). Off helps on shared or busy machines. */
   spinning?: boolean;
-  /** ORT's CPU memory arena (default on); training turns it off to lower peak memory. */
+  /** ORT's CPU memory arena (default on): reuses intermediate buffers across runs instead of page-faulting fresh ones. */
   memoryArena?: boolean;
   /** Write ORT's per-node profile (Chrome trace JSON) to `<profile>_<date>.json`; see {@link Session.endProfiling}. */
   profile?: string;
