@@ -91,7 +91,7 @@ export function missingPerceptualMessage(
     `fetch them once and pass ${flag} ${kinds.map((k) => `${k}=<file>`).join(",")}`;
 }
 
-/** Name → shape of every parameter the loss declares (built once on a small dummy batch). */
+/** Name → shape of every parameter the loss declares (built once on a 1×3×32×32 probe batch). */
 export function perceptualParamShapes(spec: string | PerceptualSpec): Map<string, number[]> {
   const g = new Graph("perceptual_keys");
   const x = g.input("real", "float32", [1, 3, 32, 32]);
