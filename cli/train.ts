@@ -33,6 +33,7 @@ import { readSafetensors, writeSafetensors } from "../core/weights/safetensors.t
 import { configHash, intFlag, outDir } from "./common.ts";
 import { isPerceptualParam, perceptualRun } from "./train_perceptual.ts";
 import { applyWeights, parseWeightsSource } from "./train_weights.ts";
+import type { DeadCodeOptions } from "../core/quantizers/dead_code.ts";
 
 /** Flags of `tok1d train`. */
 export interface TrainFlags {
@@ -59,6 +60,7 @@ export interface TrainFlags {
   stopAfter?: string;
   init?: string;
   noiseScale?: string;
+  vqRestart?: string;
   gan?: boolean;
   discriminatorStart?: string;
   discriminatorWeight?: string;
@@ -139,7 +141,10 @@ export async function trainCommand(f: TrainFlags) {
   const name = `${model.plugin.name}_${stage}`;
   const familyTrainable = hooks.trainable(model.config, o);
   const trainable = (p: string) => !isPerceptualParam(p) && familyTrainable(p);
-  const withTerms = { ...o, perceptual: perceptual.term };
+  const vqRestart = f.vqRestart === undefined
+    ? undefined
+    : vqRestartOptions(hooks, model.config, stage, f.vqRestart);
+  const withTerms = { ...o, perceptual: perceptual.term, vqRestart };
   const step = buildTrainStep(name, hooks.loss(model.config, withTerms), trainable, adamw);
   let gan;
   try {
@@ -179,6 +184,12 @@ export async function trainCommand(f: TrainFlags) {
           `not ${perceptual.meta}; pass the same --perceptual flags or use a new --out`,
       );
     }
+    if ((previous.vq_restart ?? "off") !== (f.vqRestart ?? "off")) {
+      throw new UsageError(
+        `--resume: ${checkpointPath(out)} was trained with --vq-restart ${previous.vq_restart ?? "off"}; ` +
+          `pass the same or use a new --out`,
+      );
+    }
     if ((previous.gan ?? "off") !== ganMeta) {
       throw new UsageError(
         `--resume: ${checkpointPath(out)} was trained with GAN settings ${previous.gan ?? "off"}, ` +
@@ -203,6 +214,7 @@ export async function trainCommand(f: TrainFlags) {
     data: f.data,
     gan: ganMeta,
     perceptual: perceptual.meta,
+    vq_restart: f.vqRestart ?? "off",
   };
   const exportModel = (state: TrainState) =>
     Promise.resolve(exportEma(out, model.config, state, hooks.teacherPrefix));
@@ -234,6 +246,18 @@ export async function trainCommand(f: TrainFlags) {
     f.json ? JSON.stringify(summary, null, 2) : `trained to step ${state.step}; model in ${summary.model}`,
   );
   return log;
+}
+
+/** `--vq-restart <threshold>`: restart codes used less than `threshold` times a step (usage EMA, decay 0.99). */
+function vqRestartOptions<C>(hooks: TrainHooks<C>, config: C, stage: string, value: string): DeadCodeOptions {
+  if (!hooks.vqRestart?.(config, stage)) {
+    throw new UsageError(`--vq-restart: stage ${stage} of this model trains no VQ codebook`);
+  }
+  const threshold = Number(value);
+  if (!(threshold > 0) || !Number.isFinite(threshold)) {
+    throw new UsageError(`--vq-restart: expected a positive usage threshold (e.g. 0.01), got '${value}'`);
+  }
+  return { decay: 0.99, threshold };
 }
 
 function initialWeights(
@@ -338,6 +362,11 @@ export function registerTrain(p: Command): void {
       "1",
     )
     .option("--resume", "continue from <out>/checkpoint.safetensors")
+    .option(
+      "--vq-restart <threshold>",
+      "restart VQ codes whose usage EMA (picks per step, decay 0.99) falls below this onto batch encoder " +
+        "outputs (not upstream's recipe; keeps small single-stage VQ runs from collapsing, e.g. 0.01)",
+    )
     .option(
       "--perceptual <spec>",
       "perceptual loss instead of the stage's upstream one: lpips, convnext_s, lpips-convnext_s-<a>-<b>",

@@ -9,6 +9,7 @@ import type { z } from "zod";
 import type { Graph, Value } from "./graph/graph.ts";
 import type { DType, Tensor } from "./tensor.ts";
 import type { LossBuilder } from "./autodiff/train_step.ts";
+import type { DeadCodeOptions } from "./quantizers/dead_code.ts";
 import type { AdamWOptions } from "./autodiff/optimizer.ts";
 import type { GanSettings } from "./losses/gan.ts";
 
@@ -79,6 +80,8 @@ export interface TrainLossOptions {
   adversarial?: ImageLossTerm;
   /** A perceptual term (logged as `perceptual`). */
   perceptual?: ImageLossTerm;
+  /** Restart dead VQ codes (core/quantizers/dead_code.ts); only where {@link TrainHooks.vqRestart} allows. */
+  vqRestart?: DeadCodeOptions;
 }
 
 /** How a family trains: its stages, loss graphs and which parameters each stage optimises. */
@@ -94,6 +97,8 @@ export interface TrainHooks<C> {
   adamw?(config: C, stage: string): AdamWOptions;
   /** Upstream's GAN settings of a stage; undefined for stages trained without a discriminator. */
   gan?(config: C, stage: string): GanSettings | undefined;
+  /** Whether a stage trains a VQ codebook whose dead codes can be restarted (`vqRestart`). */
+  vqRestart?(config: C, stage: string): boolean;
   /** Upstream's perceptual loss of a stage; undefined for stages without one. */
   perceptual?(config: C, stage: string): PerceptualSettings | undefined;
 }

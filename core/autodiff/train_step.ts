@@ -16,6 +16,7 @@
  * @module
  */
 import { Graph, type ParamSpec, type Value } from "../graph/graph.ts";
+import { add, f32, mul, sub } from "../ops/mod.ts";
 import { gradients } from "./grad.ts";
 import { type AdamWOptions, adamwUpdate, clipByGlobalNorm, decays, emaUpdate } from "./optimizer.ts";
 
@@ -29,6 +30,13 @@ export interface LossParts {
   outputs?: Record<string, Value>;
   /** Carried state: name of an input the builder declared → its value after the step (output `new.<name>`). */
   state?: Record<string, Value>;
+  /**
+   * Rows of trained parameters replaced after the optimizer update (VQ dead-code restarts):
+   * parameter → the new rows (0 elsewhere) and a (rows, 1) mask; replaced rows restart their AdamW moments.
+   */
+  restarts?: Record<string, { rows: Value; mask: Value }>;
+  /** int64 inputs the builder declared that the trainer fills each step with seeded uniform draws in [0, high). */
+  draws?: Record<string, number>;
 }
 
 /** What a family supplies: a function that builds the loss on a fresh graph. */
@@ -56,6 +64,8 @@ export interface TrainStep {
   batchInputs: Value[];
   /** Carried state inputs (each has an output `new.<name>`). */
   stateInputs: Value[];
+  /** Inputs filled with seeded uniform integer draws in [0, high) each step. */
+  draws: { input: Value; high: number }[];
   terms: string[];
   /** Names of the extra outputs. */
   outputs: string[];
@@ -72,17 +82,25 @@ export function buildTrainStep(
   o: TrainStepOptions = {},
 ): TrainStep {
   const g = new Graph(name);
-  const { terms, total, outputs = {}, state = {} } = loss(g);
+  const { terms, total, outputs = {}, state = {}, restarts = {}, draws = {} } = loss(g);
   const stateInputs = g.inputs.filter((v) => v.name in state);
-  if (stateInputs.length !== Object.keys(state).length) {
-    throw new Error(`train step: state ${Object.keys(state)} must name inputs the loss declared`);
+  const drawInputs = g.inputs.filter((v) => v.name in draws);
+  if (stateInputs.length !== Object.keys(state).length || drawInputs.length !== Object.keys(draws).length) {
+    throw new Error(
+      `train step: state and draws (${Object.keys({ ...state, ...draws })}) must name declared inputs`,
+    );
   }
-  const batchInputs = g.inputs.filter((v) => !(v.name in state));
+  const batchInputs = g.inputs.filter((v) => !(v.name in state) && !(v.name in draws));
   const all = [...g.params.values()];
   const isFed = o.isFed ?? (() => false);
   const fed = all.filter((p) => isFed(p.name));
   const trainable = all.filter((p) => !isFed(p.name) && isTrainable(p.name));
   const frozen = all.filter((p) => !isFed(p.name) && !isTrainable(p.name));
+  for (const name of Object.keys(restarts)) {
+    if (!trainable.some((p) => p.name === name)) {
+      throw new Error(`train step: restarted ${name} is not trained`);
+    }
+  }
   const grads = gradients(g, total, trainable.map((p) => p.name));
   const step = g.input("step", "float32", []);
   const lr = g.input("lr", "float32", []);
@@ -107,6 +125,15 @@ export function buildTrainStep(
       "adamw",
       () => adamwUpdate(g, pv, clipped.grads[i], m, v, step, lr, opt, decays(p.name, p.shape)),
     );
+    const restart = restarts[p.name];
+    if (restart) {
+      g.scope("restart", () => {
+        const keep = sub(g, g.constant(f32([], [1]), "one"), restart.mask);
+        u.p = add(g, mul(g, u.p, keep), restart.rows);
+        u.m = mul(g, u.m, keep);
+        u.v = mul(g, u.v, keep);
+      });
+    }
     g.output(u.p, `new.${p.name}`);
     g.output(u.m, `new.adam_m.${p.name}`);
     g.output(u.v, `new.adam_v.${p.name}`);
@@ -122,6 +149,7 @@ export function buildTrainStep(
     fed,
     batchInputs,
     stateInputs,
+    draws: drawInputs.map((input) => ({ input, high: draws[input.name] })),
     terms: Object.keys(terms),
     outputs: Object.keys(outputs),
     ema: withEma,

@@ -58,3 +58,49 @@ Deno.test("train step: fed parameters are inputs, state and extra outputs are na
   const a = [...r["new.a"].data as Float32Array];
   ok(Math.abs(a[0] - 0.9) < 1e-6 && Math.abs(a[1] - 1.1) < 1e-6, `${a}`);
 });
+
+Deno.test("train step: restarted rows replace the updated parameter and restart their moments; draws are inputs", async () => {
+  // loss = Σ w·x over a (2,2) weight; row 1 is restarted onto `rows` (mask [0, 1]); `pick` is a draw input.
+  const step = buildTrainStep(
+    "restart",
+    (g) => {
+      const x = g.input("x", "float32", [2, 2]);
+      const pick = g.input("pick", "int64", [2]);
+      const w = g.param("w", [2, 2]);
+      const total = reduceSum(g, mul(g, w, x), [0, 1], false);
+      const rows = g.constant(t([2, 2], [0, 0, 7, 8]), "rows");
+      const mask = g.constant(t([2, 1], [0, 1]), "mask");
+      return {
+        terms: {},
+        total,
+        outputs: { picked: add(g, pick, pick) },
+        restarts: { w: { rows, mask } },
+        draws: { pick: 5 },
+      };
+    },
+    () => true,
+    ADAM,
+  );
+  deepStrictEqual(step.batchInputs.map((v) => v.name), ["x"]);
+  deepStrictEqual(step.draws.map((d) => [d.input.name, d.high]), [["pick", 5]]);
+  const s = await Session.create(step.graph, new Map());
+  const r = await s.run({
+    x: t([2, 2], [1, -1, 1, 1]),
+    pick: { dtype: "int64", shape: [2], data: BigInt64Array.of(1n, 4n) },
+    w: t([2, 2], [1, 1, 1, 1]),
+    "adam_m.w": t([2, 2], [0, 0, 0, 0]),
+    "adam_v.w": t([2, 2], [0, 0, 0, 0]),
+    "ema.w": t([2, 2], [1, 1, 1, 1]),
+    step: t([], [1]),
+    lr: t([], [0.1]),
+    ema_decay: t([], [0]),
+  });
+  await s.release();
+  // Row 0 takes Adam's first step (−lr·sign(x)); row 1 is the restart target, with zero moments.
+  const w = [...r["new.w"].data as Float32Array];
+  ok([0.9, 1.1, 7, 8].every((v, i) => Math.abs(w[i] - v) < 1e-6), `${w}`);
+  const m = [...r["new.adam_m.w"].data as Float32Array];
+  ok(m[0] !== 0 && m[1] !== 0 && m[2] === 0 && m[3] === 0, `${m}`);
+  deepStrictEqual([...r["new.ema.w"].data as Float32Array].slice(2), [7, 8]);
+  deepStrictEqual([...r.picked.data], [2n, 8n]);
+});

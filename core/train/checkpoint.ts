@@ -4,7 +4,8 @@
  * weights (`frozen.*`), with the step, seed, config and options in its
  * metadata; a GAN stage adds the discriminator's parameters and moments
  * (`d_param.*`, `d_adam_m.*`, `d_adam_v.*`) and its carried graph state, the
- * LeCam EMAs (`gan_state.*`). Written atomically, so a killed run keeps its
+ * LeCam EMAs (`gan_state.*`); state the generator's graph carries from step
+ * to step (VQ code-usage EMAs) is `carried.*`. Written atomically, so a killed run keeps its
  * last checkpoint.
  * @module
  */
@@ -27,11 +28,13 @@ export interface TrainState {
   dV: Map<string, Tensor>;
   /** State carried between discriminator steps (the LeCam EMAs), by graph input name. */
   ganState: Map<string, Tensor>;
+  /** State carried between generator steps (e.g. VQ code-usage EMAs), by graph input name. */
+  carried: Map<string, Tensor>;
   /** Free-form metadata (seed, config, options). */
   meta: Record<string, string>;
 }
 
-const GROUPS = ["params", "m", "v", "ema", "frozen", "dParams", "dM", "dV", "ganState"] as const;
+const GROUPS = ["params", "m", "v", "ema", "frozen", "dParams", "dM", "dV", "ganState", "carried"] as const;
 const PREFIX: Record<typeof GROUPS[number], string> = {
   params: "param.",
   m: "adam_m.",
@@ -42,6 +45,7 @@ const PREFIX: Record<typeof GROUPS[number], string> = {
   dM: "d_adam_m.",
   dV: "d_adam_v.",
   ganState: "gan_state.",
+  carried: "carried.",
 };
 
 /** A state with no tensors at `step` 0. */

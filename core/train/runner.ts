@@ -18,6 +18,7 @@ import { writeFileAtomic } from "../fs.ts";
 import type { TrainStep } from "../autodiff/train_step.ts";
 import { type Tensor, zeros } from "../tensor.ts";
 import { freeTensors } from "../runtime/free.ts";
+import { Rng } from "../init.ts";
 import { emptyState, loadCheckpointState, saveCheckpoint, type TrainState } from "./checkpoint.ts";
 import { writeCurvesPng } from "./curve.ts";
 import { cosineLr, discriminatorLr, emaDecay } from "./schedule.ts";
@@ -94,6 +95,7 @@ function freshState(
     state.v.set(p.name, zerosLike(p));
   }
   for (const p of step.frozen) if (!external.has(p.name)) state.frozen.set(p.name, copy(init.get(p.name)!));
+  for (const v of step.stateInputs) state.carried.set(v.name, zerosLike(v));
   return state;
 }
 
@@ -115,6 +117,22 @@ function startDiscriminator(state: TrainState, gan: GanSteps, start: number, ckp
     state.dV.set(p.name, zerosLike(p));
   }
   for (const v of gan.discriminator.stateInputs) state.ganState.set(v.name, zerosLike(v));
+}
+
+/** Uniform int64 draws in [0, high) for `input`, fixed by the run's seed and the step (resumes repeat them). */
+function draws(
+  input: { shape: readonly (number | string)[] },
+  high: number,
+  seed: string | undefined,
+  s: number,
+) {
+  const shape = input.shape as number[];
+  const rng = new Rng((Math.imul(Number(seed ?? 0) + 1, 0x9e3779b1) ^ Math.imul(s + 1, 0x85ebca6b)) >>> 0);
+  const data = BigInt64Array.from(
+    { length: shape.reduce((a, b) => a * b, 1) },
+    () => BigInt(Math.floor(rng.next() * high)),
+  );
+  return { dtype: "int64", shape, data } as Tensor;
 }
 
 /** Feeds parameters, their AdamW moments and (if kept) EMA. */
@@ -222,6 +240,8 @@ export async function runTraining(
       const feeds: Feeds = { ...batch };
       optimiserFeeds(feeds, state.params, state.m, state.v, state.ema);
       if (adversarial) { for (const [name, t] of state.dParams) feeds[name] = t; }
+      for (const [name, t] of state.carried) feeds[name] = t;
+      for (const d of phase.generatorStep.draws) feeds[d.input.name] = draws(d.input, d.high, meta.seed, s);
       feeds.step = scalar(s + 1);
       feeds.lr = scalar(lr);
       feeds.ema_decay = scalar(emaDecay(s, o.emaMax));
@@ -254,6 +274,7 @@ export async function runTraining(
       }
       // Both steps succeeded: only now does the state move on.
       keepUpdates(r, state.params, state.m, state.v, state.ema);
+      for (const k of state.carried.keys()) state.carried.set(k, r[`new.${k}`]);
       if (d) {
         keepUpdates(d, state.dParams, state.dM, state.dV);
         for (const k of state.ganState.keys()) state.ganState.set(k, d[`new.${k}`]);

@@ -22,6 +22,8 @@ export interface GanSteps {
 /** The sessions of one phase. */
 export interface Phase {
   generator: Session;
+  /** The generator's train step (its terms, carried state and draws). */
+  generatorStep: TrainStep;
   generatorTerms: string[];
   discriminator?: Session;
   gan?: GanSteps;
@@ -57,7 +59,11 @@ export class StepSessions {
     await this.release();
     let phase: Phase;
     if (!adversarial) {
-      phase = { generator: await this.open(this.plain, this.frozen), generatorTerms: this.plain.terms };
+      phase = {
+        generator: await this.open(this.plain, this.frozen),
+        generatorStep: this.plain,
+        generatorTerms: this.plain.terms,
+      };
     } else {
       if (!this.gan) throw new Error("no GAN stage configured");
       const gan = this.gan();
@@ -66,6 +72,7 @@ export class StepSessions {
       }
       phase = {
         generator: await this.open(gan.generator, this.frozen),
+        generatorStep: gan.generator,
         generatorTerms: gan.generator.terms,
         discriminator: await this.open(gan.discriminator, new Map()),
         gan,

@@ -24,6 +24,7 @@ import {
   titokPerceptual,
   type TitokStage,
   titokTrainable,
+  titokVqRestart,
 } from "./train.ts";
 
 const presetDir = fileURLToPath(new URL("../../configs/titok/", import.meta.url));
@@ -75,5 +76,6 @@ export const titok = definePlugin<TiTokConfig>({
     adamw: (_c, stage) => titokAdamW(stage as TitokStage),
     gan: (_c, stage) => titokGan(stage as TitokStage),
     perceptual: (_c, stage) => titokPerceptual(stage as TitokStage),
+    vqRestart: (c, stage) => titokVqRestart(c, stage as TitokStage),
   },
 });

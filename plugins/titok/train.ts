@@ -22,7 +22,9 @@ import { type AdamWOptions, TITOK_ADAMW } from "../../core/autodiff/optimizer.ts
 import type { GanSettings } from "../../core/losses/gan.ts";
 import type { ImageLossTerm, PerceptualSettings } from "../../core/plugin.ts";
 import { proxyCodeCrossEntropy } from "../../core/losses/proxy_codes.ts";
-import { add, f32, mul, reduceMean, reduceSum, sub, transpose } from "../../core/ops/mod.ts";
+import { add, f32, mul, reduceMean, reduceSum, reshape, sub, transpose } from "../../core/ops/mod.ts";
+import { type DeadCodeOptions, deadCodeRestart } from "../../core/quantizers/dead_code.ts";
+import { l2normalize } from "../../core/quantizers/_l2.ts";
 import { gaussianKl, gaussianPosterior, gaussianSample, vqQuantize } from "../../core/quantizers/mod.ts";
 import type { TiTokConfig } from "./config.ts";
 import { dims, titokDecoder, titokEncoder, vqOptions } from "./model.ts";
@@ -40,6 +42,8 @@ export interface TitokLossOptions {
   adversarial?: ImageLossTerm;
   /** A perceptual term (`single`, `stage2`). */
   perceptual?: ImageLossTerm;
+  /** Restart dead codes (`single`/`stage1` VQ; see {@link titokVqRestart}). */
+  vqRestart?: DeadCodeOptions;
 }
 
 const meanAll = (g: Graph, v: Value) => reduceMean(g, v, v.shape.map((_, i) => i), false);
@@ -49,7 +53,33 @@ const c = (g: Graph, v: number) => g.constant(f32([], [v]), "w");
 /** VQ with straight-through and both loss terms (TiTok's convention); z is (B,1,K,C). */
 function vqTrain(g: Graph, z: Value, cfg: TiTokConfig) {
   const q = g.scope("quantize", () => vqQuantize(g, z, vqOptions(cfg)));
-  return { straight: q.quantized, commitment: q.losses.commitment_loss, codebook: q.losses.codebook_loss };
+  return {
+    straight: q.quantized,
+    indices: q.indices,
+    commitment: q.losses.commitment_loss,
+    codebook: q.losses.codebook_loss,
+  };
+}
+
+/**
+ * Dead-code restart of the codebook (not in upstream's recipe; `--vq-restart`): code-usage EMA as
+ * carried state, restart targets drawn from this batch's encoder outputs.
+ */
+function vqRestartParts(g: Graph, z: Value, indices: Value, cfg: TiTokConfig, o: DeadCodeOptions) {
+  const vq = vqOptions(cfg);
+  const n = (z.shape as number[]).slice(0, -1).reduce((a, b) => a * b, 1);
+  const usage = g.input("quantize.code_usage", "float32", [vq.codebookSize]);
+  const pick = g.input("quantize.restart_pick", "int64", [vq.codebookSize]);
+  const flat = reshape(g, vq.l2norm ? l2normalize(g, z) : z, [n, vq.dim]);
+  const r = g.scope(
+    "quantize",
+    () => deadCodeRestart(g, vq.codebookSize, flat, reshape(g, indices, [n]), usage, pick, o),
+  );
+  return {
+    state: { [usage.name]: r.usage },
+    draws: { [pick.name]: n },
+    restarts: { "quantize.embedding.weight": { rows: r.rows, mask: r.mask } },
+  };
 }
 
 /** The loss builder for `cfg` and `o`. */
@@ -61,13 +91,16 @@ export function titokLoss(cfg: TiTokConfig, o: TitokLossOptions): LossBuilder {
     const raw = titokEncoder(g, image, cfg);
     const terms: Record<string, Value> = {};
     let latent: Value;
+    let restart: ReturnType<typeof vqRestartParts> | undefined;
     if (d.vae) {
       const post = gaussianPosterior(g, raw, 1);
       latent = gaussianSample(g, post, g.input("noise", "float32", [o.batch, d.c, 1, d.k]));
       terms.kl = div(g, reduceSum(g, gaussianKl(g, post, [1, 2, 3]), [0], false), o.batch);
     } else {
-      const vq = vqTrain(g, transpose(g, raw, [0, 2, 3, 1]), cfg);
+      const z = transpose(g, raw, [0, 2, 3, 1]);
+      const vq = vqTrain(g, z, cfg);
       latent = transpose(g, vq.straight, [0, 3, 1, 2]);
+      if (o.vqRestart) restart = vqRestartParts(g, z, vq.indices, cfg, o.vqRestart);
       terms.commitment = vq.commitment;
       terms.codebook = vq.codebook;
     }
@@ -97,7 +130,7 @@ export function titokLoss(cfg: TiTokConfig, o: TitokLossOptions): LossBuilder {
     if (terms.kl) weighted(terms.kl, o.klWeight ?? 1e-6);
     if (extra.gan) weighted(terms.gan = extra.gan.build(g, image, out.image), extra.gan.weight);
     const outputs: Record<string, Value> = extra.gan ? { reconstruction: out.image } : {};
-    return { terms, total, outputs };
+    return { terms, total, outputs, ...restart };
   };
 }
 
@@ -115,6 +148,11 @@ export function titokTrainable(_cfg: TiTokConfig, o: TitokLossOptions): (name: s
 /** Upstream's optimizer per stage: betas (0.9, 0.99) for stage 1, (0.9, 0.999) for stage 2 and single-stage. */
 export function titokAdamW(stage: TitokStage): AdamWOptions {
   return stage === "stage1" ? TITOK_ADAMW : { ...TITOK_ADAMW, beta2: 0.999 };
+}
+
+/** Stages whose VQ codebook trains (VQ configs outside stage 2) can restart dead codes. */
+export function titokVqRestart(cfg: TiTokConfig, stage: TitokStage): boolean {
+  return !dims(cfg).vae && stage !== "stage2";
 }
 
 /**
