@@ -197,19 +197,19 @@ export async function convertToShards(job: ConvertJob): Promise<Manifest> {
     skips.set(i, (oldManifest?.skipped ?? []).filter((s) => Number(s.key) >= a && Number(s.key) < b));
   }
 
-  const todo: number[] = [];
-  for (let i = first; i < end; i++) if (!records.has(i)) todo.push(i);
+  const pending: number[] = [];
+  for (let i = first; i < end; i++) if (!records.has(i)) pending.push(i);
   const myInputs = Math.min(end * job.shardSize, job.inputs.length) - first * job.shardSize;
-  let progress = myInputs - todo.reduce((s, i) => s + shardRange(job, i)[1] - shardRange(job, i)[0], 0);
+  let progress = myInputs - pending.reduce((s, i) => s + shardRange(job, i)[1] - shardRange(job, i)[0], 0);
   job.onProgress?.(progress, myInputs);
 
-  const positions = todo.flatMap((i) => {
+  const positions = pending.flatMap((i) => {
     const [a, b] = shardRange(job, i);
     return Array.from({ length: b - a }, (_, k) => a + k);
   });
   const concurrency = job.concurrency ?? (job.mode.kind === "copy" ? 16 : 4);
   const prepared = mapOrdered(positions, (pos) => prepare(job, pos), concurrency);
-  for (const i of todo) {
+  for (const i of pending) {
     const [a, b] = shardRange(job, i);
     const writer = new ShardWriter(join(job.out, shardName(job.prefix, i)), { mtime: job.mtime ?? 0 });
     const shardSkips: SkippedInput[] = [];

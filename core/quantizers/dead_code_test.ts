@@ -1,3 +1,4 @@
+import { deepStrictEqual } from "node:assert";
 import { f32, t } from "../ops/mod.ts";
 import { deadCodeRestart } from "./dead_code.ts";
 import { near, runGraph } from "./_testutil.ts";
@@ -22,6 +23,7 @@ Deno.test("dead codes: usage EMA, restart below threshold onto picked batch vect
   }, { z, indices, usage, pick });
   // EMA: 0.9·usage + 0.1·counts, counts = [2, 0, 1, 0] → [1.1, 0.045, 0.118, 0.45].
   // Code 1 (0.045 < 0.1) is dead: it moves onto z[pick[1]] = z[1] and its usage resets to 0.1.
+  deepStrictEqual([r.next_usage.shape, r.rows.shape, r.mask.shape], [[4], [4, 2], [4, 1]]);
   near(r.next_usage, f32([4], [1.1, 0.1, 0.118, 0.45]), 1e-6, "usage");
   near(r.rows, f32([4, 2], [0, 0, 20, 21, 0, 0, 0, 0]), 0, "rows");
   near(r.mask, f32([4, 1], [0, 1, 0, 0]), 0, "mask");
