@@ -16,8 +16,6 @@ import { join } from "node:path";
 import YAML from "yaml";
 import { buildTrainStep } from "../core/autodiff/train_step.ts";
 import { TITOK_ADAMW } from "../core/autodiff/optimizer.ts";
-import type { GanSettings } from "../core/losses/gan.ts";
-import type { TrainHooks } from "../core/plugin.ts";
 import { buildGanRun } from "../core/train/gan.ts";
 import { UsageError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs.ts";
@@ -32,11 +30,11 @@ import { assertKeys, loadCheckpoint } from "../core/weights/checkpoint.ts";
 import { readSafetensors, writeSafetensors } from "../core/weights/safetensors.ts";
 import { configHash, intFlag, outDir } from "./common.ts";
 import { isPerceptualParam, perceptualRun } from "./train_perceptual.ts";
+import { type GanFlags, ganSettings, num, vqRestartOptions } from "./train_options.ts";
 import { applyWeights, parseWeightsSource } from "./train_weights.ts";
-import type { DeadCodeOptions } from "../core/quantizers/dead_code.ts";
 
 /** Flags of `tok1d train`. */
-export interface TrainFlags {
+export interface TrainFlags extends GanFlags {
   model: string;
   data: string;
   out: string;
@@ -66,56 +64,6 @@ export interface TrainFlags {
   discriminatorWeight?: string;
   lecamWeight?: string;
   discriminatorLr?: string;
-}
-
-function num(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) {
-    throw new UsageError(`${flag}: expected a non-negative number, got '${v}'`);
-  }
-  return n;
-}
-
-const GAN_FLAGS = {
-  discriminatorStart: "--discriminator-start",
-  discriminatorWeight: "--discriminator-weight",
-  lecamWeight: "--lecam-weight",
-  discriminatorLr: "--discriminator-lr",
-} as const;
-
-/** The stage's GAN settings with the flags applied, or undefined when the run has no discriminator. */
-function ganSettings<C>(
-  hooks: TrainHooks<C>,
-  config: C,
-  stage: string,
-  f: TrainFlags,
-): GanSettings | undefined {
-  const defaults = hooks.gan?.(config, stage);
-  const given = (Object.keys(GAN_FLAGS) as (keyof typeof GAN_FLAGS)[]).filter((k) => f[k] !== undefined);
-  if (f.gan && !defaults) throw new UsageError(`--gan: stage ${stage} trains without a discriminator`);
-  if (!defaults || f.gan === false) {
-    if (given.length) {
-      throw new UsageError(
-        `${GAN_FLAGS[given[0]]}: stage ${stage} runs without a discriminator here (no GAN)`,
-      );
-    }
-    return undefined;
-  }
-  const start = f.discriminatorStart === undefined
-    ? defaults.start
-    : num(f.discriminatorStart, "--discriminator-start");
-  if (!Number.isInteger(start)) {
-    throw new UsageError(`--discriminator-start: expected a whole step, got '${start}'`);
-  }
-  const pick = (k: "discriminatorWeight" | "lecamWeight" | "discriminatorLr", d: number) =>
-    f[k] === undefined ? d : num(f[k]!, GAN_FLAGS[k]);
-  return {
-    ...defaults,
-    start,
-    weight: pick("discriminatorWeight", defaults.weight),
-    lecamWeight: pick("lecamWeight", defaults.lecamWeight),
-    lr: pick("discriminatorLr", defaults.lr),
-  };
 }
 
 /** Runs `tok1d train`; returns the final log (for tests). */
@@ -246,18 +194,6 @@ export async function trainCommand(f: TrainFlags) {
     f.json ? JSON.stringify(summary, null, 2) : `trained to step ${state.step}; model in ${summary.model}`,
   );
   return log;
-}
-
-/** `--vq-restart <threshold>`: restart codes used less than `threshold` times a step (usage EMA, decay 0.99). */
-function vqRestartOptions<C>(hooks: TrainHooks<C>, config: C, stage: string, value: string): DeadCodeOptions {
-  if (!hooks.vqRestart?.(config, stage)) {
-    throw new UsageError(`--vq-restart: stage ${stage} of this model trains no VQ codebook`);
-  }
-  const threshold = Number(value);
-  if (!(threshold > 0) || !Number.isFinite(threshold)) {
-    throw new UsageError(`--vq-restart: expected a positive usage threshold (e.g. 0.01), got '${value}'`);
-  }
-  return { decay: 0.99, threshold };
 }
 
 function initialWeights(
