@@ -97,3 +97,32 @@ Deno.test("cli train: LPIPS term adds with its weight, stays out of checkpoints,
   deepStrictEqual(other.code, 2);
   ok(/--resume: .* perceptual loss/.test(other.err), other.err);
 });
+
+Deno.test("cli train: every term at once — pixel, LPIPS, VQ with restarts, GAN from step 2", async () => {
+  const files = lpipsFiles(tmp());
+  const out = tmp();
+  const args = [...base(out).filter((a) => a !== "--no-gan"), "--steps", "4", "--perceptual", "lpips"];
+  const r = await run([
+    ...args,
+    "--perceptual-weights",
+    files,
+    "--discriminator-start",
+    "2",
+    "--vq-restart",
+    "0.5",
+  ]);
+  deepStrictEqual(r.code, 0, r.err);
+  const log = logOf(out);
+  deepStrictEqual(log.map((l) => "gan" in l.terms), [false, false, true, true]);
+  for (const l of log) {
+    const t = l.terms;
+    const sum = t.mse + 1.1 * t.perceptual + t.commitment + t.codebook + 0.1 * (t.gan ?? 0);
+    ok(
+      Math.abs(l.loss - sum) <= 1e-5 * Math.abs(sum),
+      `step ${l.step}: total ${l.loss} = sum of weighted terms ${sum}`,
+    );
+    if (t.gan !== undefined) {
+      ok(Number.isFinite(t["d.hinge"]) && Number.isFinite(t["d.lecam"]), JSON.stringify(t));
+    }
+  }
+});
