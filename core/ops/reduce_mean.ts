@@ -4,11 +4,10 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { reduce } from "./_reduce.ts";
+import { broadcastReducedGrad, reducedCount } from "../autodiff/reduce_grad.ts";
+import { scalar } from "../autodiff/rule.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { expand } from "./expand.ts";
-import { reshape } from "./reshape.ts";
 import { mul } from "./mul.ts";
-import { intAttr, scalar, staticShape } from "../autodiff/rule.ts";
 
 /** Mean over `axes`. */
 export function reduceMean(g: Graph, x: Value, axes: number[], keepdims = true): Value {
@@ -25,14 +24,8 @@ export const def: OpDef = {
     expected: [f32([1, 2], [2, 4])],
   }],
   vjp: (g, ctx, [dy]) => {
-    const x = ctx.inputs[0];
-    const shape = staticShape(x, "ReduceMean");
-    const axes = ctx.constant(1)!.map((a) => (a < 0 ? a + shape.length : a));
-    const count = axes.reduce((n, a) => n * shape[a], 1);
-    const kept = intAttr(ctx, "keepdims", 1)
-      ? dy!
-      : reshape(g, dy!, shape.map((d, i) => (axes.includes(i) ? 1 : d)));
-    return [mul(g, expand(g, kept, shape), scalar(g, x, 1 / count)), undefined];
+    const scale = scalar(g, ctx.inputs[0], 1 / reducedCount(ctx, "ReduceMean"));
+    return [mul(g, broadcastReducedGrad(g, ctx, dy!), scale), undefined];
   },
   gradCases: [{ name: "columns", inputs: [rnd([2, 3], 1)], options: { axes: [0] } }],
 };

@@ -4,10 +4,8 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { reduce } from "./_reduce.ts";
+import { broadcastReducedGrad } from "../autodiff/reduce_grad.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { expand } from "./expand.ts";
-import { reshape } from "./reshape.ts";
-import { intAttr } from "../autodiff/rule.ts";
 
 /** Σ over `axes`. */
 export function reduceSum(g: Graph, x: Value, axes: number[], keepdims = true): Value {
@@ -31,14 +29,7 @@ export const def: OpDef = {
       expected: [f32([], [10])],
     },
   ],
-  vjp: (g, ctx, [dy]) => {
-    const x = ctx.inputs[0];
-    const axes = ctx.constant(1)!.map((a) => (a < 0 ? a + x.shape.length : a));
-    const kept = intAttr(ctx, "keepdims", 1)
-      ? dy!
-      : reshape(g, dy!, x.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
-    return [expand(g, kept, x.shape), undefined];
-  },
+  vjp: (g, ctx, [dy]) => [broadcastReducedGrad(g, ctx, dy!), undefined],
   gradCases: [
     { name: "rows", inputs: [rnd([2, 3], 1)], options: { axes: [1] } },
     { name: "all, dropped", inputs: [rnd([2, 2], 2)], options: { axes: [0, 1], keepdims: false } },

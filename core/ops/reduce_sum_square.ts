@@ -5,11 +5,10 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { reduce } from "./_reduce.ts";
+import { broadcastReducedGrad } from "../autodiff/reduce_grad.ts";
+import { scalar } from "../autodiff/rule.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { expand } from "./expand.ts";
 import { mul } from "./mul.ts";
-import { reshape } from "./reshape.ts";
-import { intAttr, scalar } from "../autodiff/rule.ts";
 
 /** Σ x² over `axes`. */
 export function reduceSumSquare(g: Graph, x: Value, axes: number[], keepdims = true): Value {
@@ -36,11 +35,7 @@ export const def: OpDef = {
   // dx = 2·x·dy, dy broadcast back over the reduced axes.
   vjp: (g, ctx, [dy]) => {
     const x = ctx.inputs[0];
-    const axes = ctx.constant(1)!.map((a) => (a < 0 ? a + x.shape.length : a));
-    const kept = intAttr(ctx, "keepdims", 1)
-      ? dy!
-      : reshape(g, dy!, x.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
-    return [mul(g, mul(g, x, scalar(g, x, 2)), expand(g, kept, x.shape)), undefined];
+    return [mul(g, mul(g, x, scalar(g, x, 2)), broadcastReducedGrad(g, ctx, dy!)), undefined];
   },
   gradCases: [
     { name: "rows", inputs: [rnd([2, 3], 1)], options: { axes: [1] } },
