@@ -36,6 +36,7 @@ import { exportOnnx } from "../core/export.ts";
 import { writeNpy } from "../core/data/npy.ts";
 import { loadTokenizer, type Tokenizer } from "../core/tokenizer.ts";
 import { median, randomImages, Rng, timeCalls } from "./_titok_util.ts";
+import { torchEnvironment } from "./_torch_env.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -63,21 +64,7 @@ const TORCH = new URL("./torch_titok.py", import.meta.url).pathname;
 const OPS = ["encode", "decode"] as const;
 type Op = typeof OPS[number];
 
-/** Environment of the torch subprocess. */
-function torchEnvironment(): Record<string, string> {
-  const env = Deno.env.toObject();
-  if (args["torch-env"] === "installed") return env;
-  if (args["torch-env"] !== "tuned") throw new Error(`--torch-env: expected tuned or installed`);
-  const flags = readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1].split(" ") ?? [];
-  const core = flags.includes("avx512f") ? "SkylakeX" : flags.includes("avx2") ? "Haswell" : undefined;
-  if (core) env.OPENBLAS_CORETYPE = core;
-  env.OMP_WAIT_POLICY = "PASSIVE";
-  env.OPENBLAS_THREAD_TIMEOUT = "4";
-  return env;
-}
-const torchEnv = torchEnvironment();
-const tunedVars = ["OPENBLAS_CORETYPE", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT"]
-  .filter((k) => torchEnv[k] !== undefined).map((k) => `${k}=${torchEnv[k]}`).join(" ");
+const { env: torchEnv, tunedVars } = torchEnvironment(args["torch-env"]);
 
 function torch(extra: string[]): Record<string, unknown> {
   const out = execFileSync(args.python, [TORCH, ...extra], {

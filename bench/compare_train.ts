@@ -31,6 +31,7 @@ import { writeNpy } from "../core/data/npy.ts";
 import { writeSafetensors } from "../core/weights/safetensors.ts";
 import { benchWeights, buildBenchStep, torchArch, TRAIN_CONFIGS } from "./_train_util.ts";
 import { median, randomImages } from "./_titok_util.ts";
+import { torchEnvironment } from "./_torch_env.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -56,21 +57,7 @@ const rounds = Number(args.rounds);
 const WORKER = new URL("./_train_worker.ts", import.meta.url).pathname;
 const TORCH = new URL("./torch_train.py", import.meta.url).pathname;
 
-/** Environment of the torch process (the same tuning as bench/compare.ts). */
-function torchEnvironment(): Record<string, string> {
-  const env = Deno.env.toObject();
-  if (args["torch-env"] === "installed") return env;
-  if (args["torch-env"] !== "tuned") throw new Error(`--torch-env: expected tuned or installed`);
-  const flags = readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1].split(" ") ?? [];
-  const core = flags.includes("avx512f") ? "SkylakeX" : flags.includes("avx2") ? "Haswell" : undefined;
-  if (core) env.OPENBLAS_CORETYPE = core;
-  env.OMP_WAIT_POLICY = "PASSIVE";
-  env.OPENBLAS_THREAD_TIMEOUT = "4";
-  return env;
-}
-const torchEnv = torchEnvironment();
-const tunedVars = ["OPENBLAS_CORETYPE", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT"]
-  .filter((k) => torchEnv[k] !== undefined).map((k) => `${k}=${torchEnv[k]}`).join(" ");
+const { env: torchEnv, tunedVars } = torchEnvironment(args["torch-env"]);
 
 interface Run {
   median_s: number;
