@@ -136,9 +136,11 @@ class Encoder(nn.Module):
         x = run_blocks(self.transformer, x)
         n = self.grid ** 2
         x = self.ln_post(x[:, n + 1:])  # the K latent positions, (B, K, W)
-        # Legacy quirk: the contiguous (B, K, W) tensor is *reshaped* (not transposed) to (B, W, K, 1).
-        x = x.reshape(b, w, self.k, 1)
-        return self.conv_out(x).reshape(b, -1, 1, self.k)  # (B, C, 1, K)
+        return self.conv_out(self.to_map(x)).reshape(b, -1, 1, self.k)  # (B, C, 1, K)
+
+    def to_map(self, x):
+        """(B, K, W) -> (B, W, K, 1). Legacy quirk: the contiguous tensor is *reshaped*, not transposed."""
+        return x.reshape(x.shape[0], x.shape[2], self.k, 1)
 
 
 class Codebook(nn.Module):

@@ -54,17 +54,8 @@ def proc_status_kib(field):
 class SingleStageEncoder(Encoder):
     """The encoder with the non-legacy layout: (B,K,W) -> (B,W,K,1) by a transpose, then conv_out."""
 
-    def forward(self, img, latent_tokens):
-        b = img.shape[0]
-        x = self.patch_embed(img).flatten(2).transpose(1, 2)  # (B, N, W)
-        w = x.shape[-1]
-        x = torch.cat([self.class_embedding.expand(b, 1, w), x], 1) + self.positional_embedding
-        lat = (latent_tokens + self.latent_token_positional_embedding).expand(b, -1, -1)
-        x = self.ln_pre(torch.cat([x, lat], 1))
-        x = run_blocks(self.transformer, x)
-        x = self.ln_post(x[:, self.grid ** 2 + 1:])  # (B, K, W)
-        x = x.reshape(b, self.k, w, 1).permute(0, 2, 1, 3)
-        return self.conv_out(x).reshape(b, -1, 1, self.k)  # (B, C, 1, K)
+    def to_map(self, x):
+        return x.reshape(x.shape[0], self.k, x.shape[2], 1).permute(0, 2, 1, 3)
 
 
 class PixelHeadDecoder(Decoder):
