@@ -7,7 +7,7 @@
  * from the border, then over channels. Computed in float64.
  *
  * Only windows that lie inside the image enter that average, so the filter's
- * border mode (scipy's `reflect`) never matters and is not implemented.
+ * border mode (scipy's `reflect`) never affects the result; windows are computed inside only.
  *
  * @example
  * ```ts
