@@ -14,10 +14,10 @@
  * ```
  * @module
  */
-import { buildTrainStep, type TrainStep } from "../core/autodiff/train_step.ts";
+import { buildTrainStep, stateUpdates, type TrainStep } from "../core/autodiff/train_step.ts";
 import { TITOK_ADAMW } from "../core/autodiff/optimizer.ts";
 import { randomWeights } from "../core/init.ts";
-import { freeTensors, Session, type SessionOptions } from "../core/runtime/mod.ts";
+import { freeTensors, keepFreedMemory, Session, type SessionOptions } from "../core/runtime/mod.ts";
 import { type Tensor, zeros } from "../core/tensor.ts";
 import { titok } from "../plugins/titok/mod.ts";
 import { type TiTokConfig } from "../plugins/titok/config.ts";
@@ -135,10 +135,12 @@ export class Stepper {
     opts: SessionOptions & { lr?: number; emaDecay?: number } = {},
   ): Promise<Stepper> {
     const frozen = new Map(step.frozen.map((p) => [p.name, weights.get(p.name)!]));
+    keepFreedMemory(); // as core/train/sessions.ts does
     // The same session settings as core/train/runner.ts.
     const session = await Session.create(step.graph, frozen, {
       spinning: false,
       memoryArena: true,
+      inPlace: stateUpdates(step),
       ...opts,
     });
     const state = new Map<string, Tensor>();
@@ -161,11 +163,16 @@ export class Stepper {
     feeds.step = { dtype: "float32", shape: [], data: Float32Array.of(++this.t) };
     feeds.lr = { dtype: "float32", shape: [], data: Float32Array.of(this.lr) };
     feeds.ema_decay = { dtype: "float32", shape: [], data: Float32Array.of(this.emaDecay) };
-    const old = [...this.state.values()];
     const r = await this.session.run(feeds);
-    for (const k of this.state.keys()) this.state.set(k, r[`new.${k}`]);
+    const replaced: Tensor[] = [];
+    for (const [k, old] of this.state) {
+      const next = r[`new.${k}`];
+      if (next === old) continue; // updated in place
+      this.state.set(k, next);
+      replaced.push(old);
+    }
     // The replaced state is freed now rather than at V8's next major GC (core/runtime/free.ts).
-    freeTensors(old);
+    freeTensors(replaced);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     return {

@@ -155,3 +155,18 @@ export function buildTrainStep(
     ema: withEma,
   };
 }
+
+/**
+ * Each state input of `step` with the output holding its value after the step (`w` → `new.w`,
+ * `adam_m.w` → `new.adam_m.w`, …, carried state): the candidates for updating state in place
+ * (core/runtime/in_place.ts decides which are safe).
+ */
+export function stateUpdates(step: TrainStep): [input: string, output: string][] {
+  const names = step.trainable.flatMap((p) => [
+    p.name,
+    `adam_m.${p.name}`,
+    `adam_v.${p.name}`,
+    ...(step.ema ? [`ema.${p.name}`] : []),
+  ]);
+  return [...names, ...step.stateInputs.map((v) => v.name)].map((n) => [n, `new.${n}`]);
+}

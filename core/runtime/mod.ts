@@ -6,3 +6,5 @@ export { checkFeeds, Session, type SessionOptions } from "./session.ts";
 export { type Device, DEVICES, executionProviders, providerAvailable } from "./providers.ts";
 export { OnnxFileSession } from "./file.ts";
 export { freeTensors } from "./free.ts";
+export { inPlacePairs } from "./in_place.ts";
+export { keepFreedMemory } from "./allocator.ts";

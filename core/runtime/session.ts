@@ -20,6 +20,8 @@ import { UsageError } from "../errors.ts";
 import type { DType, Tensor } from "../tensor.ts";
 import { executionProviders, explainProviderError } from "./providers.ts";
 import { pruned } from "./prune.ts";
+import { inPlacePairs } from "./in_place.ts";
+import { freeTensors } from "./free.ts";
 
 /** How a session runs. */
 export interface SessionOptions {
@@ -33,6 +35,12 @@ export interface SessionOptions {
   memoryArena?: boolean;
   /** Write ORT's per-node profile (Chrome trace JSON) to `<profile>_<date>.json`; see {@link Session.endProfiling}. */
   profile?: string;
+  /**
+   * Candidate `[input, output]` pairs to update in place: each pair that {@link inPlacePairs} finds
+   * safe has its output written into the fed input's buffer, and `run` returns the fed tensor
+   * itself for it (a train step's state: no fresh buffers, no copies to free).
+   */
+  inPlace?: Iterable<readonly [input: string, output: string]>;
 }
 
 /** A compiled graph ready to run. */
@@ -42,6 +50,8 @@ export class Session {
     readonly inputs: readonly Value[],
     readonly outputs: readonly Value[],
     readonly device: string,
+    /** Outputs written into an input's buffer: output name → input name. */
+    readonly inPlace: ReadonlyMap<string, string>,
   ) {}
 
   /** Builds the model bytes for `graph` with `weights` as external data and opens a session. */
@@ -52,7 +62,8 @@ export class Session {
   ): Promise<Session> {
     const device = opts.device ?? "cpu";
     const packed = packWeights(graph.params.values(), weights);
-    const bytes = encodeModel(pruned(graph), { weights: packed.refs });
+    const live = pruned(graph);
+    const bytes = encodeModel(live, { weights: packed.refs });
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: executionProviders(device, opts.deviceId),
       graphOptimizationLevel: "all",
@@ -76,21 +87,44 @@ export class Session {
     }
     // Parameters without weights are fed at run time (trainable parameters in a train step).
     const fed = [...graph.params.values()].filter((p) => !packed.refs.has(p.name));
-    return new Session(inner, [...graph.inputs, ...fed], graph.outputs, device);
+    const inPlace = opts.inPlace ? inPlacePairs(live, opts.inPlace) : new Map<string, string>();
+    return new Session(inner, [...graph.inputs, ...fed], graph.outputs, device, inPlace);
   }
 
-  /** Runs the graph; `feeds` must hold every input with the declared dtype and shape. */
+  /**
+   * Runs the graph; `feeds` must hold every input with the declared dtype and shape. Outputs in
+   * {@link Session.inPlace} are written into their input's buffer and returned as that fed tensor;
+   * such inputs must not share memory with any other input.
+   */
   async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     checkFeeds(this.inputs, feeds);
+    if (this.inPlace.size) checkExclusive(feeds, new Set(this.inPlace.values()));
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const v of this.inputs) {
       const t = feeds[v.name];
       ortFeeds[v.name] = new ort.Tensor(v.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
     }
-    const results = await this.inner.run(ortFeeds);
+    let results: ort.InferenceSession.ReturnType;
+    if (this.inPlace.size) {
+      const fetches: Record<string, ort.Tensor | null> = {};
+      for (const v of this.outputs) {
+        const input = this.inPlace.get(v.name);
+        fetches[v.name] = input ? ortFeeds[input] : null;
+      }
+      results = await this.inner.run(ortFeeds, fetches);
+    } else {
+      results = await this.inner.run(ortFeeds);
+    }
     const out: Record<string, Tensor> = {};
     for (const v of this.outputs) {
       const r = results[v.name];
+      const input = this.inPlace.get(v.name);
+      if (input) {
+        // The binding also returns a copy of what ORT wrote into the fed buffer: free it at once.
+        freeTensors([{ dtype: v.dtype, shape: [...r.dims], data: r.data as Tensor["data"] }]);
+        out[v.name] = feeds[input];
+        continue;
+      }
       out[v.name] = { dtype: r.type as DType, shape: [...r.dims], data: r.data as Tensor["data"] };
       r.dispose?.();
     }
@@ -105,6 +139,34 @@ export class Session {
   /** Frees the native session. */
   async release(): Promise<void> {
     await this.inner.release();
+  }
+}
+
+/** Refuses feeds where an input updated in place shares memory with another input. */
+function checkExclusive(feeds: Record<string, Tensor>, inPlace: ReadonlySet<string>): void {
+  const spans = new Map<ArrayBufferLike, { name: string; start: number; end: number }[]>();
+  for (const [name, t] of Object.entries(feeds)) {
+    const view = t.data as ArrayBufferView;
+    const list = spans.get(view.buffer) ?? [];
+    list.push({ name, start: view.byteOffset, end: view.byteOffset + view.byteLength });
+    spans.set(view.buffer, list);
+  }
+  for (const list of spans.values()) {
+    if (list.length < 2) continue;
+    list.sort((a, b) => a.start - b.start);
+    for (let i = 0; i < list.length; i++) {
+      const a = list[i];
+      for (let j = i + 1; j < list.length && list[j].start < a.end; j++) {
+        const b = list[j];
+        if (a.end > a.start && b.end > b.start && (inPlace.has(a.name) || inPlace.has(b.name))) {
+          throw new UsageError(
+            `inputs '${a.name}' and '${b.name}' share memory, but '${
+              inPlace.has(a.name) ? a.name : b.name
+            }' is updated in place; feed separate buffers`,
+          );
+        }
+      }
+    }
   }
 }
 

@@ -161,7 +161,9 @@ function keepUpdates(
 ) {
   const replaced: Tensor[] = [];
   const swap = (map: Map<string, Tensor>, name: string, next: Tensor) => {
-    replaced.push(map.get(name)!);
+    const old = map.get(name)!;
+    if (old === next) return; // updated in place (Session.inPlace)
+    replaced.push(old);
     map.set(name, next);
   };
   for (const name of params.keys()) {
@@ -272,7 +274,8 @@ export async function runTraining(
         for (const k of phase.gan.discriminator.terms) terms[`d.${k}`] = Number(d[`loss.${k}`].data[0]);
         terms["d.loss"] = Number(d.loss.data[0]);
       }
-      // Both steps succeeded: only now does the state move on.
+      // Both steps succeeded. (State updated in place has moved on already; a failed step above
+      // stops the run, and the checkpoint on disk is the last good state.)
       keepUpdates(r, state.params, state.m, state.v, state.ema);
       for (const k of state.carried.keys()) state.carried.set(k, r[`new.${k}`]);
       if (d) {

@@ -5,8 +5,9 @@
  * plain one is released then, so at most one phase holds memory).
  * @module
  */
-import type { TrainStep } from "../autodiff/train_step.ts";
+import { stateUpdates, type TrainStep } from "../autodiff/train_step.ts";
 import { Session } from "../runtime/session.ts";
+import { keepFreedMemory } from "../runtime/allocator.ts";
 import type { Tensor } from "../tensor.ts";
 
 /** The graphs of the adversarial phase, built when it starts. */
@@ -47,10 +48,16 @@ export class StepSessions {
   ) {}
 
   private open(step: TrainStep, weights: Map<string, Tensor>): Promise<Session> {
-    // Passive worker threads (faster on a shared machine) and ORT's memory arena: with the replaced state
-    // freed each step, the arena costs ~0.4 GB of peak and saves ~27 % of an S-128-sized step, which
-    // otherwise page-faults fresh memory for every intermediate (bench/README.md, "Memory").
-    return Session.create(step.graph, weights, { ...this.settings, spinning: false, memoryArena: true });
+    keepFreedMemory();
+    // Passive worker threads (faster on a shared machine), ORT's memory arena (saves ~27 % of an
+    // S-128-sized step, which otherwise page-faults fresh memory for every intermediate) and the
+    // state updated in place (bench/README.md, "Memory" and "In-place state").
+    return Session.create(step.graph, weights, {
+      ...this.settings,
+      spinning: false,
+      memoryArena: true,
+      inPlace: stateUpdates(step),
+    });
   }
 
   /** The sessions for a step with (`adversarial`) or without the GAN terms. */
