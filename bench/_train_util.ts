@@ -17,7 +17,7 @@
 import { buildTrainStep, stateUpdates, type TrainStep } from "../core/autodiff/train_step.ts";
 import { TITOK_ADAMW } from "../core/autodiff/optimizer.ts";
 import { randomWeights } from "../core/init.ts";
-import { freeTensors, keepFreedMemory, Session, type SessionOptions } from "../core/runtime/mod.ts";
+import { freeTensors, Session, type SessionOptions } from "../core/runtime/mod.ts";
 import { type Tensor, zeros } from "../core/tensor.ts";
 import { titok } from "../plugins/titok/mod.ts";
 import { type TiTokConfig } from "../plugins/titok/config.ts";
@@ -135,12 +135,12 @@ export class Stepper {
     opts: SessionOptions & { lr?: number; emaDecay?: number } = {},
   ): Promise<Stepper> {
     const frozen = new Map(step.frozen.map((p) => [p.name, weights.get(p.name)!]));
-    keepFreedMemory(); // as core/train/sessions.ts does
     // The same session settings as core/train/runner.ts.
     const session = await Session.create(step.graph, frozen, {
       spinning: false,
       memoryArena: true,
       inPlace: stateUpdates(step),
+      engine: "auto",
       ...opts,
     });
     const state = new Map<string, Tensor>();

@@ -7,6 +7,7 @@
  *
  *   deno run -A bench/_train_worker.ts --config s128_single --weights DIR/model.safetensors \
  *     --image DIR/image.npy [--threads 2] [--steps 5] [--warmup 1] [--lr 1e-4] [--ema-decay 0.999]
+ *     [--engine auto|node|direct]
  *
  * @module
  */
@@ -34,6 +35,7 @@ if (import.meta.main) {
       warmup: { type: "string", default: "1" },
       lr: { type: "string", default: "1e-4" },
       "ema-decay": { type: "string", default: "0.999" },
+      engine: { type: "string", default: "auto" },
     },
   });
   const c = TRAIN_CONFIGS[a.config ?? ""];
@@ -47,6 +49,7 @@ if (import.meta.main) {
     threads: Number(a.threads),
     lr: Number(a.lr),
     emaDecay: Number(a["ema-decay"]),
+    engine: a.engine as "node" | "direct" | "auto",
   });
   const openSeconds = (performance.now() - t0) / 1000;
   const rssReady = procStatusKib("VmRSS");

@@ -5,9 +5,12 @@
  * named `grad.<forward node>/<op>_<n>` by core/autodiff/grad.ts, which is what makes the last table
  * possible.
  *
- *   deno run -A bench/profile_train.ts [--config s128_single] [--threads 2] [--steps 2] [--top 25]
+ *   deno run -A bench/profile_train.ts [--config s128_single] [--threads 2] [--warmup 3] [--steps 2] [--top 25]
  *
- * The first (warm-up) step is not counted; the figures are per step (mean over the timed steps).
+ * The `--warmup` steps are not counted; the figures are per step (mean over the timed steps). The first
+ * steps are not representative: until ORT's arena and glibc's heap have grown to the step's high-water
+ * mark they page-fault hundreds of thousands of fresh pages (S-128-shaped: ~570 k in step 1, ~170–350 k
+ * in step 2, some in step 3, none from step 4 on).
  * @module
  */
 import { readFileSync, rmSync } from "node:fs";
@@ -83,6 +86,7 @@ if (import.meta.main) {
       config: { type: "string", default: "s128_single" },
       threads: { type: "string", default: "2" },
       steps: { type: "string", default: "2" },
+      warmup: { type: "string", default: "3" },
       top: { type: "string", default: "25" },
     },
   });
@@ -96,22 +100,23 @@ if (import.meta.main) {
   });
   const image = randomImages(c.batch, c.config.dataset.preprocessing.crop_size, 7);
   const steps = Number(a.steps);
+  const warmup = Number(a.warmup);
   const walls: number[] = [];
-  for (let s = 0; s <= steps; s++) walls.push((await stepper.run(image)).seconds);
+  for (let s = 0; s < warmup + steps; s++) walls.push((await stepper.run(image)).seconds);
   const file = stepper.endProfiling(prefix);
   await stepper.release();
   const all = kernelEvents(file);
   rmSync(file);
   rmSync(prefix);
-  // Drop the warm-up step: every step runs the same kernels, so it is the first 1/(steps+1).
-  const perStep = all.length / (steps + 1);
-  const events = all.slice(perStep);
+  // Drop the warm-up steps: every step runs the same kernels, so they are the first warmup/(warmup+steps).
+  const perStep = all.length / (warmup + steps);
+  const events = all.slice(perStep * warmup);
   const total = events.reduce((s, e) => s + e.us, 0) / steps;
   const top = Number(a.top);
   console.log(
     `${c.name}, batch ${c.batch}, ${a.threads} threads: ${step.graph.nodes.length} graph nodes, ${perStep} kernels ` +
       `per step after ORT's optimizations; kernel time ${(total / 1e6).toFixed(2)} s/step, wall ` +
-      walls.slice(1).map((w) => w.toFixed(2)).join(", ") + " s",
+      walls.slice(warmup).map((w) => w.toFixed(2)).join(", ") + " s",
   );
   table("by region", tally(events, (e) => region(e.node), steps), total, top);
   table("by region / op", tally(events, (e) => `${region(e.node)} ${e.op}`, steps), total, top);

@@ -1,13 +1,13 @@
 /**
  * Which graph outputs may be written straight into the buffer of a graph
  * input. A train step's new state (`new.<p>`, `new.adam_m.<p>`, …) is the old
- * state (`<p>`, `adam_m.<p>`, …) updated; written in place, ONNX Runtime fills
- * memory that is already mapped instead of fresh buffers the binding then
- * copies and the caller frees — S-128-shaped, 4 × 207 MB a step (bench/README.md,
- * "In-place state").
+ * state (`<p>`, `adam_m.<p>`, …) updated; written in place, a run needs no
+ * second set of state buffers (S-128-shaped: 4 × 207 MB less at peak) and, on
+ * the C API engine (engine_direct.ts), no copies of them at all
+ * (bench/README.md, "In-place state").
  *
- * onnxruntime-node hands a preallocated fetch to ORT, which writes the
- * producing kernel's result directly into it. That is safe only if nothing
+ * Both engines hand the buffer to ORT as a preallocated output, which the
+ * producing kernel writes directly. That is safe only if nothing
  * reads the input after the output is written: every node that reads input X
  * must be an ancestor of the node producing Y (so any topological order runs
  * it first), or that node itself when it is a same-shape elementwise op (each

@@ -3,8 +3,8 @@
  * @module
  */
 export { checkFeeds, Session, type SessionOptions } from "./session.ts";
+export { DirectEngine } from "./engine_direct.ts";
 export { type Device, DEVICES, executionProviders, providerAvailable } from "./providers.ts";
 export { OnnxFileSession } from "./file.ts";
 export { freeTensors } from "./free.ts";
 export { inPlacePairs } from "./in_place.ts";
-export { keepFreedMemory } from "./allocator.ts";

@@ -11,17 +11,17 @@
  *
  * @module
  */
-import * as ort from "onnxruntime-node";
 import type { Graph, Value } from "../graph/graph.ts";
 import { fmt } from "../graph/shape.ts";
 import { encodeModel } from "../onnx/model.ts";
 import { packWeights } from "../onnx/external.ts";
 import { UsageError } from "../errors.ts";
-import type { DType, Tensor } from "../tensor.ts";
-import { executionProviders, explainProviderError } from "./providers.ts";
+import type { Tensor } from "../tensor.ts";
 import { pruned } from "./prune.ts";
 import { inPlacePairs } from "./in_place.ts";
-import { freeTensors } from "./free.ts";
+import type { Engine } from "./engine.ts";
+import { NodeEngine } from "./engine_node.ts";
+import { DirectEngine } from "./engine_direct.ts";
 
 /** How a session runs. */
 export interface SessionOptions {
@@ -41,17 +41,25 @@ export interface SessionOptions {
    * itself for it (a train step's state: no fresh buffers, no copies to free).
    */
   inPlace?: Iterable<readonly [input: string, output: string]>;
+  /**
+   * "node" (default): onnxruntime-node, every provider. "direct": ONNX Runtime's C API through Deno
+   * FFI, CPU only — inputs and in-place outputs are not copied (core/runtime/engine_direct.ts).
+   * "auto": "direct" on the CPU when the C API loads (needs --allow-ffi), else "node".
+   */
+  engine?: "node" | "direct" | "auto";
 }
 
 /** A compiled graph ready to run. */
 export class Session {
   private constructor(
-    private readonly inner: ort.InferenceSession,
+    private readonly inner: Engine,
     readonly inputs: readonly Value[],
     readonly outputs: readonly Value[],
     readonly device: string,
     /** Outputs written into an input's buffer: output name → input name. */
     readonly inPlace: ReadonlyMap<string, string>,
+    /** The engine the session runs on (see {@link SessionOptions.engine}). */
+    readonly engine: "node" | "direct",
   ) {}
 
   /** Builds the model bytes for `graph` with `weights` as external data and opens a session. */
@@ -64,31 +72,15 @@ export class Session {
     const packed = packWeights(graph.params.values(), weights);
     const live = pruned(graph);
     const bytes = encodeModel(live, { weights: packed.refs });
-    const options: ort.InferenceSession.SessionOptions = {
-      executionProviders: executionProviders(device, opts.deviceId),
-      graphOptimizationLevel: "all",
-      externalData: packed.files,
-      enableCpuMemArena: opts.memoryArena ?? true,
-      extra: { session: { intra_op: { allow_spinning: opts.spinning === false ? "0" : "1" } } },
-    };
-    if (opts.profile) {
-      options.enableProfiling = true;
-      options.profileFilePrefix = opts.profile;
-    }
-    if (opts.threads) {
-      options.intraOpNumThreads = opts.threads;
-      options.interOpNumThreads = 1;
-    }
-    let inner: ort.InferenceSession;
-    try {
-      inner = await ort.InferenceSession.create(bytes, options);
-    } catch (e) {
-      throw explainProviderError(device, e);
-    }
     // Parameters without weights are fed at run time (trainable parameters in a train step).
     const fed = [...graph.params.values()].filter((p) => !packed.refs.has(p.name));
+    const inputs = [...graph.inputs, ...fed];
     const inPlace = opts.inPlace ? inPlacePairs(live, opts.inPlace) : new Map<string, string>();
-    return new Session(inner, [...graph.inputs, ...fed], graph.outputs, device, inPlace);
+    const engine = chooseEngine(opts.engine ?? "node", device);
+    const inner = engine === "direct"
+      ? DirectEngine.create(bytes, packed.files, inputs, graph.outputs, opts)
+      : await NodeEngine.create(bytes, packed.files, device, opts.deviceId, opts);
+    return new Session(inner, inputs, graph.outputs, device, inPlace, engine);
   }
 
   /**
@@ -99,36 +91,7 @@ export class Session {
   async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
     checkFeeds(this.inputs, feeds);
     if (this.inPlace.size) checkExclusive(feeds, new Set(this.inPlace.values()));
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const v of this.inputs) {
-      const t = feeds[v.name];
-      ortFeeds[v.name] = new ort.Tensor(v.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
-    }
-    let results: ort.InferenceSession.ReturnType;
-    if (this.inPlace.size) {
-      const fetches: Record<string, ort.Tensor | null> = {};
-      for (const v of this.outputs) {
-        const input = this.inPlace.get(v.name);
-        fetches[v.name] = input ? ortFeeds[input] : null;
-      }
-      results = await this.inner.run(ortFeeds, fetches);
-    } else {
-      results = await this.inner.run(ortFeeds);
-    }
-    const out: Record<string, Tensor> = {};
-    for (const v of this.outputs) {
-      const r = results[v.name];
-      const input = this.inPlace.get(v.name);
-      if (input) {
-        // The binding also returns a copy of what ORT wrote into the fed buffer: free it at once.
-        freeTensors([{ dtype: v.dtype, shape: [...r.dims], data: r.data as Tensor["data"] }]);
-        out[v.name] = feeds[input];
-        continue;
-      }
-      out[v.name] = { dtype: r.type as DType, shape: [...r.dims], data: r.data as Tensor["data"] };
-      r.dispose?.();
-    }
-    return out;
+    return await this.inner.run(this.inputs, feeds, this.outputs, this.inPlace);
   }
 
   /** Ends profiling (sessions opened with `profile`) and flushes the trace file. */
@@ -140,6 +103,18 @@ export class Session {
   async release(): Promise<void> {
     await this.inner.release();
   }
+}
+
+/** The engine for a requested one: "auto" is the C API on the CPU when it can be loaded. */
+function chooseEngine(requested: "node" | "direct" | "auto", device: string): "node" | "direct" {
+  if (requested === "node") return "node";
+  if (device === "cpu" && DirectEngine.available()) return "direct";
+  if (requested === "auto") return "node";
+  throw new UsageError(
+    device !== "cpu"
+      ? `engine 'direct' runs on the CPU only, not on ${device}`
+      : `engine 'direct' is not available: ${DirectEngine.unavailableReason()}`,
+  );
 }
 
 /** Refuses feeds where an input updated in place shares memory with another input. */

@@ -7,7 +7,6 @@
  */
 import { stateUpdates, type TrainStep } from "../autodiff/train_step.ts";
 import { Session } from "../runtime/session.ts";
-import { keepFreedMemory } from "../runtime/allocator.ts";
 import type { Tensor } from "../tensor.ts";
 
 /** The graphs of the adversarial phase, built when it starts. */
@@ -48,7 +47,6 @@ export class StepSessions {
   ) {}
 
   private open(step: TrainStep, weights: Map<string, Tensor>): Promise<Session> {
-    keepFreedMemory();
     // Passive worker threads (faster on a shared machine), ORT's memory arena (saves ~27 % of an
     // S-128-sized step, which otherwise page-faults fresh memory for every intermediate) and the
     // state updated in place (bench/README.md, "Memory" and "In-place state").
@@ -57,6 +55,7 @@ export class StepSessions {
       spinning: false,
       memoryArena: true,
       inPlace: stateUpdates(step),
+      engine: "auto",
     });
   }
 

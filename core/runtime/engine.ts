@@ -1,0 +1,32 @@
+/**
+ * What a {@link Session} runs on: onnxruntime-node's binding (every provider)
+ * or ONNX Runtime's C API through Deno FFI (CPU; no copies of inputs or of
+ * outputs updated in place). Both take the same model bytes and options.
+ * @module
+ */
+import type { Value } from "../graph/graph.ts";
+import type { Tensor } from "../tensor.ts";
+
+/** Session settings an engine applies. */
+export interface EngineOptions {
+  threads?: number;
+  spinning?: boolean;
+  memoryArena?: boolean;
+  profile?: string;
+}
+
+/** A session opened on one engine. */
+export interface Engine {
+  /**
+   * Runs with `feeds` (already checked); outputs named in `inPlace` (output → input) are written
+   * into that input's buffer and returned as the fed tensor.
+   */
+  run(
+    inputs: readonly Value[],
+    feeds: Record<string, Tensor>,
+    outputs: readonly Value[],
+    inPlace: ReadonlyMap<string, string>,
+  ): Promise<Record<string, Tensor>>;
+  endProfiling(): void;
+  release(): Promise<void>;
+}

@@ -1,0 +1,297 @@
+/**
+ * Sessions on ONNX Runtime's C API through Deno FFI (CPU only). Inputs are
+ * wrapped where they lie, outputs updated in place are written where they lie,
+ * and nothing is copied: onnxruntime-node instead returns a fresh copy of every
+ * output, including one it wrote into a preallocated buffer — for a
+ * S-128-shaped train step 4 × 207 MB of copies, ~11 % of the step
+ * (bench/README.md, "In-place state"). Other outputs are copied once out of
+ * ORT's memory, as the binding does.
+ *
+ * @module
+ */
+import type { Value } from "../graph/graph.ts";
+import { BYTES_PER_ELEMENT, type DType, sizeOf, type Tensor } from "../tensor.ts";
+import { check, cString, type OrtC, ortC, outPointer } from "./ort_c.ts";
+import type { Engine, EngineOptions } from "./engine.ts";
+
+/** ONNX TensorProto element types. */
+const ELEMENT: Record<DType, number> = {
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  int16: 5,
+  int32: 6,
+  int64: 7,
+  bool: 9,
+  float16: 10,
+  float64: 11,
+  bfloat16: 16,
+};
+const DTYPE = new Map(Object.entries(ELEMENT).map(([k, v]) => [v, k as DType]));
+const ARRAY: Record<DType, new (b: ArrayBuffer) => Tensor["data"]> = {
+  float32: Float32Array,
+  uint8: Uint8Array,
+  int8: Int8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  bool: Uint8Array,
+  float16: Uint16Array,
+  float64: Float64Array,
+  bfloat16: Uint16Array,
+};
+
+/** The process-wide ORT environment and CPU memory description, created once. */
+let shared: { env: Deno.PointerValue; memory: Deno.PointerValue } | undefined;
+function environment(ort: OrtC) {
+  if (!shared) {
+    const env = outPointer();
+    check(ort, ort.CreateEnv(2, /* warning */ cString("tok1d"), env.slot), "creating the ORT environment");
+    const memory = outPointer();
+    check(ort, ort.CreateCpuMemoryInfo(0, /* device allocator */ 0, memory.slot), "CreateCpuMemoryInfo");
+    shared = { env: env.get(), memory: memory.get() };
+  }
+  return shared;
+}
+
+/** Pointers to NUL-terminated copies of `names` (the copies are returned to keep them alive). */
+function nameArray(names: readonly string[]) {
+  const strings = names.map(cString);
+  const pointers = BigUint64Array.from(strings, (s) => Deno.UnsafePointer.value(Deno.UnsafePointer.of(s)));
+  return { strings, pointers };
+}
+
+/** A one-slot buffer whose address ORT writes a non-pointer result into. */
+const scratch = { i32: new Int32Array(1), u64: new BigUint64Array(1) };
+/** Stands in for the data pointer of an empty tensor (ORT wants a non-null one). */
+const EMPTY = new Uint8Array(8);
+
+/** An ONNX Runtime session opened through the C API. */
+export class DirectEngine implements Engine {
+  private released = false;
+
+  private constructor(
+    private readonly ort: OrtC,
+    private readonly session: Deno.PointerValue,
+    private readonly inputNames: ReturnType<typeof nameArray>,
+    private readonly outputNames: ReturnType<typeof nameArray>,
+    /** The external-data buffers, alive for as long as the session. */
+    private readonly keep: unknown,
+  ) {}
+
+  /** Whether this process can use the C API (FFI permission, library found, table as expected). */
+  static available(): boolean {
+    return DirectEngine.unavailableReason() === undefined;
+  }
+
+  /** Why the C API cannot be used, or undefined if it can. */
+  static unavailableReason(): string | undefined {
+    try {
+      ortC();
+      return undefined;
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  /** Opens a session on the CPU; `files` are the model's external-data files, in memory. */
+  static create(
+    bytes: Uint8Array,
+    files: { path: string; data: Uint8Array }[],
+    inputs: readonly Value[],
+    outputs: readonly Value[],
+    o: EngineOptions,
+  ): DirectEngine {
+    const ort = ortC();
+    const { env } = environment(ort);
+    const so = outPointer();
+    check(ort, ort.CreateSessionOptions(so.slot), "CreateSessionOptions");
+    const options = so.get();
+    try {
+      check(ort, ort.SetSessionGraphOptimizationLevel(options, 99), "graph optimization level");
+      if (o.threads) {
+        check(ort, ort.SetIntraOpNumThreads(options, o.threads), "intra-op threads");
+        check(ort, ort.SetInterOpNumThreads(options, 1), "inter-op threads");
+      }
+      check(
+        ort,
+        (o.memoryArena ?? true) ? ort.EnableCpuMemArena(options) : ort.DisableCpuMemArena(options),
+        "arena",
+      );
+      check(
+        ort,
+        ort.AddSessionConfigEntry(
+          options,
+          cString("session.intra_op.allow_spinning"),
+          cString(o.spinning === false ? "0" : "1"),
+        ),
+        "allow_spinning",
+      );
+      if (o.profile) check(ort, ort.EnableProfiling(options, cString(o.profile)), "profiling");
+      if (files.length) {
+        const names = nameArray(files.map((f) => f.path));
+        const buffers = BigUint64Array.from(
+          files,
+          (f) => Deno.UnsafePointer.value(Deno.UnsafePointer.of(f.data)),
+        );
+        const lengths = BigUint64Array.from(files, (f) => BigInt(f.data.byteLength));
+        check(
+          ort,
+          ort.AddExternalInitializersFromFilesInMemory(
+            options,
+            names.pointers,
+            buffers,
+            lengths,
+            BigInt(files.length),
+          ),
+          "external data",
+        );
+      }
+      const s = outPointer();
+      check(
+        ort,
+        ort.CreateSessionFromArray(
+          env,
+          bytes as Uint8Array<ArrayBuffer>,
+          BigInt(bytes.byteLength),
+          options,
+          s.slot,
+        ),
+        "creating the session",
+      );
+      return new DirectEngine(
+        ort,
+        s.get(),
+        nameArray(inputs.map((v) => v.name)),
+        nameArray(outputs.map((v) => v.name)),
+        files,
+      );
+    } finally {
+      ort.ReleaseSessionOptions(options);
+    }
+  }
+
+  /** Wraps `t`'s memory (no copy) as an OrtValue. */
+  private wrap(t: Tensor): Deno.PointerValue {
+    const ort = this.ort;
+    const data = t.data.byteLength ? t.data : EMPTY;
+    const shape = BigInt64Array.from(t.shape, BigInt);
+    const out = outPointer();
+    check(
+      ort,
+      ort.CreateTensorWithDataAsOrtValue(
+        environment(ort).memory,
+        Deno.UnsafePointer.of(data as Uint8Array<ArrayBuffer>),
+        BigInt(t.data.byteLength),
+        shape,
+        BigInt(t.shape.length),
+        ELEMENT[t.dtype],
+        out.slot,
+      ),
+      "wrapping a tensor",
+    );
+    return out.get();
+  }
+
+  /** Copies an OrtValue ORT allocated into a tensor and releases it. */
+  private take(value: Deno.PointerValue): Tensor {
+    const ort = this.ort;
+    const info = outPointer();
+    check(ort, ort.GetTensorTypeAndShape(value, info.slot), "reading an output's type");
+    try {
+      check(ort, ort.GetTensorElementType(info.get(), scratch.i32), "element type");
+      check(ort, ort.GetDimensionsCount(info.get(), scratch.u64), "rank");
+      const dims = new BigInt64Array(Number(scratch.u64[0]));
+      check(ort, ort.GetDimensions(info.get(), dims, BigInt(dims.length)), "dims");
+      const dtype = DTYPE.get(scratch.i32[0]);
+      if (!dtype) throw new Error(`output element type ${scratch.i32[0]} is not supported`);
+      const shape = [...dims].map(Number);
+      const bytes = sizeOf(shape) * BYTES_PER_ELEMENT[dtype];
+      const ptr = outPointer();
+      check(ort, ort.GetTensorMutableData(value, ptr.slot), "output data");
+      const buffer = bytes
+        ? Deno.UnsafePointerView.getArrayBuffer(ptr.get()!, bytes).slice(0)
+        : new ArrayBuffer(0);
+      return { dtype, shape, data: new ARRAY[dtype](buffer) } as Tensor;
+    } finally {
+      ort.ReleaseTensorTypeAndShapeInfo(info.get());
+      ort.ReleaseValue(value);
+    }
+  }
+
+  async run(
+    inputs: readonly Value[],
+    feeds: Record<string, Tensor>,
+    outputs: readonly Value[],
+    inPlace: ReadonlyMap<string, string>,
+  ): Promise<Record<string, Tensor>> {
+    const ort = this.ort;
+    const created: Deno.PointerValue[] = [];
+    const inputValues = new BigUint64Array(inputs.length);
+    const outputValues = new BigUint64Array(outputs.length);
+    try {
+      inputs.forEach((v, i) => {
+        const value = this.wrap(feeds[v.name]);
+        created.push(value);
+        inputValues[i] = Deno.UnsafePointer.value(value);
+      });
+      outputs.forEach((v, j) => {
+        const input = inPlace.get(v.name);
+        if (!input) return;
+        const value = this.wrap(feeds[input]);
+        created.push(value);
+        outputValues[j] = Deno.UnsafePointer.value(value);
+      });
+      const status = await ort.Run(
+        this.session,
+        null,
+        this.inputNames.pointers,
+        inputValues,
+        BigInt(inputs.length),
+        this.outputNames.pointers,
+        BigInt(outputs.length),
+        outputValues,
+      );
+      check(ort, status, "run");
+      const out: Record<string, Tensor> = {};
+      outputs.forEach((v, j) => {
+        const input = inPlace.get(v.name);
+        if (input) out[v.name] = feeds[input];
+        else {
+          out[v.name] = this.take(Deno.UnsafePointer.create(outputValues[j]));
+          outputValues[j] = 0n;
+        }
+      });
+      return out;
+    } finally {
+      for (const value of created) ort.ReleaseValue(value);
+      // Outputs ORT allocated but not taken (a failed run) are released too.
+      outputs.forEach((v, j) => {
+        if (!inPlace.has(v.name) && outputValues[j]) {
+          ort.ReleaseValue(Deno.UnsafePointer.create(outputValues[j]));
+        }
+      });
+    }
+  }
+
+  endProfiling(): void {
+    const allocator = outPointer();
+    check(this.ort, this.ort.GetAllocatorWithDefaultOptions(allocator.slot), "default allocator");
+    const file = outPointer();
+    check(
+      this.ort,
+      this.ort.SessionEndProfiling(this.session, allocator.get(), file.slot),
+      "ending profiling",
+    );
+    check(this.ort, this.ort.AllocatorFree(allocator.get(), file.get()), "freeing the profile name");
+  }
+
+  release(): Promise<void> {
+    if (!this.released) {
+      this.released = true;
+      this.ort.ReleaseSession(this.session);
+      void this.keep;
+    }
+    return Promise.resolve();
+  }
+}
