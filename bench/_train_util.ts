@@ -194,6 +194,11 @@ export class Stepper {
     return file;
   }
 
+  /** The engine the session runs on ("direct": ORT's C API through FFI; "node": onnxruntime-node). */
+  get engine(): string {
+    return this.session.engine;
+  }
+
   /** Frees the session. */
   async release(): Promise<void> {
     await this.session.release();

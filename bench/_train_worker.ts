@@ -70,6 +70,7 @@ if (import.meta.main) {
   await stepper.release();
   console.log(JSON.stringify({
     threads: Number(a.threads),
+    engine: stepper.engine,
     batch: image.shape[0],
     median_s: median(log.filter((l) => !l.warmup).map((l) => l.seconds)),
     median_cpu_s: median(log.filter((l) => !l.warmup).map((l) => l.cpu_s)),

@@ -4,7 +4,7 @@
  * same weights, same batch, same threads, same optimizer recipe.
  *
  *   deno run -A bench/compare_train.ts [--configs tiny_vq,s128_single] [--threads 2] [--rounds 3]
- *     [--steps tiny_vq=20,s128_single=4] [--warmup 1] [--lr 1e-4] [--python /usr/bin/python3]
+ *     [--steps tiny_vq=20,s128_single=6] [--warmup 2] [--lr 1e-4] [--python /usr/bin/python3]
  *     [--torch-env tuned|installed] [--json out.json] [--keep dir]
  *
  * Per config (bench/_train_util.ts): writes seeded weights (seed 0, noise on
@@ -38,8 +38,8 @@ const { values: args } = parseArgs({
     configs: { type: "string", default: "tiny_vq,s128_single" },
     threads: { type: "string", default: "2" },
     rounds: { type: "string", default: "3" },
-    steps: { type: "string", default: "tiny_vq=20,s128_single=4" },
-    warmup: { type: "string", default: "1" },
+    steps: { type: "string", default: "tiny_vq=20,s128_single=6" },
+    warmup: { type: "string", default: "2" },
     lr: { type: "string", default: "1e-4" },
     python: { type: "string", default: "/usr/bin/python3" },
     "torch-env": { type: "string", default: "tuned" },
@@ -131,7 +131,9 @@ console.log(
 );
 console.log(`1-min load average at start / end: ${loadStart.toFixed(1)} / ${Deno.loadavg()[0].toFixed(1)}`);
 console.log(
-  `CPU: ${cpu}; tok1d: ONNX Runtime (Node binding), Deno ${Deno.version.deno}; torch ${t0.torch}, ` +
+  `CPU: ${cpu}; tok1d: ONNX Runtime 1.30 (engine ${
+    rowsOut[0]?.tok1d[0]?.engine
+  }), Deno ${Deno.version.deno}; torch ${t0.torch}, ` +
     `OpenBLAS kernel ${t0.openblas_core}; torch env: ${tunedVars || "as installed"}\n`,
 );
 const header = [

@@ -171,6 +171,33 @@ export class DirectEngine implements Engine {
     }
   }
 
+  /**
+   * OrtValues over fed memory, kept from run to run by input (or in-place output) name: a train
+   * step feeds the same state buffers every time, and wrapping hundreds of them per run costs more
+   * than a small step's kernels. Reused only while the same typed array, at the same address,
+   * length and shape, is fed again.
+   */
+  private readonly wrapped = new Map<
+    string,
+    { data: Tensor["data"]; address: bigint; shape: string; value: Deno.PointerValue }
+  >();
+
+  /** The OrtValue over `t`'s memory for `key`, reusing last run's when `t` is the same memory. */
+  private wrapCached(key: string, t: Tensor): Deno.PointerValue {
+    const address = Deno.UnsafePointer.value(Deno.UnsafePointer.of(t.data as Uint8Array<ArrayBuffer>));
+    const shape = t.shape.join(",");
+    const known = this.wrapped.get(key);
+    if (
+      known && known.data === t.data && known.address === address && known.shape === shape && address !== 0n
+    ) {
+      return known.value;
+    }
+    if (known) this.ort.ReleaseValue(known.value);
+    const value = this.wrap(t);
+    this.wrapped.set(key, { data: t.data, address, shape, value });
+    return value;
+  }
+
   /** Wraps `t`'s memory (no copy) as an OrtValue. */
   private wrap(t: Tensor): Deno.PointerValue {
     const ort = this.ort;
@@ -226,21 +253,16 @@ export class DirectEngine implements Engine {
     inPlace: ReadonlyMap<string, string>,
   ): Promise<Record<string, Tensor>> {
     const ort = this.ort;
-    const created: Deno.PointerValue[] = [];
     const inputValues = new BigUint64Array(inputs.length);
     const outputValues = new BigUint64Array(outputs.length);
     try {
       inputs.forEach((v, i) => {
-        const value = this.wrap(feeds[v.name]);
-        created.push(value);
-        inputValues[i] = Deno.UnsafePointer.value(value);
+        inputValues[i] = Deno.UnsafePointer.value(this.wrapCached(v.name, feeds[v.name]));
       });
       outputs.forEach((v, j) => {
         const input = inPlace.get(v.name);
-        if (!input) return;
-        const value = this.wrap(feeds[input]);
-        created.push(value);
-        outputValues[j] = Deno.UnsafePointer.value(value);
+        // A separate OrtValue over the same memory: ORT writes the output into it.
+        if (input) outputValues[j] = Deno.UnsafePointer.value(this.wrapCached(`=>${v.name}`, feeds[input]));
       });
       const status = await ort.Run(
         this.session,
@@ -264,8 +286,7 @@ export class DirectEngine implements Engine {
       });
       return out;
     } finally {
-      for (const value of created) ort.ReleaseValue(value);
-      // Outputs ORT allocated but not taken (a failed run) are released too.
+      // Outputs ORT allocated but not taken (a failed run) are released.
       outputs.forEach((v, j) => {
         if (!inPlace.has(v.name) && outputValues[j]) {
           ort.ReleaseValue(Deno.UnsafePointer.create(outputValues[j]));
@@ -289,6 +310,8 @@ export class DirectEngine implements Engine {
   release(): Promise<void> {
     if (!this.released) {
       this.released = true;
+      for (const { value } of this.wrapped.values()) this.ort.ReleaseValue(value);
+      this.wrapped.clear();
       this.ort.ReleaseSession(this.session);
       void this.keep;
     }

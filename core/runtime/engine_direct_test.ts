@@ -13,6 +13,7 @@ import { add, argmin, cast, equal, f32, gather, matmul, mul, reduceSum } from ".
 import type { Tensor } from "../tensor.ts";
 import { Session } from "./session.ts";
 import { DirectEngine } from "./engine_direct.ts";
+import { freeTensors } from "./free.ts";
 
 function mixed() {
   const g = new Graph("mixed");
@@ -124,4 +125,21 @@ Deno.test("Session: engine 'direct' is refused on other devices, naming the devi
     () => Session.create(mixed(), weights(), { engine: "direct", device: "cuda" }),
     /engine 'direct' runs on the CPU only, not on cuda/,
   );
+});
+
+Deno.test("DirectEngine: wrapped inputs are reused only while the same memory is fed", async () => {
+  const g = new Graph("double");
+  const x = g.input("x", "float32", [2]);
+  g.output(mul(g, x, g.constant(f32([], [2]), "two")), "y");
+  const s = await Session.create(g, new Map(), { engine: "direct" });
+  const a = f32([2], [1, 2]);
+  deepStrictEqual([...(await s.run({ x: a })).y.data], [2, 4]);
+  a.data[0] = 10; // same memory, new contents
+  deepStrictEqual([...(await s.run({ x: a })).y.data], [20, 4]);
+  deepStrictEqual([...(await s.run({ x: f32([2], [5, 6]) })).y.data], [10, 12]); // other memory
+  const b = f32([2], [7, 8]);
+  deepStrictEqual([...(await s.run({ x: b })).y.data], [14, 16]);
+  freeTensors([b]); // detached: a new tensor must not be read through the stale wrapper
+  deepStrictEqual([...(await s.run({ x: f32([2], [3, 4]) })).y.data], [6, 8]);
+  await s.release();
 });
