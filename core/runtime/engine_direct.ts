@@ -246,12 +246,27 @@ export class DirectEngine implements Engine {
     }
   }
 
-  async run(
+  /** Runs one at a time: a later run may release the wrappers an earlier one is still reading. */
+  run(
     inputs: readonly Value[],
     feeds: Record<string, Tensor>,
     outputs: readonly Value[],
     inPlace: ReadonlyMap<string, string>,
   ): Promise<Record<string, Tensor>> {
+    const result = this.queue.then(() => this.runNow(inputs, feeds, outputs, inPlace));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private async runNow(
+    inputs: readonly Value[],
+    feeds: Record<string, Tensor>,
+    outputs: readonly Value[],
+    inPlace: ReadonlyMap<string, string>,
+  ): Promise<Record<string, Tensor>> {
+    if (this.released) throw new Error("the session was released");
     const ort = this.ort;
     const inputValues = new BigUint64Array(inputs.length);
     const outputValues = new BigUint64Array(outputs.length);
@@ -280,8 +295,9 @@ export class DirectEngine implements Engine {
         const input = inPlace.get(v.name);
         if (input) out[v.name] = feeds[input];
         else {
-          out[v.name] = this.take(Deno.UnsafePointer.create(outputValues[j]));
-          outputValues[j] = 0n;
+          const value = Deno.UnsafePointer.create(outputValues[j]);
+          outputValues[j] = 0n; // take() releases it, also when it throws
+          out[v.name] = this.take(value);
         }
       });
       return out;
@@ -307,7 +323,8 @@ export class DirectEngine implements Engine {
     check(this.ort, this.ort.AllocatorFree(allocator.get(), file.get()), "freeing the profile name");
   }
 
-  release(): Promise<void> {
+  async release(): Promise<void> {
+    await this.queue;
     if (!this.released) {
       this.released = true;
       for (const { value } of this.wrapped.values()) this.ort.ReleaseValue(value);
@@ -315,6 +332,5 @@ export class DirectEngine implements Engine {
       this.ort.ReleaseSession(this.session);
       void this.keep;
     }
-    return Promise.resolve();
   }
 }

@@ -143,3 +143,15 @@ Deno.test("DirectEngine: wrapped inputs are reused only while the same memory is
   deepStrictEqual([...(await s.run({ x: f32([2], [3, 4]) })).y.data], [6, 8]);
   await s.release();
 });
+
+Deno.test("DirectEngine: overlapping runs with different feeds each get their own result", async () => {
+  const g = new Graph("double");
+  const x = g.input("x", "float32", [2]);
+  g.output(mul(g, x, g.constant(f32([], [2]), "two")), "y");
+  const s = await Session.create(g, new Map(), { engine: "direct" });
+  const runs = [1, 2, 3, 4].map((k) => s.run({ x: f32([2], [k, -k]) }));
+  const results = await Promise.all(runs);
+  deepStrictEqual(results.map((r) => [...r.y.data]), [[2, -2], [4, -4], [6, -6], [8, -8]]);
+  await s.release();
+  await rejects(() => s.run({ x: f32([2], [1, 1]) }), /released/);
+});
