@@ -137,7 +137,7 @@ export class Stepper {
     const frozen = new Map(step.frozen.map((p) => [p.name, weights.get(p.name)!]));
     // The same session settings as core/train/runner.ts.
     const session = await Session.create(step.graph, frozen, {
-      spinning: false,
+      spinning: true,
       memoryArena: true,
       inPlace: stateUpdates(step),
       engine: "auto",

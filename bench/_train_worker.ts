@@ -7,7 +7,7 @@
  *
  *   deno run -A bench/_train_worker.ts --config s128_single --weights DIR/model.safetensors \
  *     --image DIR/image.npy [--threads 2] [--steps 5] [--warmup 1] [--lr 1e-4] [--ema-decay 0.999]
- *     [--engine auto|node|direct]
+ *     [--engine auto|node|direct] [--spinning on|off]
  *
  * @module
  */
@@ -36,6 +36,7 @@ if (import.meta.main) {
       lr: { type: "string", default: "1e-4" },
       "ema-decay": { type: "string", default: "0.999" },
       engine: { type: "string", default: "auto" },
+      spinning: { type: "string", default: "on" },
     },
   });
   const c = TRAIN_CONFIGS[a.config ?? ""];
@@ -50,6 +51,7 @@ if (import.meta.main) {
     lr: Number(a.lr),
     emaDecay: Number(a["ema-decay"]),
     engine: a.engine as "node" | "direct" | "auto",
+    spinning: a.spinning !== "off",
   });
   const openSeconds = (performance.now() - t0) / 1000;
   const rssReady = procStatusKib("VmRSS");

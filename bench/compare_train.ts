@@ -13,7 +13,9 @@
  * (torch_train.py) in fresh processes, alternating which goes first. Each does
  * `--warmup` untimed steps then `--steps` timed ones on the same batch; a
  * round's figure is the median step, the table shows the median over rounds
- * with the min–max. Peak memory is each process's VmHWM (max over rounds).
+ * with the min–max, and the median (min–max) of the rounds' own speed-ups (each round's two processes run
+ * back to back, so its ratio cancels most of the host's drift). Peak memory is each process's VmHWM (max
+ * over rounds).
  * Correctness comes first: the losses of the first steps of round 1 from both
  * sides (same weights and batch, so step 1 must agree; later steps also check
  * clip + AdamW + the straight-through gradients).
@@ -143,6 +145,7 @@ const header = [
   "tok1d s/step",
   "torch s/step",
   "speed-up (torch/tok1d)",
+  "paired speed-up: median (min–max)",
   "CPU s/step tok1d / torch",
   "tok1d peak RSS",
   "torch peak RSS",
@@ -150,6 +153,15 @@ const header = [
 const secs = (rs: Run[]) => rs.map((r) => r.median_s);
 const peak = (rs: Run[]) => Math.max(...rs.map((r) => r.vmhwm_kib));
 const ready = (rs: Run[]) => Math.max(...rs.map((r) => r.rss_ready_kib));
+/**
+ * The speed-up of each round, its two processes run back to back: the host's speed drifts by ±15 % over
+ * minutes, and a round's ratio cancels most of that drift.
+ */
+const paired = (r: Row) => r.tok1d.map((t, i) => r.torch[i].median_s / t.median_s);
+const pairedRange = (r: Row) => {
+  const p = paired(r);
+  return `${median(p).toFixed(2)}× (${Math.min(...p).toFixed(2)}–${Math.max(...p).toFixed(2)})`;
+};
 const table = rowsOut.map((r) => [
   TRAIN_CONFIGS[r.config].name,
   String(r.batch),
@@ -157,6 +169,7 @@ const table = rowsOut.map((r) => [
   range(secs(r.tok1d)),
   range(secs(r.torch)),
   `${(median(secs(r.torch)) / median(secs(r.tok1d))).toFixed(2)}×`,
+  pairedRange(r),
   `${fmt(median(r.tok1d.map((x) => x.median_cpu_s)))} / ${fmt(median(r.torch.map((x) => x.median_cpu_s)))}`,
   `${mib(peak(r.tok1d))} (ready ${mib(ready(r.tok1d))})`,
   `${mib(peak(r.torch))} (ready ${mib(ready(r.torch))})`,

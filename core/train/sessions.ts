@@ -47,12 +47,13 @@ export class StepSessions {
   ) {}
 
   private open(step: TrainStep, weights: Map<string, Tensor>): Promise<Session> {
-    // Passive worker threads (faster on a shared machine), ORT's memory arena (saves ~27 % of an
-    // S-128-sized step, which otherwise page-faults fresh memory for every intermediate) and the
-    // state updated in place (bench/README.md, "Memory" and "In-place state").
+    // ORT's memory arena (saves ~27 % of an S-128-sized step, which otherwise page-faults fresh memory
+    // for every intermediate), the state updated in place on the C API engine, and spinning worker
+    // threads (ORT's default: a step's ~6000 kernels each wake the pool, and waking sleeping threads
+    // cost ~15 % of the step; bench/README.md, "Memory" and "In-place state").
     return Session.create(step.graph, weights, {
       ...this.settings,
-      spinning: false,
+      spinning: true,
       memoryArena: true,
       inPlace: stateUpdates(step),
       engine: "auto",
