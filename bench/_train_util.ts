@@ -194,7 +194,7 @@ export class Stepper {
     return file;
   }
 
-  /** The engine the session runs on ("direct": ORT's C API through FFI; "node": onnxruntime-node). */
+  /** The engine the session runs on ("direct": ORT's C API through FFI; "node": the Node binding). */
   get engine(): string {
     return this.session.engine;
   }

@@ -11,23 +11,11 @@
  */
 import type { Value } from "../graph/graph.ts";
 import { BYTES_PER_ELEMENT, type DType, sizeOf, type Tensor } from "../tensor.ts";
+import { ONNX_DTYPE } from "../onnx/proto.ts";
 import { check, cString, type OrtC, ortC, outPointer } from "./ort_c.ts";
 import type { Engine, EngineOptions } from "./engine.ts";
 
-/** ONNX TensorProto element types. */
-const ELEMENT: Record<DType, number> = {
-  float32: 1,
-  uint8: 2,
-  int8: 3,
-  int16: 5,
-  int32: 6,
-  int64: 7,
-  bool: 9,
-  float16: 10,
-  float64: 11,
-  bfloat16: 16,
-};
-const DTYPE = new Map(Object.entries(ELEMENT).map(([k, v]) => [v, k as DType]));
+const DTYPE = new Map(Object.entries(ONNX_DTYPE).map(([k, v]) => [v as number, k as DType]));
 const ARRAY: Record<DType, new (b: ArrayBuffer) => Tensor["data"]> = {
   float32: Float32Array,
   uint8: Uint8Array,
@@ -75,8 +63,8 @@ export class DirectEngine implements Engine {
     private readonly session: Deno.PointerValue,
     private readonly inputNames: ReturnType<typeof nameArray>,
     private readonly outputNames: ReturnType<typeof nameArray>,
-    /** The external-data buffers, alive for as long as the session. */
-    private readonly keep: unknown,
+    /** The external-data buffers and their names, alive for as long as the session. */
+    private readonly keep: unknown[],
   ) {}
 
   /** Whether this process can use the C API (FFI permission, library found, table as expected). */
@@ -104,6 +92,8 @@ export class DirectEngine implements Engine {
   ): DirectEngine {
     const ort = ortC();
     const { env } = environment(ort);
+    // Everything ORT reads through a raw address stays referenced from here to the engine.
+    const alive: unknown[] = [files];
     const so = outPointer();
     check(ort, ort.CreateSessionOptions(so.slot), "CreateSessionOptions");
     const options = so.get();
@@ -130,6 +120,7 @@ export class DirectEngine implements Engine {
       if (o.profile) check(ort, ort.EnableProfiling(options, cString(o.profile)), "profiling");
       if (files.length) {
         const names = nameArray(files.map((f) => f.path));
+        alive.push(names);
         const buffers = BigUint64Array.from(
           files,
           (f) => Deno.UnsafePointer.value(Deno.UnsafePointer.of(f.data)),
@@ -164,7 +155,7 @@ export class DirectEngine implements Engine {
         s.get(),
         nameArray(inputs.map((v) => v.name)),
         nameArray(outputs.map((v) => v.name)),
-        files,
+        alive,
       );
     } finally {
       ort.ReleaseSessionOptions(options);
@@ -212,7 +203,7 @@ export class DirectEngine implements Engine {
         BigInt(t.data.byteLength),
         shape,
         BigInt(t.shape.length),
-        ELEMENT[t.dtype],
+        ONNX_DTYPE[t.dtype],
         out.slot,
       ),
       "wrapping a tensor",
