@@ -14,7 +14,8 @@
  * ```
  * @module
  */
-import { buildTrainStep, stateUpdates, type TrainStep } from "../core/autodiff/train_step.ts";
+import { buildTrainStep, type TrainStep } from "../core/autodiff/train_step.ts";
+import { trainSessionOptions } from "../core/train/sessions.ts";
 import { TITOK_ADAMW } from "../core/autodiff/optimizer.ts";
 import { randomWeights } from "../core/init.ts";
 import { freeTensors, Session, type SessionOptions } from "../core/runtime/mod.ts";
@@ -135,14 +136,8 @@ export class Stepper {
     opts: SessionOptions & { lr?: number; emaDecay?: number } = {},
   ): Promise<Stepper> {
     const frozen = new Map(step.frozen.map((p) => [p.name, weights.get(p.name)!]));
-    // The same session settings as core/train/runner.ts.
-    const session = await Session.create(step.graph, frozen, {
-      spinning: true,
-      memoryArena: true,
-      inPlace: stateUpdates(step),
-      engine: "auto",
-      ...opts,
-    });
+    // The settings core/train/runner.ts's sessions use.
+    const session = await Session.create(step.graph, frozen, { ...trainSessionOptions(step), ...opts });
     const state = new Map<string, Tensor>();
     for (const p of step.trainable) {
       const w = weights.get(p.name)!;

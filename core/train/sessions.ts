@@ -6,7 +6,7 @@
  * @module
  */
 import { stateUpdates, type TrainStep } from "../autodiff/train_step.ts";
-import { Session } from "../runtime/session.ts";
+import { Session, type SessionOptions } from "../runtime/session.ts";
 import type { Tensor } from "../tensor.ts";
 
 /** The graphs of the adversarial phase, built when it starts. */
@@ -35,6 +35,16 @@ export interface SessionSettings {
   threads?: number;
 }
 
+/**
+ * How a train step's session runs: ORT's memory arena (saves ~27 % of an S-128-sized step, which
+ * otherwise page-faults fresh memory for every intermediate), the state updated in place on the C API
+ * engine, and spinning worker threads (ORT's default: a step's ~6000 kernels each wake the pool, and
+ * waking sleeping threads cost ~15 % of the step; bench/README.md, "Memory" and "In-place state").
+ */
+export function trainSessionOptions(step: TrainStep): SessionOptions {
+  return { spinning: true, memoryArena: true, inPlace: stateUpdates(step), engine: "auto" };
+}
+
 /** Lazily created sessions for the plain and the adversarial phase. */
 export class StepSessions {
   private current?: { adversarial: boolean; phase: Phase };
@@ -47,17 +57,7 @@ export class StepSessions {
   ) {}
 
   private open(step: TrainStep, weights: Map<string, Tensor>): Promise<Session> {
-    // ORT's memory arena (saves ~27 % of an S-128-sized step, which otherwise page-faults fresh memory
-    // for every intermediate), the state updated in place on the C API engine, and spinning worker
-    // threads (ORT's default: a step's ~6000 kernels each wake the pool, and waking sleeping threads
-    // cost ~15 % of the step; bench/README.md, "Memory" and "In-place state").
-    return Session.create(step.graph, weights, {
-      ...this.settings,
-      spinning: true,
-      memoryArena: true,
-      inPlace: stateUpdates(step),
-      engine: "auto",
-    });
+    return Session.create(step.graph, weights, { ...this.settings, ...trainSessionOptions(step) });
   }
 
   /** The sessions for a step with (`adversarial`) or without the GAN terms. */
