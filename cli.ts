@@ -8,15 +8,11 @@
 import { Command, CommanderError, Option } from "commander";
 import { UsageError } from "./core/errors.ts";
 import { DEVICES } from "./core/runtime/mod.ts";
-import {
-  decodeCommand,
-  demoCommand,
-  encodeCommand,
-  exportCommand,
-  infoCommand,
-  listCommand,
-  reconstructCommand,
-} from "./cli/commands.ts";
+import { demoCommand, exportCommand, infoCommand, listCommand } from "./cli/commands.ts";
+import { decodeCommand } from "./cli/decode.ts";
+import { encodeCommand, reconstructCommand } from "./cli/encode.ts";
+import { encodeMergeCommand } from "./cli/encode_merge.ts";
+import { addFamilyOptions } from "./cli/family_options.ts";
 import { registerTrain } from "./cli/train.ts";
 import { convertCommand } from "./cli/convert.ts";
 import { evalCommand } from "./cli/eval.ts";
@@ -40,6 +36,14 @@ function modelOptions(cmd: Command, required = true): Command {
     .option("--json", "machine-readable output on stdout");
 }
 
+/** Flags of the commands that stream inputs into a tokenizer. */
+function encodeFlags(cmd: Command): Command {
+  cmd.requiredOption("--out <dir>", "output folder")
+    .option("--shard <K/N>", "this process's part of the inputs (K from 0); join parts with 'encode merge'")
+    .option("--workers <n>", "image decoding threads (default 1)");
+  return addFamilyOptions(cmd);
+}
+
 /** Builds the program (exported for tests). */
 export function program(): Command {
   const p = new Command("tok1d")
@@ -52,20 +56,35 @@ export function program(): Command {
   modelOptions(p.command("info").description("show a model's token shape, vocabulary and size")).action(
     infoCommand,
   );
-  modelOptions(p.command("encode").description("images → tokens.npy + tokens.json"))
-    .requiredOption("--out <dir>", "output folder")
-    .argument("<images...>")
+  const encode = modelOptions(
+    p.command("encode").description("images → tokens.npy + tokens.json (streamed)"),
+  );
+  encodeFlags(encode)
+    .option("--budget <n>", "encode at this many tokens per image (the family's budgets: tok1d info)")
+    .option("--adaptive", "the family's adaptive encode: per image, the fewest tokens under --threshold")
+    .option("--threshold <x>", "quality threshold of --adaptive (family specific: ALIT L1, ElasticTok MSE)")
+    .argument("<inputs...>", "image files, folders, .tar shards or a brace pattern")
     .action(encodeCommand);
-  modelOptions(p.command("decode").description("tokens.npy → PNG images"))
+  encode.command("merge").description("join the parts of 'encode --shard K/N' runs")
     .requiredOption("--out <dir>", "output folder")
-    .requiredOption("--tokens <file>", "tokens .npy (from encode)")
+    .option("--json", "machine-readable output on stdout")
+    .argument("<parts...>", "the part folders")
+    .action(encodeMergeCommand);
+  modelOptions(p.command("decode").description("tokens → PNG images (named after their sources)"))
+    .requiredOption("--out <dir>", "output folder")
+    .requiredOption("--tokens <path>", "a token folder or tokens.npy (from encode)")
     .option("--npy", "also write images.npy (float32, before clamping)")
+    .option("--budget <n>", "keep this many tokens per image first (prefix families)")
     .option("--depths <d>", "decode only the first d depths of multi-depth tokens (MARVEL: coarse to fine)")
     .action(decodeCommand);
-  modelOptions(p.command("reconstruct").description("encode + decode; writes grid.png"))
-    .requiredOption("--out <dir>", "output folder")
-    .option("--npy", "also write images.npy")
-    .argument("<images...>")
+  encodeFlags(
+    modelOptions(p.command("reconstruct").description("encode + decode; images/, grid.png, tokens")),
+  )
+    .option("--npy", "also write images.npy (float32, before clamping)")
+    .option("--budget <n>", "reconstruct from this many tokens per image")
+    .option("--adaptive", "the family's adaptive encode (see encode)")
+    .option("--threshold <x>", "quality threshold of --adaptive")
+    .argument("<inputs...>", "image files, folders, .tar shards or a brace pattern")
     .action(async (files, f) => {
       await reconstructCommand(files, f);
     });

@@ -1,6 +1,6 @@
 /**
- * tok1d — run, train and evaluate 1D image tokenizers (TiTok first; ALIT,
- * MARVEL, ElasticTok and BDD-1D follow) as ONNX graphs on ONNX Runtime.
+ * tok1d — run, train and evaluate 1D image tokenizers (TiTok and MARVEL; ALIT,
+ * ElasticTok and BDD-1D follow) as ONNX graphs on ONNX Runtime.
  *
  * @example
  * ```ts
@@ -13,9 +13,24 @@
  * @module
  */
 export { type Encoded, type LoadOptions, loadTokenizer, Tokenizer } from "./core/tokenizer.ts";
-export { EXPORT_FILES, exportOnnx } from "./core/export.ts";
+export { EXPORT_FILES, type ExportManifest, exportOnnx, graphFile } from "./core/export.ts";
 export { listPresets, type ResolvedModel, resolveModel } from "./core/resolve.ts";
-export type { BuildOptions, InferenceGraphs, Plugin, TokenizerInfo } from "./core/plugin.ts";
+export type {
+  BuildOptions,
+  EncodeOptions,
+  EvalProtocol,
+  FamilyOption,
+  InputSpec,
+  Plugin,
+  Program,
+  ProgramContext,
+  Programs,
+  TokenizerInfo,
+} from "./core/plugin.ts";
+export { singlePassPrograms } from "./core/programs.ts";
+export { assertFiniteTokens, concatTokens, sliceTokens, tokenCounts, type Tokens } from "./core/tokens.ts";
+export { readTokens, TOKEN_FILES, TokenWriter, writeTokens } from "./core/tokens_file.ts";
+export { mergeTokenParts } from "./core/tokens_merge.ts";
 export { definePlugin } from "./core/plugin.ts";
 export { UsageError } from "./core/errors.ts";
 export type { DType, Tensor } from "./core/tensor.ts";

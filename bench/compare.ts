@@ -120,10 +120,10 @@ try {
     // Correctness first: the same 2 images through both implementations.
     const images = randomImages(2, size, 7);
     const enc = await tok.encode(images);
-    const recon = await tok.decodeLatent(enc.latent);
+    const recon = await tok.decodeLatent(enc.latent!);
     writeNpy(join(dir, "image.npy"), images);
     writeNpy(join(dir, "tokens.npy"), enc.tokens);
-    writeNpy(join(dir, "latent.npy"), enc.latent);
+    writeNpy(join(dir, "latent.npy"), enc.latent!);
     writeNpy(join(dir, "recon.npy"), recon);
     const check = torch([
       "--weights",

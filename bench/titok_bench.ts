@@ -34,7 +34,7 @@ for (const [model, n] of MODELS) {
   const images = randomImages(IMAGES, tok.info.imageSize);
   const singles = Array.from({ length: IMAGES }, (_, i) => rows(images, i, i + 1));
   // Warm-up: opens the sessions and runs each graph once at batch 4 and at batch 1.
-  const { latent } = await tok.encode(images);
+  const latent = (await tok.encode(images)).latent!;
   await tok.encode(singles[0]);
   const latents = Array.from({ length: IMAGES }, (_, i) => rows(latent, i, i + 1));
   await tok.decodeLatent(latent);

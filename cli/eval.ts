@@ -137,14 +137,14 @@ async function evalAction(f: EvalFlags): Promise<void> {
     const features = f.fid
       ? await InceptionFeatures.create(inception, {
         ...o.session,
-        protocol: f.protocol ?? familyProtocol(tok.info.family).fid,
+        protocol: f.protocol ?? familyProtocol(tok.model.plugin.evalProtocol).fid,
       })
       : undefined;
     try {
       const { state, samples } = await accumulateEvaluation(tok, source, o, features);
       const meta: EvaluationMeta = {
         ...ctx,
-        protocol: describeProtocol(tok.info.family, tok.info.imageSize, o, f.fid),
+        protocol: describeProtocol(tok.model.plugin.evalProtocol, tok.info.imageSize, o, f.fid),
       };
       saveEvaluationState(outDir(f.out), state, samples, meta);
       await releaseState(state);
@@ -197,7 +197,7 @@ export function evalCommand(): Command {
         Object.keys(FID_PROTOCOLS),
       ),
     )
-    .option("--no-curve", "skip the per-depth quality curve of multi-depth tokens")
+    .option("--no-curve", "skip the quality-against-token-budget curve (families with several budgets)")
     .option("--report <dir>", "write metrics.json, grid PNGs and report.html here")
     .option("--save-stats <dir>", "also write the real.npz / fake.npz FID statistics here")
     .option("--shard <K/N>", "evaluate part K of N; needs --out; join with eval merge")

@@ -36,7 +36,7 @@ Deno.test("eval: PSNR, SSIM and codebook usage equal the library's on the same r
   const rec = await tok.reconstruct(x);
   const fake = quantize8bit(rec.images);
   const usage = new CodebookUsage(64);
-  usage.add(rec.tokens);
+  usage.add(rec.tokens.tokens);
   await tok.release();
   deepStrictEqual([got.data.images, got.metrics.tokensPerImage, got.metrics.rfid], [4, 8, null]);
   close(got.metrics.psnr, mean(psnr(x, fake)), 1e-12, "psnr");

@@ -1,14 +1,20 @@
 /**
- * Writes a tokenizer's graphs as standalone `.onnx` files for other runtimes:
- * `encoder.onnx`, `decoder.onnx` (latent → image) and `decode_tokens.onnx`,
- * all pointing into one `model.safetensors` beside them through ONNX external
- * data (location + offset + length), so the weights are stored once and never
- * pass through protobuf.
+ * Writes a tokenizer's graphs as standalone `.onnx` files for other runtimes —
+ * every graph the family declares, `<graph>.onnx` — all pointing into one
+ * `model.safetensors` beside them through ONNX external data (location +
+ * offset + length), so the weights are stored once and never pass through
+ * protobuf. `manifest.json` says how the family's programs chain the graphs
+ * (which graph runs first, what feeds the next), so another runtime can
+ * reproduce `encode`, `decode` and any adaptive loop.
  *
+ * @example
+ * ```ts
+ * const tok = await loadTokenizer("titok/tiny", { random: true });
+ * exportOnnx(tok, "out/onnx"); // encoder.onnx, decoder.onnx, decode_tokens.onnx, model.safetensors, manifest.json
+ * ```
  * @module
  */
 import { join } from "node:path";
-import type { Graph } from "./graph/graph.ts";
 import type { ExternalRef } from "./onnx/model.ts";
 import { encodeModel } from "./onnx/model.ts";
 import type { Tensor } from "./tensor.ts";
@@ -16,19 +22,40 @@ import { writeFileAtomic } from "./fs.ts";
 import { readSafetensors, writeSafetensors } from "./weights/safetensors.ts";
 import type { Tokenizer } from "./tokenizer.ts";
 
-/** File names written by {@link exportOnnx}. */
+/** File names written by {@link exportOnnx} besides `<graph>.onnx`. */
 export const EXPORT_FILES = {
-  encode: "encoder.onnx",
-  decode: "decoder.onnx",
-  decodeTokens: "decode_tokens.onnx",
   weights: "model.safetensors",
+  manifest: "manifest.json",
 } as const;
 
-/** Writes the graphs and their weights to `dir`; returns the written paths. */
+/** The `.onnx` file of graph `name`. */
+export function graphFile(name: string): string {
+  return `${name}.onnx`;
+}
+
+/** What `manifest.json` holds. */
+export interface ExportManifest {
+  format: "tok1d-export/1";
+  family: string;
+  variant: string;
+  info: Tokenizer["info"];
+  weights: string;
+  graphs: Record<string, { file: string; inputs: IoSpec[]; outputs: IoSpec[] }>;
+  programs: Record<string, { graphs: readonly string[]; description: string }>;
+}
+
+interface IoSpec {
+  name: string;
+  dtype: string;
+  shape: (number | string)[];
+}
+
+/** Writes every graph, their weights and the manifest to `dir`; returns the written paths. */
 export function exportOnnx(tok: Tokenizer, dir: string): string[] {
+  const names = tok.graphNames;
   const used = new Map<string, Tensor>();
-  for (const g of Object.values(tok.graphs) as Graph[]) {
-    for (const p of g.params.values()) used.set(p.name, tok.weights.get(p.name)!);
+  for (const name of names) {
+    for (const p of tok.graph(name).params.values()) used.set(p.name, tok.weights.get(p.name)!);
   }
   const weightsPath = join(dir, EXPORT_FILES.weights);
   writeSafetensors(weightsPath, used, { format: "pt", producer: "tok1d" });
@@ -38,19 +65,41 @@ export function exportOnnx(tok: Tokenizer, dir: string): string[] {
   for (const [name, [begin, end]] of st.offsets) {
     refs.set(name, { location: EXPORT_FILES.weights, offset: st.dataStart + begin, length: end - begin });
   }
+  const info = tok.info;
   const meta = {
-    family: tok.info.family,
-    variant: tok.info.variant,
-    token_shape: JSON.stringify(tok.info.tokenShape),
-    token_dtype: tok.info.tokenDtype,
-    image_size: String(tok.info.imageSize),
-    input_range: JSON.stringify(tok.info.inputRange),
+    family: info.family,
+    variant: info.variant,
+    token_shape: JSON.stringify(info.tokenShape),
+    token_dtype: info.tokenDtype,
+    input: JSON.stringify(info.input),
+    input_range: JSON.stringify(info.inputRange),
   };
   const written = [weightsPath];
-  for (const key of ["encode", "decode", "decodeTokens"] as const) {
-    const path = join(dir, EXPORT_FILES[key]);
-    writeFileAtomic(path, encodeModel(tok.graphs[key], { weights: refs, metadata: meta }));
+  const io = (vs: readonly { name: string; dtype: string; shape: readonly (number | string)[] }[]) =>
+    vs.map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] }));
+  const graphs: ExportManifest["graphs"] = {};
+  for (const name of names) {
+    const g = tok.graph(name);
+    const path = join(dir, graphFile(name));
+    writeFileAtomic(path, encodeModel(g, { weights: refs, metadata: { ...meta, graph: name } }));
+    graphs[name] = { file: graphFile(name), inputs: io(g.inputs), outputs: io(g.outputs) };
     written.push(path);
   }
+  const programs: ExportManifest["programs"] = {};
+  for (const [name, p] of Object.entries(tok.programs)) {
+    if (p) programs[name] = { graphs: p.graphs, description: p.description };
+  }
+  const manifest: ExportManifest = {
+    format: "tok1d-export/1",
+    family: info.family,
+    variant: info.variant,
+    info,
+    weights: EXPORT_FILES.weights,
+    graphs,
+    programs,
+  };
+  const manifestPath = join(dir, EXPORT_FILES.manifest);
+  writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 2) + "\n");
+  written.push(manifestPath);
   return written;
 }

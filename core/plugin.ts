@@ -8,48 +8,122 @@
 import type { z } from "zod";
 import type { Graph, Value } from "./graph/graph.ts";
 import type { DType, Tensor } from "./tensor.ts";
+import type { Tokens } from "./tokens.ts";
 import type { LossBuilder } from "./autodiff/train_step.ts";
 import type { DeadCodeOptions } from "./quantizers/dead_code.ts";
 import type { AdamWOptions } from "./autodiff/optimizer.ts";
 import type { GanSettings } from "./losses/gan.ts";
 
+/** What a family's inputs are: images of H×W, or videos of F frames of H×W. RGB, channels first. */
+export type InputSpec =
+  | { kind: "image"; height: number; width: number }
+  | { kind: "video"; frames: number; height: number; width: number };
+
 /** What a caller needs to know about a tokenizer's inputs and tokens. */
 export interface TokenizerInfo {
   family: string;
   variant: string;
+  /** The input each item is: an image (B,3,H,W) or a video (B,F,3,H,W), values in [0, 1]. */
+  input: InputSpec;
+  /** Square images: their side (= `input.height`). */
   imageSize: number;
-  /** Token shape per image (TiTok VQ: [1, K]; VAE: [C, 1, K]). */
+  /** Token shape per item at the full budget (TiTok VQ: [1, K]; VAE: [C, 1, K]; MARVEL: [1, K, D]). */
   tokenShape: number[];
   tokenDtype: DType;
+  /** Tokens per item at the full budget (what the quality-against-tokens curve counts). */
+  tokensPerItem: number;
   /** Codebook size for discrete tokens. */
   vocabulary?: number;
   /** The pixel range the family's networks see. */
   inputRange: [number, number];
-  /** Continuous latent shape per image (what `decode` takes). */
-  latentShape: number[];
+  /** Continuous latent shape per item (what a `decodeLatent` program takes), where there is one. */
+  latentShape?: number[];
   /**
-   * The last token axis holds refinement depths (MARVEL: [1, K, D]): `decode`
-   * also accepts a prefix of 1..D depths, passing the absent ones to the
-   * `decodeTokens` graph as index −1.
+   * An axis of `tokenShape` along which a token file may hold only a prefix
+   * (MARVEL: the depth axis, coarse to fine); `decode` then sees `Tokens.depth`.
    */
-  depthPrefix?: boolean;
+  prefixAxis?: number;
+  /** Discrete ids may be −1 (not sent: past an item's length, an absent depth). */
+  padded?: boolean;
+  /** Token budgets, ascending, the last the full one: the points of the quality-against-tokens curve. */
+  budgets: number[];
+}
+
+/** Options that change what the graphs emit. */
+export interface BuildOptions {
+  /** Sample a VAE posterior (adds a `noise` input to the encoder) instead of using its mean. */
+  sample?: boolean;
+}
+
+/** Options of an encode program. */
+export interface EncodeOptions {
+  /** Encode at this token budget (one of `info.budgets`) instead of the full one. */
+  budget?: number;
+  /** Adaptive encode: the family's quality threshold (ALIT: L1; ElasticTok: MSE). */
+  threshold?: number;
+  /** Family options by name (declared in {@link Plugin.options}). */
+  params?: Record<string, unknown>;
+  /**
+   * Draws the caller fixes instead of the tokenizer's generator, by graph input
+   * name, batch first (VAE `noise`, halting draws): runs then reproduce exactly.
+   */
+  inputs?: Record<string, Tensor>;
+}
+
+/** What a program sees of the tokenizer: named graphs run with cached sessions, and a seeded generator. */
+export interface ProgramContext {
+  readonly info: TokenizerInfo;
+  /** Runs graph `name` (built and opened on first use; later runs reuse the session). */
+  run(name: string, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  /** The inputs graph `name` declares (built on first use; no session). */
+  inputs(name: string): readonly Value[];
+  /** Standard normal noise of `shape` from the tokenizer's seeded generator (VAE sampling, halting draws). */
+  normal(shape: number[]): Tensor<"float32">;
+  /** Uniform [0, 1) draws of `shape` from the same generator. */
+  uniform(shape: number[]): Tensor<"float32">;
+}
+
+/** A host program: which graphs it runs (for the export manifest) and how. */
+export interface Program<A extends unknown[], R> {
+  /** The graphs the program runs, in order of first use. */
+  graphs: readonly string[];
+  /** How it chains them, in a sentence or two (written to the export manifest). */
+  description: string;
+  run(ctx: ProgramContext, ...args: A): Promise<R>;
 }
 
 /**
- * The inference graphs of a family. Names of inputs/outputs are fixed:
- * encode: `image` → `tokens`, `latent`; decode: `latent` → `image`;
- * decodeTokens: `tokens` → `image`. Images are NCHW float32 in [0, 1].
+ * The host programs a generic driver runs on a batch (at most `batchSize`
+ * items at a time). `encode` and `decode` are required; a family adds
+ * `reconstruct` when encode→decode can skip work (TiTok decodes the latent
+ * directly), `encodeAdaptive` when it chooses lengths by quality, and
+ * `decodeLatent` when its decoder reads a continuous latent.
  */
-export interface InferenceGraphs {
-  encode: Graph;
-  decode: Graph;
-  decodeTokens: Graph;
+export interface Programs {
+  encode: Program<[images: Tensor, options: EncodeOptions], Tokens>;
+  decode: Program<[tokens: Tokens], Tensor>;
+  reconstruct?: Program<[images: Tensor, options: EncodeOptions], { tokens: Tokens; images: Tensor }>;
+  encodeAdaptive?: Program<[images: Tensor, options: EncodeOptions], Tokens>;
+  decodeLatent?: Program<[latent: Tensor], Tensor>;
 }
 
-/** Options that change what `build` emits. */
-export interface BuildOptions {
-  /** Sample a VAE posterior (adds a `noise` input to encode) instead of using its mean. */
-  sample?: boolean;
+/** A family option a command line exposes (e.g. ALIT's `--halting`). */
+export interface FamilyOption {
+  /** The key in {@link EncodeOptions.params} (camelCase of the flag). */
+  name: string;
+  flag: string;
+  description: string;
+  choices?: readonly string[];
+  default?: string;
+}
+
+/** How the family's upstream evaluation prepares images and computes FID. */
+export interface EvalProtocol {
+  fid: "torch-fidelity" | "pytorch-fid";
+  /** "shorter": shorter side → size (bicubic) then centre crop; "none": centre crop of the full image. */
+  resize: "shorter" | "none";
+  /** Where upstream's protocol is defined (shown in reports). */
+  source: string;
 }
 
 /**
@@ -112,12 +186,25 @@ export interface Plugin<C = unknown> {
   schema: z.ZodType<C>;
   /** Named presets: name → config object (upstream layout). */
   presets: Record<string, unknown>;
-  /** Whether a raw (parsed YAML/JSON) config belongs to this family. */
-  recognises(raw: unknown): boolean;
+  /**
+   * How specifically a raw (parsed YAML/JSON) config belongs to this family:
+   * 0 = not at all; the most specific family wins (MARVEL's LFQ TiTok fork
+   * scores above TiTok for the same layout).
+   */
+  recognises(raw: unknown): number;
   info(config: C, variant: string): TokenizerInfo;
-  build(config: C, opts?: BuildOptions): InferenceGraphs;
+  /** The family's graphs by name, each built only when a program or export asks for it. */
+  graphs(config: C, opts: BuildOptions): Record<string, () => Graph>;
+  /** Host code that runs the graphs. */
+  programs: Programs;
+  /** Keeps `budget` tokens per item (prefix families: MARVEL keeps the first depths); else encode at the budget. */
+  truncate?(tokens: Tokens, budget: number, info: TokenizerInfo): Tokens;
+  /** Family options for encode/reconstruct/eval (CLI flags). */
+  options?: readonly FamilyOption[];
   /** Upstream checkpoint tensors → tensors named as the graphs' parameters. */
   load(tensors: Map<string, Tensor>, config: C): Map<string, Tensor>;
+  /** Upstream's evaluation protocol (`tok1d eval`); pytorch-fid's defaults when absent. */
+  evalProtocol?: EvalProtocol;
   train?: TrainHooks<C>;
 }
 

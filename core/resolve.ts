@@ -29,12 +29,16 @@ export const DEFAULT_MODEL_DIR = fileURLToPath(new URL("../weights/default/", im
 
 const CONFIG_NAMES = ["config.json", "config.yaml", "config.yml"];
 
+/** The family that recognises a raw config most specifically (a tie between the best is an error). */
 function detect(raw: unknown, source: string): Plugin<unknown> {
-  const hits = Object.values(PLUGINS).filter((p) => p.recognises(raw));
-  if (hits.length === 1) return hits[0];
+  const scored = Object.values(PLUGINS).map((p) => ({ p, score: p.recognises(raw) }))
+    .filter((h) => h.score > 0).sort((a, b) => b.score - a.score);
+  if (scored.length && (scored.length === 1 || scored[0].score > scored[1].score)) return scored[0].p;
   throw new UsageError(
-    hits.length
-      ? `config ${source} matches several families (${hits.map((p) => p.name).join(", ")})`
+    scored.length
+      ? `config ${source} matches several families equally (${
+        scored.filter((h) => h.score === scored[0].score).map((h) => h.p.name).join(", ")
+      })`
       : `config ${source} is not a config of any known family (${Object.keys(PLUGINS).join(", ")})`,
   );
 }
@@ -52,13 +56,10 @@ export function listPresets(): string[] {
 /** Resolves `spec` (folder, config file, preset or `default`). */
 export function resolveModel(spec: string): ResolvedModel {
   if (spec === "default") {
-    if (
-      existsSync(join(DEFAULT_MODEL_DIR, "config.yaml")) &&
-      existsSync(join(DEFAULT_MODEL_DIR, "model.safetensors"))
-    ) {
-      return resolveModel(DEFAULT_MODEL_DIR);
+    if (!existsSync(join(DEFAULT_MODEL_DIR, "config.yaml"))) {
+      throw new UsageError(`--model default: ${DEFAULT_MODEL_DIR} has no config.yaml (a broken checkout?)`);
     }
-    return resolveModel("titok/tiny");
+    return resolveModel(DEFAULT_MODEL_DIR);
   }
   if (existsSync(spec)) {
     if (statSync(spec).isDirectory()) {

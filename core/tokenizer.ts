@@ -1,7 +1,9 @@
 /**
  * {@link loadTokenizer}: the library's entry point. Resolves a model, loads
- * and checks its weights, and runs the family's graphs on ONNX Runtime,
- * batching the inputs. Sessions are opened on first use.
+ * and checks its weights, and runs the family's host programs
+ * (core/plugin.ts `programs`) on batches of at most `batchSize` items. Graphs
+ * are built when a program first names one and their sessions opened then,
+ * so `encode` never builds or opens a decoder.
  *
  * @example
  * ```ts
@@ -11,12 +13,21 @@
  * ```
  * @module
  */
-import type { Graph } from "./graph/graph.ts";
-import { randomWeights } from "./init.ts";
-import type { InferenceGraphs, TokenizerInfo } from "./plugin.ts";
+import type { Graph, Value } from "./graph/graph.ts";
+import { randomWeights, Rng } from "./init.ts";
+import type {
+  BuildOptions,
+  EncodeOptions,
+  Program,
+  ProgramContext,
+  Programs,
+  TokenizerInfo,
+} from "./plugin.ts";
 import { type ResolvedModel, resolveModel } from "./resolve.ts";
 import { Session, type SessionOptions } from "./runtime/mod.ts";
-import { sizeOf, type Tensor } from "./tensor.ts";
+import type { Tensor } from "./tensor.ts";
+import { concatBatch, concatTokens, sliceBatch, sliceTokens, type Tokens } from "./tokens.ts";
+import { checkInputs, checkTokens } from "./tokenizer_checks.ts";
 import { assertKeys, loadCheckpoint } from "./weights/checkpoint.ts";
 import { UsageError } from "./errors.ts";
 
@@ -24,172 +35,180 @@ import { UsageError } from "./errors.ts";
 export interface LoadOptions extends SessionOptions {
   /** A checkpoint file or folder; overrides the weights found beside the config. */
   weights?: string;
-  /** Use seeded random weights (tests, benchmarks, the demo before training ships). */
+  /** Use seeded random weights (tests, benchmarks). */
   random?: boolean;
+  /** Seed of the random weights and of the programs' draws (VAE noise, halting). */
   seed?: number;
-  /** Sample VAE posteriors instead of taking their mean (then `encode` needs noise). */
+  /** Sample VAE posteriors instead of taking their mean. */
   sample?: boolean;
-  /** Images per ONNX Runtime call (default 8). */
+  /** Items per program call (default 8). */
   batchSize?: number;
 }
 
-/** Result of {@link Tokenizer.encode}. */
-export interface Encoded {
-  /** Upstream layout and dtype: TiTok VQ int64 (B,1,K); VAE float32 (B,C,1,K). */
-  tokens: Tensor;
-  /** The continuous latent the decoder reads (quantised codes for VQ). */
-  latent: Tensor;
-}
-
-/** All parameters the graphs use, with their shapes. */
-function parameterShapes(graphs: InferenceGraphs): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const g of Object.values(graphs) as Graph[]) {
-    for (const p of g.params.values()) out.set(p.name, p.shape);
-  }
-  return out;
-}
-
-function sliceBatch(t: Tensor, start: number, end: number): Tensor {
-  const per = sizeOf(t.shape.slice(1));
-  return {
-    dtype: t.dtype,
-    shape: [end - start, ...t.shape.slice(1)],
-    data: t.data.subarray(start * per, end * per),
-  } as Tensor;
-}
-
-function joinBatches(parts: Tensor[]): Tensor {
-  if (parts.length === 1) return parts[0];
-  const n = parts.reduce((a, p) => a + p.shape[0], 0);
-  const first = parts[0];
-  const per = sizeOf(first.shape.slice(1));
-  const Ctor = first.data.constructor as new (n: number) => Tensor["data"];
-  const data = new Ctor(n * per);
-  let at = 0;
-  for (const p of parts) {
-    (data as Float32Array).set(p.data as Float32Array, at);
-    at += p.data.length;
-  }
-  return { dtype: first.dtype, shape: [n, ...first.shape.slice(1)], data } as Tensor;
-}
-
-/** Pads int64 tokens (…, d) to (…, n) with `fill` (a depth prefix → the full depth axis). */
-function padLastAxis(t: Tensor, n: number, fill: bigint): Tensor {
-  const d = t.shape.at(-1)!;
-  const src = t.data as BigInt64Array;
-  const rows = src.length / d;
-  const data = new BigInt64Array(rows * n).fill(fill);
-  for (let r = 0; r < rows; r++) data.set(src.subarray(r * d, r * d + d), r * n);
-  return { dtype: "int64", shape: [...t.shape.slice(0, -1), n], data };
-}
+/** Result of {@link Tokenizer.encode}: the token container (core/tokens.ts). */
+export type Encoded = Tokens;
 
 /** A loaded tokenizer. */
 export class Tokenizer {
-  private readonly sessions = new Map<keyof InferenceGraphs, Promise<Session>>();
+  private readonly sessions = new Map<string, Promise<Session>>();
+  private readonly rng: Rng;
+  private readonly ctx: ProgramContext;
 
   constructor(
     readonly model: ResolvedModel,
-    readonly graphs: InferenceGraphs,
+    private readonly builders: Record<string, () => Graph>,
     readonly weights: Map<string, Tensor>,
     readonly info: TokenizerInfo,
     readonly randomWeights: boolean,
     private readonly options: LoadOptions,
-  ) {}
+  ) {
+    this.rng = new Rng(((options.seed ?? 0) * 0x9e3779b1 + 0x7f4a7c15) >>> 0);
+    const draw = (shape: number[], f: () => number): Tensor<"float32"> => ({
+      dtype: "float32",
+      shape,
+      data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, f),
+    });
+    this.ctx = {
+      info,
+      run: async (name, feeds) => await (await this.session(name)).run(feeds),
+      inputs: (name) => this.graph(name).inputs,
+      normal: (shape) => draw(shape, () => this.rng.normal()),
+      uniform: (shape) => draw(shape, () => this.rng.next()),
+    };
+  }
 
-  private session(which: keyof InferenceGraphs): Promise<Session> {
-    let s = this.sessions.get(which);
+  /** The family's programs. */
+  get programs(): Programs {
+    return this.model.plugin.programs;
+  }
+
+  /** The names of the family's graphs. */
+  get graphNames(): string[] {
+    return Object.keys(this.builders);
+  }
+
+  /** Graph `name`, built on first use. */
+  graph(name: string): Graph {
+    const build = this.builders[name];
+    if (!build) {
+      throw new UsageError(
+        `${this.info.family} has no graph '${name}' (it has ${this.graphNames.join(", ")})`,
+      );
+    }
+    return build();
+  }
+
+  /** Whether graph `name` declares input `input`. */
+  hasInput(name: string, input: string): boolean {
+    return this.graph(name).inputs.some((v: Value) => v.name === input);
+  }
+
+  private session(name: string): Promise<Session> {
+    let s = this.sessions.get(name);
     if (!s) {
-      s = Session.create(this.graphs[which], this.weights, this.options);
-      this.sessions.set(which, s);
+      s = Session.create(this.graph(name), this.weights, this.options);
+      this.sessions.set(name, s);
     }
     return s;
   }
 
-  private checkImages(images: Tensor): void {
-    const s = this.info.imageSize;
-    if (
-      images.dtype !== "float32" || images.shape.length !== 4 || images.shape[1] !== 3 ||
-      images.shape[2] !== s || images.shape[3] !== s
-    ) {
+  private get batchSize(): number {
+    return this.options.batchSize ?? 8;
+  }
+
+  /** Runs `program` over the batch in chunks of `batchSize`, joining the results. */
+  private async chunked<R>(
+    n: number,
+    run: (start: number, end: number) => Promise<R>,
+    join: (parts: R[]) => R,
+  ): Promise<R> {
+    const parts: R[] = [];
+    for (let i = 0; i < n; i += this.batchSize) parts.push(await run(i, Math.min(i + this.batchSize, n)));
+    return join(parts);
+  }
+
+  private async runImages<R>(
+    program: Program<[Tensor, EncodeOptions], R>,
+    images: Tensor,
+    o: EncodeOptions,
+    join: (parts: R[]) => R,
+  ): Promise<R> {
+    checkInputs(this.info, images);
+    if (o.budget !== undefined && !this.info.budgets.includes(o.budget)) {
       throw new UsageError(
-        `images: expected float32 (B,3,${s},${s}) in [0,1], got ${images.dtype} (${images.shape.join(",")})`,
+        `budget ${o.budget}: ${this.info.family} encodes at ${this.info.budgets.join(", ")}`,
       );
     }
+    const part = (a: number, b: number): EncodeOptions =>
+      o.inputs
+        ? {
+          ...o,
+          inputs: Object.fromEntries(Object.entries(o.inputs).map(([k, v]) => [k, sliceBatch(v, a, b)])),
+        }
+        : o;
+    return await this.chunked(
+      images.shape[0],
+      (a, b) => program.run(this.ctx, sliceBatch(images, a, b), part(a, b)),
+      join,
+    );
   }
 
-  private async batched(
-    which: keyof InferenceGraphs,
-    input: string,
-    x: Tensor,
-    extra: Record<string, Tensor> = {},
-  ): Promise<Record<string, Tensor>> {
-    const s = await this.session(which);
-    const bs = this.options.batchSize ?? 8;
-    const parts: Record<string, Tensor[]> = {};
-    for (let i = 0; i < x.shape[0]; i += bs) {
-      const end = Math.min(i + bs, x.shape[0]);
-      const feeds: Record<string, Tensor> = { [input]: sliceBatch(x, i, end) };
-      for (const [k, v] of Object.entries(extra)) feeds[k] = sliceBatch(v, i, end);
-      const r = await s.run(feeds);
-      for (const [k, v] of Object.entries(r)) (parts[k] ??= []).push(v);
-    }
-    return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, joinBatches(v)]));
-  }
-
-  /** Opens the encode session now (it is otherwise opened on first use). */
+  /** Opens the first graph's session now (it is otherwise opened on first use). */
   async warmUp(): Promise<void> {
-    await this.session("encode");
+    await this.session(this.programs.encode.graphs[0]);
   }
 
-  /** Images (B,3,S,S) in [0,1] → tokens and latent. With `sample`, pass the noise ε. */
-  async encode(images: Tensor, noise?: Tensor): Promise<Encoded> {
-    this.checkImages(images);
-    const extra: Record<string, Tensor> = {};
-    if (this.graphs.encode.inputs.some((v) => v.name === "noise")) {
-      if (!noise) throw new UsageError("encode: this tokenizer samples its posterior (--sample); pass noise");
-      extra.noise = noise;
-    }
-    const r = await this.batched("encode", "image", images, extra);
-    return { tokens: r.tokens, latent: r.latent };
+  /** Items in [0,1] (`info.input`) → tokens (at `budget`, or the full budget). */
+  async encode(images: Tensor, o: EncodeOptions = {}): Promise<Tokens> {
+    const t = await this.runImages(this.programs.encode, images, o, concatTokens);
+    const truncate = this.model.plugin.truncate;
+    return o.budget !== undefined && truncate ? truncate(t, o.budget, this.info) : t;
   }
 
-  /**
-   * Tokens (int64 indices, or a continuous latent) → images (B,3,S,S), unclamped.
-   * With `info.depthPrefix`, tokens may hold only the first d of D depths.
-   */
-  async decode(tokens: Tensor): Promise<Tensor> {
-    const expected = this.info.tokenShape;
-    const got = tokens.shape.slice(1);
-    const depths = expected.at(-1)!;
-    const prefix = !!this.info.depthPrefix && got.length === expected.length &&
-      got.slice(0, -1).join() === expected.slice(0, -1).join() && got.at(-1)! >= 1 && got.at(-1)! <= depths;
-    if (tokens.dtype !== this.info.tokenDtype || (!prefix && got.join() !== expected.join())) {
-      const shape = this.info.depthPrefix
-        ? `(B,${expected.slice(0, -1).join(",")},d) with 1 ≤ d ≤ ${depths}`
-        : `(B,${expected.join(",")})`;
-      throw new UsageError(
-        `tokens: expected ${this.info.tokenDtype} ${shape}, got ${tokens.dtype} (${tokens.shape.join(",")})`,
-      );
-    }
-    if (tokens.dtype === "int64" && this.info.vocabulary) {
-      const v = BigInt(this.info.vocabulary);
-      const bad = (tokens.data as BigInt64Array).findIndex((x) => x < 0n || x >= v);
-      if (bad >= 0) throw new UsageError(`tokens: entry ${bad} is ${tokens.data[bad]}, outside [0, ${v})`);
-    }
-    const full = prefix && got.at(-1)! < depths ? padLastAxis(tokens, depths, -1n) : tokens;
-    return (await this.batched("decodeTokens", "tokens", full)).image;
+  /** The family's adaptive encode (lengths chosen by quality against `threshold`). */
+  async encodeAdaptive(images: Tensor, o: EncodeOptions): Promise<Tokens> {
+    const p = this.programs.encodeAdaptive;
+    if (!p) throw new UsageError(`--adaptive: ${this.info.family} has no adaptive encode`);
+    return await this.runImages(p, images, o, concatTokens);
   }
 
-  /** Decodes a continuous latent (B, …latentShape). */
+  /** Tokens (a container, or a bare ids/latent tensor at the full budget) → items, unclamped. */
+  async decode(tokens: Tokens | Tensor): Promise<Tensor> {
+    const t: Tokens = "tokens" in tokens ? tokens : { tokens };
+    checkTokens(this.info, t);
+    return await this.chunked(
+      t.tokens.shape[0],
+      (a, b) => this.programs.decode.run(this.ctx, sliceTokens(t, a, b)),
+      concatBatch,
+    );
+  }
+
+  /** Decodes a continuous latent (B, …latentShape), for families with a `decodeLatent` program. */
   async decodeLatent(latent: Tensor): Promise<Tensor> {
-    return (await this.batched("decode", "latent", latent)).image;
+    const p = this.programs.decodeLatent;
+    if (!p) throw new UsageError(`${this.info.family} has no continuous latent to decode`);
+    return await this.chunked(
+      latent.shape[0],
+      (a, b) => p.run(this.ctx, sliceBatch(latent, a, b)),
+      concatBatch,
+    );
   }
 
-  /** encode then decode. */
-  async reconstruct(images: Tensor, noise?: Tensor): Promise<Encoded & { images: Tensor }> {
-    const enc = await this.encode(images, noise);
-    return { ...enc, images: await this.decodeLatent(enc.latent) };
+  /** encode then decode (one program where the family has a shorter path). */
+  reconstruct(images: Tensor, o: EncodeOptions = {}): Promise<{ tokens: Tokens; images: Tensor }> {
+    const p: Program<[Tensor, EncodeOptions], { tokens: Tokens; images: Tensor }> =
+      this.programs.reconstruct ?? {
+        graphs: [],
+        description: "",
+        run: async (ctx, x, opts) => {
+          const tokens = await this.programs.encode.run(ctx, x, opts);
+          return { tokens, images: await this.programs.decode.run(ctx, tokens) };
+        },
+      };
+    return this.runImages(p, images, o, (parts) => ({
+      tokens: concatTokens(parts.map((r) => r.tokens)),
+      images: concatBatch(parts.map((r) => r.images)),
+    }));
   }
 
   /** Frees the sessions. */
@@ -199,29 +218,57 @@ export class Tokenizer {
   }
 }
 
+/** Builders that build each graph once, on first call. */
+export function memoGraphs(builders: Record<string, () => Graph>): Record<string, () => Graph> {
+  return Object.fromEntries(
+    Object.entries(builders).map(([name, build]) => {
+      let g: Graph | undefined;
+      return [name, () => (g ??= build())];
+    }),
+  );
+}
+
+/** All parameters the graphs use, with their shapes (builds every graph once; no sessions). */
+export function parameterShapes(builders: Record<string, () => Graph>): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const build of Object.values(builders)) {
+    for (const p of build().params.values()) out.set(p.name, p.shape);
+  }
+  return out;
+}
+
+/** Every graph of a family's config, built now (tests, tools that inspect parameters). */
+export function buildGraphs(
+  plugin: { graphs(config: never, opts: BuildOptions): Record<string, () => Graph> },
+  config: unknown,
+  opts: BuildOptions = {},
+): Record<string, Graph> {
+  const builders = plugin.graphs(config as never, opts);
+  return Object.fromEntries(Object.entries(builders).map(([k, b]) => [k, b()]));
+}
+
 /** Loads a tokenizer from a folder, config file, preset or `default`. */
 export async function loadTokenizer(spec: string, options: LoadOptions = {}): Promise<Tokenizer> {
   const model = resolveModel(spec);
-  const graphs = model.plugin.build(model.config, { sample: options.sample });
-  const shapes = parameterShapes(graphs);
+  const plugin = model.plugin;
+  const builders = memoGraphs(plugin.graphs(model.config, { sample: options.sample }));
+  const info = plugin.info(model.config, model.variant);
+  const shapes = parameterShapes(builders);
   const source = options.weights ?? model.weights;
   let weights: Map<string, Tensor>;
-  let random = false;
-  if (options.random || (!source && spec === "default")) {
+  if (options.random) {
     const specs = [...shapes].map(([name, shape]) => ({ name, shape, dtype: "float32" as const }));
     weights = randomWeights(specs, options.seed ?? 0);
-    random = true;
   } else if (!source) {
     throw new UsageError(
       `model ${spec} has no weights: pass --weights <checkpoint> (an HF folder, .safetensors or .bin) or --random`,
     );
   } else {
     const ckpt = loadCheckpoint(source);
-    weights = model.plugin.load(ckpt.tensors, model.config);
+    weights = plugin.load(ckpt.tensors, model.config);
     assertKeys(shapes, weights, { source: ckpt.source });
   }
-  const info = model.plugin.info(model.config, model.variant);
-  const tok = new Tokenizer(model, graphs, weights, info, random, options);
+  const tok = new Tokenizer(model, builders, weights, info, !!options.random, options);
   // A missing GPU provider should fail here, with its explanation, not halfway through a job.
   if ((options.device ?? "cpu") !== "cpu") await tok.warmUp();
   return tok;

@@ -3,7 +3,7 @@
  * code 0 on success and 2 with a message naming the flag/file for bad input.
  */
 import { deepStrictEqual, ok } from "node:assert";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, tmp } from "../cli/_test_run.ts";
 import { readNpy } from "../core/data/npy.ts";
@@ -44,7 +44,8 @@ Deno.test("cli: encode → decode round trip writes the contract's files", async
     "--npy",
   ]);
   deepStrictEqual(dec.code, 0, dec.err);
-  for (const f of ["000000.png", "000001.png", "000002.png"]) ok(existsSync(join(dir, "dec", f)), f);
+  // Decoded images are named after the sources recorded in tokens.json.
+  for (const f of ["astronaut.png", "chelsea.png", "coffee.png"]) ok(existsSync(join(dir, "dec", f)), f);
   const images = readNpy(join(dir, "dec", "images.npy"));
   deepStrictEqual(images.shape, [3, 3, 32, 32]);
   deepStrictEqual(images.dtype, "float32");
@@ -65,6 +66,10 @@ Deno.test("cli: reconstruct writes grid.png and --json gives machine output", as
   const out = JSON.parse(r.out);
   ok(existsSync(out.grid));
   ok(Number.isFinite(out.psnr));
+  // Reconstructions are named after their sources, in images/ beside (not holding) the grid.
+  deepStrictEqual(readdirSync(join(dir, "images")).sort(), ["astronaut.png", "chelsea.png"]);
+  deepStrictEqual(out.per_image.length, 2);
+  ok(out.per_image[0].psnr <= out.per_image[1].psnr, "worst first");
   // PNG signature
   deepStrictEqual([...readFileSync(out.grid).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
 });

@@ -167,22 +167,39 @@ export function readNpy(source: string | Uint8Array): Tensor {
  * ```
  */
 export function encodeNpy(t: Tensor): Uint8Array {
-  const code = CODE_OF[t.dtype];
-  if (!code) throw new UsageError(`encodeNpy: NumPy has no ${t.dtype} type; convert with toFloat32 first`);
   if (t.data.length !== sizeOf(t.shape)) {
     throw new UsageError(
       `encodeNpy: shape [${t.shape}] needs ${sizeOf(t.shape)} elements, got ${t.data.length}`,
     );
   }
-  const descr = `${BYTES_PER_ELEMENT[t.dtype] === 1 ? "|" : "<"}${code}`;
-  const shape = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(", ")})`;
-  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
+  const header = npyHeader(t.dtype, t.shape);
+  const body = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  const out = new Uint8Array(header.length + body.length);
+  out.set(header, 0);
+  out.set(body, header.length);
+  return out;
+}
+
+/**
+ * The header bytes of a `.npy` file of `dtype` and `shape` (its data follows
+ * directly): what a streaming writer puts before rows it wrote elsewhere.
+ *
+ * @example
+ * ```ts
+ * const head = npyHeader("int64", [2000, 1, 32]); // 128 bytes, data starts after them
+ * ```
+ */
+export function npyHeader(dtype: DType, shape: readonly number[]): Uint8Array {
+  const code = CODE_OF[dtype];
+  if (!code) throw new UsageError(`encodeNpy: NumPy has no ${dtype} type; convert with toFloat32 first`);
+  const descr = `${BYTES_PER_ELEMENT[dtype] === 1 ? "|" : "<"}${code}`;
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const padded = (prefix: number) => Math.ceil((prefix + dict.length + 1) / 64) * 64;
   const [major, prefix] = padded(10) - 10 <= 0xffff ? [1, 10] : [2, 12];
   const total = padded(prefix);
   const header = dict.padEnd(total - prefix - 1, " ") + "\n";
-  const body = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  const out = new Uint8Array(total + body.length);
+  const out = new Uint8Array(total);
   out.set(MAGIC, 0);
   out[6] = major;
   out[7] = 0;
@@ -190,7 +207,6 @@ export function encodeNpy(t: Tensor): Uint8Array {
   if (major === 1) view.setUint16(8, header.length, true);
   else view.setUint32(8, header.length, true);
   for (let i = 0; i < header.length; i++) out[prefix + i] = header.charCodeAt(i);
-  out.set(body, total);
   return out;
 }
 

@@ -28,7 +28,8 @@ import { DecodePool, DecodeWorkerError } from "./decode_pool.ts";
 import { mapOrdered } from "./ordered.ts";
 import { parseShardFlag, type ShardSlice, WHOLE } from "./shard_slice.ts";
 import { mixSeed, shuffleBuffer } from "./shuffle.ts";
-import { resolveSource, type SourceItem, sourceItems } from "./sources.ts";
+import { type SourceItem, sourceItems } from "./sources.ts";
+import { resolveSources } from "./source_list.ts";
 import { checkTransform, type TransformOptions } from "./transform.ts";
 
 /** Options of {@link openImageSource}. */
@@ -65,6 +66,8 @@ export interface ImageBatch {
   /** Class indices (−1 where a sample has none), when the source is labelled. */
   labels?: Int32Array;
   keys: string[];
+  /** Where each sample came from: a file path, or `shard.tar:key`. */
+  sources: string[];
 }
 
 /** An opened dataset. */
@@ -87,7 +90,10 @@ export interface ImageSource {
  * console.log(val.count, val.classes?.length);
  * ```
  */
-export function openImageSource(spec: string, options: OpenOptions = {}): Promise<ImageSource> {
+export function openImageSource(
+  spec: string | readonly string[],
+  options: OpenOptions = {},
+): Promise<ImageSource> {
   try {
     return Promise.resolve(open(spec, options));
   } catch (e) {
@@ -95,10 +101,10 @@ export function openImageSource(spec: string, options: OpenOptions = {}): Promis
   }
 }
 
-function open(spec: string, options: OpenOptions): ImageSource {
+function open(spec: string | readonly string[], options: OpenOptions): ImageSource {
   const slice = typeof options.shard === "string" ? parseShardFlag(options.shard) : options.shard ?? WHOLE;
   const warn = options.warn ?? ((m: string) => console.error(`warning: ${m}`));
-  const src = resolveSource(spec);
+  const src = resolveSources(spec);
   const labelled = src.kind !== "folder";
   const source: ImageSource = {
     kind: src.kind,
@@ -149,6 +155,7 @@ function open(spec: string, options: OpenOptions): ImageSource {
       let data = new Float32Array(batchSize * plane);
       let labels = labelled ? new Int32Array(batchSize) : undefined;
       let keys: string[] = [];
+      let sources: string[] = [];
       const batch = (n: number): ImageBatch => ({
         images: {
           dtype: "float32",
@@ -157,6 +164,7 @@ function open(spec: string, options: OpenOptions): ImageSource {
         },
         ...(labels ? { labels: n === batchSize ? labels : labels.slice(0, n) } : {}),
         keys,
+        sources,
       });
       try {
         for await (const r of mapOrdered(stream, decode, Math.max(2, workers * 4))) {
@@ -168,11 +176,13 @@ function open(spec: string, options: OpenOptions): ImageSource {
           data.set(r.data, keys.length * plane);
           if (labels) labels[keys.length] = r.item.label ?? -1;
           keys.push(r.item.key);
+          sources.push(r.item.name);
           if (keys.length === batchSize) {
             yield batch(batchSize);
             data = new Float32Array(batchSize * plane);
             labels = labelled ? new Int32Array(batchSize) : undefined;
             keys = [];
+            sources = [];
           }
         }
         if (keys.length && !o.dropLast) yield batch(keys.length);

@@ -52,6 +52,7 @@ export class CodebookUsage {
     const data = tokens.data as ArrayLike<number | bigint>;
     for (let i = 0; i < data.length; i++) {
       const v = Number(data[i]);
+      if (v === -1) continue; // not sent (past an item's length, an absent depth)
       if (!(v >= 0 && v < this.vocabulary)) {
         throw new UsageError(`token ${v} is outside the codebook [0, ${this.vocabulary})`);
       }

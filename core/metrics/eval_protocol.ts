@@ -1,42 +1,33 @@
 /**
- * What "upstream's protocol" means per family for `tok1d eval`: how images are
- * prepared, which FID front end is used, and how reconstructions are turned
- * into the 8-bit images every metric sees (architectures.md 1.8, 2.8, 5.3, 6.7).
+ * What "upstream's protocol" means for `tok1d eval`: how images are prepared,
+ * which FID front end is used (each plugin declares its own, architectures.md
+ * 1.8, 2.8, 5.3, 6.7), and how reconstructions are turned into the 8-bit
+ * images every metric sees.
  *
  * @example
  * ```ts
- * familyProtocol("titok"); // { fid: "torch-fidelity", resize: "shorter", … }
+ * familyProtocol(titok.evalProtocol); // { fid: "torch-fidelity", resize: "shorter", … }
  * const fake = quantize8bit(reconstructions); // clamp, round to k/255
  * ```
  * @module
  */
 import type { Tensor } from "../tensor.ts";
+import type { EvalProtocol } from "../plugin.ts";
 import { FID_PROTOCOLS, type FidProtocol } from "./inception.ts";
 
-/** How a family's upstream evaluation prepares images and computes FID. */
-export interface FamilyProtocol {
-  fid: FidProtocol;
-  /** "shorter": shorter side → size (bicubic) then centre crop; "none": centre crop of the full image. */
-  resize: "shorter" | "none";
-  source: string;
-}
+/** How a family's upstream evaluation prepares images and computes FID (declared by its plugin). */
+export type FamilyProtocol = EvalProtocol;
 
-/** Upstream evaluation protocols (architectures.md 1.8, 2.8, 5.3, 6.7). */
-export const FAMILY_PROTOCOLS: Readonly<Record<string, FamilyProtocol>> = {
-  titok: {
-    fid: "torch-fidelity",
-    resize: "shorter",
-    source: "TiTok VQGANEvaluator (bytedance/1d-tokenizer)",
-  },
-  marvel: { fid: "torch-fidelity", resize: "shorter", source: "MARVEL evaluator (TiTok's)" },
-  alit: { fid: "pytorch-fid", resize: "none", source: "ALIT evaluate_rfid.py (python -m pytorch_fid)" },
-  bdd_1d: { fid: "pytorch-fid", resize: "none", source: "BDD-1D compute_codebook_usage.py (pytorch-fid)" },
+/** pytorch-fid's defaults, for families that declare no protocol of their own. */
+export const DEFAULT_PROTOCOL: FamilyProtocol = {
+  fid: "pytorch-fid",
+  resize: "shorter",
+  source: "pytorch-fid defaults",
 };
 
-/** The protocol of a family (pytorch-fid's defaults for families without one). */
-export function familyProtocol(family: string): FamilyProtocol {
-  return FAMILY_PROTOCOLS[family] ??
-    { fid: "pytorch-fid", resize: "shorter", source: "pytorch-fid defaults" };
+/** The protocol a family declares (`evalProtocol` in its plugin), or pytorch-fid's defaults. */
+export function familyProtocol(declared?: FamilyProtocol): FamilyProtocol {
+  return declared ?? DEFAULT_PROTOCOL;
 }
 
 /** TiTok's `torch.round(torch.clamp(x, 0, 1) * 255) / 255` in float32 (half to even). */
@@ -55,12 +46,12 @@ export function quantize8bit(t: Tensor): Tensor<"float32"> {
 
 /** The protocol lines of a report: transform, reconstruction rule, FID front end, upstream source. */
 export function describeProtocol(
-  family: string,
+  declared: FamilyProtocol | undefined,
   size: number,
   o: { protocol?: FidProtocol; resize?: "shorter" | "none" },
   fid: boolean,
 ) {
-  const protocol = familyProtocol(family);
+  const protocol = familyProtocol(declared);
   const resize = o.resize ?? protocol.resize;
   return {
     fid: fid ? FID_PROTOCOLS[o.protocol ?? protocol.fid].description : undefined,

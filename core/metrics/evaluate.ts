@@ -5,8 +5,10 @@
  * count). Reconstructions are clamped to [0, 1] and rounded to 8 bits as
  * TiTok's evaluator does (what a saved PNG holds) before any metric sees them.
  *
- * For families whose tokens carry refinement depths (MARVEL), the same pass
- * also decodes every depth prefix: the quality-against-token-count curve.
+ * The same pass draws the quality-against-token-count curve at every token
+ * budget the family declares (`info.budgets`): prefix families (MARVEL's
+ * depths) truncate the full tokens with their plugin's `truncate`, others
+ * encode again at the budget (ALIT's per-length encoders).
  *
  * Everything that accumulates ({@link EvaluationState}) merges across
  * `--shard K/N` runs.
@@ -32,13 +34,7 @@ import { frechetDistance, type FrechetResult } from "./frechet.ts";
 import { FEATURE_DIM, type FidProtocol } from "./inception.ts";
 import { describeProtocol, familyProtocol, quantize8bit } from "./eval_protocol.ts";
 
-export {
-  describeProtocol,
-  FAMILY_PROTOCOLS,
-  type FamilyProtocol,
-  familyProtocol,
-  quantize8bit,
-} from "./eval_protocol.ts";
+export { describeProtocol, type FamilyProtocol, familyProtocol, quantize8bit } from "./eval_protocol.ts";
 import { psnr } from "./psnr.ts";
 import { ssim } from "./ssim.ts";
 
@@ -56,7 +52,7 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Stop after this many images. */
   limit?: number;
-  /** Per-depth curve for multi-depth tokens (default true). */
+  /** Quality at every token budget of the family (default true). */
   curve?: boolean;
   /** Images kept for the reconstruction grids (default 8). */
   samples?: number;
@@ -99,7 +95,7 @@ export interface Evaluation {
   ssim: number;
   rfid?: FrechetResult;
   codebook?: CodebookReport;
-  /** Quality at each depth prefix (multi-depth families), fewest tokens first. */
+  /** Quality at each token budget (families with several), fewest tokens first. */
   curve?: CurvePoint[];
   protocol: { fid?: string; transform: string; reconstruction: string; source: string };
   /** The first images and their reconstructions (for grids). */
@@ -107,15 +103,6 @@ export interface Evaluation {
   /** FID statistics (real, and fake for the full token set), e.g. to save. */
   statistics?: { real: FidStatistics; fake: FidStatistics };
   seconds: number;
-}
-
-/** The first `d` depths of multi-depth tokens `[B, …, D]`. */
-function depthPrefix(tokens: Tensor, d: number): Tensor {
-  const depth = tokens.shape.at(-1)!;
-  const src = tokens.data as BigInt64Array, rows = src.length / depth;
-  const out = new BigInt64Array(rows * d);
-  for (let r = 0; r < rows; r++) out.set(src.subarray(r * depth, r * depth + d), r * d);
-  return { dtype: "int64", shape: [...tokens.shape.slice(0, -1), d], data: out };
 }
 
 function keep(samples: Tensor | undefined, batch: Tensor, max: number): Tensor {
@@ -145,25 +132,17 @@ export async function accumulateEvaluation(
   features?: InceptionFeatures,
 ): Promise<{ state: EvaluationState; samples: EvaluationSamples }> {
   const info = tok.info;
-  if (tok.graphs.encode.inputs.some((v) => v.name === "noise")) {
+  const plugin = tok.model.plugin;
+  if (tok.hasInput(tok.programs.encode.graphs[0], "noise")) {
     throw new UsageError("eval uses the posterior mean: drop --sample");
   }
-  // Discrete tokens count every index (MARVEL: K positions × D depths); continuous ones count positions (K).
-  const perImage = info.tokenDtype.startsWith("float")
-    ? info.tokenShape.at(-1)!
-    : info.tokenShape.reduce((a, b) => a * b, 1);
-  const depths = info.depthPrefix && o.curve !== false ? info.tokenShape.at(-1)! : 1;
-  const protocol = familyProtocol(info.family);
+  const budgets = o.curve === false ? [info.tokensPerItem] : info.budgets;
+  const protocol = familyProtocol(plugin.evalProtocol);
   const stats = () => features ? new FeatureStatistics(FEATURE_DIM, o.session) : undefined;
   const state: EvaluationState = {
     images: 0,
     real: stats(),
-    points: Array.from({ length: depths }, (_, i) => ({
-      tokensPerImage: depths > 1 ? (perImage / depths) * (i + 1) : perImage,
-      psnrSum: 0,
-      ssimSum: 0,
-      fake: stats(),
-    })),
+    points: budgets.map((b) => ({ tokensPerImage: b, psnrSum: 0, ssimSum: 0, fake: stats() })),
     codebook: info.vocabulary && (info.tokenDtype === "int64" || info.tokenDtype === "int32")
       ? new CodebookUsage(info.vocabulary)
       : undefined,
@@ -182,10 +161,18 @@ export async function accumulateEvaluation(
     if (room <= 0) break;
     const images = room === all.shape[0] ? all : keep(undefined, all, room) as Tensor<"float32">;
     const rec = await tok.reconstruct(images);
-    state.codebook?.add(rec.tokens);
+    state.codebook?.add(rec.tokens.tokens);
     await state.real?.add(await features!.extract(images));
+    const last = state.points.length - 1;
     for (const [i, point] of state.points.entries()) {
-      const raw = i === depths - 1 ? rec.images : await tok.decode(depthPrefix(rec.tokens, i + 1));
+      let raw = rec.images;
+      if (i < last) {
+        const b = point.tokensPerImage;
+        const tokens = plugin.truncate
+          ? plugin.truncate(rec.tokens, b, info)
+          : await tok.encode(images, { budget: b });
+        raw = await tok.decode(tokens);
+      }
       const fake = quantize8bit(raw);
       point.psnrSum += psnr(images, fake).reduce((a, v) => a + v, 0);
       point.ssimSum += ssim(images, fake).reduce((a, v) => a + v, 0);
@@ -242,7 +229,7 @@ export async function evaluateTokenizer(
   o: EvaluateOptions = {},
 ): Promise<Evaluation> {
   const start = performance.now();
-  const protocol = familyProtocol(tok.info.family);
+  const protocol = familyProtocol(tok.model.plugin.evalProtocol);
   const fidProtocol = o.protocol ?? protocol.fid;
   const features = o.fid === false
     ? undefined
@@ -253,7 +240,7 @@ export async function evaluateTokenizer(
     await releaseState(state);
     return {
       ...summary,
-      protocol: describeProtocol(tok.info.family, tok.info.imageSize, o, !!features),
+      protocol: describeProtocol(tok.model.plugin.evalProtocol, tok.info.imageSize, o, !!features),
       samples,
       seconds: (performance.now() - start) / 1000,
     };

@@ -52,7 +52,6 @@ export {
   type EvaluateOptions,
   evaluateTokenizer,
   type Evaluation,
-  FAMILY_PROTOCOLS,
   familyProtocol,
   quantize8bit,
   summarise,

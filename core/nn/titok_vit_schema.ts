@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { TITOK_VIT_SIZES } from "./titok_vit.ts";
+import { TITOK_VIT_SIZES, type VitTokenDecoderArch, type VitTokenEncoderArch } from "./titok_vit.ts";
 import { MASKGIT_VQGAN_F16, type VqganConfig } from "./maskgit_vqgan.ts";
 
 /** A ViT size name of {@link TITOK_VIT_SIZES}. */
@@ -50,4 +50,71 @@ export function pixelDecoderConfig(pd?: z.infer<typeof pixelDecoderSchema>): Vqg
     numResBlocks: pd.num_res_blocks,
     zChannels: pd.z_channels,
   };
+}
+
+/** The `model.vq_model` fields every TiTok-layout config has (after parsing). */
+export interface VitTokenizerFields {
+  vit_enc_model_size: keyof typeof TITOK_VIT_SIZES;
+  vit_dec_model_size: keyof typeof TITOK_VIT_SIZES;
+  vit_enc_patch_size: number;
+  vit_dec_patch_size: number;
+  num_latent_tokens: number;
+  token_size: number;
+  finetune_decoder: boolean;
+  is_legacy: boolean;
+  pixel_decoder?: z.infer<typeof pixelDecoderSchema>;
+}
+
+/** A raw config in TiTok's OmegaConf layout (`model.vq_model` with ViT sizes and a latent token count). */
+export function isTitokLayout(raw: unknown): boolean {
+  const m = (raw as { model?: { vq_model?: unknown } })?.model?.vq_model;
+  return !!m && typeof m === "object" && "vit_enc_model_size" in m && "num_latent_tokens" in m;
+}
+
+/**
+ * The encoder and decoder halves of a TiTok-layout config (core/nn/titok_vit.ts);
+ * `outChannels` is what the encoder emits (TiTok's VAE: 2·token_size).
+ */
+export function titokVitArch(
+  m: VitTokenizerFields,
+  image: number,
+  outChannels = m.token_size,
+): { encoder: VitTokenEncoderArch; decoder: VitTokenDecoderArch } {
+  const common = { image, numTokens: m.num_latent_tokens, tokenDim: m.token_size, isLegacy: m.is_legacy };
+  return {
+    encoder: {
+      ...common,
+      ...TITOK_VIT_SIZES[m.vit_enc_model_size],
+      patch: m.vit_enc_patch_size,
+      outChannels,
+    },
+    decoder: {
+      ...common,
+      ...TITOK_VIT_SIZES[m.vit_dec_model_size],
+      patch: m.vit_dec_patch_size,
+      pixelDecoder: m.finetune_decoder ? pixelDecoderConfig(m.pixel_decoder) : undefined,
+    },
+  };
+}
+
+/** The checks every TiTok-layout schema refines with: patch sizes divide the crop, the pixel decoder reaches it. */
+export function checkTitokLayout(m: VitTokenizerFields, crop: number, ctx: z.RefinementCtx): void {
+  const at = (...keys: string[]) => ["model", "vq_model", ...keys];
+  for (const k of ["vit_enc_patch_size", "vit_dec_patch_size"] as const) {
+    if (crop % m[k]) {
+      ctx.addIssue({ code: "custom", path: at(k), message: `${m[k]} does not divide crop_size ${crop}` });
+    }
+  }
+  if (m.is_legacy && m.finetune_decoder) {
+    const levels = (m.pixel_decoder?.channel_mult ?? [1, 1, 2, 2, 4]).length;
+    if ((crop / m.vit_dec_patch_size) * 2 ** (levels - 1) !== crop) {
+      ctx.addIssue({
+        code: "custom",
+        path: at("pixel_decoder", "channel_mult"),
+        message: `${levels} levels upsample the ${crop / m.vit_dec_patch_size}² grid by ${
+          2 ** (levels - 1)
+        }, not to ${crop}`,
+      });
+    }
+  }
 }

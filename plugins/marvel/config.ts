@@ -19,7 +19,7 @@
  * @module
  */
 import { z } from "zod";
-import { datasetSchema, vitTokenizerFields } from "../../core/nn/titok_vit_schema.ts";
+import { checkTitokLayout, datasetSchema, vitTokenizerFields } from "../../core/nn/titok_vit_schema.ts";
 
 const vqModel = z.looseObject({
   quantize_mode: z.enum(["lfq"]).default("lfq"),
@@ -41,34 +41,16 @@ export const marvelSchema = z.looseObject({
   dataset: datasetSchema,
 }).superRefine((c, ctx) => {
   const m = c.model.vq_model;
-  const s = c.dataset.preprocessing.crop_size;
-  const at = (key: string) => ["model", "vq_model", key];
   if (m.codebook_size !== undefined && m.codebook_size !== 2 ** m.token_size) {
     ctx.addIssue({
       code: "custom",
-      path: at("codebook_size"),
+      path: ["model", "vq_model", "codebook_size"],
       message: `LFQ's implicit codebook has 2^token_size = ${
         2 ** m.token_size
       } entries, not ${m.codebook_size}`,
     });
   }
-  for (const k of ["vit_enc_patch_size", "vit_dec_patch_size"] as const) {
-    if (s % m[k]) {
-      ctx.addIssue({ code: "custom", path: at(k), message: `${m[k]} does not divide crop_size ${s}` });
-    }
-  }
-  if (m.is_legacy && m.finetune_decoder) {
-    const levels = (m.pixel_decoder?.channel_mult ?? [1, 1, 2, 2, 4]).length;
-    if ((s / m.vit_dec_patch_size) * 2 ** (levels - 1) !== s) {
-      ctx.addIssue({
-        code: "custom",
-        path: [...at("pixel_decoder"), "channel_mult"],
-        message: `${levels} levels upsample the ${s / m.vit_dec_patch_size}² grid by ${
-          2 ** (levels - 1)
-        }, not to ${s}`,
-      });
-    }
-  }
+  checkTitokLayout(m, c.dataset.preprocessing.crop_size, ctx);
 });
 
 /** A parsed MARVEL config. */

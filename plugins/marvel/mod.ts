@@ -9,19 +9,20 @@
  * ```ts
  * import { marvel } from "./mod.ts";
  * const config = marvel.schema.parse(marvel.presets["tiny"]);
- * const graphs = marvel.build(config);
+ * const encoder = marvel.graphs(config, {})["encoder"](); // image → tokens (B,1,K,D)
  * ```
  * @module
  */
-import { readdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { readConfigFile } from "../../core/config.ts";
 import { UsageError } from "../../core/errors.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import { lfqCodebook } from "../../core/quantizers/mod.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { type MarvelConfig, marvelSchema } from "./config.ts";
-import { buildMarvel, dims } from "./model.ts";
+import { dims, MARVEL_GRAPHS, marvelGraphs } from "./model.ts";
+import { singlePassPrograms } from "../../core/programs.ts";
+import { presetsIn } from "../../core/presets.ts";
+import { isTitokLayout } from "../../core/nn/titok_vit_schema.ts";
+import type { Tokens } from "../../core/tokens.ts";
 import {
   marvelAdamW,
   marvelGan,
@@ -31,15 +32,31 @@ import {
   marvelTrainable,
 } from "./train.ts";
 
-const presetDir = fileURLToPath(new URL("../../configs/marvel/", import.meta.url));
-
 /** Preset name → upstream-layout config object, read from configs/marvel/. */
-const presets: Record<string, unknown> = Object.fromEntries(
-  readdirSync(presetDir).filter((f) => f.endsWith(".yaml")).sort().map((f) => [
-    f.replace(/\.yaml$/, ""),
-    readConfigFile(presetDir + f),
-  ]),
-);
+const presets = presetsIn(new URL("../../configs/marvel/", import.meta.url));
+
+/** The first `d` depths of tokens (B,1,K,D'), d ≤ D'. */
+function firstDepths(t: Tokens, d: number): Tokens {
+  const x = t.tokens;
+  const depth = x.shape.at(-1)!;
+  if (d === depth) return { ...t, depth: d };
+  const src = x.data as BigInt64Array, rows = src.length / depth;
+  const out = new BigInt64Array(rows * d);
+  for (let r = 0; r < rows; r++) out.set(src.subarray(r * depth, r * depth + d), r * d);
+  return { ...t, tokens: { dtype: "int64", shape: [...x.shape.slice(0, -1), d], data: out }, depth: d };
+}
+
+/** Tokens with d ≤ D depths → (B,1,K,D) with −1 for the depths not sent (what decode_tokens reads). */
+function padDepths(t: Tokens, full: number) {
+  const x = t.tokens;
+  const d = x.shape.at(-1)!;
+  if (d === full) return x;
+  const src = x.data as BigInt64Array;
+  const rows = src.length / d;
+  const data = new BigInt64Array(rows * full).fill(-1n);
+  for (let r = 0; r < rows; r++) data.set(src.subarray(r * d, r * d + d), r * full);
+  return { dtype: "int64" as const, shape: [...x.shape.slice(0, -1), full], data };
+}
 
 /** Checkpoint buffers of MDQ's LookupFreeQuantizer: checked (they fix the bit order), then dropped. */
 const BUFFERS = ["quantize.bits_to_indices", "quantize.codebook"];
@@ -78,25 +95,38 @@ export const marvel = definePlugin<MarvelConfig>({
   paper: "https://github.com/PadrickLeee/MDQ",
   schema: marvelSchema,
   presets,
-  recognises: (raw) => {
-    const m = (raw as { model?: { vq_model?: Record<string, unknown> } })?.model?.vq_model;
-    return !!m && m.quantize_mode === "lfq" && "vit_enc_model_size" in m && "num_latent_tokens" in m;
-  },
+  // TiTok's layout with MDQ's lookup-free quantizer: more specific than TiTok's plugin.
+  recognises: (raw) =>
+    isTitokLayout(raw) && (raw as { model: { vq_model: { quantize_mode?: unknown } } }).model.vq_model
+          .quantize_mode === "lfq"
+      ? 2
+      : 0,
   info(config, variant) {
     const d = dims(config);
     return {
       family: "marvel",
       variant,
+      input: { kind: "image", height: d.image, width: d.image },
       imageSize: d.image,
       tokenShape: [1, d.k, d.depth],
       tokenDtype: "int64",
+      tokensPerItem: d.k * d.depth,
       vocabulary: 2 ** d.c,
       inputRange: [0, 1],
       latentShape: [d.c, 1, d.k],
-      depthPrefix: true,
+      prefixAxis: 2,
+      padded: true,
+      // One point per depth prefix: coarse to fine.
+      budgets: Array.from({ length: d.depth }, (_, i) => d.k * (i + 1)),
     };
   },
-  build: buildMarvel,
+  graphs: marvelGraphs,
+  programs: singlePassPrograms({
+    ...MARVEL_GRAPHS,
+    tokenFeed: (t, info) => padDepths(t, info.tokenShape[2]),
+  }),
+  truncate: (t, budget, info) => firstDepths(t, budget / info.tokenShape[1]),
+  evalProtocol: { fid: "torch-fidelity", resize: "shorter", source: "MARVEL evaluator (TiTok's)" },
   load: loadMarvel,
   train: {
     stages: ["stage1", "stage2"],

@@ -13,12 +13,12 @@
  *
  * @example
  * ```ts
- * const graphs = buildMarvel(marvelSchema.parse(presets.tiny));
- * // graphs.encode: image → tokens int64 (B,1,K,D), latent (B,C,1,K)
+ * const encoder = marvelEncodeGraph(marvelSchema.parse(presets.tiny));
+ * // image → tokens int64 (B,1,K,D), latent (B,C,1,K)
  * ```
  * @module
  */
-import { pixelDecoderConfig } from "../../core/nn/titok_vit_schema.ts";
+import { pixelDecoderConfig, titokVitArch } from "../../core/nn/titok_vit_schema.ts";
 import { Graph, type Value } from "../../core/graph/graph.ts";
 import {
   TITOK_VIT_SIZES,
@@ -28,7 +28,7 @@ import {
   type VitTokenEncoderArch,
 } from "../../core/nn/titok_vit.ts";
 import { transpose } from "../../core/ops/mod.ts";
-import type { BuildOptions, InferenceGraphs } from "../../core/plugin.ts";
+
 import {
   lfqIndicesToCodes,
   type LfqOptions,
@@ -57,18 +57,7 @@ export function dims(c: MarvelConfig) {
 
 /** The plain architecture of the encoder and decoder halves. */
 export function marvelArch(c: MarvelConfig): { encoder: VitTokenEncoderArch; decoder: VitTokenDecoderArch } {
-  const d = dims(c);
-  const m = c.model.vq_model;
-  const common = { image: d.image, numTokens: d.k, tokenDim: d.c, isLegacy: m.is_legacy };
-  return {
-    encoder: { ...common, ...d.enc, patch: m.vit_enc_patch_size, outChannels: d.c },
-    decoder: {
-      ...common,
-      ...d.dec,
-      patch: m.vit_dec_patch_size,
-      pixelDecoder: m.finetune_decoder ? d.pixel : undefined,
-    },
-  };
+  return titokVitArch(c.model.vq_model, c.dataset.preprocessing.crop_size);
 }
 
 /** The LFQ settings of a config; `entropy` adds the entropy terms (training graphs). */
@@ -105,27 +94,49 @@ export function marvelTokensToLatent(g: Graph, tokens: Value, c: MarvelConfig): 
   return transpose(g, lfqIndicesToCodes(g, tokens, lfqOptions(c)), [0, 3, 1, 2]);
 }
 
-/** The encode / decode / decodeTokens graphs of a MARVEL config. */
-export function buildMarvel(c: MarvelConfig, _opts: BuildOptions = {}): InferenceGraphs {
+/** The graph names MARVEL's programs run (core/programs.ts). */
+export const MARVEL_GRAPHS = {
+  encoder: "encoder",
+  decoder: "decoder",
+  decodeTokens: "decode_tokens",
+} as const;
+
+/** image → tokens (B,1,K,D), latent (B,C,1,K). */
+export function marvelEncodeGraph(c: MarvelConfig): Graph {
   const d = dims(c);
   const encode = new Graph("marvel_encode");
-  {
-    const image = encode.input("image", "float32", [BATCH, 3, d.image, d.image]);
-    const q = marvelQuantize(encode, marvelEncoder(encode, image, c), c);
-    encode.output(q.indices, "tokens");
-    encode.output(transpose(encode, q.quantized, [0, 3, 1, 2]), "latent");
-  }
+  const image = encode.input("image", "float32", [BATCH, 3, d.image, d.image]);
+  const q = marvelQuantize(encode, marvelEncoder(encode, image, c), c);
+  encode.output(q.indices, "tokens");
+  encode.output(transpose(encode, q.quantized, [0, 3, 1, 2]), "latent");
+  return encode;
+}
+
+/** latent (B,C,1,K) → image (and the MaskGIT-code logits of legacy heads). */
+export function marvelDecodeGraph(c: MarvelConfig): Graph {
+  const d = dims(c);
   const decode = new Graph("marvel_decode");
-  {
-    const out = marvelDecoder(decode, decode.input("latent", "float32", [BATCH, d.c, 1, d.k]), c);
-    decode.output(out.image, "image");
-    if (out.logits && out.logits !== out.image) decode.output(out.logits, "logits");
-  }
+  const out = marvelDecoder(decode, decode.input("latent", "float32", [BATCH, d.c, 1, d.k]), c);
+  decode.output(out.image, "image");
+  if (out.logits && out.logits !== out.image) decode.output(out.logits, "logits");
+  return decode;
+}
+
+/** tokens (B,1,K,D), −1 = depth not sent → image. */
+export function marvelDecodeTokensGraph(c: MarvelConfig): Graph {
+  const d = dims(c);
   const decodeTokens = new Graph("marvel_decode_tokens");
-  {
-    const tokens = decodeTokens.input("tokens", "int64", [BATCH, 1, d.k, d.depth]);
-    const z = marvelTokensToLatent(decodeTokens, tokens, c);
-    decodeTokens.output(marvelDecoder(decodeTokens, z, c).image, "image");
-  }
-  return { encode, decode, decodeTokens };
+  const tokens = decodeTokens.input("tokens", "int64", [BATCH, 1, d.k, d.depth]);
+  const z = marvelTokensToLatent(decodeTokens, tokens, c);
+  decodeTokens.output(marvelDecoder(decodeTokens, z, c).image, "image");
+  return decodeTokens;
+}
+
+/** MARVEL's graphs by name, each built on demand. */
+export function marvelGraphs(c: MarvelConfig): Record<string, () => Graph> {
+  return {
+    [MARVEL_GRAPHS.encoder]: () => marvelEncodeGraph(c),
+    [MARVEL_GRAPHS.decoder]: () => marvelDecodeGraph(c),
+    [MARVEL_GRAPHS.decodeTokens]: () => marvelDecodeTokensGraph(c),
+  };
 }

@@ -16,6 +16,7 @@ import { TITOK_ADAMW } from "../../core/autodiff/optimizer.ts";
 import { buildTrainStep } from "../../core/autodiff/train_step.ts";
 import { parseConfig, readConfigFile } from "../../core/config.ts";
 import { readNpy } from "../../core/data/npy.ts";
+import { buildGraphs } from "../../core/tokenizer.ts";
 import { UsageError } from "../../core/errors.ts";
 import { Graph, type Value } from "../../core/graph/graph.ts";
 import { reduceMean } from "../../core/ops/mod.ts";
@@ -149,9 +150,11 @@ Deno.test("marvel trainable sets: stage 2 trains decoder and pixel_* only; stage
 
 Deno.test("marvel stage 1 of L-32×2: a TiTok-L-32 state dict fills every parameter; only the VQ codebook and pixel_* are left", () => {
   const cfg = preset("l32x2");
-  const inference = marvel.build(cfg);
+  const inference = buildGraphs(marvel, cfg);
   const params = new Map(
-    [inference.encode, inference.decode].flatMap((g) => [...g.params.values()]).map((p) => [p.name, p.shape]),
+    [inference.encoder, inference.decoder].flatMap((g) => [...g.params.values()]).map((
+      p,
+    ) => [p.name, p.shape]),
   );
   // TiTok-L-32's keys: MARVEL's inference parameters plus the VQ codebook (marvel_test checks this against TiTok).
   const titokL32 = new Map([...params, ["quantize.embedding.weight", [4096, 12]]]);
@@ -266,8 +269,10 @@ async function stage1ThenStage2(dir: string) {
     new Map([...randomWeights(teacher, 5)].map(([k, t]) => [k.slice("teacher.".length), t])),
   );
   // A TiTok-layout state dict: MARVEL's inference parameters plus the VQ codebook.
-  const g = marvel.build(cfg);
-  const specs = new Map([g.encode, g.decode].flatMap((x) => [...x.params.values()]).map((p) => [p.name, p]));
+  const g = buildGraphs(marvel, cfg);
+  const specs = new Map(
+    [g.encoder, g.decoder].flatMap((x) => [...x.params.values()]).map((p) => [p.name, p]),
+  );
   specs.set("quantize.embedding.weight", {
     name: "quantize.embedding.weight",
     shape: [4096, 12],

@@ -10,7 +10,7 @@
  * @module
  */
 import { z } from "zod";
-import { datasetSchema, vitTokenizerFields } from "../../core/nn/titok_vit_schema.ts";
+import { checkTitokLayout, datasetSchema, vitTokenizerFields } from "../../core/nn/titok_vit_schema.ts";
 import { TITOK_VIT_SIZES } from "../../core/nn/titok_vit.ts";
 
 /** ViT sizes by name (width, depth, heads), shared with MARVEL through core/nn. */
@@ -31,7 +31,6 @@ export const titokSchema = z.looseObject({
   dataset: datasetSchema,
 }).superRefine((c, ctx) => {
   const m = c.model.vq_model;
-  const s = c.dataset.preprocessing.crop_size;
   if (m.finetune_decoder && m.quantize_mode !== "vq") {
     ctx.addIssue({
       code: "custom",
@@ -39,27 +38,7 @@ export const titokSchema = z.looseObject({
       message: "finetune_decoder (two-stage decoding) works only with quantize_mode 'vq', as upstream",
     });
   }
-  for (const k of ["vit_enc_patch_size", "vit_dec_patch_size"] as const) {
-    if (s % m[k]) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["model", "vq_model", k],
-        message: `${m[k]} does not divide crop_size ${s}`,
-      });
-    }
-  }
-  if (m.is_legacy && m.finetune_decoder) {
-    const levels = (m.pixel_decoder?.channel_mult ?? [1, 1, 2, 2, 4]).length;
-    if ((s / m.vit_dec_patch_size) * 2 ** (levels - 1) !== s) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["model", "vq_model", "pixel_decoder", "channel_mult"],
-        message: `${levels} levels upsample the ${s / m.vit_dec_patch_size}² grid by ${
-          2 ** (levels - 1)
-        }, not to ${s}`,
-      });
-    }
-  }
+  checkTitokLayout(m, c.dataset.preprocessing.crop_size, ctx);
 });
 
 /** A parsed TiTok config. */

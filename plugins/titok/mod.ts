@@ -7,16 +7,16 @@
  * ```ts
  * import { titok } from "./mod.ts";
  * const config = titok.schema.parse(titok.presets["tiny"]);
- * const graphs = titok.build(config);
+ * const encoder = titok.graphs(config, {})["encoder"](); // image → tokens, latent
  * ```
  * @module
  */
-import { readdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { readConfigFile } from "../../core/config.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import { type TiTokConfig, titokSchema } from "./config.ts";
-import { buildTiTok, dims } from "./model.ts";
+import { dims, TITOK_GRAPHS, titokGraphs } from "./model.ts";
+import { singlePassPrograms } from "../../core/programs.ts";
+import { presetsIn } from "../../core/presets.ts";
+import { isTitokLayout } from "../../core/nn/titok_vit_schema.ts";
 import {
   titokAdamW,
   titokGan,
@@ -27,41 +27,40 @@ import {
   titokVqRestart,
 } from "./train.ts";
 
-const presetDir = fileURLToPath(new URL("../../configs/titok/", import.meta.url));
-
 /** Preset name → upstream-layout config object, read from configs/titok/. */
-const presets: Record<string, unknown> = Object.fromEntries(
-  readdirSync(presetDir).filter((f) => f.endsWith(".yaml")).sort().map((f) => [
-    f.replace(/\.yaml$/, ""),
-    readConfigFile(presetDir + f),
-  ]),
-);
+const presets = presetsIn(new URL("../../configs/titok/", import.meta.url));
 
 export const titok = definePlugin<TiTokConfig>({
   name: "titok",
   paper: "https://arxiv.org/abs/2406.07550",
   schema: titokSchema,
   presets,
-  recognises: (raw) => {
-    const m = (raw as { model?: { vq_model?: Record<string, unknown> } })?.model?.vq_model;
-    // quantize_mode "lfq" is MARVEL's TiTok fork (plugins/marvel).
-    return !!m && "vit_enc_model_size" in m && "num_latent_tokens" in m && m.quantize_mode !== "lfq";
-  },
+  // Any config in TiTok's layout; forks with their own quantizer (MARVEL's lfq) score higher in their plugin.
+  recognises: (raw) => (isTitokLayout(raw) ? 1 : 0),
   info(config, variant) {
     const d = dims(config);
     const m = config.model.vq_model;
     return {
       family: "titok",
       variant,
+      input: { kind: "image", height: d.image, width: d.image },
       imageSize: d.image,
       tokenShape: d.vae ? [d.c, 1, d.k] : [1, d.k],
       tokenDtype: d.vae ? "float32" : "int64",
+      tokensPerItem: d.k,
       vocabulary: d.vae ? undefined : m.codebook_size,
       inputRange: [0, 1],
       latentShape: [d.c, 1, d.k],
+      budgets: [d.k],
     };
   },
-  build: buildTiTok,
+  graphs: titokGraphs,
+  programs: singlePassPrograms(TITOK_GRAPHS),
+  evalProtocol: {
+    fid: "torch-fidelity",
+    resize: "shorter",
+    source: "TiTok VQGANEvaluator (bytedance/1d-tokenizer)",
+  },
   // Graph parameters are upstream's state-dict keys: loading is a lookup.
   load: (tensors) => tensors,
   train: {

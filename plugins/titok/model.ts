@@ -10,7 +10,7 @@
  * two ViT halves live in core/nn/titok_vit.ts (MARVEL shares them).
  * @module
  */
-import { pixelDecoderConfig } from "../../core/nn/titok_vit_schema.ts";
+import { pixelDecoderConfig, titokVitArch } from "../../core/nn/titok_vit_schema.ts";
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import { Graph as G } from "../../core/graph/graph.ts";
 import {
@@ -27,7 +27,7 @@ import {
   type VqOptions,
   vqQuantize,
 } from "../../core/quantizers/mod.ts";
-import type { BuildOptions, InferenceGraphs } from "../../core/plugin.ts";
+import type { BuildOptions } from "../../core/plugin.ts";
 import { type TiTokConfig, VIT_SIZES } from "./config.ts";
 
 /** The symbolic batch dim of inference graphs (training graphs use a fixed batch). */
@@ -55,18 +55,12 @@ export function dims(c: TiTokConfig) {
 
 /** The plain architecture of a config's encoder and decoder halves (core/nn/titok_vit.ts). */
 export function titokArch(c: TiTokConfig): { encoder: VitTokenEncoderArch; decoder: VitTokenDecoderArch } {
-  const d = dims(c);
   const m = c.model.vq_model;
-  const common = { image: d.image, numTokens: d.k, tokenDim: d.c, isLegacy: m.is_legacy };
-  return {
-    encoder: { ...common, ...d.enc, patch: m.vit_enc_patch_size, outChannels: d.vae ? 2 * d.c : d.c },
-    decoder: {
-      ...common,
-      ...d.dec,
-      patch: m.vit_dec_patch_size,
-      pixelDecoder: m.finetune_decoder ? d.pixel : undefined,
-    },
-  };
+  return titokVitArch(
+    m,
+    c.dataset.preprocessing.crop_size,
+    m.quantize_mode === "vae" ? 2 * m.token_size : m.token_size,
+  );
 }
 
 /** Image (B,3,S,S) in [0,1] → raw encoder output (B, C or 2C, 1, K). */
@@ -90,51 +84,73 @@ export function vqOptions(c: TiTokConfig): VqOptions {
   };
 }
 
-/** The encode / decode / decodeTokens graphs of a TiTok config. */
-export function buildTiTok(c: TiTokConfig, opts: BuildOptions = {}): InferenceGraphs {
+/** The graph names TiTok's programs run (core/programs.ts). */
+export const TITOK_GRAPHS = {
+  encoder: "encoder",
+  decoder: "decoder",
+  decodeTokens: "decode_tokens",
+} as const;
+
+/** image → tokens, latent (VAE: the posterior mean, or a sample with a `noise` input). */
+export function titokEncodeGraph(c: TiTokConfig, opts: BuildOptions = {}): Graph {
   const d = dims(c);
   const B = BATCH;
   const encode = new G("titok_encode");
-  {
-    const image = encode.input("image", "float32", [B, 3, d.image, d.image]);
-    const raw = titokEncoder(encode, image, c);
-    if (d.vae) {
-      const post = gaussianPosterior(encode, raw, 1);
-      const latent = opts.sample
-        ? gaussianSample(encode, post, encode.input("noise", "float32", [B, d.c, 1, d.k]))
-        : post.mean;
-      encode.output(latent, "tokens");
-      encode.output(latent, "latent");
-      encode.output(post.logvar, "logvar");
-    } else {
-      const q = encode.scope(
-        "quantize",
-        () => vqQuantize(encode, transpose(encode, raw, [0, 2, 3, 1]), vqOptions(c)),
-      );
-      encode.output(q.indices, "tokens");
-      encode.output(transpose(encode, q.quantized, [0, 3, 1, 2]), "latent");
-    }
+  const image = encode.input("image", "float32", [B, 3, d.image, d.image]);
+  const raw = titokEncoder(encode, image, c);
+  if (d.vae) {
+    const post = gaussianPosterior(encode, raw, 1);
+    const latent = opts.sample
+      ? gaussianSample(encode, post, encode.input("noise", "float32", [B, d.c, 1, d.k]))
+      : post.mean;
+    encode.output(latent, "tokens");
+    encode.output(latent, "latent");
+    encode.output(post.logvar, "logvar");
+  } else {
+    const q = encode.scope(
+      "quantize",
+      () => vqQuantize(encode, transpose(encode, raw, [0, 2, 3, 1]), vqOptions(c)),
+    );
+    encode.output(q.indices, "tokens");
+    encode.output(transpose(encode, q.quantized, [0, 3, 1, 2]), "latent");
   }
+  return encode;
+}
+
+/** latent (B,C,1,K) → image (and the MaskGIT-code logits of legacy heads). */
+export function titokDecodeGraph(c: TiTokConfig): Graph {
+  const d = dims(c);
   const decode = new G("titok_decode");
-  {
-    const z = decode.input("latent", "float32", [B, d.c, 1, d.k]);
-    const out = titokDecoder(decode, z, c);
-    decode.output(out.image, "image");
-    if (out.logits && out.logits !== out.image) decode.output(out.logits, "logits");
-  }
+  const z = decode.input("latent", "float32", [BATCH, d.c, 1, d.k]);
+  const out = titokDecoder(decode, z, c);
+  decode.output(out.image, "image");
+  if (out.logits && out.logits !== out.image) decode.output(out.logits, "logits");
+  return decode;
+}
+
+/** tokens (ids (B,1,K), or the VAE latent) → image. */
+export function titokDecodeTokensGraph(c: TiTokConfig): Graph {
+  const d = dims(c);
   const decodeTokens = new G("titok_decode_tokens");
-  {
-    let z: Value;
-    if (d.vae) z = decodeTokens.input("tokens", "float32", [B, d.c, 1, d.k]);
-    else {
-      const tokens = decodeTokens.input("tokens", "int64", [B, 1, d.k]);
-      const codes = decodeTokens.scope(
-        "quantize",
-        () => vqIndicesToCodes(decodeTokens, tokens, vqOptions(c)),
-      );
-      z = transpose(decodeTokens, codes, [0, 3, 1, 2]);
-    }
-    decodeTokens.output(titokDecoder(decodeTokens, z, c).image, "image");
+  let z: Value;
+  if (d.vae) z = decodeTokens.input("tokens", "float32", [BATCH, d.c, 1, d.k]);
+  else {
+    const tokens = decodeTokens.input("tokens", "int64", [BATCH, 1, d.k]);
+    const codes = decodeTokens.scope(
+      "quantize",
+      () => vqIndicesToCodes(decodeTokens, tokens, vqOptions(c)),
+    );
+    z = transpose(decodeTokens, codes, [0, 3, 1, 2]);
   }
-  return { encode, decode, decodeTokens };
+  decodeTokens.output(titokDecoder(decodeTokens, z, c).image, "image");
+  return decodeTokens;
+}
+
+/** TiTok's graphs by name, each built on demand. */
+export function titokGraphs(c: TiTokConfig, opts: BuildOptions = {}): Record<string, () => Graph> {
+  return {
+    [TITOK_GRAPHS.encoder]: () => titokEncodeGraph(c, opts),
+    [TITOK_GRAPHS.decoder]: () => titokDecodeGraph(c),
+    [TITOK_GRAPHS.decodeTokens]: () => titokDecodeTokensGraph(c),
+  };
 }

@@ -14,7 +14,8 @@ import { loadTokenizer } from "../../core/tokenizer.ts";
 import { readTorchCheckpoint } from "../../core/weights/torch_zip.ts";
 import { readSafetensors } from "../../core/weights/safetensors.ts";
 import { titokSchema } from "./config.ts";
-import { buildTiTok } from "./model.ts";
+import { buildGraphs } from "../../core/tokenizer.ts";
+import { titokDecodeGraph } from "./model.ts";
 import { titok } from "./mod.ts";
 
 const DATA = new URL("../../tests/testdata/titok/", import.meta.url).pathname;
@@ -40,8 +41,8 @@ for (const name of ["vq_two_stage", "vq_single_stage"]) {
       const enc = await tok.encode(x);
       deepStrictEqual(enc.tokens.dtype, "int64");
       deepStrictEqual([...enc.tokens.data], [...fixture(name, "indices.npy").data], "token ids");
-      near(enc.latent, fixture(name, "z_quantized.npy"), 1e-4, "z_quantized");
-      near(await tok.decodeLatent(enc.latent), fixture(name, "decoded.npy"), 1e-4, "decoded");
+      near(enc.latent!, fixture(name, "z_quantized.npy"), 1e-4, "z_quantized");
+      near(await tok.decodeLatent(enc.latent!), fixture(name, "decoded.npy"), 1e-4, "decoded");
       near(await tok.decode(enc.tokens), fixture(name, "decoded_from_tokens.npy"), 1e-4, "decode_tokens");
     } finally {
       await tok.release();
@@ -52,10 +53,13 @@ for (const name of ["vq_two_stage", "vq_single_stage"]) {
 Deno.test("titok vq_two_stage: legacy logits over the 1024 MaskGIT codes match upstream", async () => {
   const dir = `${DATA}vq_two_stage`;
   const config = parseConfig(titokSchema, readConfigFile(`${dir}/config.yaml`), "config.yaml");
-  const graphs = buildTiTok(config);
-  const s = await Session.create(graphs.decode, readSafetensors(`${dir}/model.safetensors`).tensors, {
-    threads: 2,
-  });
+  const s = await Session.create(
+    titokDecodeGraph(config),
+    readSafetensors(`${dir}/model.safetensors`).tensors,
+    {
+      threads: 2,
+    },
+  );
   const r = await s.run({ latent: fixture("vq_two_stage", "z_quantized.npy") });
   near(r.logits, fixture("vq_two_stage", "logits.npy"), 1e-4, "logits");
   await s.release();
@@ -68,14 +72,16 @@ Deno.test("titok vae: posterior mean/logvar and decoded mode match upstream", as
   near(enc.tokens, fixture("vae", "posterior_mean.npy"), 1e-4, "mean");
   near(await tok.decode(enc.tokens), fixture("vae", "decoded_mode.npy"), 1e-4, "decoded mode");
   await tok.release();
-  const s = await Session.create(tok.graphs.encode, tok.weights, { threads: 1 });
+  const s = await Session.create(tok.graph("encoder"), tok.weights, { threads: 1 });
   near((await s.run({ image: x })).logvar, fixture("vae", "posterior_logvar.npy"), 1e-4, "logvar");
   await s.release();
 });
 
 Deno.test("titok vae --sample: mean + std·ε with given noise matches upstream's sample()", async () => {
   const tok = await loadTokenizer(`${DATA}vae`, { threads: 2, sample: true });
-  const enc = await tok.encode(fixture("vae", "input.npy"), fixture("vae", "noise.npy"));
+  const enc = await tok.encode(fixture("vae", "input.npy"), {
+    inputs: { noise: fixture("vae", "noise.npy") },
+  });
   near(enc.tokens, fixture("vae", "sample.npy"), 1e-4, "sample");
   near(await tok.decode(enc.tokens), fixture("vae", "decoded_sample.npy"), 1e-4, "decoded sample");
   await tok.release();
@@ -100,8 +106,8 @@ Deno.test("titok: the .bin checkpoint gives the same tokens as the .safetensors 
   const x = fixture("vq_single_stage", "input.npy");
   deepStrictEqual((await a.encode(x)).tokens, (await b.encode(x)).tokens);
   deepStrictEqual(
-    await a.decodeLatent((await a.encode(x)).latent),
-    await b.decodeLatent((await b.encode(x)).latent),
+    await a.decodeLatent((await a.encode(x)).latent!),
+    await b.decodeLatent((await b.encode(x)).latent!),
   );
   await a.release();
   await b.release();
@@ -156,9 +162,9 @@ Deno.test("titok config: a wrong value names the key path and suggests the neare
 Deno.test("titok presets: every released variant builds with upstream's parameter count", () => {
   const count = (name: string) => {
     const c = titok.schema.parse(titok.presets[name]);
-    const g = buildTiTok(c);
+    const g = buildGraphs(titok, c);
     const names = new Map<string, number>();
-    for (const graph of [g.encode, g.decode, g.decodeTokens]) {
+    for (const graph of Object.values(g)) {
       for (const p of graph.params.values()) names.set(p.name, p.shape.reduce((a, b) => a * b, 1));
     }
     return [...names.values()].reduce((a, b) => a + b, 0);

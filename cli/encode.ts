@@ -1,0 +1,186 @@
+/**
+ * `tok1d encode` and `tok1d reconstruct`: image files, folders, shards or
+ * brace patterns stream through the dataset reader (decode workers, one batch
+ * in memory) into the family's encode (or adaptive encode) program; tokens go
+ * to `tokens.npy` + `tokens.json` as they come, reconstructions to
+ * `<out>/images/<source name>.png`, and `grid.png` sits beside that folder.
+ * `--shard K/N` encodes one contiguous part; `tok1d encode merge` joins the
+ * parts into what one process would have written.
+ *
+ * @example
+ * ```sh
+ * tok1d encode --model titok/s128 --weights w.bin --out tok/part-3 --shard 3/8 imagenet/train
+ * tok1d encode merge --out tok/all tok/part-*
+ * ```
+ * @module
+ */
+import { join } from "node:path";
+import { type ImageSource, openImageSource } from "../core/data/reader.ts";
+import { parseShardFlag } from "../core/data/shard_slice.ts";
+import { UsageError } from "../core/errors.ts";
+import type { EncodeOptions } from "../core/plugin.ts";
+import type { Tensor } from "../core/tensor.ts";
+import type { Tokenizer } from "../core/tokenizer.ts";
+import { TokenWriter } from "../core/tokens_file.ts";
+import type { Tokens } from "../core/tokens.ts";
+import { configHash, intFlag, type ModelFlags, outDir, Progress, tokenizerFromFlags } from "./common.ts";
+import { type FamilyFlags, familyParams } from "./family_options.ts";
+import { ReconstructionSink } from "./reconstruct_sink.ts";
+
+/** Flags of encode and reconstruct. */
+export interface EncodeFlags extends ModelFlags, FamilyFlags {
+  out: string;
+  shard?: string;
+  budget?: string;
+  adaptive?: boolean;
+  threshold?: string;
+  workers?: string;
+  npy?: boolean;
+}
+
+/** What the sidecar says about the model and the run. */
+export function sidecarMeta(tok: Tokenizer, f: EncodeFlags, extra: Record<string, unknown> = {}) {
+  const info = tok.info;
+  return {
+    family: info.family,
+    variant: info.variant,
+    model: f.model,
+    weights: f.weights ?? tok.model.weights ?? null,
+    random_weights: tok.randomWeights,
+    config_hash: configHash(tok.model.config),
+    tokens_per_item: info.tokensPerItem,
+    vocabulary: info.vocabulary ?? null,
+    input: info.input,
+    ...extra,
+  };
+}
+
+function encodeOptions(tok: Tokenizer, f: EncodeFlags): EncodeOptions {
+  const o: EncodeOptions = { params: familyParams(tok.model.plugin, f) };
+  if (f.budget !== undefined) o.budget = intFlag(f.budget, "--budget");
+  if (f.threshold !== undefined) {
+    const t = Number(f.threshold);
+    if (!Number.isFinite(t) || t < 0) {
+      throw new UsageError(`--threshold: expected a number ≥ 0, got '${f.threshold}'`);
+    }
+    o.threshold = t;
+  }
+  if (f.adaptive && o.threshold === undefined) {
+    throw new UsageError("--adaptive: also pass --threshold <value>");
+  }
+  if (f.adaptive && !tok.programs.encodeAdaptive) {
+    throw new UsageError(`--adaptive: ${tok.info.family} has no adaptive encode`);
+  }
+  if (o.budget !== undefined && !tok.info.budgets.includes(o.budget)) {
+    throw new UsageError(
+      `--budget ${o.budget}: ${tok.info.family} encodes at ${tok.info.budgets.join(", ")} tokens`,
+    );
+  }
+  return o;
+}
+
+/** Streams the inputs through `step`, one batch at a time; returns the items done. */
+async function streamInputs(
+  source: ImageSource,
+  tok: Tokenizer,
+  f: EncodeFlags,
+  label: string,
+  step: (images: Tensor<"float32">, keys: string[], sources: string[]) => Promise<void>,
+): Promise<number> {
+  if (tok.info.input.kind !== "image") {
+    throw new UsageError(`${label}: ${tok.info.family} takes video; video inputs are not supported yet`);
+  }
+  const progress = source.count ? new Progress(label, source.count, f.json) : undefined;
+  const size = tok.info.imageSize;
+  const bs = intFlag(f.batchSize, "--batch-size", 8)!;
+  let done = 0;
+  for await (
+    const b of source.batches(bs, {
+      size,
+      resize: "shorter",
+      crop: "center",
+      workers: intFlag(f.workers, "--workers", 1),
+    })
+  ) {
+    await step(b.images, b.keys, b.sources);
+    done += b.images.shape[0];
+    progress?.update(done);
+  }
+  if (!done) throw new UsageError(`${label}: the inputs held no readable images`);
+  return done;
+}
+
+function checkShard(f: EncodeFlags) {
+  return f.shard === undefined ? undefined : parseShardFlag(f.shard);
+}
+
+/** `tok1d encode`. */
+export async function encodeCommand(inputs: string[], f: EncodeFlags): Promise<void> {
+  if (!inputs.length) throw new UsageError("encode: name image files, folders or shards after the flags");
+  const shard = checkShard(f);
+  const source = await openImageSource(inputs, { shard: f.shard });
+  const dir = outDir(f.out);
+  const tok = await tokenizerFromFlags(f);
+  const writer = new TokenWriter(dir, tok.info.tokensPerItem);
+  try {
+    const o = encodeOptions(tok, f);
+    await streamInputs(source, tok, f, "encode", async (images, _keys, sources) => {
+      const t: Tokens = f.adaptive ? await tok.encodeAdaptive(images, o) : await tok.encode(images, o);
+      writer.append(t, sources);
+    });
+    const side = writer.close(sidecarMeta(tok, f, {
+      ...(o.budget !== undefined ? { budget: o.budget } : {}),
+      ...(f.adaptive ? { adaptive: { threshold: o.threshold } } : {}),
+      ...(shard ? { shard } : {}),
+    }));
+    const npy = join(dir, "tokens.npy");
+    if (f.json) console.log(JSON.stringify({ tokens: npy, ...side }, null, 2));
+    else console.log(`wrote ${npy} (${side.token_dtype} [${side.token_shape}]) and tokens.json`);
+  } catch (e) {
+    writer.abort();
+    throw e;
+  } finally {
+    await tok.release();
+  }
+}
+
+/** `tok1d reconstruct`: encode → decode; returns what it wrote (for tests and the demo). */
+export async function reconstructCommand(inputs: string[], f: EncodeFlags) {
+  if (!inputs.length) {
+    throw new UsageError("reconstruct: name image files, folders or shards after the flags");
+  }
+  const shard = checkShard(f);
+  const source = await openImageSource(inputs, { shard: f.shard });
+  const dir = outDir(f.out);
+  const tok = await tokenizerFromFlags(f);
+  const writer = new TokenWriter(dir, tok.info.tokensPerItem);
+  const sink = new ReconstructionSink(dir, { perItem: tok.info.tokensPerItem, npy: f.npy, gridItems: 8 });
+  try {
+    const o = encodeOptions(tok, f);
+    await streamInputs(source, tok, f, "reconstruct", async (images, keys, sources) => {
+      let r: { tokens: Tokens; images: Tensor };
+      if (f.adaptive) {
+        const tokens = await tok.encodeAdaptive(images, o);
+        r = { tokens, images: await tok.decode(tokens) };
+      } else r = await tok.reconstruct(images, o);
+      writer.append(r.tokens, sources);
+      await sink.add(images, r.images, keys, sources, r.tokens);
+    });
+    writer.close(sidecarMeta(tok, f, shard ? { shard } : {}));
+    const summary = await sink.finish();
+    if (f.json) console.log(JSON.stringify({ tokens: join(dir, "tokens.npy"), ...summary }, null, 2));
+    else {
+      console.log(
+        `wrote ${summary.images} reconstructions to ${summary.folder} and ${summary.grid} ` +
+          `(originals above reconstructions); mean PSNR ${summary.psnr.toFixed(2)} dB`,
+      );
+    }
+    return summary;
+  } catch (e) {
+    writer.abort();
+    sink.abort();
+    throw e;
+  } finally {
+    await tok.release();
+  }
+}
