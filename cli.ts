@@ -37,8 +37,10 @@ function modelOptions(cmd: Command, required = true): Command {
 }
 
 /** Flags of the commands that stream inputs into a tokenizer. */
-function encodeFlags(cmd: Command): Command {
-  cmd.requiredOption("--out <dir>", "output folder")
+function encodeFlags(cmd: Command, outRequired = true): Command {
+  if (outRequired) cmd.requiredOption("--out <dir>", "output folder");
+  else cmd.option("--out <dir>", "output folder (required)");
+  cmd
     .option("--shard <K/N>", "this process's part of the inputs (K from 0); join parts with 'encode merge'")
     .option("--workers <n>", "image decoding threads (default 1)");
   return addFamilyOptions(cmd);
@@ -56,20 +58,21 @@ export function program(): Command {
   modelOptions(p.command("info").description("show a model's token shape, vocabulary and size")).action(
     infoCommand,
   );
+  // --model and --out are checked in the action: `encode merge` must parse without them.
   const encode = modelOptions(
     p.command("encode").description("images → tokens.npy + tokens.json (streamed)"),
+    false,
   );
-  encodeFlags(encode)
+  encodeFlags(encode, false)
     .option("--budget <n>", "encode at this many tokens per image (the family's budgets: tok1d info)")
     .option("--adaptive", "the family's adaptive encode: per image, the fewest tokens under --threshold")
     .option("--threshold <x>", "quality threshold of --adaptive (family specific: ALIT L1, ElasticTok MSE)")
     .argument("<inputs...>", "image files, folders, .tar shards or a brace pattern")
     .action(encodeCommand);
-  encode.command("merge").description("join the parts of 'encode --shard K/N' runs")
-    .requiredOption("--out <dir>", "output folder")
-    .option("--json", "machine-readable output on stdout")
+  // --out and --json are the parent's (commander parses them anywhere on the line).
+  encode.command("merge").description("join the parts of 'encode --shard K/N' runs; takes --out, --json")
     .argument("<parts...>", "the part folders")
-    .action(encodeMergeCommand);
+    .action((parts: string[], _: unknown, c: Command) => encodeMergeCommand(parts, c.optsWithGlobals()));
   modelOptions(p.command("decode").description("tokens → PNG images (named after their sources)"))
     .requiredOption("--out <dir>", "output folder")
     .requiredOption("--tokens <path>", "a token folder or tokens.npy (from encode)")

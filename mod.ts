@@ -12,7 +12,14 @@
  * ```
  * @module
  */
-export { type Encoded, type LoadOptions, loadTokenizer, Tokenizer } from "./core/tokenizer.ts";
+export {
+  buildGraphs,
+  type Encoded,
+  type LoadOptions,
+  loadTokenizer,
+  openTokenizer,
+  Tokenizer,
+} from "./core/tokenizer.ts";
 export { EXPORT_FILES, type ExportManifest, exportOnnx, graphFile } from "./core/export.ts";
 export { listPresets, type ResolvedModel, resolveModel } from "./core/resolve.ts";
 export type {

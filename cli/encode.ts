@@ -116,6 +116,10 @@ function checkShard(f: EncodeFlags) {
 
 /** `tok1d encode`. */
 export async function encodeCommand(inputs: string[], f: EncodeFlags): Promise<void> {
+  if (!f.model) {
+    throw new UsageError("--model: required (a preset, config file, HF-style folder or 'default')");
+  }
+  if (!f.out) throw new UsageError("--out: required (the folder for tokens.npy and tokens.json)");
   if (!inputs.length) throw new UsageError("encode: name image files, folders or shards after the flags");
   const shard = checkShard(f);
   const source = await openImageSource(inputs, { shard: f.shard });

@@ -10,10 +10,12 @@
  */
 import { join } from "node:path";
 import { mergeTokenParts } from "../core/tokens_merge.ts";
+import { UsageError } from "../core/errors.ts";
 import { outDir } from "./common.ts";
 
 /** `tok1d encode merge`. */
-export function encodeMergeCommand(parts: string[], f: { out: string; json?: boolean }): void {
+export function encodeMergeCommand(parts: string[], f: { out?: string; json?: boolean }): void {
+  if (!f.out) throw new UsageError("encode merge: --out <dir> is required");
   const dir = outDir(f.out);
   const side = mergeTokenParts(parts, dir);
   const npy = join(dir, "tokens.npy");

@@ -248,15 +248,26 @@ export function buildGraphs(
 }
 
 /** Loads a tokenizer from a folder, config file, preset or `default`. */
-export async function loadTokenizer(spec: string, options: LoadOptions = {}): Promise<Tokenizer> {
-  const model = resolveModel(spec);
+export function loadTokenizer(spec: string, options: LoadOptions = {}): Promise<Tokenizer> {
+  return openTokenizer(resolveModel(spec), options, spec);
+}
+
+/**
+ * Opens a tokenizer for a resolved model — also one of a plugin that is not in
+ * the registry (`{ plugin, config: plugin.schema.parse(raw), variant, configSource }`).
+ */
+export async function openTokenizer(
+  model: ResolvedModel,
+  options: LoadOptions = {},
+  spec = model.configSource,
+) {
   const plugin = model.plugin;
   const builders = memoGraphs(plugin.graphs(model.config, { sample: options.sample }));
   const info = plugin.info(model.config, model.variant);
   const shapes = parameterShapes(builders);
   const source = options.weights ?? model.weights;
   let weights: Map<string, Tensor>;
-  if (options.random) {
+  if (options.random || (!source && !shapes.size)) {
     const specs = [...shapes].map(([name, shape]) => ({ name, shape, dtype: "float32" as const }));
     weights = randomWeights(specs, options.seed ?? 0);
   } else if (!source) {
@@ -268,7 +279,7 @@ export async function loadTokenizer(spec: string, options: LoadOptions = {}): Pr
     weights = plugin.load(ckpt.tensors, model.config);
     assertKeys(shapes, weights, { source: ckpt.source });
   }
-  const tok = new Tokenizer(model, builders, weights, info, !!options.random, options);
+  const tok = new Tokenizer(model, builders, weights, info, !!options.random && shapes.size > 0, options);
   // A missing GPU provider should fail here, with its explanation, not halfway through a job.
   if ((options.device ?? "cpu") !== "cpu") await tok.warmUp();
   return tok;
