@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ExportManifest, exportOnnx } from "../core/export.ts";
+import { openImageSource } from "../core/data/reader.ts";
+import { evaluateTokenizer } from "../core/metrics/evaluate.ts";
 import type { Plugin } from "../core/plugin.ts";
 import type { Tensor } from "../core/tensor.ts";
 import { openTokenizer } from "../core/tokenizer.ts";
@@ -26,20 +28,21 @@ function open(plugin: Plugin<any>) {
   });
 }
 
-/** Three 4×4 images: flat, split top/bottom, split into quadrants. */
+/** Three 16×16 images: flat, split top/bottom, split into quadrants. */
 function images(): Tensor<"float32"> {
-  const data = new Float32Array(3 * 48);
+  const n = 3 * 256;
+  const data = new Float32Array(3 * n);
   for (let c = 0; c < 3; c++) {
-    for (let y = 0; y < 4; y++) {
-      for (let x = 0; x < 4; x++) {
-        const at = c * 16 + y * 4 + x;
+    for (let y = 0; y < 16; y++) {
+      for (let x = 0; x < 16; x++) {
+        const at = c * 256 + y * 16 + x;
         data[at] = 0.4;
-        data[48 + at] = y < 2 ? 0.2 : 0.8;
-        data[96 + at] = (y < 2 ? 0.2 : 0.8) * (x < 2 ? 1 : 0.5);
+        data[n + at] = y < 8 ? 0.2 : 0.8;
+        data[2 * n + at] = (y < 8 ? 0.2 : 0.8) * (x < 8 ? 1 : 0.5);
       }
     }
   }
-  return { dtype: "float32", shape: [3, 3, 4, 4], data };
+  return { dtype: "float32", shape: [3, 3, 16, 16], data };
 }
 
 Deno.test("toy iterative family: a host loop gives each image its own length; decode uses each length", async () => {
@@ -73,6 +76,18 @@ Deno.test("toy iterative family: a host loop gives each image its own length; de
   deepStrictEqual(Object.keys(m.graphs).sort(), ["decode_2", "decode_4", "encode_2", "encode_4"]);
   deepStrictEqual(m.programs.encodeAdaptive.graphs, ["encode_2", "decode_2", "encode_4"]);
   for (const g of Object.values(m.graphs)) ok(existsSync(join(out, g.file)));
+  await tok.release();
+});
+
+Deno.test("toy iterative family: eval draws the quality-against-tokens curve by encoding at each budget", async () => {
+  const tok = await open(iterativeToy);
+  const photos = new URL("./testdata/photos/", import.meta.url).pathname;
+  const source = await openImageSource(photos);
+  const e = await evaluateTokenizer(tok, source, { fid: false, batchSize: 2 });
+  deepStrictEqual(e.curve?.map((p) => p.tokensPerImage), [2, 4]);
+  ok(e.curve![1].psnr > e.curve![0].psnr, `4 tokens beat 2: ${e.curve![1].psnr} vs ${e.curve![0].psnr}`);
+  deepStrictEqual(e.psnr, e.curve![1].psnr);
+  deepStrictEqual(e.images, source.count);
   await tok.release();
 });
 

@@ -1,6 +1,6 @@
 /**
  * A toy family that lives only in the tests: a two-iteration host loop that
- * gives each image its own length, as ALIT does. Images are 3×4×4; iteration
+ * gives each image its own length, as ALIT does. Images are 3×16×16; iteration
  * 1 keeps 2 tokens (the mean of the top and bottom halves), iteration 2 keeps
  * 4 (the quadrant means); ids are round(15·mean). `encodeAdaptive` runs
  * iteration 1, decodes, and runs iteration 2 only for the images whose L1
@@ -17,22 +17,24 @@ import { z } from "zod";
 
 const B = "batch";
 const LEVELS = 15;
+const S = 16;
+const H = S / 2;
 
 const scalar = (g: Graph, v: number) => g.constant({ dtype: "float32", shape: [], data: Float32Array.of(v) });
 
 /** image → n region means as ids (B,1,n). */
 function encodeGraph(n: 2 | 4): Graph {
   const g = new Graph(`iter_encode_${n}`);
-  const x = g.input("image", "float32", [B, 3, 4, 4]);
+  const x = g.input("image", "float32", [B, 3, S, S]);
   const regions = n === 2
-    ? reduceMean(g, reshape(g, x, [B, 3, 2, 8]), [1, 3], false)
-    : reduceMean(g, reshape(g, x, [B, 3, 2, 2, 2, 2]), [1, 3, 5], false);
+    ? reduceMean(g, reshape(g, x, [B, 3, 2, H * S]), [1, 3], false)
+    : reduceMean(g, reshape(g, x, [B, 3, 2, H, 2, H]), [1, 3, 5], false);
   const ids = cast(g, round(g, mul(g, reshape(g, regions, [B, 1, n]), scalar(g, LEVELS))), "int64");
   g.output(ids, "tokens");
   return g;
 }
 
-/** ids (B,1,n) → image (B,3,4,4), each region its value. */
+/** ids (B,1,n) → image (B,3,S,S), each region its value. */
 function decodeGraph(n: 2 | 4): Graph {
   const g = new Graph(`iter_decode_${n}`);
   const ids = g.input("tokens", "int64", [B, 1, n]);
@@ -40,9 +42,9 @@ function decodeGraph(n: 2 | 4): Graph {
   const ones = (shape: number[]) =>
     g.constant({ dtype: "float32", shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1) });
   let img: Value;
-  if (n === 2) img = mul(g, reshape(g, v, [B, 1, 2, 1, 1]), ones([1, 3, 2, 2, 4]));
-  else img = mul(g, reshape(g, v, [B, 1, 2, 1, 2, 1]), ones([1, 3, 2, 2, 2, 2]));
-  g.output(reshape(g, img, [B, 3, 4, 4]), "image");
+  if (n === 2) img = mul(g, reshape(g, v, [B, 1, 2, 1, 1]), ones([1, 3, 2, H, S]));
+  else img = mul(g, reshape(g, v, [B, 1, 2, 1, 2, 1]), ones([1, 3, 2, H, 2, H]));
+  g.output(reshape(g, img, [B, 3, S, S]), "image");
   return g;
 }
 
@@ -132,14 +134,14 @@ const programs: Programs = {
 export const iterativeToy = definePlugin<{ size: number }>({
   name: "toy_iterative",
   paper: "tests only",
-  schema: z.object({ size: z.literal(4).default(4) }),
-  presets: { tiny: { size: 4 } },
+  schema: z.object({ size: z.literal(S).default(S) }),
+  presets: { tiny: { size: S } },
   recognises: () => 0,
   info: (_c, variant) => ({
     family: "toy_iterative",
     variant,
-    input: { kind: "image", height: 4, width: 4 },
-    imageSize: 4,
+    input: { kind: "image", height: S, width: S },
+    imageSize: S,
     tokenShape: [1, 4],
     tokenDtype: "int64",
     tokensPerItem: 4,
