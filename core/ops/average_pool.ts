@@ -1,6 +1,6 @@
 /**
  * ONNX `AveragePool`: k×k mean with stride k, no padding (torch `F.avg_pool2d(x, k, k)`).
- * Its gradient rule takes the AveragePool nodes this emitter makes ({@link isPlainAvgPool});
+ * Its gradient rule takes the nodes this emitter makes over an H and W that k divides ({@link isPlainAvgPool});
  * `average_pool_padded.ts` takes every other AveragePool node.
  * @module
  */
