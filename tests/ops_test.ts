@@ -23,6 +23,7 @@ for (const [type, def] of Object.entries(OPS)) {
   Deno.test(`op ${type}: forward cases`, async () => {
     ok(def.cases.length > 0, `${type} has no forward case`);
     // A registry key is the ONNX type, or starts with it when one type has several entries (ResizeLinear).
+    ok(type === def.key, `registry key ${type} is not its entry's key ${def.key}`);
     ok(type.startsWith(def.type), `registry key ${type} does not start with its ONNX type ${def.type}`);
     for (const c of def.cases) {
       const g = new Graph(`${type}_${c.name}`);

@@ -1,7 +1,8 @@
 /**
  * Reverse-mode differentiation over a built graph. The walker visits the
- * nodes between the parameters and the loss in reverse order, asks each op's
- * rule (core/ops/<op>.ts `vjp`) for input gradients, sums gradients of
+ * nodes between the parameters and the loss in reverse order, asks the rule
+ * of each node's registry entry (core/ops/<op>.ts `vjp`, chosen by
+ * core/ops/registry.ts) for input gradients, sums gradients of
  * values used more than once, skips stop-gradient values and integer paths,
  * and prunes everything that does not reach a requested value. A composite
  * registered with customGradient (custom.ts) is differentiated by its own
@@ -16,12 +17,9 @@
 import type { Graph, Value } from "../graph/graph.ts";
 import { add } from "../ops/add.ts";
 import { OPS } from "../ops/mod.ts";
-import type { OpDef } from "../ops/op.ts";
-import { isDifferentiable, scalar, type VjpContext } from "./rule.ts";
+import { entryFor } from "../ops/registry.ts";
+import { isDifferentiable, nodeContext, scalar } from "../ops/_grad/rule.ts";
 import { compositeOf } from "./custom.ts";
-
-const BY_TYPE = new Map<string, OpDef>();
-for (const def of Object.values(OPS)) if (!BY_TYPE.has(def.type)) BY_TYPE.set(def.type, def);
 
 /** d(loss)/d(value) for each name in `wrt` (a value the loss does not depend on gets no entry). */
 export function gradients(g: Graph, loss: Value, wrt: Iterable<string>): Map<string, Value> {
@@ -69,18 +67,12 @@ export function gradients(g: Graph, loss: Value, wrt: Iterable<string>): Map<str
       composite.inputs.forEach((v, k) => push(v.name, dxs[k]));
       continue;
     }
-    const def = BY_TYPE.get(n.op);
+    // The one registry entry that takes this node (by its ONNX type, and its `matches` where
+    // entries share a type); an error when none or several do.
+    const ctx = nodeContext(g, n);
+    const def = entryFor(OPS, n, ctx);
     if (!def) throw new Error(`no gradient rule for op ${n.op} (node ${n.name}); add a vjp to its op file`);
     if (!def.vjp) continue;
-    const ctx: VjpContext = {
-      inputs: n.inputs.map((name) => g.values.get(name)!),
-      outputs: n.outputs.map((name) => g.values.get(name)!),
-      attrs: n.attrs,
-      constant: (k) => {
-        const c = g.constants.get(n.inputs[k]);
-        return c ? Array.from(c.data as ArrayLike<number | bigint>, Number) : undefined;
-      },
-    };
     // Backward nodes are named after the forward node they differentiate (profiles group by it).
     const dxs = g.scope(`grad.${n.name}`, () => def.vjp!(g, ctx, dys));
     n.inputs.forEach((name, k) => push(name, dxs[k]));

@@ -13,7 +13,7 @@ import type { GradCase, OpDef } from "../ops/op.ts";
 import { Session } from "../runtime/session.ts";
 import type { DType, Tensor } from "../tensor.ts";
 import { gradients } from "./grad.ts";
-import { isDifferentiable } from "./rule.ts";
+import { isDifferentiable } from "../ops/_grad/rule.ts";
 
 /** Result of one check. */
 export interface GradCheckResult {
@@ -40,7 +40,7 @@ function pseudo(n: number, seed: number): number[] {
 }
 
 async function checkIn(def: OpDef, c: GradCase, dtype: DType): Promise<GradCheckResult> {
-  const g = new Graph(`gradcheck_${def.type}`);
+  const g = new Graph(`gradcheck_${def.key}`);
   const inputs = c.inputs.map((t) => cast(t, dtype));
   const xs = inputs.map((t, i) => g.input(`x${i}`, t.dtype, t.shape));
   const ys = def.emit(g, xs, c.options);
@@ -62,7 +62,7 @@ async function checkIn(def: OpDef, c: GradCase, dtype: DType): Promise<GradCheck
   g.output(loss!, "loss");
   for (const i of wrt) {
     const gv = grads.get(`x${i}`);
-    if (!gv) throw new Error(`${def.type} ${c.name}: no gradient reached input ${i}`);
+    if (!gv) throw new Error(`${def.key} ${c.name}: no gradient reached input ${i}`);
     g.output(gv, `g${i}`);
   }
   const s = await Session.create(g, new Map(), { threads: 1 });

@@ -7,7 +7,7 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { add, div, erf, exp, mul, neg, sigmoid } from "../ops/mod.ts";
-import { scalar } from "../autodiff/rule.ts";
+import { scalar } from "../ops/_grad/rule.ts";
 import { customGradient } from "../autodiff/custom.ts";
 
 /** Exact GELU, x·½·(1 + erf(x/√2)) — torch's default `nn.GELU()`. */

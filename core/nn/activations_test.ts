@@ -13,6 +13,7 @@ import { Session } from "../runtime/mod.ts";
 import { gelu } from "./activations.ts";
 
 const GELU = {
+  key: "Gelu",
   type: "Gelu",
   emit: (g: Graph, [x]: never[]) => [gelu(g, x)],
   cases: [],

@@ -14,6 +14,7 @@ export function abs(g: Graph, x: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Abs",
   type: "Abs",
   emit: (g, [x]) => [abs(g, x)],
   cases: [{ name: "values", inputs: [f32([4], [0, 0.5, -1, 2])], expected: [f32([4], [0, 0.5, 1, 2])] }],

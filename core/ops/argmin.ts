@@ -21,6 +21,7 @@ export function argmin(g: Graph, x: Value, axis: number, keepdims = false): Valu
 }
 
 export const def: OpDef = {
+  key: "ArgMin",
   type: "ArgMin",
   emit: (g, [x], o) => [argmin(g, x, o.axis)],
   cases: [{

@@ -4,19 +4,19 @@
  * which is what TensorFlow's Inception (and so FID's) pool branches compute.
  * Registered as `AveragePoolPadded`; `average_pool.ts` is the unpadded k×k case.
  *
- * The gradient rule here serves every ONNX `AveragePool` node (any kernel,
- * stride, padding and `count_include_pad`): the registry lists this entry
- * before `AveragePool` so that the autodiff walker, which takes the first
- * entry of an ONNX type, finds it.
+ * The gradient rule here serves any ONNX `AveragePool` node (any kernel,
+ * stride, padding and `count_include_pad`); its entry matches every
+ * AveragePool node but the plain k×k ones that `average_pool.ts` takes.
  * @module
  */
 import { type Graph, int, ints, type Value } from "../graph/graph.ts";
 import { f32, type OpDef, rnd, t } from "./op.ts";
 import { pooledSize, type PoolOptions } from "./max_pool.ts";
+import { isPlainAvgPool } from "./average_pool.ts";
 import { convTranspose } from "./conv_transpose.ts";
 import { mul } from "./mul.ts";
 import { reshape } from "./reshape.ts";
-import { intAttr, intsAttr, staticShape, type VjpContext } from "../autodiff/rule.ts";
+import { intAttr, intsAttr, staticShape, type VjpContext } from "./_grad/rule.ts";
 
 /** k×k average pooling over the valid (unpadded) part of each window. */
 export function avgPoolPadded(g: Graph, x: Value, o: PoolOptions): Value {
@@ -72,7 +72,9 @@ export function averagePoolGrad(g: Graph, ctx: VjpContext, dy: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "AveragePoolPadded",
   type: "AveragePool",
+  matches: (node) => !isPlainAvgPool(node),
   emit: (g, [x], o) => [avgPoolPadded(g, x, o)],
   cases: [{
     // 3×3, stride 1, pad 1 on 2×3: every window sees the valid pixels only.

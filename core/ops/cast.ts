@@ -6,7 +6,7 @@ import { type Graph, int, type Value } from "../graph/graph.ts";
 import { ONNX_DTYPE } from "../onnx/proto.ts";
 import type { DType } from "../tensor.ts";
 import { f32, type OpDef, rnd, t } from "./op.ts";
-import { isDifferentiable } from "../autodiff/rule.ts";
+import { isDifferentiable } from "./_grad/rule.ts";
 
 /** Casts `x` to `to`. */
 export function cast(g: Graph, x: Value, to: DType): Value {
@@ -15,6 +15,7 @@ export function cast(g: Graph, x: Value, to: DType): Value {
 }
 
 export const def: OpDef = {
+  key: "Cast",
   type: "Cast",
   emit: (g, [x], o) => [cast(g, x, o.to)],
   cases: [{

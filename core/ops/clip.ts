@@ -6,7 +6,7 @@ import type { Graph, Value } from "../graph/graph.ts";
 import { f32, type OpDef } from "./op.ts";
 import { where } from "./where.ts";
 import { equal } from "./equal.ts";
-import { scalar } from "../autodiff/rule.ts";
+import { scalar } from "./_grad/rule.ts";
 
 /** min(max(x, lo), hi). */
 export function clip(g: Graph, x: Value, lo: number, hi: number): Value {
@@ -16,6 +16,7 @@ export function clip(g: Graph, x: Value, lo: number, hi: number): Value {
 }
 
 export const def: OpDef = {
+  key: "Clip",
   type: "Clip",
   emit: (g, [x], o) => [clip(g, x, o.lo, o.hi)],
   cases: [{

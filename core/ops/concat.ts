@@ -6,7 +6,7 @@ import { type Graph, int, type Value } from "../graph/graph.ts";
 import { axis as norm, type Dim, fmt } from "../graph/shape.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
 import { slice } from "./slice.ts";
-import { intAttr } from "../autodiff/rule.ts";
+import { intAttr } from "./_grad/rule.ts";
 
 /** Concatenates `xs` along `axis`; other dims must agree. */
 export function concat(g: Graph, xs: Value[], axis: number): Value {
@@ -25,6 +25,7 @@ export function concat(g: Graph, xs: Value[], axis: number): Value {
 }
 
 export const def: OpDef = {
+  key: "Concat",
   type: "Concat",
   emit: (g, xs, o) => [concat(g, xs, o.axis)],
   cases: [{

@@ -5,7 +5,7 @@
 import { type Graph, ints, type Value } from "../graph/graph.ts";
 import { fmt } from "../graph/shape.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { convInputGrad, convWeightGrad } from "../autodiff/conv_grad.ts";
+import { convInputGrad, convWeightGrad } from "./_grad/conv_grad.ts";
 import { reduceSum } from "./reduce_sum.ts";
 import { reshape } from "./reshape.ts";
 
@@ -43,6 +43,7 @@ export function conv(g: Graph, x: Value, w: Value, b: Value | undefined, o: Conv
 }
 
 export const def: OpDef = {
+  key: "Conv",
   type: "Conv",
   emit: (g, [x, w, b], o) => [conv(g, x, w, b, o)],
   cases: [

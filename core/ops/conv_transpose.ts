@@ -4,10 +4,10 @@
  * @module
  */
 import { type Graph, ints, type Value } from "../graph/graph.ts";
-import { convWeightGradOf } from "../autodiff/conv_grad.ts";
+import { convWeightGradOf } from "./_grad/conv_grad.ts";
 import { conv } from "./conv.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { intsAttr } from "../autodiff/rule.ts";
+import { intsAttr } from "./_grad/rule.ts";
 
 /** Options: strides, pads [t, l, b, r] and the output size to produce. */
 export interface ConvTransposeOptions {
@@ -40,6 +40,7 @@ export function convTranspose(g: Graph, x: Value, w: Value, o: ConvTransposeOpti
 }
 
 export const def: OpDef = {
+  key: "ConvTranspose",
   type: "ConvTranspose",
   emit: (g, [x, w], o) => [convTranspose(g, x, w, o)],
   cases: [{

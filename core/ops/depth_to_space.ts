@@ -7,7 +7,7 @@
 import { type Graph, int, str, type Value } from "../graph/graph.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
 import { spaceToDepth } from "./space_to_depth.ts";
-import { intAttr } from "../autodiff/rule.ts";
+import { intAttr } from "./_grad/rule.ts";
 
 /** Rearranges blocks of channels into b×b spatial blocks. */
 export function depthToSpace(g: Graph, x: Value, block: number): Value {
@@ -22,6 +22,7 @@ export function depthToSpace(g: Graph, x: Value, block: number): Value {
 }
 
 export const def: OpDef = {
+  key: "DepthToSpace",
   type: "DepthToSpace",
   emit: (g, [x], o) => [depthToSpace(g, x, o.block)],
   cases: [{

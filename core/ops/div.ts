@@ -5,7 +5,7 @@
 import type { Graph, Value } from "../graph/graph.ts";
 import { binary } from "./_elementwise.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { unbroadcast } from "../autodiff/unbroadcast.ts";
+import { unbroadcast } from "./_grad/unbroadcast.ts";
 import { mul } from "./mul.ts";
 import { neg } from "./neg.ts";
 
@@ -15,6 +15,7 @@ export function div(g: Graph, a: Value, b: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Div",
   type: "Div",
   emit: (g, [a, b]) => [div(g, a, b)],
   cases: [

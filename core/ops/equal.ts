@@ -12,6 +12,7 @@ export function equal(g: Graph, a: Value, b: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Equal",
   type: "Equal",
   emit: (g, [a, b]) => [equal(g, a, b)],
   cases: [{

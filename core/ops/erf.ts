@@ -5,7 +5,7 @@
 import type { Graph, Value } from "../graph/graph.ts";
 import { unary } from "./_elementwise.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { scalar } from "../autodiff/rule.ts";
+import { scalar } from "./_grad/rule.ts";
 import { mul } from "./mul.ts";
 import { exp } from "./exp.ts";
 import { neg } from "./neg.ts";
@@ -16,6 +16,7 @@ export function erf(g: Graph, x: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Erf",
   type: "Erf",
   emit: (g, [x]) => [erf(g, x)],
   cases: [{

@@ -13,6 +13,7 @@ export function exp(g: Graph, x: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Exp",
   type: "Exp",
   emit: (g, [x]) => [exp(g, x)],
   cases: [{

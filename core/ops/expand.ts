@@ -5,7 +5,7 @@
 import type { Graph, Value } from "../graph/graph.ts";
 import { broadcast, type Dim } from "../graph/shape.ts";
 import { f32, i64const, type OpDef, rnd } from "./op.ts";
-import { unbroadcast } from "../autodiff/unbroadcast.ts";
+import { unbroadcast } from "./_grad/unbroadcast.ts";
 
 /**
  * Broadcasts `x` to `shape`. Symbolic dims are taken at run time from
@@ -40,6 +40,7 @@ export function expand(g: Graph, x: Value, shape: readonly Dim[], like?: Value):
 }
 
 export const def: OpDef = {
+  key: "Expand",
   type: "Expand",
   emit: (g, [x], o) => [expand(g, x, o.shape)],
   cases: [{

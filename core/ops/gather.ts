@@ -10,7 +10,7 @@ import { matmul } from "./matmul.ts";
 import { reshape } from "./reshape.ts";
 import { transpose } from "./transpose.ts";
 import { oneHot } from "./one_hot.ts";
-import { intAttr, staticShape } from "../autodiff/rule.ts";
+import { intAttr, staticShape } from "./_grad/rule.ts";
 
 /** out = x.take(indices, axis): shape x[:axis] + indices + x[axis+1:]. */
 export function gather(g: Graph, x: Value, indices: Value, axis = 0): Value {
@@ -20,6 +20,7 @@ export function gather(g: Graph, x: Value, indices: Value, axis = 0): Value {
 }
 
 export const def: OpDef = {
+  key: "Gather",
   type: "Gather",
   emit: (g, [x, i], o) => [gather(g, x, i, o?.axis ?? 0)],
   cases: [{

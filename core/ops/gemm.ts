@@ -8,8 +8,8 @@ import { float, type Graph, int, type Value } from "../graph/graph.ts";
 import { fmt } from "../graph/shape.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
 import { mul } from "./mul.ts";
-import { floatAttr, intAttr, scalar } from "../autodiff/rule.ts";
-import { unbroadcast } from "../autodiff/unbroadcast.ts";
+import { floatAttr, intAttr, scalar } from "./_grad/rule.ts";
+import { unbroadcast } from "./_grad/unbroadcast.ts";
 
 /** Options of {@link gemm}. */
 export interface GemmOptions {
@@ -35,6 +35,7 @@ export function gemm(g: Graph, a: Value, b: Value, c: Value | undefined, o: Gemm
 }
 
 export const def: OpDef = {
+  key: "Gemm",
   type: "Gemm",
   emit: (g, [a, b, c], o) => [gemm(g, a, b, c, o)],
   cases: [

@@ -15,6 +15,7 @@ export function greater(g: Graph, a: Value, b: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Greater",
   type: "Greater",
   emit: (g, [a, b]) => [greater(g, a, b)],
   cases: [{

@@ -22,6 +22,7 @@ export function stopGradient(g: Graph, x: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Identity",
   type: "Identity",
   emit: (g, [x]) => [identity(g, x)],
   cases: [{ name: "values", inputs: [f32([2], [1, -2])], expected: [f32([2], [1, -2])] }],

@@ -4,7 +4,7 @@
  */
 import { float, type Graph, int, type Value } from "../graph/graph.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { layerNormGrad } from "../autodiff/layer_norm_grad.ts";
+import { layerNormGrad } from "./_grad/layer_norm_grad.ts";
 
 /** (x - mean) / sqrt(var + eps) * scale + bias over axes `axis..rank-1` (biased variance). */
 export function layerNorm(
@@ -21,6 +21,7 @@ export function layerNorm(
 }
 
 export const def: OpDef = {
+  key: "LayerNormalization",
   type: "LayerNormalization",
   emit: (g, [x, s, b], o) => [layerNorm(g, x, s, b, o?.eps ?? 1e-5, o?.axis ?? -1)],
   cases: [{

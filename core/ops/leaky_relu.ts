@@ -10,7 +10,7 @@
  */
 import { float, type Graph, type Value } from "../graph/graph.ts";
 import { f32, type OpDef } from "./op.ts";
-import { floatAttr, scalar } from "../autodiff/rule.ts";
+import { floatAttr, scalar } from "./_grad/rule.ts";
 import { greater } from "./greater.ts";
 import { mul } from "./mul.ts";
 import { where } from "./where.ts";
@@ -21,6 +21,7 @@ export function leakyRelu(g: Graph, x: Value, alpha = 0.01): Value {
 }
 
 export const def: OpDef = {
+  key: "LeakyRelu",
   type: "LeakyRelu",
   emit: (g, [x], o) => [leakyRelu(g, x, o?.alpha)],
   cases: [

@@ -13,6 +13,7 @@ export function log(g: Graph, x: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Log",
   type: "Log",
   emit: (g, [x]) => [log(g, x)],
   cases: [{

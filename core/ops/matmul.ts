@@ -5,8 +5,8 @@
 import type { Graph, Value } from "../graph/graph.ts";
 import { broadcast, fmt } from "../graph/shape.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { unbroadcast } from "../autodiff/unbroadcast.ts";
-import { swapLastTwo, transposedFrom } from "../autodiff/rule.ts";
+import { unbroadcast } from "./_grad/unbroadcast.ts";
+import { swapLastTwo, transposedFrom } from "./_grad/rule.ts";
 import { transpose } from "./transpose.ts";
 import { reshape } from "./reshape.ts";
 
@@ -25,6 +25,7 @@ export function matmul(g: Graph, a: Value, b: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "MatMul",
   type: "MatMul",
   // `transposeB`: b is given untransposed and multiplied as bᵀ (exercises the rule's Transpose path).
   emit: (g, [a, b], o) => [matmul(g, a, o?.transposeB ? transpose(g, b, swapLastTwo(b.shape.length)) : b)],

@@ -11,7 +11,7 @@ import { f32, type OpDef, rnd } from "./op.ts";
 import { expand } from "./expand.ts";
 import { reshape } from "./reshape.ts";
 import { scatterAdd } from "./scatter_elements.ts";
-import { scalar, staticShape, type VjpContext } from "../autodiff/rule.ts";
+import { scalar, staticShape, type VjpContext } from "./_grad/rule.ts";
 
 /** Options of {@link maxPool}: pads are [top, left, bottom, right] as ONNX orders them. */
 export interface PoolOptions {
@@ -62,6 +62,7 @@ function maxPoolGrad(g: Graph, ctx: VjpContext, dy: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "MaxPool",
   type: "MaxPool",
   emit: (g, [x], o) => [maxPool(g, x, o)],
   cases: [

@@ -6,14 +6,13 @@
  */
 import { deepStrictEqual } from "node:assert";
 import { Graph } from "../graph/graph.ts";
-import { gradients } from "../autodiff/grad.ts";
 import { Session } from "../runtime/session.ts";
 import { maxPool, type PoolOptions } from "./max_pool.ts";
-import { mul } from "./mul.ts";
-import { reduceSum } from "./reduce_sum.ts";
+import { OPS } from "./mod.ts";
+import { nodeGradients } from "./registry.ts";
 import { t } from "./op.ts";
 
-/** y = maxPool(x) and dL/dx for L = Σ dy·y (float64 unless told). */
+/** y = maxPool(x) and dL/dx for L = Σ dy·y, by MaxPool's rule (float64 unless told). */
 async function forwardBackward(
   shape: number[],
   x: number[],
@@ -24,14 +23,8 @@ async function forwardBackward(
   const g = new Graph("max_pool_ties");
   const xv = g.input("x", dtype, shape);
   const y = maxPool(g, xv, o);
-  const loss = reduceSum(
-    g,
-    mul(g, y, g.constant(t(dtype, y.shape as number[], dy), "dy")),
-    [0, 1, 2, 3],
-    false,
-  );
   g.output(y, "y");
-  g.output(gradients(g, loss, ["x"]).get("x")!, "dx");
+  g.output(nodeGradients(g, OPS, y, g.constant(t(dtype, y.shape as number[], dy), "dy"))![0]!, "dx");
   const s = await Session.create(g, new Map(), { threads: 1 });
   const r = await s.run({ x: t(dtype, shape, x) });
   await s.release();

@@ -1,11 +1,11 @@
 /**
  * The op registry: one file per ONNX op, each exporting its emitter and an
- * {@link OpDef}. `OPS` lists them all, sorted by ONNX type; the registry-wide
- * suite tests every entry.
+ * {@link OpDef}. `OPS` lists them all, sorted by key; the registry-wide suite
+ * tests every entry. How a node finds its entry: registry.ts.
  *
  * @module
  */
-import type { OpDef } from "./op.ts";
+import { defineRegistry, type OpRegistry } from "./registry.ts";
 import { def as Abs } from "./abs.ts";
 import { def as Where } from "./where.ts";
 import { def as SpaceToDepth } from "./space_to_depth.ts";
@@ -60,26 +60,31 @@ import { def as Tanh } from "./tanh.ts";
 import { def as Transpose } from "./transpose.ts";
 import { def as Unsqueeze } from "./unsqueeze.ts";
 
-/** Every op tok1d emits, by ONNX type. */
-export const OPS: Readonly<Record<string, OpDef>> = {
+/**
+ * Every op tok1d emits, by registry key (the ONNX type, or a name that starts
+ * with it where one type has several entries: `AveragePoolPadded`, `ResizeLinear`).
+ */
+export const OPS: OpRegistry = defineRegistry([
   Abs,
   Add,
   ArgMin,
-  // Before AveragePool: the autodiff walker takes the first entry of an ONNX type, and this
-  // entry's gradient rule covers every AveragePool node (strides, pads, count_include_pad).
-  AveragePoolPadded,
   AveragePool,
+  AveragePoolPadded,
   Cast,
   Clip,
   Concat,
   Conv,
+  ConvTranspose,
   DepthToSpace,
   Div,
+  Equal,
   Erf,
   Exp,
   Expand,
   Gather,
   Gemm,
+  Greater,
+  Identity,
   LayerNormalization,
   LeakyRelu,
   Log,
@@ -87,6 +92,8 @@ export const OPS: Readonly<Record<string, OpDef>> = {
   MaxPool,
   Mul,
   Neg,
+  OneHot,
+  Pad,
   Pow,
   ReduceMean,
   ReduceSum,
@@ -99,8 +106,10 @@ export const OPS: Readonly<Record<string, OpDef>> = {
   ScatterElements,
   Shape,
   Sigmoid,
+  Sign,
   Slice,
   Softmax,
+  SpaceToDepth,
   Split,
   Sqrt,
   Squeeze,
@@ -108,16 +117,8 @@ export const OPS: Readonly<Record<string, OpDef>> = {
   Tanh,
   Transpose,
   Unsqueeze,
-  ConvTranspose,
-  Equal,
-  Greater,
-  Identity,
-  OneHot,
-  Pad,
-  Sign,
-  SpaceToDepth,
   Where,
-};
+]);
 
 export { abs } from "./abs.ts";
 export { where } from "./where.ts";
@@ -173,3 +174,4 @@ export { tanh } from "./tanh.ts";
 export { transpose } from "./transpose.ts";
 export { unsqueeze } from "./unsqueeze.ts";
 export { f32, type GradCase, i64const, type OpCase, type OpDef, rnd, t } from "./op.ts";
+export { defineRegistry, entryFor, nodeGradients, type OpRegistry } from "./registry.ts";

@@ -5,7 +5,7 @@
 import type { Graph, Value } from "../graph/graph.ts";
 import { binary } from "./_elementwise.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { unbroadcast } from "../autodiff/unbroadcast.ts";
+import { unbroadcast } from "./_grad/unbroadcast.ts";
 
 /** `a * b` elementwise. */
 export function mul(g: Graph, a: Value, b: Value): Value {
@@ -13,6 +13,7 @@ export function mul(g: Graph, a: Value, b: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Mul",
   type: "Mul",
   emit: (g, [a, b]) => [mul(g, a, b)],
   cases: [

@@ -12,6 +12,7 @@ export function neg(g: Graph, x: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Neg",
   type: "Neg",
   emit: (g, [x]) => [neg(g, x)],
   cases: [{ name: "values", inputs: [f32([4], [0, 0.5, -1, 2])], expected: [f32([4], [0, -0.5, 1, -2])] }],

@@ -18,6 +18,7 @@ export function oneHot(g: Graph, indices: Value, depth: number, dtype: DType = "
 }
 
 export const def: OpDef = {
+  key: "OneHot",
   type: "OneHot",
   emit: (g, [i], o) => [oneHot(g, i, o.depth)],
   cases: [{

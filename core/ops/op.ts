@@ -2,13 +2,14 @@
  * What every op file exports besides its emitter: an {@link OpDef} with the
  * ONNX op type and forward cases whose expected values were computed by hand.
  * `tests/ops_test.ts` runs every case of every registered op through ONNX
- * Runtime. The autodiff issue adds a `vjp` rule and grad-check cases here.
+ * Runtime. Each def also carries its gradient rule (`vjp`) and grad-check
+ * cases; `registry.ts` says how a graph node finds its entry.
  *
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import type { DType, Tensor } from "../tensor.ts";
-import type { VjpRule } from "../autodiff/rule.ts";
+import type { VjpContext, VjpRule } from "./_grad/rule.ts";
 
 /** One forward check: inputs, options for the emitter, expected outputs. */
 export interface OpCase {
@@ -34,8 +35,15 @@ export interface GradCase {
 
 /** An op's registry entry. */
 export interface OpDef {
-  /** ONNX op type (`MatMul`). */
+  /** The entry's name in the registry, unique (`AveragePoolPadded`); starts with its ONNX type. */
+  key: string;
+  /** ONNX op type (`AveragePool`); several entries may share one. */
   type: string;
+  /**
+   * Which nodes of `type` this entry's gradient rule differentiates. Required
+   * when another entry has the same type: a node must match exactly one of them.
+   */
+  matches?: (node: VjpContext) => boolean;
   /** Emits the op on `inputs` with `options` (the same options the cases use). */
   // deno-lint-ignore no-explicit-any
   emit(g: Graph, inputs: Value[], options?: any): Value[];

@@ -19,6 +19,7 @@ export function pad(g: Graph, x: Value, axis: number, before: number, after: num
 }
 
 export const def: OpDef = {
+  key: "Pad",
   type: "Pad",
   emit: (g, [x], o) => [pad(g, x, o.axis, o.before, o.after)],
   cases: [{

@@ -5,7 +5,7 @@
 import type { Graph, Value } from "../graph/graph.ts";
 import { binary } from "./_elementwise.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { unbroadcast } from "../autodiff/unbroadcast.ts";
+import { unbroadcast } from "./_grad/unbroadcast.ts";
 import { mul } from "./mul.ts";
 import { div } from "./div.ts";
 import { log } from "./log.ts";
@@ -16,6 +16,7 @@ export function pow(g: Graph, a: Value, b: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Pow",
   type: "Pow",
   emit: (g, [a, b]) => [pow(g, a, b)],
   cases: [

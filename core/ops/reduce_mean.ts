@@ -4,8 +4,8 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { reduce } from "./_reduce.ts";
-import { broadcastReducedGrad, reducedCount } from "../autodiff/reduce_grad.ts";
-import { scalar } from "../autodiff/rule.ts";
+import { broadcastReducedGrad, reducedCount } from "./_grad/reduce_grad.ts";
+import { scalar } from "./_grad/rule.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
 import { mul } from "./mul.ts";
 
@@ -15,6 +15,7 @@ export function reduceMean(g: Graph, x: Value, axes: number[], keepdims = true):
 }
 
 export const def: OpDef = {
+  key: "ReduceMean",
   type: "ReduceMean",
   emit: (g, [x], o) => [reduceMean(g, x, o.axes, o.keepdims ?? true)],
   cases: [{

@@ -4,7 +4,7 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { reduce } from "./_reduce.ts";
-import { broadcastReducedGrad } from "../autodiff/reduce_grad.ts";
+import { broadcastReducedGrad } from "./_grad/reduce_grad.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
 
 /** Σ over `axes`. */
@@ -13,6 +13,7 @@ export function reduceSum(g: Graph, x: Value, axes: number[], keepdims = true): 
 }
 
 export const def: OpDef = {
+  key: "ReduceSum",
   type: "ReduceSum",
   emit: (g, [x], o) => [reduceSum(g, x, o.axes, o.keepdims ?? true)],
   cases: [

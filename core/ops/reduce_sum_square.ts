@@ -5,8 +5,8 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { reduce } from "./_reduce.ts";
-import { broadcastReducedGrad } from "../autodiff/reduce_grad.ts";
-import { scalar } from "../autodiff/rule.ts";
+import { broadcastReducedGrad } from "./_grad/reduce_grad.ts";
+import { scalar } from "./_grad/rule.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
 import { mul } from "./mul.ts";
 
@@ -16,6 +16,7 @@ export function reduceSumSquare(g: Graph, x: Value, axes: number[], keepdims = t
 }
 
 export const def: OpDef = {
+  key: "ReduceSumSquare",
   type: "ReduceSumSquare",
   emit: (g, [x], o) => [reduceSumSquare(g, x, o.axes, o.keepdims ?? true)],
   cases: [

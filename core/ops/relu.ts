@@ -5,7 +5,7 @@
 import type { Graph, Value } from "../graph/graph.ts";
 import { unary } from "./_elementwise.ts";
 import { f32, type OpDef } from "./op.ts";
-import { scalar } from "../autodiff/rule.ts";
+import { scalar } from "./_grad/rule.ts";
 import { where } from "./where.ts";
 import { greater } from "./greater.ts";
 
@@ -15,6 +15,7 @@ export function relu(g: Graph, x: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Relu",
   type: "Relu",
   emit: (g, [x]) => [relu(g, x)],
   cases: [{ name: "values", inputs: [f32([4], [0, 0.5, -1, 2])], expected: [f32([4], [0, 0.5, 0, 2])] }],

@@ -37,6 +37,7 @@ export function reshape(g: Graph, x: Value, shape: readonly Dim[]): Value {
 }
 
 export const def: OpDef = {
+  key: "Reshape",
   type: "Reshape",
   emit: (g, [x], o) => [reshape(g, x, o.shape)],
   cases: [{

@@ -2,18 +2,16 @@
  * ONNX `Resize`, nearest-neighbour upsampling by an integer factor on H and W
  * (torch `F.interpolate(scale_factor=k, mode="nearest")`).
  *
- * Its gradient rule is the one the autodiff walker finds for every ONNX
- * `Resize` node (this entry comes first in the registry), so it hands linear
- * nodes to `resize_linear.ts` and handles nearest ones itself: each input
- * pixel was copied f×f times, its gradient is the sum over its block.
+ * Its entry takes the `Resize` nodes in nearest mode (`resize_linear.ts`
+ * takes linear ones): each input pixel was copied f×f times, its gradient is
+ * the sum over its block.
  * @module
  */
 import { type Graph, str, type Value } from "../graph/graph.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
 import { reshape } from "./reshape.ts";
 import { reduceSum } from "./reduce_sum.ts";
-import { staticShape, type VjpContext } from "../autodiff/rule.ts";
-import { resizeLinearGrad } from "./resize_linear.ts";
+import { staticShape, type VjpContext } from "./_grad/rule.ts";
 
 /** Repeats every pixel `factor`×`factor` times (NCHW). */
 export function upsampleNearest(g: Graph, x: Value, factor: number): Value {
@@ -51,8 +49,16 @@ function nearestGrad(g: Graph, ctx: VjpContext, dy: Value): Value {
   return reshape(g, reduceSum(g, blocks, [3, 5], false), [n, c, h, w]);
 }
 
+/** The node's `mode` attribute (ONNX's default is nearest). */
+export function resizeMode(node: VjpContext): string {
+  const a = node.attrs.mode;
+  return a?.type === "string" ? a.value : "nearest";
+}
+
 export const def: OpDef = {
+  key: "Resize",
   type: "Resize",
+  matches: (node) => resizeMode(node) === "nearest",
   emit: (g, [x], o) => [upsampleNearest(g, x, o.factor)],
   cases: [{
     name: "2x",
@@ -60,10 +66,7 @@ export const def: OpDef = {
     options: { factor: 2 },
     expected: [f32([1, 1, 2, 4], [1, 1, 2, 2, 1, 1, 2, 2])],
   }],
-  vjp: (g, ctx, [dy]) => {
-    const linear = ctx.attrs.mode?.type === "string" && ctx.attrs.mode.value === "linear";
-    return [linear ? resizeLinearGrad(g, ctx, dy!) : nearestGrad(g, ctx, dy!)];
-  },
+  vjp: (g, ctx, [dy]) => [nearestGrad(g, ctx, dy!)],
   gradCases: [
     { name: "2x", inputs: [rnd([1, 2, 2, 3], 1)], options: { factor: 2 } },
     { name: "3x, batch 2", inputs: [rnd([2, 2, 3, 2], 2)], options: { factor: 3 } },

@@ -10,14 +10,15 @@
  *
  * Bilinear resizing is separable and linear: out = A_h · X · A_wᵀ per plane,
  * with constant interpolation matrices, so the gradient is exactly
- * dX = A_hᵀ · dY · A_w (two MatMuls). `resize.ts`'s rule, which the autodiff
- * walker finds first for ONNX `Resize`, hands linear nodes to {@link resizeLinearGrad}.
+ * dX = A_hᵀ · dY · A_w (two MatMuls). This entry takes the `Resize` nodes in
+ * linear mode; `resize.ts` takes nearest ones.
  * @module
  */
 import { type Graph, ints, str, type Value } from "../graph/graph.ts";
 import { f32, i64const, type OpDef, rnd, t } from "./op.ts";
 import { matmul } from "./matmul.ts";
-import type { VjpContext } from "../autodiff/rule.ts";
+import type { VjpContext } from "./_grad/rule.ts";
+import { resizeMode } from "./resize.ts";
 
 /** Where output pixel centres map to in the input. */
 export type ResizeCoordinates = "pytorch_half_pixel" | "asymmetric";
@@ -95,7 +96,9 @@ export function resizeLinearGrad(g: Graph, ctx: VjpContext, dy: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "ResizeLinear",
   type: "Resize",
+  matches: (node) => resizeMode(node) === "linear",
   emit: (g, [x], o) => [resizeBilinear(g, x, o.height, o.width, o.coordinates)],
   cases: [
     {

@@ -14,6 +14,7 @@ export function round(g: Graph, x: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Round",
   type: "Round",
   emit: (g, [x]) => [round(g, x)],
   cases: [{

@@ -22,6 +22,7 @@ export function scatterAdd(g: Graph, data: Value, indices: Value, updates: Value
 }
 
 export const def: OpDef = {
+  key: "ScatterElements",
   type: "ScatterElements",
   emit: (g, [d, i, u]) => [scatterAdd(g, d, i, u)],
   cases: [{

@@ -14,6 +14,7 @@ export function shapeOf(g: Graph, x: Value, start = 0, end = x.shape.length): Va
 }
 
 export const def: OpDef = {
+  key: "Shape",
   type: "Shape",
   emit: (g, [x], o) => [shapeOf(g, x, o?.start, o?.end)],
   cases: [{

@@ -5,7 +5,7 @@
 import type { Graph, Value } from "../graph/graph.ts";
 import { unary } from "./_elementwise.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { scalar } from "../autodiff/rule.ts";
+import { scalar } from "./_grad/rule.ts";
 import { mul } from "./mul.ts";
 import { sub } from "./sub.ts";
 
@@ -15,6 +15,7 @@ export function sigmoid(g: Graph, x: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Sigmoid",
   type: "Sigmoid",
   emit: (g, [x]) => [sigmoid(g, x)],
   cases: [{

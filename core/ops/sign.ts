@@ -12,6 +12,7 @@ export function sign(g: Graph, x: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Sign",
   type: "Sign",
   emit: (g, [x]) => [sign(g, x)],
   cases: [{ name: "values", inputs: [f32([3], [-2, 0, 0.5])], expected: [f32([3], [-1, 0, 1])] }],

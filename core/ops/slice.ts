@@ -21,6 +21,7 @@ export function slice(g: Graph, x: Value, axis: number, start: number, end: numb
 }
 
 export const def: OpDef = {
+  key: "Slice",
   type: "Slice",
   emit: (g, [x], o) => [slice(g, x, o.axis, o.start, o.end)],
   cases: [{

@@ -7,7 +7,7 @@ import { f32, type OpDef, rnd } from "./op.ts";
 import { mul } from "./mul.ts";
 import { sub } from "./sub.ts";
 import { reduceSum } from "./reduce_sum.ts";
-import { intAttr } from "../autodiff/rule.ts";
+import { intAttr } from "./_grad/rule.ts";
 
 /** exp(x) / Σ exp(x) along `axis`. */
 export function softmax(g: Graph, x: Value, axis = -1): Value {
@@ -15,6 +15,7 @@ export function softmax(g: Graph, x: Value, axis = -1): Value {
 }
 
 export const def: OpDef = {
+  key: "Softmax",
   type: "Softmax",
   emit: (g, [x], o) => [softmax(g, x, o?.axis ?? -1)],
   cases: [

@@ -6,7 +6,7 @@
 import { type Graph, int, type Value } from "../graph/graph.ts";
 import { depthToSpace } from "./depth_to_space.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { intAttr } from "../autodiff/rule.ts";
+import { intAttr } from "./_grad/rule.ts";
 
 /** Rearranges b×b spatial blocks into channels. */
 export function spaceToDepth(g: Graph, x: Value, block: number): Value {
@@ -18,6 +18,7 @@ export function spaceToDepth(g: Graph, x: Value, block: number): Value {
 }
 
 export const def: OpDef = {
+  key: "SpaceToDepth",
   type: "SpaceToDepth",
   emit: (g, [x], o) => [spaceToDepth(g, x, o.block)],
   cases: [{

@@ -6,7 +6,7 @@ import { type Graph, int, type Value } from "../graph/graph.ts";
 import { axis as norm, fmt } from "../graph/shape.ts";
 import { f32, i64const, type OpDef, rnd } from "./op.ts";
 import { concat } from "./concat.ts";
-import { intAttr, scalar } from "../autodiff/rule.ts";
+import { intAttr, scalar } from "./_grad/rule.ts";
 import { mul } from "./mul.ts";
 
 /** Splits `x` along `axis` into parts of `sizes` (which must add up to the axis length). */
@@ -24,6 +24,7 @@ export function split(g: Graph, x: Value, axis: number, sizes: number[]): Value[
 }
 
 export const def: OpDef = {
+  key: "Split",
   type: "Split",
   emit: (g, [x], o) => split(g, x, o.axis, o.sizes),
   cases: [{

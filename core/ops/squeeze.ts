@@ -16,6 +16,7 @@ export function squeeze(g: Graph, x: Value, axes: number[]): Value {
 }
 
 export const def: OpDef = {
+  key: "Squeeze",
   type: "Squeeze",
   emit: (g, [x], o) => [squeeze(g, x, o.axes)],
   cases: [{

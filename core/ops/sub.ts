@@ -5,7 +5,7 @@
 import type { Graph, Value } from "../graph/graph.ts";
 import { binary } from "./_elementwise.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { unbroadcast } from "../autodiff/unbroadcast.ts";
+import { unbroadcast } from "./_grad/unbroadcast.ts";
 import { neg } from "./neg.ts";
 
 /** `a - b` elementwise. */
@@ -14,6 +14,7 @@ export function sub(g: Graph, a: Value, b: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Sub",
   type: "Sub",
   emit: (g, [a, b]) => [sub(g, a, b)],
   cases: [

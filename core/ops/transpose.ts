@@ -4,7 +4,7 @@
  */
 import { type Graph, ints, type Value } from "../graph/graph.ts";
 import { f32, type OpDef, rnd } from "./op.ts";
-import { intsAttr, transposedFrom } from "../autodiff/rule.ts";
+import { intsAttr, transposedFrom } from "./_grad/rule.ts";
 
 /** Output axis i is input axis perm[i]. */
 export function transpose(g: Graph, x: Value, perm: number[]): Value {
@@ -16,6 +16,7 @@ export function transpose(g: Graph, x: Value, perm: number[]): Value {
 }
 
 export const def: OpDef = {
+  key: "Transpose",
   type: "Transpose",
   emit: (g, [x], o) => [transpose(g, x, o.perm)],
   cases: [{

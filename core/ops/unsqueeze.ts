@@ -16,6 +16,7 @@ export function unsqueeze(g: Graph, x: Value, axes: number[]): Value {
 }
 
 export const def: OpDef = {
+  key: "Unsqueeze",
   type: "Unsqueeze",
   emit: (g, [x], o) => [unsqueeze(g, x, o.axes)],
   cases: [{

@@ -4,8 +4,8 @@
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { broadcast } from "../graph/shape.ts";
-import { unbroadcast } from "../autodiff/unbroadcast.ts";
-import { scalar } from "../autodiff/rule.ts";
+import { unbroadcast } from "./_grad/unbroadcast.ts";
+import { scalar } from "./_grad/rule.ts";
 import { f32, type OpDef, rnd, t } from "./op.ts";
 
 /** cond ? a : b, elementwise. */
@@ -15,6 +15,7 @@ export function where(g: Graph, cond: Value, a: Value, b: Value): Value {
 }
 
 export const def: OpDef = {
+  key: "Where",
   type: "Where",
   emit: (g, [c, a, b]) => [where(g, c, a, b)],
   cases: [{

@@ -3,9 +3,9 @@
  * an operand was broadcast, then restores its shape.
  * @module
  */
-import type { Graph, Value } from "../graph/graph.ts";
-import { reduceSum } from "../ops/reduce_sum.ts";
-import { reshape } from "../ops/reshape.ts";
+import type { Graph, Value } from "../../graph/graph.ts";
+import { reduceSum } from "../reduce_sum.ts";
+import { reshape } from "../reshape.ts";
 import { broadcastAxes } from "./rule.ts";
 
 /** Sums `dy` (shaped like the broadcast result) down to `shape`. */

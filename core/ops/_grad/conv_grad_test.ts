@@ -1,16 +1,16 @@
 /**
- * Conv gradients (grouped and depthwise) element by element against a
- * direct loop over the convolution sum: dx[n,i,·] and dw[o,i,·] collect
+ * Conv gradients (grouped and depthwise), by Conv's rule, element by element
+ * against a direct loop over the convolution sum: dx[n,i,·] and dw[o,i,·] collect
  * dy[n,o,y,x] times the weight / input pixel each output pixel used.
  */
 import { ok } from "node:assert";
-import { Graph } from "../graph/graph.ts";
-import { conv, type ConvOptions } from "../ops/conv.ts";
-import { mul, reduceSum } from "../ops/mod.ts";
-import { rnd } from "../ops/op.ts";
-import { Session } from "../runtime/session.ts";
-import type { Tensor } from "../tensor.ts";
-import { gradients } from "./grad.ts";
+import { Graph } from "../../graph/graph.ts";
+import { conv, type ConvOptions } from "../conv.ts";
+import { OPS } from "../mod.ts";
+import { nodeGradients } from "../registry.ts";
+import { rnd } from "../op.ts";
+import { Session } from "../../runtime/session.ts";
+import type { Tensor } from "../../tensor.ts";
 
 /** dx and dw of L = Σ dy·conv(x, w) by the definition of the convolution. */
 function direct(x: Tensor, w: Tensor, dy: Tensor, o: Required<Omit<ConvOptions, "dilations">>) {
@@ -56,10 +56,9 @@ async function check(xShape: number[], wShape: number[], o: Required<Omit<ConvOp
   const wv = g.input("w", "float32", wShape);
   const y = conv(g, xv, wv, undefined, o);
   const dy = rnd(y.shape as number[], 3);
-  const loss = reduceSum(g, mul(g, y, g.constant(dy, "dy")), [0, 1, 2, 3], false);
-  const grads = gradients(g, loss, ["x", "w"]);
-  g.output(grads.get("x")!, "dx");
-  g.output(grads.get("w")!, "dw");
+  const [dx, dw] = nodeGradients(g, OPS, y, g.constant(dy, "dy"))!;
+  g.output(dx!, "dx");
+  g.output(dw!, "dw");
   const s = await Session.create(g, new Map(), { threads: 1 });
   const got = await s.run({ x, w });
   await s.release();

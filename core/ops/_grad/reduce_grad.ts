@@ -4,9 +4,9 @@
  * after restoring them as size-1 axes when the node dropped them.
  * @module
  */
-import type { Graph, Value } from "../graph/graph.ts";
-import { expand } from "../ops/expand.ts";
-import { reshape } from "../ops/reshape.ts";
+import type { Graph, Value } from "../../graph/graph.ts";
+import { expand } from "../expand.ts";
+import { reshape } from "../reshape.ts";
 import { intAttr, staticShape, type VjpContext } from "./rule.ts";
 
 /** The reduced axes of a reduction node (input 1), non-negative. */

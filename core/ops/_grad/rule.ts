@@ -1,15 +1,20 @@
 /**
  * The shape of a gradient rule, and helpers every rule uses. A rule sits in
  * its op's file (core/ops/<op>.ts, field `vjp`) and maps the gradients of a
- * node's outputs to gradients of its inputs. The walker (grad.ts) handles
- * accumulation over fan-out, pruning, stop-gradients and the seed.
+ * node's outputs to gradients of its inputs. The walker
+ * (core/autodiff/grad.ts) handles accumulation over fan-out, pruning,
+ * stop-gradients and the seed.
+ *
+ * core/ops/_grad/ holds what rules share (this file, unbroadcast, the
+ * reduction, Conv and LayerNormalization gradients). Imports run one way:
+ * core/autodiff imports core/ops, never the reverse (tests/layering_test.ts).
  *
  * @module
  */
-import type { Attr, Graph, GraphNode, Value } from "../graph/graph.ts";
-import { type Dim, fmt } from "../graph/shape.ts";
-import { f32 } from "../ops/op.ts";
-import type { DType } from "../tensor.ts";
+import type { Attr, Graph, GraphNode, Value } from "../../graph/graph.ts";
+import { type Dim, fmt } from "../../graph/shape.ts";
+import { f32 } from "../op.ts";
+import type { DType } from "../../tensor.ts";
 
 /** What a rule sees of the node it differentiates. */
 export interface VjpContext {
@@ -18,6 +23,19 @@ export interface VjpContext {
   attrs: Record<string, Attr>;
   /** Constant inputs by position, when they are constants (shapes, axes, scales). */
   constant(i: number): number[] | undefined;
+}
+
+/** The context of `node` in `g`, as its rule (and its registry entry's `matches`) sees it. */
+export function nodeContext(g: Graph, node: GraphNode): VjpContext {
+  return {
+    inputs: node.inputs.map((name) => g.values.get(name)!),
+    outputs: node.outputs.map((name) => g.values.get(name)!),
+    attrs: node.attrs,
+    constant: (k) => {
+      const c = g.constants.get(node.inputs[k]);
+      return c ? Array.from(c.data as ArrayLike<number | bigint>, Number) : undefined;
+    },
+  };
 }
 
 /**

@@ -5,8 +5,14 @@
  * μ and σ are recomputed from x.
  * @module
  */
-import type { Graph, Value } from "../graph/graph.ts";
-import { add, div, mul, reduceMean, reduceSum, sqrt, sub } from "../ops/mod.ts";
+import type { Graph, Value } from "../../graph/graph.ts";
+import { add } from "../add.ts";
+import { div } from "../div.ts";
+import { mul } from "../mul.ts";
+import { reduceMean } from "../reduce_mean.ts";
+import { reduceSum } from "../reduce_sum.ts";
+import { sqrt } from "../sqrt.ts";
+import { sub } from "../sub.ts";
 import { floatAttr, intAttr, scalar, type VjpContext } from "./rule.ts";
 import { unbroadcast } from "./unbroadcast.ts";
 

@@ -8,13 +8,13 @@
  * grouped so that each group's inputs only meet that group's output gradients.
  * @module
  */
-import { type Graph, int, ints, type Value } from "../graph/graph.ts";
-import { conv } from "../ops/conv.ts";
-import { gather } from "../ops/gather.ts";
-import { i64const } from "../ops/op.ts";
-import { reshape } from "../ops/reshape.ts";
-import { slice } from "../ops/slice.ts";
-import { transpose } from "../ops/transpose.ts";
+import { type Graph, int, ints, type Value } from "../../graph/graph.ts";
+import { conv } from "../conv.ts";
+import { gather } from "../gather.ts";
+import { i64const } from "../op.ts";
+import { reshape } from "../reshape.ts";
+import { slice } from "../slice.ts";
+import { transpose } from "../transpose.ts";
 import { intAttr, intsAttr, staticShape, type VjpContext } from "./rule.ts";
 
 function settings(ctx: VjpContext) {
