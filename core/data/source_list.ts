@@ -26,10 +26,9 @@ function isFile(p: string): boolean {
 export function resolveSources(specs: string | readonly string[]): ResolvedSource {
   const list = typeof specs === "string" ? [specs] : specs;
   if (!list.length) throw new UsageError("no inputs: name image files, folders or shards");
-  const missing = list.find((s) => !existsSync(s) && !/[{}]/.test(s));
+  if (list.length === 1 && (!isFile(list[0]) || list[0].endsWith(".tar"))) return resolveSource(list[0]);
+  const missing = list.find((s) => !existsSync(s));
   if (missing) throw new UsageError(`${missing}: no such file or folder`);
-  if (list.length === 1 && !isFile(list[0])) return resolveSource(list[0]);
-  if (list.length === 1 && list[0].endsWith(".tar")) return resolveSource(list[0]);
   const files: { path: string; rel: string }[] = [];
   for (const spec of list) {
     if (isFile(spec)) {
