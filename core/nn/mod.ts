@@ -50,3 +50,4 @@ export { applyRope, ropeFrequencies, ropeGather, ropeTable } from "./rope.ts";
 export { type AttentionOptions, type KvCache, llamaAttention } from "./masked_attention.ts";
 export { blockCausalMask, type BlockMaskOptions } from "./block_mask.ts";
 export { llamaBlock, type LlamaBlockOptions, llamaStack } from "./llama_block.ts";
+export { patchify, patchifyClip, type PatchSize, unpatchify } from "./patchify.ts";
