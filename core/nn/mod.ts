@@ -51,3 +51,4 @@ export { type AttentionOptions, type KvCache, llamaAttention } from "./masked_at
 export { blockCausalMask, type BlockMaskOptions } from "./block_mask.ts";
 export { llamaBlock, type LlamaBlockOptions, llamaStack } from "./llama_block.ts";
 export { patchify, patchifyClip, type PatchSize, unpatchify } from "./patchify.ts";
+export { addKeptEmbedding, dropMasked } from "./kept_embed.ts";
