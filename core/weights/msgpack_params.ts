@@ -143,7 +143,10 @@ function toFloat32(dtype: string, b: Uint8Array, out: Float32Array, at: number):
   const n = b.length / MSGPACK_PARAM_DTYPES[dtype];
   if (dtype === "bfloat16") {
     const u32 = new Uint32Array(out.buffer, out.byteOffset, out.length);
-    for (let i = 0; i < n; i++) u32[at + i] = dv.getUint16(2 * i, true) << 16;
+    if (b.byteOffset % 2 === 0) {
+      const u16 = new Uint16Array(b.buffer, b.byteOffset, n);
+      for (let i = 0; i < n; i++) u32[at + i] = u16[i] << 16;
+    } else for (let i = 0; i < n; i++) u32[at + i] = dv.getUint16(2 * i, true) << 16;
   } else if (dtype === "float16") {
     for (let i = 0; i < n; i++) out[at + i] = halfToFloat(dv.getUint16(2 * i, true));
   } else if (dtype === "float32") { for (let i = 0; i < n; i++) out[at + i] = dv.getFloat32(4 * i, true); }
