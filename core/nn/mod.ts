@@ -34,3 +34,21 @@ export {
   discriminatorWeights,
   NLAYER_DEFAULTS,
 } from "./discriminator.ts";
+export {
+  constLike,
+  dense,
+  type LayerParams,
+  type Layout,
+  type ParamFn,
+  paramFn,
+  paramsFrom,
+  weightName,
+} from "./dense.ts";
+export { rmsNorm } from "./rms_norm.ts";
+export { swiglu } from "./swiglu.ts";
+export { applyRope, ropeFrequencies, ropeGather, ropeTable } from "./rope.ts";
+export { type AttentionOptions, type KvCache, llamaAttention } from "./masked_attention.ts";
+export { blockCausalMask, type BlockMaskOptions } from "./block_mask.ts";
+export { llamaBlock, type LlamaBlockOptions, llamaStack } from "./llama_block.ts";
+export { patchify, patchifyClip, type PatchSize, unpatchify } from "./patchify.ts";
+export { addKeptEmbedding, dropMasked } from "./kept_embed.ts";

@@ -79,3 +79,26 @@ Deno.test("fsq: the rounding is straight-through: dq/dz = tanh'(z + shift)·half
   });
   near(out.dz, f32([2, 1], want), 1e-6, "d(Σq²)/dz");
 });
+
+Deno.test("fsq: indices → codes → indices is exact over all 64,000 codes of ElasticTok's [8,8,8,5,5,5]", async () => {
+  const o = { levels: [8, 8, 8, 5, 5, 5] };
+  const n = fsqCodebookSize(o);
+  deepStrictEqual(n, 64000);
+  const all = t("int64", [n], [...Array(n).keys()]);
+  const out = await runGraph((g) => {
+    const codes = fsqIndicesToCodes(g, g.input("i", "int64", [n]), o);
+    return { codes, back: fsqCodesToIndices(g, codes, o) };
+  }, { i: all });
+  deepStrictEqual(out.back.data, all.data);
+  deepStrictEqual(out.codes.shape, [n, 6]);
+  // Every code is distinct, and index 64000 − 1 is the top level of every channel: (3/4, 3/4, 3/4, 1, 1, 1).
+  const codes = out.codes.data as Float32Array;
+  deepStrictEqual(
+    new Set(Array.from({ length: n }, (_, i) => codes.subarray(6 * i, 6 * i + 6).join())).size,
+    n,
+  );
+  deepStrictEqual([...codes.subarray(6 * (n - 1))], [0.75, 0.75, 0.75, 1, 1, 1]);
+  // Index 1 + 8·2 + 64·7 + 512·0 + 2560·4 + 12800·1: digits (1, 2, 7, 0, 4, 1) → ((d − h)/h) per channel.
+  const idx = 1 + 8 * 2 + 64 * 7 + 2560 * 4 + 12800;
+  deepStrictEqual([...codes.subarray(6 * idx, 6 * idx + 6)], [-0.75, -0.5, 0.75, -1, 1, -0.5]);
+});
