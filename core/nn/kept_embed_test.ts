@@ -27,6 +27,7 @@ Deno.test("kept_embed: kept positions get is_kept_embed, the others is_masked_em
 
 Deno.test("kept_embed: gradients of x and both embeddings pass the central-difference check", async () => {
   const def = {
+    key: "KeptEmbedding",
     type: "KeptEmbedding",
     emit: (g: Graph, [x, kept, a, b]: never[]) => [
       dropMasked(

@@ -101,6 +101,7 @@ Deno.test("llama_block: one block with RoPE and a block-causal mask matches the 
 Deno.test("llama_block: gradients of x and all nine parameters pass the central-difference check", async () => {
   const keys = Object.keys(SHAPES);
   const def = {
+    key: "LlamaBlock",
     type: "LlamaBlock",
     emit: (g: Graph, [x, ...ws]: never[]) => [
       llamaBlock(g, x, {

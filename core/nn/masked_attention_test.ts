@@ -83,6 +83,7 @@ Deno.test("attention: 2 heads with RoPE and a block-causal mask match the plain-
 Deno.test("attention: gradients of x and wq, wk, wv, wo pass the central-difference check", async () => {
   const { cos, sin } = ropeTable([0, 1, 2, 3], 4, 10000);
   const def = {
+    key: "LlamaAttention",
     type: "LlamaAttention",
     emit: (g: Graph, [x, wq, wk, wv, wo, c, s]: never[]) => [
       llamaAttention(g, x, {

@@ -35,6 +35,7 @@ Deno.test("rms_norm: the scale is `kernel` (flax) or `weight` (torch)", () => {
 
 Deno.test("rms_norm: gradients of input and scale pass the central-difference check", async () => {
   const def = {
+    key: "RMSNorm",
     type: "RMSNorm",
     emit: (g: Graph, [x, w]: never[]) => [rmsNorm(g, x, 6, 1e-5, { param: paramsFrom(g, { kernel: w }) })],
     cases: [],

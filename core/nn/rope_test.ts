@@ -66,6 +66,7 @@ Deno.test("rope: q·k after rotation depends only on the position difference", a
 Deno.test("rope: the gradient through the rotation passes the central-difference check", async () => {
   const { cos, sin } = ropeTable([0, 1, 2], 4, 10000);
   const def = {
+    key: "RoPE",
     type: "RoPE",
     emit: (g: Graph, [x, c, s]: never[]) => [applyRope(g, x, c, s)],
     cases: [],

@@ -64,6 +64,7 @@ Deno.test("swiglu: torch layout takes (out, in) weights and gives the same outpu
 
 Deno.test("swiglu: gradients of x, w1, w2, w3 pass the central-difference check", async () => {
   const def = {
+    key: "SwiGLU",
     type: "SwiGLU",
     emit: (g: Graph, [x, w1, w2, w3]: never[]) => [
       swiglu(g, x, 4, 5, { param: paramsFrom(g, { "w1.kernel": w1, "w2.kernel": w2, "w3.kernel": w3 }) }),
