@@ -3,7 +3,8 @@
  * folder (`config.json` + `model.safetensors`, a sharded
  * `model.safetensors.index.json`, or `pytorch_model.bin[.index.json]`) or a
  * single `.safetensors` / `.bin` / `.pth` / `.pt` / `.ckpt` file (torch's zip
- * format or the legacy pre-1.6 one); plus the
+ * format or the legacy pre-1.6 one), or a tux/Flax msgpack `params` file
+ * (ElasticTok; layers unstacked, flax_params.ts); plus the
  * key check that compares a checkpoint with the parameters a graph expects
  * and reports missing, unexpected and misshaped keys.
  *
@@ -25,6 +26,7 @@ import { readSafetensors } from "./safetensors.ts";
 import { selectStateDict } from "./state_dict.ts";
 import { isLegacyTorch, unpickleLegacyTorch } from "./torch_legacy.ts";
 import { parseTorchCheckpoint } from "./torch_zip.ts";
+import { loadMsgpackParams } from "./flax_params.ts";
 
 /** A loaded checkpoint. */
 export interface Checkpoint {
@@ -50,8 +52,12 @@ export const SNAPSHOT_FILES: readonly string[] = [
   "model.safetensors.index.json",
   "pytorch_model.bin",
   "pytorch_model.bin.index.json",
+  "params",
 ];
 const TORCH_EXTENSIONS = [".bin", ".pth", ".pt", ".ckpt"];
+/** tux streaming msgpack checkpoints: `params`, `streaming_params`, `streaming_train_state`, `*.msgpack`. */
+const isMsgpackParams = (name: string) =>
+  name === "params" || name.startsWith("streaming_") || name.endsWith(".params") || name.endsWith(".msgpack");
 
 function readJson(path: string, what: string): unknown {
   const text = new TextDecoder().decode(readBytes(path, what));
@@ -67,6 +73,7 @@ function loadFile(path: string, opts: LoadCheckpointOptions): Omit<Checkpoint, "
   if (name.endsWith(".index.json")) return loadSharded(path, opts);
   const ext = extname(name);
   if (ext === ".safetensors") return { tensors: readSafetensors(path).tensors };
+  if (isMsgpackParams(name)) return { tensors: loadMsgpackParams(path) };
   if (TORCH_EXTENSIONS.includes(ext)) {
     const bytes = readBytes(path, "checkpoint");
     if (!isLegacyTorch(bytes)) return parseTorchCheckpoint(bytes, path, opts);
@@ -74,7 +81,7 @@ function loadFile(path: string, opts: LoadCheckpointOptions): Omit<Checkpoint, "
   }
   throw new UsageError(
     `unsupported checkpoint file ${path}: expected .safetensors, ${TORCH_EXTENSIONS.join(", ")}, ` +
-      `a *.index.json shard index or a snapshot folder`,
+      `a msgpack params file, a *.index.json shard index or a snapshot folder`,
   );
 }
 
