@@ -42,7 +42,8 @@ function encodeFlags(cmd: Command, outRequired = true): Command {
   else cmd.option("--out <dir>", "output folder (required)");
   cmd
     .option("--shard <K/N>", "this process's part of the inputs (K from 0); join parts with 'encode merge'")
-    .option("--workers <n>", "image decoding threads (default 1)");
+    .option("--workers <n>", "image decoding threads (default 1)")
+    .option("--fps <n>", "video files: frames per second to sample (default 24)");
   return addFamilyOptions(cmd);
 }
 

@@ -1,0 +1,111 @@
+/**
+ * ElasticTok on the command line: adaptive encode of images with the family's
+ * flags, and `reconstruct` of a video file (clips of 16 frames, `<name>.mp4`
+ * with the ground truth above the reconstruction). The video test skips
+ * without ffmpeg (Debian package `ffmpeg`).
+ */
+import { deepStrictEqual, ok, strictEqual } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { photoFolder, run, tmp } from "../../cli/_test_run.ts";
+import { findFfmpeg, probeVideo } from "../../core/data/video.ts";
+import { elastictok } from "./mod.ts";
+
+const hasFfmpeg = (() => {
+  try {
+    findFfmpeg();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test("elastictok CLI: adaptive encode records per-block counts; another family's flag is refused", async () => {
+  const dir = tmp();
+  try {
+    const photos = await photoFolder(dir, 16, ["astronaut.png", "chelsea.png"]);
+    const out = join(dir, "enc");
+    const r = await run([
+      "encode",
+      "--model",
+      "elastictok/tiny",
+      "--random",
+      "--adaptive",
+      "--threshold",
+      "0.01",
+      "--search",
+      "linear",
+      "--out",
+      out,
+      ...photos,
+    ]);
+    strictEqual(r.code, 0, r.err);
+    const side = JSON.parse(readFileSync(join(out, "tokens.json"), "utf8"));
+    strictEqual(side.block_counts.length, 2);
+    ok(side.block_counts.every((c: number[]) => c.length === 1 && c[0] >= 2 && c[0] <= 16));
+    const bad = await run([
+      "encode",
+      "--model",
+      "titok/tiny",
+      "--random",
+      "--search",
+      "binary",
+      "--out",
+      out,
+      ...photos,
+    ]);
+    strictEqual(bad.code, 2);
+    ok(/--search: a elastictok option/.test(bad.err), bad.err);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test({
+  name: "elastictok CLI: reconstruct a video → tokens per 16-frame clip and <name>.mp4 (ground truth above)",
+  ignore: !hasFfmpeg,
+  async fn() {
+    const dir = tmp();
+    try {
+      const src = join(dir, "clip.mp4");
+      const made = spawnSync(findFfmpeg().ffmpeg, [
+        "-v",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=24x16:rate=30:duration=1",
+        "-pix_fmt",
+        "yuv420p",
+        src,
+      ]);
+      strictEqual(made.status, 0, String(made.stderr));
+      const cfg = join(dir, "video.json");
+      writeFileSync(cfg, JSON.stringify({ ...(elastictok.presets.tiny_fsq as object), video_frames: 16 }));
+      const out = join(dir, "rec");
+      const r = await run(["reconstruct", "--model", cfg, "--random", "--out", out, "--json", src]);
+      strictEqual(r.code, 0, r.err);
+      // 30 frames at 30 fps → 24 sampled frames → clips of 16 (the second padded from 8).
+      const side = JSON.parse(readFileSync(join(out, "tokens.json"), "utf8"));
+      deepStrictEqual(side.sources, [`${src}#0`, `${src}#1`]);
+      deepStrictEqual(side.block_counts, [[16, 16, 16, 16], [16, 16, 16, 16]]);
+      const v = probeVideo(join(out, "clip.mp4"));
+      deepStrictEqual([v.frames, v.width, v.height], [24, 16, 32]);
+      // An image model refuses video files, naming the video presets.
+      const img = await run([
+        "encode",
+        "--model",
+        "elastictok/tiny",
+        "--random",
+        "--out",
+        join(dir, "x"),
+        src,
+      ]);
+      strictEqual(img.code, 2);
+      ok(/video files need a video model/.test(img.err), img.err);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+});
