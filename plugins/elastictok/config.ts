@@ -5,9 +5,14 @@
  * the data config's `resolution`. Unknown keys (remat, scan and sharding
  * settings, `mask_mode`…) pass through untouched; they do not change the maths.
  *
- * tok1d extension: `video_frames` — when set (a multiple of `frames_per_block`),
+ * tok1d extensions: `video_frames` — when set (a multiple of `frames_per_block`),
  * the tokenizer's input is a video of that many frames (B,F,3,H,W); when absent
  * it is an image, encoded as upstream does as one block of the frame repeated.
+ * `max_blocks_per_chunk` (upstream's inference flag, default 4 or what
+ * max_sequence_length holds): blocks per
+ * cached pass; `decode` chunks by it, `encode` by it unless
+ * `--max-blocks-per-chunk` says otherwise (tokens so encoded then decode with
+ * a config that sets the same value).
  *
  * @example
  * ```ts
@@ -62,6 +67,8 @@ export const elasticSchema = z.looseObject({
   resolution: pos().default(256),
   /** tok1d: frames per input video; absent = image input (one block of the frame repeated). */
   video_frames: pos().optional(),
+  /** tok1d: blocks per cached pass (upstream's `--max_blocks_per_chunk`); at most max_sequence_length / max_toks. */
+  max_blocks_per_chunk: pos().optional(),
 }).superRefine((c, ctx) => {
   const [tp, hp, wp] = c.patch_size;
   const bad = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
@@ -86,6 +93,12 @@ export const elasticSchema = z.looseObject({
     bad(
       "num_attention_heads",
       `hidden_size ${c.hidden_size} / ${c.num_attention_heads} heads is not an even head dim`,
+    );
+  }
+  if (c.max_blocks_per_chunk !== undefined && c.max_blocks_per_chunk * c.max_toks > c.max_sequence_length) {
+    bad(
+      "max_blocks_per_chunk",
+      `${c.max_blocks_per_chunk} blocks of ${c.max_toks} exceed max_sequence_length ${c.max_sequence_length}`,
     );
   }
   if (c.video_frames !== undefined && c.video_frames % c.frames_per_block) {
@@ -114,6 +127,8 @@ export interface ElasticDims {
   blocks: number;
   /** Most blocks one cached pass can hold (max_sequence_length / max_toks). */
   maxBlocks: number;
+  /** Blocks per cached pass by default (`max_blocks_per_chunk`). */
+  chunk: number;
 }
 
 /** Sizes derived from a config. */
@@ -132,5 +147,6 @@ export function elasticDims(c: ElasticConfig): ElasticDims {
     headDim: c.hidden_size / c.num_attention_heads,
     blocks: c.video_frames ? c.video_frames / c.frames_per_block : 1,
     maxBlocks: c.max_sequence_length / c.max_toks,
+    chunk: c.max_blocks_per_chunk ?? Math.min(4, c.max_sequence_length / c.max_toks),
   };
 }

@@ -6,7 +6,7 @@
  * mapped, a wrong shape refused by name).
  */
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { openTokenizer, parameterShapes, type Tokenizer } from "../../core/tokenizer.ts";
@@ -201,12 +201,25 @@ Deno.test("elastictok/tiny_fsq: adaptive encode = brute-force smallest passing c
   }
 });
 
-Deno.test("elastictok: chunks restart the cache; adaptive counts cover every block", async () => {
+Deno.test("elastictok: chunks restart the cache and positions; adaptive counts cover every block", async () => {
   const tok = await open("tiny_vae", { video_frames: 12 }, 7);
   try {
     const x = video(1, 12, 16, 4);
     const a = await tok.encodeAdaptive(x, { threshold: 0.05, params: { maxBlocksPerChunk: 2 } });
     strictEqual(a.blockCounts![0].length, 3);
+    // Chunks of one block: block 1 encodes as if it were a video of its own (fresh cache, positions from 0).
+    const one = await open("tiny_vae", { video_frames: 4 }, 7);
+    const per = 4 * 3 * 16 * 16;
+    const alone = await one.encode({ ...x, shape: [1, 4, 3, 16, 16], data: x.data.slice(per, 2 * per) });
+    const chunked = await tok.encode(x, { params: { maxBlocksPerChunk: 1 } });
+    const k = alone.tokens.data.length;
+    deepStrictEqual([...chunked.tokens.data.slice(k, 2 * k)], [...alone.tokens.data]);
+    const cached = await tok.encode(x);
+    ok(
+      chunked.tokens.data.slice(k, 2 * k).some((v, i) => v !== cached.tokens.data[k + i]),
+      "the cache matters",
+    );
+    await one.release();
     await rejects(
       () => tok.encode(x, { params: { maxBlocksPerChunk: 5 } }),
       (e: Error) => e instanceof UsageError && /--max-blocks-per-chunk/.test(e.message),
@@ -258,6 +271,10 @@ for (const b of ["fsq", "vae"] as const) {
       );
       ok([...y.data as Float32Array].every(Number.isFinite));
       await tok.release();
+      // An HF snapshot folder of ElasticTok holds `params` (and a README): the folder loads too.
+      mkdirSync(join(dir, "snapshot"));
+      copyFileSync(file, join(dir, "snapshot", "params"));
+      await (await loadTokenizer(cfg, { weights: join(dir, "snapshot"), threads: 1 })).release();
       // A wrong shape is refused by name.
       const bad = elasticTree(b).map(([p, t]): [string[], Tensor<"float32">] =>
         p.join("/") === "decoder/ln_f/kernel"

@@ -1,9 +1,10 @@
 /**
  * ElasticTok's host programs. An item (an image = one block of its frame
  * repeated `frames_per_block` times, as upstream; or a video of whole blocks)
- * runs block after block with KV caches, in chunks of `--max-blocks-per-chunk`
- * blocks (default 4), each chunk with fresh caches and positions from 0, as
- * upstream's `scripts/inference.py` splits long videos.
+ * runs block after block with KV caches, in chunks of `max_blocks_per_chunk`
+ * blocks (config, default 4; `--max-blocks-per-chunk` for an encode), each
+ * chunk with fresh caches and positions from 0, as upstream's
+ * `scripts/inference.py` splits long videos.
  *
  * - `encode`: n kept tokens in every block: `--budget` (per item, one of
  *   `info.budgets`), else `--tokens-per-block`, else all.
@@ -87,9 +88,6 @@ const counts = (n: number[]): Tensor => ({
   data: BigInt64Array.from(n, BigInt),
 });
 
-/** Upstream's `max_blocks_per_chunk` (4), or fewer where the sequence holds fewer blocks. */
-export const defaultChunk = (d: ElasticDims): number => Math.min(4, d.maxBlocks);
-
 /** Chunks of block indices, each at most `per` long. */
 function chunks(nb: number, per: number): number[][] {
   const out: number[][] = [];
@@ -99,7 +97,7 @@ function chunks(nb: number, per: number): number[][] {
 
 function chunkSize(d: ElasticDims, o: EncodeOptions | undefined): number {
   const raw = o?.params?.maxBlocksPerChunk;
-  if (raw === undefined) return defaultChunk(d);
+  if (raw === undefined) return d.chunk;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > d.maxBlocks) {
     throw new UsageError(
@@ -283,7 +281,7 @@ export function elasticPrograms(sizes: (info: ProgramContext["info"]) => Program
         const nb = t.tokens.shape[2] / d.tokens;
         const keptCounts = t.blockCounts ?? derivedCounts(t, nb, d);
         const frames: Tensor[] = [];
-        for (const chunk of chunks(nb, defaultChunk(d))) {
+        for (const chunk of chunks(nb, d.chunk)) {
           let cache = emptyCache(c, c.num_decoder_layers, b, d);
           for (const [j, jb] of chunk.entries()) {
             const r = await ctx.run(G.decoder, {
