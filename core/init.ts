@@ -30,7 +30,8 @@ export class Rng {
 }
 
 function isNorm(name: string): boolean {
-  return /(^|\.)(ln_\w+|ln|norm\w*|norm)\.(weight|bias)$/.test(name);
+  // Flax RMSNorm scales are `<x>_norm.kernel` / `ln_f.kernel` (ElasticTok's LLaMA blocks).
+  return /(^|\.)(ln_\w+|ln|norm\w*|norm|\w+_norm)\.(weight|bias|kernel)$/.test(name);
 }
 
 /**
@@ -52,7 +53,7 @@ export function randomWeights(
     const n = p.shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
     const last = p.shape[p.shape.length - 1] ?? 1;
-    if (isNorm(p.name)) data.fill(p.name.endsWith(".weight") ? 1 : 0);
+    if (isNorm(p.name)) data.fill(p.name.endsWith(".bias") ? 0 : 1);
     else if (p.name.endsWith(".bias") || p.name.endsWith("_bias")) data.fill(0);
     else if (p.name.endsWith("embedding.weight")) {
       for (let i = 0; i < n; i++) data[i] = (rng.next() * 2 - 1) / p.shape[0];

@@ -22,6 +22,7 @@ import { type ElasticConfig, elasticDims, elasticSchema } from "./config.ts";
 import { elasticGraphs } from "./model.ts";
 import { elasticPrograms, type ProgramSizes } from "./programs.ts";
 import { SEARCHES } from "./search.ts";
+import { elasticTrain } from "./train.ts";
 
 const presets = presetsIn(new URL("../../configs/elastictok/", import.meta.url));
 
@@ -107,4 +108,5 @@ export const elastictok = definePlugin<ElasticConfig>({
     },
   ],
   load: (tensors) => stripParams(tensors),
+  train: elasticTrain,
 });

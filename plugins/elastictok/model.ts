@@ -49,10 +49,11 @@ function stackOptions(c: ElasticConfig) {
 }
 
 /** bool (B, L): position j of a block is kept when j < count (count (B, blocks) or (B)). */
-function keptMask(g: Graph, count: Value, k: number, blocks: number): Value {
-  const c = reshape(g, count, [B, blocks, 1]);
+export function keptMask(g: Graph, count: Value, k: number, blocks: number): Value {
+  const b = count.shape[0];
+  const c = reshape(g, count, [b, blocks, 1]);
   const arange = g.constant(t("int64", [1, 1, k], [...Array(k).keys()]), "arange");
-  return reshape(g, greater(g, c, arange), [B, blocks * k]);
+  return reshape(g, greater(g, c, arange), [b, blocks * k]);
 }
 
 function cacheInputs(g: Graph, c: ElasticConfig, layers: number): KvCache[] {
@@ -80,14 +81,14 @@ function tokensToCodes(g: Graph, c: ElasticConfig, tokens: Value, kept: Value, l
   return dropMasked(g, reshape(g, tokens, [B, l, d.code]), kept);
 }
 
-/** The decoder trunk: codes (B, L, C) → pixels in [0, 1] (B, L, patch values) and the caches. */
-function decoderTrunk(
+/** The decoder trunk: codes (B, L, C) → tanh output `y` in [−1, 1], `pixels` in [0, 1] (B, L, patch values), the caches. */
+export function decoderTrunk(
   g: Graph,
   c: ElasticConfig,
   codes: Value,
   rope: { cos: Value; sin: Value },
   extra: { mask?: Value; pasts?: KvCache[] },
-): { pixels: Value; presents: KvCache[] } {
+): { y: Value; pixels: Value; presents: KvCache[] } {
   const d = elasticDims(c);
   return g.scope("decoder", () => {
     const h = g.scope("post_quant", () => dense(g, codes, d.code, c.hidden_size));
@@ -98,7 +99,38 @@ function decoderTrunk(
     const n = g.scope("ln_f", () => rmsNorm(g, r.out, c.hidden_size, c.rms_norm_eps));
     const y = tanh(g, g.scope("out_proj", () => dense(g, n, c.hidden_size, d.patchDim)));
     const half = g.constant(f32([], [0.5]), "half");
-    return { pixels: mul(g, add(g, y, g.constant(f32([], [1]), "one")), half), presents: r.presents };
+    return { y, pixels: mul(g, add(g, y, g.constant(f32([], [1]), "one")), half), presents: r.presents };
+  });
+}
+
+/**
+ * The encoder trunk: video (B,T,3,H,W) in [0,1] → patches in [−1,1] (B,K,P), the pre-quant
+ * output z (B,K,proj) and the caches; `kept` is bool (B,K).
+ */
+export function encoderTrunk(
+  g: Graph,
+  c: ElasticConfig,
+  video: Value,
+  kept: Value,
+  rope: { cos: Value; sin: Value },
+  pasts?: KvCache[],
+): { patches: Value; z: Value; presents: KvCache[] } {
+  const d = elasticDims(c);
+  const x = add(g, mul(g, video, g.constant(f32([], [2]), "two")), g.constant(f32([], [-1]), "minus_one"));
+  const patches = patchify(g, x, c.patch_size);
+  return g.scope("encoder", () => {
+    let h = g.scope("in_proj", () => dense(g, patches, d.patchDim, c.hidden_size));
+    h = addKeptEmbedding(g, h, kept, c.hidden_size);
+    const s = g.scope(
+      "encoder_blocks",
+      () => llamaStack(g, h, c.num_encoder_layers, { ...stackOptions(c), rope, pasts }),
+    );
+    const n = g.scope("ln_f", () => rmsNorm(g, s.out, c.hidden_size, c.rms_norm_eps));
+    return {
+      patches,
+      z: g.scope("pre_quant", () => dense(g, n, c.hidden_size, d.proj)),
+      presents: s.presents,
+    };
   });
 }
 
@@ -110,20 +142,9 @@ export function encoderGraph(c: ElasticConfig, _o: BuildOptions = {}): Graph {
   const count = g.input("kept_count", "int64", [B]);
   const positions = g.input("positions", "int64", [d.tokens]);
   const pasts = cacheInputs(g, c, c.num_encoder_layers);
-  const x = add(g, mul(g, video, g.constant(f32([], [2]), "two")), g.constant(f32([], [-1]), "minus_one"));
-  const patches = patchify(g, x, c.patch_size);
   const kept = keptMask(g, count, d.tokens, 1);
   const rope = ropeGather(g, positions, c.max_sequence_length, d.headDim, c.theta);
-  const r = g.scope("encoder", () => {
-    let h = g.scope("in_proj", () => dense(g, patches, d.patchDim, c.hidden_size));
-    h = addKeptEmbedding(g, h, kept, c.hidden_size);
-    const s = g.scope(
-      "encoder_blocks",
-      () => llamaStack(g, h, c.num_encoder_layers, { ...stackOptions(c), rope, pasts }),
-    );
-    const n = g.scope("ln_f", () => rmsNorm(g, s.out, c.hidden_size, c.rms_norm_eps));
-    return { z: g.scope("pre_quant", () => dense(g, n, c.hidden_size, d.proj)), presents: s.presents };
-  });
+  const r = encoderTrunk(g, c, video, kept, rope, pasts);
   if (d.fsq) {
     const q = fsqQuantize(g, r.z, { levels: c.fsq_quant_levels });
     const ids = where(g, kept, q.indices!, g.constant(t("int64", [], [-1]), "not_sent"));
