@@ -7,6 +7,8 @@
  */
 import { deepStrictEqual, ok } from "node:assert";
 import { Graph } from "../graph/graph.ts";
+import { reshape, transpose } from "../ops/mod.ts";
+import { vqQuantize } from "../quantizers/vq.ts";
 import { Session } from "../runtime/mod.ts";
 import { readSafetensors } from "../weights/safetensors.ts";
 import { seededWeights, VQGAN_SEED, vqganGraph } from "./_alit_base_fixture.ts";
@@ -63,4 +65,35 @@ Deno.test("maskgit_vqgan: MAGE VQGAN (taming names) matches ALIT's upstream modu
   );
   ok(h.max <= 1e-4, `h: max |Δ| ${h.max}`);
   ok(dec.max <= 1e-3 && dec.mean <= 5e-5, `decoded: max ${dec.max}, mean ${dec.mean}`);
+});
+
+Deno.test("maskgit_vqgan: the reduced VQGAN of tests/testdata/alit reproduces ALIT's vqgan tokens and gt ids", async () => {
+  const dir = new URL("../../tests/testdata/alit/", import.meta.url).pathname;
+  const ref = readSafetensors(`${dir}reference.safetensors`);
+  const cfg = JSON.parse(ref.metadata.vqgan_config);
+  const c = {
+    channelMult: cfg.ddconfig.ch_mult,
+    hiddenChannels: cfg.ddconfig.ch,
+    numResBlocks: cfg.ddconfig.num_res_blocks,
+    zChannels: cfg.ddconfig.z_channels,
+  };
+  const g = new Graph("alit_vqgan_small");
+  const image = g.input("image", "float32", [1, 3, 64, 64]);
+  g.scope("base_tokenizer", () =>
+    g.scope("vqgan", () => {
+      const h = g.scope("encoder", () => vqganEncoder(g, image, c, TAMING_NAMING));
+      g.output(h, "h");
+      const flat = transpose(g, reshape(g, h, [1, c.zChannels, 256]), [0, 2, 1]);
+      const o = { codebookSize: cfg.n_embed, dim: c.zChannels, l2norm: false, commitment: 0.25 };
+      g.output(g.scope("quantize", () => vqQuantize(g, flat, o)).indices, "ids");
+    }));
+  const weights = readSafetensors(`${dir}model.safetensors`).tensors;
+  const keys = JSON.parse(Deno.readTextFileSync(`${dir}state_dict_keys.json`));
+  deepStrictEqual(Object.fromEntries([...weights].map(([k, t]) => [k, t.shape])), keys);
+  const s = await Session.create(g, weights, { threads: 2 });
+  const out = await s.run({ image: ref.tensors.get("image")! });
+  await s.release();
+  deepStrictEqual([...out.ids.data], [...ref.tensors.get("gt_indices")!.data]);
+  const e = absErrors(out.h, ref.tensors.get("vqgan_tokens")!, "h");
+  ok(e.max <= 1e-4, `vqgan tokens: max |Δ| ${e.max}`);
 });
