@@ -33,6 +33,10 @@ function modelOptions(cmd: Command, required = true): Command {
     .option("--threads <n>", "intra-op threads (default: all cores)")
     .option("--batch-size <n>", "images per ONNX Runtime call", "8")
     .option("--sample", "sample VAE posteriors instead of using the mean")
+    .option(
+      "--no-ema",
+      "a training checkpoint's raw weights instead of its EMA ones (families that prefer EMA)",
+    )
     .option("--json", "machine-readable output on stdout");
 }
 

@@ -19,6 +19,7 @@ export interface ModelFlags {
   batchSize?: string;
   sample?: boolean;
   json?: boolean;
+  ema?: boolean;
 }
 
 /** Parses a positive integer flag, naming it when it is not one. */
@@ -41,6 +42,7 @@ export async function tokenizerFromFlags(f: ModelFlags): Promise<Tokenizer> {
     threads: intFlag(f.threads, "--threads"),
     batchSize: intFlag(f.batchSize, "--batch-size"),
     sample: f.sample,
+    ema: f.ema,
   };
   if (f.weights && !existsSync(f.weights)) {
     throw new UsageError(`--weights ${f.weights}: no such file or folder`);

@@ -73,6 +73,8 @@ export interface EncodeOptions {
 /** What a program sees of the tokenizer: named graphs run with cached sessions, and a seeded generator. */
 export interface ProgramContext {
   readonly info: TokenizerInfo;
+  /** The family's parsed config (what its schema returned). */
+  readonly config: unknown;
   /** Runs graph `name` (built and opened on first use; later runs reuse the session). */
   run(name: string, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
   /** The inputs graph `name` declares (built on first use; no session). */
@@ -187,6 +189,12 @@ export interface Plugin<C = unknown> {
   /** Named presets: name → config object (upstream layout). */
   presets: Record<string, unknown>;
   /**
+   * Presets small enough for the registry-wide suites (random weights, a few
+   * images): by default those named `tiny*`. A family whose `tiny` is an
+   * upstream size (ALIT's alit_tiny) names its own.
+   */
+  testPresets?: readonly string[];
+  /**
    * How specifically a raw (parsed YAML/JSON) config belongs to this family:
    * 0 = not at all; the most specific family wins (MARVEL's LFQ TiTok fork
    * scores above TiTok for the same layout).
@@ -203,6 +211,8 @@ export interface Plugin<C = unknown> {
   options?: readonly FamilyOption[];
   /** Upstream checkpoint tensors → tensors named as the graphs' parameters. */
   load(tensors: Map<string, Tensor>, config: C): Map<string, Tensor>;
+  /** Nested state dicts of a training checkpoint to load first, in order (ALIT: `ema`, then `model`). */
+  stateDictKeys?: readonly string[];
   /** Upstream's evaluation protocol (`tok1d eval`); pytorch-fid's defaults when absent. */
   evalProtocol?: EvalProtocol;
   train?: TrainHooks<C>;

@@ -43,6 +43,8 @@ export interface LoadOptions extends SessionOptions {
   sample?: boolean;
   /** Items per program call (default 8). */
   batchSize?: number;
+  /** false: a training checkpoint's raw weights (`model`) instead of the family's preferred EMA ones. */
+  ema?: boolean;
 }
 
 /** Result of {@link Tokenizer.encode}: the token container (core/tokens.ts). */
@@ -70,6 +72,7 @@ export class Tokenizer {
     });
     this.ctx = {
       info,
+      config: model.config,
       run: async (name, feeds) => await (await this.session(name)).run(feeds),
       inputs: (name) => this.graph(name).inputs,
       normal: (shape) => draw(shape, () => this.rng.normal()),
@@ -96,6 +99,11 @@ export class Tokenizer {
       );
     }
     return build();
+  }
+
+  /** The graphs whose sessions are open, in the order they were opened (what the programs ran). */
+  get openedGraphs(): string[] {
+    return [...this.sessions.keys()];
   }
 
   /** Whether graph `name` declares input `input`. */
@@ -275,7 +283,8 @@ export async function openTokenizer(
       `model ${spec} has no weights: pass --weights <checkpoint> (an HF folder, .safetensors or .bin) or --random`,
     );
   } else {
-    const ckpt = loadCheckpoint(source);
+    const prefer = options.ema === false ? ["model", "state_dict"] : plugin.stateDictKeys;
+    const ckpt = loadCheckpoint(source, { prefer });
     weights = plugin.load(ckpt.tensors, model.config);
     assertKeys(shapes, weights, { source: ckpt.source });
   }

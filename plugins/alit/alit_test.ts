@@ -1,0 +1,162 @@
+/**
+ * ALIT against upstream's own module (tests/testdata/alit: random weights at a
+ * reduced size, halting draws recorded): every iteration's token ids, raw
+ * latents and reconstructions, the per-batch length rule, decoding from ids,
+ * per-image adaptive lengths, and loading.
+ */
+import { deepStrictEqual, ok, rejects } from "node:assert";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { UsageError } from "../../core/errors.ts";
+import type { Tensor } from "../../core/tensor.ts";
+import { loadTokenizer } from "../../core/tokenizer.ts";
+import { readSafetensors, writeSafetensors } from "../../core/weights/safetensors.ts";
+import { selectStateDict } from "../../core/weights/state_dict.ts";
+
+const DIR = new URL("../../tests/testdata/alit/", import.meta.url).pathname;
+const WEIGHTS = `${DIR}model.safetensors`;
+const ref = readSafetensors(`${DIR}reference.safetensors`);
+const get = (k: string) => ref.tensors.get(k)!;
+const image = get("image");
+const ITERS = 8, N = 256;
+
+/** The recorded uniform draws as the program's `halting_u` input (B, iterations, N). */
+function draws(): Tensor {
+  const data = new Float32Array(ITERS * N);
+  for (let i = 0; i < ITERS; i++) data.set(get(`halting.u.${i}`).data as Float32Array, i * N);
+  return { dtype: "float32", shape: [1, ITERS, N], data };
+}
+
+function errors(a: Tensor, b: Tensor) {
+  let max = 0, sum = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    const d = Math.abs((a.data[i] as number) - (b.data[i] as number));
+    max = Math.max(max, d);
+    sum += d;
+  }
+  return { max, mean: sum / a.data.length };
+}
+
+const open = () => loadTokenizer("alit/test_vqgan", { weights: WEIGHTS, threads: 2 });
+
+Deno.test("alit: every iteration's ids, latents and reconstructions match upstream (recorded halting draws)", async () => {
+  const tok = await open();
+  const inputs = { halting_u: draws() };
+  for (let k = 1; k <= ITERS; k++) {
+    const r = await tok.reconstruct(image, { budget: 32 * k, inputs });
+    deepStrictEqual(r.tokens.tokens.shape, [1, 1, 32 * k]);
+    deepStrictEqual(
+      [...r.tokens.tokens.data],
+      [...get(`token_ids.${k - 1}`).data],
+      `ids of iteration ${k - 1}`,
+    );
+    deepStrictEqual(r.tokens.lengths, [32 * k]);
+    const lat = errors(r.tokens.latent!, get(`latent_tokens.${k - 1}`));
+    ok(lat.max < 1e-4, `latents ${k - 1}: max ${lat.max}`);
+    const rec = errors(r.images, get(`reconstruction.${k - 1}`));
+    ok(rec.max < 1e-3 && rec.mean < 5e-5, `reconstruction ${k - 1}: max ${rec.max}, mean ${rec.mean}`);
+    // Decoding the ids (normalised codebook rows) gives the same image.
+    const dec = errors(await tok.decode(r.tokens), get(`reconstruction.${k - 1}`));
+    ok(dec.max < 1e-3 && dec.mean < 5e-5, `decode ${k - 1}: max ${dec.max}, mean ${dec.mean}`);
+  }
+  // A budget encode ran only the iterations it needs and never a decoder.
+  await tok.release();
+  const fresh = await open();
+  await fresh.encode(image, { budget: 64, inputs });
+  deepStrictEqual(fresh.openedGraphs, ["iter_0", "iter_1"]);
+  await fresh.release();
+});
+
+Deno.test("alit: halting changes later iterations; off and threshold modes are deterministic", async () => {
+  const tok = await open();
+  const at = async (
+    halting: string,
+    seedDraws?: Tensor,
+  ) => [
+    ...(await tok.encode(image, {
+      budget: 256,
+      params: { halting },
+      inputs: seedDraws && { halting_u: seedDraws },
+    }))
+      .tokens.data,
+  ];
+  const sampled = await at("sample", draws());
+  deepStrictEqual(sampled, [...get("token_ids.7").data]);
+  const off = await at("off");
+  ok(off.some((v, i) => v !== sampled[i]), "without halting the last iteration's ids differ");
+  deepStrictEqual(await at("off"), off);
+  deepStrictEqual(await at("threshold"), await at("threshold"));
+  await tok.release();
+});
+
+Deno.test("alit --adaptive --per-batch: upstream's length rule on the recorded thresholds", async () => {
+  const tok = await open();
+  const meta = JSON.parse(ref.metadata.encode) as Record<string, { threshold: number; iteration: number }>;
+  for (const { threshold, iteration } of Object.values(meta)) {
+    const t = await tok.encodeAdaptive(image, {
+      threshold,
+      params: { perBatch: true },
+      inputs: { halting_u: draws() },
+    });
+    deepStrictEqual(t.lengths, [32 * (iteration + 1)], `threshold ${threshold}`);
+    const ids = [...t.tokens.data as BigInt64Array];
+    deepStrictEqual(ids.slice(0, 32 * (iteration + 1)), [...get(`token_ids.${iteration}`).data]);
+    ok(ids.slice(32 * (iteration + 1)).every((v) => v === -1n), "padded with −1 past the length");
+  }
+  await tok.release();
+});
+
+Deno.test("alit --adaptive: each image gets its own length; decided images stop early", async () => {
+  const tok = await open();
+  // Two images: the reference image and a flat grey one; thresholds between their first-iteration errors.
+  const grey = new Float32Array(image.data.length).fill(0.5);
+  const batch: Tensor = {
+    dtype: "float32",
+    shape: [2, 3, 64, 64],
+    data: Float32Array.from([...image.data as Float32Array, ...grey]),
+  };
+  const first = await tok.reconstruct(batch, { budget: 32, params: { halting: "off" } });
+  const l1 = [0, 1].map((i) => {
+    const per = image.data.length;
+    let s = 0;
+    for (let j = 0; j < per; j++) {
+      s += Math.abs((first.images.data[i * per + j] as number) - (batch.data[i * per + j] as number));
+    }
+    return s / per;
+  });
+  const threshold = (l1[0] + l1[1]) / 2;
+  const t = await tok.encodeAdaptive(batch, { threshold, params: { halting: "off" } });
+  const easy = l1[0] < l1[1] ? 0 : 1;
+  deepStrictEqual(t.lengths![easy], 32, "the image under the threshold stops at 32 tokens");
+  ok(t.lengths![1 - easy] > 32, "the other goes on");
+  const decoded = await tok.decode(t);
+  deepStrictEqual(decoded.shape, [2, 3, 64, 64]);
+  await tok.release();
+});
+
+Deno.test("alit: loading — training-only modules skipped, a mis-shaped key named, EMA preferred", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tok1d-alit-"));
+  const w = readSafetensors(WEIGHTS).tensors;
+  const withGan = new Map(w);
+  withGan.set("gan_losses.0.discriminator.main.0.weight", {
+    dtype: "float32",
+    shape: [2],
+    data: new Float32Array(2),
+  });
+  writeSafetensors(join(dir, "gan.safetensors"), withGan);
+  const tok = await loadTokenizer("alit/test_vqgan", { weights: join(dir, "gan.safetensors"), threads: 1 });
+  await tok.release();
+  const bad = new Map(w);
+  bad.set("pre_quantizer_mlp.weight", { dtype: "float32", shape: [12, 47], data: new Float32Array(12 * 47) });
+  writeSafetensors(join(dir, "bad.safetensors"), bad);
+  await rejects(
+    loadTokenizer("alit/test_vqgan", { weights: join(dir, "bad.safetensors") }),
+    (e: Error) => e instanceof UsageError && /pre_quantizer_mlp\.weight/.test(e.message),
+  );
+  // A {"model", "ema"} training checkpoint: ALIT's preference takes `ema`; --no-ema takes `model`.
+  const t = (v: number): Tensor => ({ dtype: "float32", shape: [1], data: Float32Array.of(v) });
+  const ckpt = new Map<string, unknown>([["model", { w: t(1) }], ["ema", { w: t(2) }], ["epoch", 3]]);
+  deepStrictEqual(selectStateDict(ckpt, { prefer: ["ema", "model"] }).tensors.get("w")!.data[0], 2);
+  deepStrictEqual(selectStateDict(ckpt, { prefer: ["model", "state_dict"] }).tensors.get("w")!.data[0], 1);
+});
