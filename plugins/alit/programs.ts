@@ -149,14 +149,6 @@ class Rollout {
   }
 }
 
-/** Ids rows (B,1,L) → (B,1,width) padded with −1. */
-function padIds(ids: Tensor, width: number): BigInt64Array {
-  const b = ids.shape[0], l = ids.shape[2];
-  const out = new BigInt64Array(b * width).fill(-1n);
-  for (let r = 0; r < b; r++) out.set((ids.data as BigInt64Array).subarray(r * l, (r + 1) * l), r * width);
-  return out;
-}
-
 function iterationsFor(o: EncodeOptions, s: AlitShape): number {
   const budget = o.budget ?? s.iters * s.t;
   if (budget % s.t || budget < s.t || budget > s.iters * s.t) {
