@@ -64,14 +64,17 @@ export function saveEvaluationState(
   }
   writeNpy(join(dir, "samples.npy"), samples.originals);
   samples.reconstructions.forEach((t, i) => writeNpy(join(dir, `samples_${i}.npy`), t));
-  const points = state.points.map(({ tokensPerImage, psnrSum, ssimSum }) => ({
+  const points = state.points.map(({ tokensPerImage, psnrSum, ssimSum, l1Sum, tokenSum }) => ({
     tokensPerImage,
     psnrSum,
     ssimSum,
+    l1Sum,
+    ...(tokenSum === undefined ? {} : { tokenSum }),
   }));
+  const lengths = state.lengths ? { lengths: state.lengths } : {};
   writeFileAtomic(
     join(dir, STATE),
-    JSON.stringify({ version: 1, images: state.images, points, meta }, null, 2) + "\n",
+    JSON.stringify({ version: 1, images: state.images, points, ...lengths, meta }, null, 2) + "\n",
   );
 }
 
@@ -95,12 +98,15 @@ export function loadEvaluationStates(
       merged = {
         images: 0,
         real: undefined,
-        points: part.points.map((p: { tokensPerImage: number }) => ({
+        points: part.points.map((p: { tokensPerImage: number; tokenSum?: number }) => ({
           tokensPerImage: p.tokensPerImage,
           psnrSum: 0,
           ssimSum: 0,
+          l1Sum: 0,
+          ...(p.tokenSum === undefined ? {} : { tokenSum: 0 }),
           fake: undefined,
         })),
+        ...(part.lengths ? { lengths: {} } : {}),
       };
       const counts = join(dir, "codebook.npy");
       if (existsSync(counts)) merged.codebook = new CodebookUsage(readNpy(counts).shape[0]);
@@ -121,14 +127,21 @@ export function loadEvaluationStates(
     }
     merged.images += part.images;
     if (existsSync(join(dir, "real.npz"))) merged.real = mergeStats(merged.real, join(dir, "real.npz"));
-    part.points.forEach((p: { psnrSum: number; ssimSum: number }, i: number) => {
-      const into = merged!.points[i];
-      into.psnrSum += p.psnrSum;
-      into.ssimSum += p.ssimSum;
-      if (existsSync(join(dir, `fake_${i}.npz`))) {
-        into.fake = mergeStats(into.fake, join(dir, `fake_${i}.npz`));
-      }
-    });
+    for (const [k, v] of Object.entries((part.lengths ?? {}) as Record<string, number>)) {
+      if (merged.lengths) merged.lengths[k] = (merged.lengths[k] ?? 0) + v;
+    }
+    part.points.forEach(
+      (p: { psnrSum: number; ssimSum: number; l1Sum?: number; tokenSum?: number }, i: number) => {
+        const into = merged!.points[i];
+        into.psnrSum += p.psnrSum;
+        into.ssimSum += p.ssimSum;
+        into.l1Sum += p.l1Sum ?? NaN;
+        if (into.tokenSum !== undefined) into.tokenSum += p.tokenSum ?? NaN;
+        if (existsSync(join(dir, `fake_${i}.npz`))) {
+          into.fake = mergeStats(into.fake, join(dir, `fake_${i}.npz`));
+        }
+      },
+    );
     if (merged.codebook) merged.codebook.merge(readNpy(join(dir, "codebook.npy")).data as Float64Array);
   }
   return { state: merged!, samples: samples!, meta: meta! };

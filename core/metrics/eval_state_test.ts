@@ -22,7 +22,13 @@ function part(images: number, seed: number): EvaluationState {
   return {
     images,
     real: stats(),
-    points: [{ tokensPerImage: 8, psnrSum: 20 * images, ssimSum: 0.5 * images, fake: stats() }],
+    points: [{
+      tokensPerImage: 8,
+      psnrSum: 20 * images,
+      ssimSum: 0.5 * images,
+      l1Sum: 0.1 * images,
+      fake: stats(),
+    }],
     codebook,
   };
 }

@@ -27,6 +27,7 @@ import { UsageError } from "../errors.ts";
 import type { SessionOptions } from "../runtime/mod.ts";
 import type { Tensor } from "../tensor.ts";
 import type { Tokenizer } from "../tokenizer.ts";
+import { tokenCounts, type Tokens } from "../tokens.ts";
 import { type CodebookReport, CodebookUsage } from "./codebook.ts";
 import { InceptionFeatures } from "./features.ts";
 import { FeatureStatistics, type FidStatistics } from "./fid_stats.ts";
@@ -54,6 +55,10 @@ export interface EvaluateOptions {
   limit?: number;
   /** Quality at every token budget of the family (default true). */
   curve?: boolean;
+  /** Also evaluate the family's adaptive encode at this threshold (the last, main point). */
+  adaptive?: { threshold: number };
+  /** Family options for the encode programs (e.g. ALIT's halting). */
+  params?: Record<string, unknown>;
   /** Images kept for the reconstruction grids (default 8). */
   samples?: number;
   /** Device and threads for Inception and the statistics. */
@@ -65,9 +70,14 @@ export interface EvaluateOptions {
 
 /** Sums that merge across shards (one entry per curve point; the last is the full token set). */
 export interface PointState {
+  /** The budget; for the adaptive point, the running mean (tokenSum / images). */
   tokensPerImage: number;
   psnrSum: number;
   ssimSum: number;
+  /** Σ over images of mean |reconstruction − image| (in [0,1], 8-bit reconstructions). */
+  l1Sum: number;
+  /** The adaptive point: Σ of each image's token count. */
+  tokenSum?: number;
   fake?: FeatureStatistics;
 }
 
@@ -77,6 +87,8 @@ export interface EvaluationState {
   real?: FeatureStatistics;
   points: PointState[];
   codebook?: CodebookUsage;
+  /** Adaptive encode: how many images got each token count. */
+  lengths?: Record<string, number>;
 }
 
 /** One point of the quality-against-token-count curve. */
@@ -84,7 +96,10 @@ export interface CurvePoint {
   tokensPerImage: number;
   psnr: number;
   ssim: number;
+  l1: number;
   rfid?: number;
+  /** The adaptive encode's point (tokensPerImage is the mean count). */
+  adaptive?: boolean;
 }
 
 /** The result of {@link evaluateTokenizer}. */
@@ -95,14 +110,26 @@ export interface Evaluation {
   ssim: number;
   rfid?: FrechetResult;
   codebook?: CodebookReport;
-  /** Quality at each token budget (families with several), fewest tokens first. */
+  /** Quality at each token budget (families with several), fewest tokens first; the adaptive point last. */
   curve?: CurvePoint[];
+  /** Adaptive encode: images per token count. */
+  lengths?: Record<string, number>;
+  /** Mean |reconstruction − image| of the main point. */
+  l1: number;
   protocol: { fid?: string; transform: string; reconstruction: string; source: string };
   /** The first images and their reconstructions (for grids). */
   samples: EvaluationSamples;
   /** FID statistics (real, and fake for the full token set), e.g. to save. */
   statistics?: { real: FidStatistics; fake: FidStatistics };
   seconds: number;
+}
+
+/** Σ over items of each item's mean |a − b|. */
+function meanAbs(a: Tensor, b: Tensor): number {
+  const x = a.data as Float32Array, y = b.data as Float32Array;
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += Math.abs(x[i] - y[i]);
+  return (s / x.length) * a.shape[0];
 }
 
 function keep(samples: Tensor | undefined, batch: Tensor, max: number): Tensor {
@@ -136,13 +163,26 @@ export async function accumulateEvaluation(
   if (tok.hasInput(tok.programs.encode.graphs[0], "noise")) {
     throw new UsageError("eval uses the posterior mean: drop --sample");
   }
-  const budgets = o.curve === false ? [info.tokensPerItem] : info.budgets;
+  const budgets = o.curve === false && !o.adaptive
+    ? [info.tokensPerItem]
+    : o.curve === false
+    ? []
+    : info.budgets;
+  if (o.adaptive && !tok.programs.encodeAdaptive) {
+    throw new UsageError(`--adaptive: ${info.family} has no adaptive encode`);
+  }
   const protocol = familyProtocol(plugin.evalProtocol);
   const stats = () => features ? new FeatureStatistics(FEATURE_DIM, o.session) : undefined;
   const state: EvaluationState = {
     images: 0,
     real: stats(),
-    points: budgets.map((b) => ({ tokensPerImage: b, psnrSum: 0, ssimSum: 0, fake: stats() })),
+    points: [
+      ...budgets.map((b) => ({ tokensPerImage: b, psnrSum: 0, ssimSum: 0, l1Sum: 0, fake: stats() })),
+      ...(o.adaptive
+        ? [{ tokensPerImage: 0, tokenSum: 0, psnrSum: 0, ssimSum: 0, l1Sum: 0, fake: stats() }]
+        : []),
+    ],
+    lengths: o.adaptive ? {} : undefined,
     codebook: info.vocabulary && (info.tokenDtype === "int64" || info.tokenDtype === "int32")
       ? new CodebookUsage(info.vocabulary)
       : undefined,
@@ -160,22 +200,32 @@ export async function accumulateEvaluation(
     const room = o.limit === undefined ? all.shape[0] : Math.min(all.shape[0], o.limit - state.images);
     if (room <= 0) break;
     const images = room === all.shape[0] ? all : keep(undefined, all, room) as Tensor<"float32">;
-    const rec = await tok.reconstruct(images);
+    const params = o.params;
+    // The main reconstruction: the adaptive encode's, or the full budget's.
+    let rec: { tokens: Tokens; images: Tensor };
+    if (o.adaptive) {
+      const tokens = await tok.encodeAdaptive(images, { threshold: o.adaptive.threshold, params });
+      rec = { tokens, images: await tok.decode(tokens) };
+      const counts = tokenCounts(tokens, info.tokensPerItem);
+      for (const c of counts) state.lengths![c] = (state.lengths![c] ?? 0) + 1;
+      state.points.at(-1)!.tokenSum! += counts.reduce((a, v) => a + v, 0);
+    } else rec = await tok.reconstruct(images, { params });
     state.codebook?.add(rec.tokens.tokens);
     await state.real?.add(await features!.extract(images));
     const last = state.points.length - 1;
     for (const [i, point] of state.points.entries()) {
       let raw = rec.images;
-      if (i < last) {
+      if (i < last || (o.adaptive && point.tokenSum === undefined)) {
         const b = point.tokensPerImage;
         const tokens = plugin.truncate
           ? plugin.truncate(rec.tokens, b, info)
-          : await tok.encode(images, { budget: b });
+          : await tok.encode(images, { budget: b, params });
         raw = await tok.decode(tokens);
       }
       const fake = quantize8bit(raw);
       point.psnrSum += psnr(images, fake).reduce((a, v) => a + v, 0);
       point.ssimSum += ssim(images, fake).reduce((a, v) => a + v, 0);
+      point.l1Sum += meanAbs(images, fake);
       await point.fake?.add(await features!.extract(fake));
       reconstructions[i] = keep(reconstructions[i], fake, max);
     }
@@ -201,7 +251,13 @@ export async function summarise(state: EvaluationState, session: SessionOptions 
   const curve: CurvePoint[] = [];
   let rfid: FrechetResult | undefined, fake: FidStatistics | undefined;
   for (const p of state.points) {
-    const point: CurvePoint = { tokensPerImage: p.tokensPerImage, psnr: p.psnrSum / n, ssim: p.ssimSum / n };
+    const point: CurvePoint = {
+      tokensPerImage: p.tokenSum === undefined ? p.tokensPerImage : p.tokenSum / n,
+      psnr: p.psnrSum / n,
+      ssim: p.ssimSum / n,
+      l1: p.l1Sum / n,
+      ...(p.tokenSum === undefined ? {} : { adaptive: true }),
+    };
     if (real && p.fake) {
       fake = p.fake.result();
       rfid = await frechetDistance(real, fake, { threads: session.threads });
@@ -215,6 +271,8 @@ export async function summarise(state: EvaluationState, session: SessionOptions 
     tokensPerImage: last.tokensPerImage,
     psnr: last.psnr,
     ssim: last.ssim,
+    l1: last.l1,
+    lengths: state.lengths,
     rfid,
     codebook: state.codebook?.result(),
     curve: curve.length > 1 ? curve : undefined,

@@ -16,6 +16,7 @@ const evaluation: Evaluation = {
   tokensPerImage: 64,
   psnr: Infinity,
   ssim: 0.75,
+  l1: 0.05,
   rfid: { fid: 12.5, meanTerm: 1, traceA: 10, traceB: 11, traceSqrt: 4.75, offset: 0 },
   codebook: {
     vocabulary: 16,
@@ -27,8 +28,8 @@ const evaluation: Evaluation = {
     perplexity: 9.2,
   },
   curve: [
-    { tokensPerImage: 32, psnr: 18, ssim: 0.6, rfid: 20 },
-    { tokensPerImage: 64, psnr: Infinity, ssim: 0.75, rfid: 12.5 },
+    { tokensPerImage: 32, psnr: 18, ssim: 0.6, l1: 0.1, rfid: 20 },
+    { tokensPerImage: 64, psnr: Infinity, ssim: 0.75, l1: 0.05, rfid: 12.5 },
   ],
   protocol: {
     fid: "torch-fidelity: …",

@@ -160,3 +160,54 @@ Deno.test("alit: loading — training-only modules skipped, a mis-shaped key nam
   deepStrictEqual(selectStateDict(ckpt, { prefer: ["ema", "model"] }).tensors.get("w")!.data[0], 2);
   deepStrictEqual(selectStateDict(ckpt, { prefer: ["model", "state_dict"] }).tensors.get("w")!.data[0], 1);
 });
+
+Deno.test("alit eval: quality at every length, and the adaptive encode's histogram of chosen lengths", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tok1d-alit-eval-"));
+  // Two images: the reference one and its mirror image (64 px: no resize).
+  const { writePng } = await import("../../core/data/png.ts");
+  const { toUint8Image } = await import("../../core/data/batch.ts");
+  const img = toUint8Image(image, 0);
+  await writePng(join(dir, "a.png"), img.data, 64, 64);
+  const flipped = new Uint8Array(img.data.length);
+  for (let y = 0; y < 64; y++) {
+    for (let x = 0; x < 64; x++) {
+      flipped.set(img.data.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3), (y * 64 + 63 - x) * 3);
+    }
+  }
+  await writePng(join(dir, "b.png"), flipped, 64, 64);
+  const { run } = await import("../../cli/_test_run.ts");
+  const args = [
+    "eval",
+    "--model",
+    "alit/test_vqgan",
+    "--weights",
+    WEIGHTS,
+    "--data",
+    dir,
+    "--no-fid",
+    "--threads",
+    "2",
+  ];
+  const r = await run([...args, "--adaptive", "--threshold", "1", "--halting", "off", "--json"]);
+  deepStrictEqual(r.code, 0, r.err);
+  const m = JSON.parse(r.out);
+  deepStrictEqual(m.curve.map((p: { tokensPerImage: number }) => p.tokensPerImage), [
+    32,
+    64,
+    96,
+    128,
+    160,
+    192,
+    224,
+    256,
+    32,
+  ]);
+  ok(m.curve.at(-1).adaptive, "the adaptive point comes last");
+  // Threshold 1 (L1 in [0,1]): every image is decided at the first iteration.
+  deepStrictEqual(m.metrics.tokenCountHistogram, { "32": 2 });
+  deepStrictEqual(m.metrics.psnr, m.curve[0].psnr);
+  ok(m.curve.every((p: { l1: number }) => p.l1 > 0 && p.l1 < 1));
+  const bad = await run([...args, "--threshold", "0.1"]);
+  deepStrictEqual(bad.code, 2);
+  ok(/--threshold: only with --adaptive/.test(bad.err), bad.err);
+});
