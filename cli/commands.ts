@@ -13,13 +13,14 @@ import { writeFileAtomic } from "../core/fs.ts";
 import { loadImages, toUint8Image } from "../core/data/batch.ts";
 import { gridRows } from "../core/data/png.ts";
 import { writePng } from "../core/data/png.ts";
-import { readNpy, writeNpy } from "../core/data/npy.ts";
+import { writeNpy } from "../core/data/npy.ts";
 import { listPresets } from "../core/resolve.ts";
 import { psnr } from "../core/metrics/psnr.ts";
 import type { Tensor } from "../core/tensor.ts";
 import type { Tokenizer } from "../core/tokenizer.ts";
 import { PLUGINS } from "../plugins/mod.ts";
 import { configHash, type ModelFlags, outDir, Progress, tokenizerFromFlags } from "./common.ts";
+import { readTokensFile } from "./tokens_file.ts";
 
 function print(json: boolean | undefined, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value, null, 2) : text);
@@ -129,7 +130,7 @@ export async function decodeCommand(
   f: ModelFlags & { out: string; tokens: string; npy?: boolean; depths?: string },
 ): Promise<void> {
   if (!f.tokens) throw new UsageError("--tokens: required (a .npy written by tok1d encode)");
-  let tokens = readNpy(f.tokens);
+  let tokens = readTokensFile(f.tokens);
   const dir = outDir(f.out);
   const tok = await tokenizerFromFlags(f);
   try {
