@@ -192,6 +192,7 @@ function unwrap(def: ZodDef): ZodDef {
 interface UnknownKey {
   path: string[];
   suggestion?: string;
+  known: string[];
 }
 
 /**
@@ -210,7 +211,7 @@ function walkSections(def: ZodDef, raw: unknown, path: string[], source: string,
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     const field = d.shape[k];
     if (!field) {
-      if (settings) out.push({ path: [...path, k], suggestion: similarKey(k, known) });
+      if (settings) out.push({ path: [...path, k], suggestion: similarKey(k, known), known });
       continue;
     }
     const dims = Array.isArray(v) ? v : [v];
@@ -230,7 +231,11 @@ export function checkConfigKeys(schema: z.ZodType, raw: unknown, source: string)
   walkSections((schema as unknown as { _zod: { def: ZodDef } })._zod.def, raw, [], source, unknown);
   if (!unknown.length) return;
   const lines = unknown.slice(0, 20).map((u) =>
-    `${keyPath(u.path)}: unknown key${u.suggestion ? ` (did you mean '${u.suggestion}'?)` : ""}`
+    `${keyPath(u.path)}: unknown key ${
+      u.suggestion
+        ? `(did you mean '${u.suggestion}'?)`
+        : `(valid keys: ${clipValue(u.known.join(", "), 300)})`
+    }`
   );
   if (unknown.length > 20) lines.push(`… and ${unknown.length - 20} more`);
   if (policy.strict) {
