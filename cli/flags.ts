@@ -48,11 +48,16 @@ export const FLAG_KINDS: Readonly<Record<string, FlagKind>> = {
 const EXPECT: Record<FlagKind, string> = {
   posInt: "a positive integer",
   nonNegInt: "an integer ≥ 0",
-  nonNegNumber: "a number ≥ 0",
+  nonNegNumber: "a non-negative number",
   posNumber: "a number > 0",
   seed: `an integer seed in 0..${2 ** 32 - 1}`,
   shard: "K/N, e.g. 0/8 (K counts from 0)",
   percent: "an integer in 1..100",
+};
+
+/** Flags whose expectation reads better in their own words. */
+const FLAG_TEXT: Readonly<Record<string, string>> = {
+  "--vq-restart": "a positive usage threshold (e.g. 0.01)",
 };
 
 /** Shortens a value for a message (a flag value may be a whole file's worth of text). */
@@ -60,8 +65,8 @@ export function clip(value: string, max = 60): string {
   return value.length <= max ? value : `${value.slice(0, max)}… (${value.length} characters)`;
 }
 
-/** Why `value` is not of `kind`, or undefined when it is. */
-export function flagProblem(kind: FlagKind, value: string): string | undefined {
+/** Why `value` is not of `kind`, or undefined when it is; `flag` picks a flag's own wording. */
+export function flagProblem(kind: FlagKind, value: string, flag = ""): string | undefined {
   if (kind === "shard") {
     try {
       parseShardFlag(value);
@@ -84,13 +89,13 @@ export function flagProblem(kind: FlagKind, value: string): string | undefined {
       ? n > 0
       : n >= 0
   );
-  return ok ? undefined : `expected ${EXPECT[kind]}`;
+  return ok ? undefined : `expected ${FLAG_TEXT[flag] ?? EXPECT[kind]}`;
 }
 
 /** A commander argument parser that checks a value of `kind` and returns it unchanged. */
 export function checked(flag: string, kind: FlagKind): (value: string, previous: unknown) => string {
   return (value: string) => {
-    const problem = flagProblem(kind, value);
+    const problem = flagProblem(kind, value, flag);
     if (problem) throw new UsageError(`${flag}: ${problem}, got '${clip(value)}'`);
     return value;
   };

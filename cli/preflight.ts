@@ -140,11 +140,12 @@ export function preflight(cmd: Command): void {
 
 /** `--weights`: a path, or (train) a list of `path[@prefix,…]`. */
 function checkWeights(weights: unknown): void {
-  for (const w of Array.isArray(weights) ? weights : weights === undefined ? [] : [weights]) {
+  if (typeof weights === "string") return checkInput(weights, "path", "--weights");
+  for (const w of Array.isArray(weights) ? weights : []) {
     const spec = String(w);
     const at = spec.lastIndexOf("@");
     const file = existsSync(spec) || at <= 0 ? spec : spec.slice(0, at);
-    checkInput(file, "path", "--weights");
+    if (!existsSync(file)) throw new UsageError(`--weights: ${clip(file, 200)} not found`);
   }
 }
 

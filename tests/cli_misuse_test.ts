@@ -109,7 +109,7 @@ const TABLE: Record<string, Case[]> = {
     ],
     [
       ["train", "--model", "titok/tiny", "--data", dir, "--out", OUT, "--lr", "fast"],
-      /--lr: expected a number/,
+      /--lr: expected a non-negative number/,
     ],
     [
       ["train", "--model", "titok/tiny", "--data", dir, "--out", FILE],
