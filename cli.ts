@@ -89,6 +89,8 @@ export function program(): Command {
   const everywhere = (c: Command) => {
     c.exitOverride().showSuggestionAfterError(true).configureOutput({
       writeErr: (s) => process.stderr.write(s),
+      // commander echoes a bad value whole: clip it (a value can be a file's worth of text).
+      outputError: (s, write) => write(s.replace(/'([^'\n]{80,})'/g, (_, v: string) => `'${clip(v)}'`)),
     });
     c.commands.forEach(everywhere);
   };
