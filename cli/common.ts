@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { UsageError } from "../core/errors.ts";
 import { type LoadOptions, loadTokenizer, type Tokenizer } from "../core/tokenizer.ts";
+import { checkOutput } from "./preflight.ts";
 
 /** Flags every model-using command accepts. */
 export interface ModelFlags {
@@ -58,10 +59,15 @@ export async function tokenizerFromFlags(f: ModelFlags): Promise<Tokenizer> {
   return tok;
 }
 
-/** Creates the output folder. */
-export function outDir(path: string | undefined): string {
-  if (!path) throw new UsageError("--out: required");
-  mkdirSync(path, { recursive: true });
+/** Creates the output folder; a path that cannot be one is a UsageError naming `flag`. */
+export function outDir(path: string | undefined, flag = "--out"): string {
+  if (!path) throw new UsageError(`${flag}: required`);
+  checkOutput(path, flag);
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`${flag} ${path}: cannot create the folder (${(e as Error).message})`);
+  }
   return path;
 }
 

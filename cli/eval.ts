@@ -95,7 +95,7 @@ async function finish(
   f: { report?: string; saveStats?: string; json?: boolean },
 ) {
   if (f.report) {
-    const files = await writeEvaluationReport(outDir(f.report), e, ctx);
+    const files = await writeEvaluationReport(outDir(f.report, "--report"), e, ctx);
     if (!f.json) console.error(`wrote ${files.join(", ")}`);
   }
   if (f.saveStats) {
