@@ -72,6 +72,7 @@ export function program(): Command {
   );
   encodeFlags(encode, false)
     .option("--budget <n>", "encode at this many tokens per image (the family's budgets: tok1d info)")
+    .option("--length <n>", "the same as --budget (ALIT's fixed-length mode)")
     .option("--adaptive", "the family's adaptive encode: per image, the fewest tokens under --threshold")
     .option("--threshold <x>", "quality threshold of --adaptive (family specific: ALIT L1, ElasticTok MSE)")
     .argument("<inputs...>", "image files, folders, .tar shards or a brace pattern")
@@ -92,6 +93,7 @@ export function program(): Command {
   )
     .option("--npy", "also write images.npy (float32, before clamping)")
     .option("--budget <n>", "reconstruct from this many tokens per image")
+    .option("--length <n>", "the same as --budget")
     .option("--adaptive", "the family's adaptive encode (see encode)")
     .option("--threshold <x>", "quality threshold of --adaptive")
     .argument("<inputs...>", "image files, folders, .tar shards or a brace pattern")

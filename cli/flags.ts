@@ -18,6 +18,7 @@ export type FlagKind = "posInt" | "nonNegInt" | "nonNegNumber" | "posNumber" | "
 /** The numeric (and K/N) flags of tok1d, by long name. */
 export const FLAG_KINDS: Readonly<Record<string, FlagKind>> = {
   "--batch-size": "posInt",
+  "--budget": "posInt",
   "--checkpoint-every": "posInt",
   "--concurrency": "posInt",
   "--depths": "posInt",
@@ -26,6 +27,7 @@ export const FLAG_KINDS: Readonly<Record<string, FlagKind>> = {
   "--discriminator-weight": "nonNegNumber",
   "--end-lr": "nonNegNumber",
   "--lecam-weight": "nonNegNumber",
+  "--length": "posInt",
   "--limit": "posInt",
   "--lr": "nonNegNumber",
   "--mtime": "nonNegInt",
@@ -39,6 +41,7 @@ export const FLAG_KINDS: Readonly<Record<string, FlagKind>> = {
   "--size": "posInt",
   "--steps": "posInt",
   "--stop-after": "nonNegInt",
+  "--threshold": "nonNegNumber",
   "--threads": "posInt",
   "--vq-restart": "posNumber",
   "--warmup": "nonNegInt",
