@@ -58,7 +58,9 @@ export function sidecarMeta(tok: Tokenizer, f: EncodeFlags, extra: Record<string
 
 function encodeOptions(tok: Tokenizer, f: EncodeFlags): EncodeOptions {
   const o: EncodeOptions = { params: familyParams(tok.model.plugin, f) };
-  if (f.budget !== undefined && f.length !== undefined) throw new UsageError("--length: the same as --budget; pass one");
+  if (f.budget !== undefined && f.length !== undefined) {
+    throw new UsageError("--length: the same as --budget; pass one");
+  }
   if (f.budget !== undefined) o.budget = intFlag(f.budget, "--budget");
   if (f.length !== undefined) o.budget = intFlag(f.length, "--length");
   if (f.threshold !== undefined) {

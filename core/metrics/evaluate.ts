@@ -37,6 +37,7 @@ import { describeProtocol, familyProtocol, quantize8bit } from "./eval_protocol.
 
 export { describeProtocol, type FamilyProtocol, familyProtocol, quantize8bit } from "./eval_protocol.ts";
 import { psnr } from "./psnr.ts";
+import { l1PerItem } from "./l1.ts";
 import { ssim } from "./ssim.ts";
 
 /** Options of {@link evaluateTokenizer}. */
@@ -122,14 +123,6 @@ export interface Evaluation {
   /** FID statistics (real, and fake for the full token set), e.g. to save. */
   statistics?: { real: FidStatistics; fake: FidStatistics };
   seconds: number;
-}
-
-/** Σ over items of each item's mean |a − b|. */
-function meanAbs(a: Tensor, b: Tensor): number {
-  const x = a.data as Float32Array, y = b.data as Float32Array;
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += Math.abs(x[i] - y[i]);
-  return (s / x.length) * a.shape[0];
 }
 
 function keep(samples: Tensor | undefined, batch: Tensor, max: number): Tensor {
@@ -225,7 +218,7 @@ export async function accumulateEvaluation(
       const fake = quantize8bit(raw);
       point.psnrSum += psnr(images, fake).reduce((a, v) => a + v, 0);
       point.ssimSum += ssim(images, fake).reduce((a, v) => a + v, 0);
-      point.l1Sum += meanAbs(images, fake);
+      point.l1Sum += l1PerItem(images, fake).reduce((a, v) => a + v, 0);
       await point.fake?.add(await features!.extract(fake));
       reconstructions[i] = keep(reconstructions[i], fake, max);
     }

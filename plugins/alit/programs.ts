@@ -21,6 +21,7 @@ import type { EncodeOptions, ProgramContext, Programs } from "../../core/plugin.
 import type { Tensor } from "../../core/tensor.ts";
 import { concatBatch, sliceBatch, type Tokens } from "../../core/tokens.ts";
 import { UsageError } from "../../core/errors.ts";
+import { l1PerItem } from "../../core/metrics/l1.ts";
 import { type AlitConfig, alitDims } from "./config.ts";
 
 /** What the programs need to know of a config. */
@@ -49,17 +50,6 @@ function shapeOf(ctx: ProgramContext): AlitShape {
 /** Rows `idx` of a batch tensor. */
 function rows(t: Tensor, idx: number[]): Tensor {
   return concatBatch(idx.map((i) => sliceBatch(t, i, i + 1)));
-}
-
-/** Mean |a − b| of each item. */
-function l1PerItem(a: Tensor, b: Tensor): number[] {
-  const n = a.shape[0], per = a.data.length / n;
-  const x = a.data as Float32Array, y = b.data as Float32Array;
-  return Array.from({ length: n }, (_, i) => {
-    let s = 0;
-    for (let j = i * per; j < (i + 1) * per; j++) s += Math.abs(x[j] - y[j]);
-    return s / per;
-  });
 }
 
 /** One rollout of the recurrent encoder over a batch, iteration by iteration, on a shrinking row set. */
