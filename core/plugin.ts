@@ -87,8 +87,8 @@ export interface ProgramContext {
 
 /** A host program: which graphs it runs (for the export manifest) and how. */
 export interface Program<A extends unknown[], R> {
-  /** The graphs the program runs, in order of first use. */
-  graphs: readonly string[];
+  /** The graphs the program runs, in order of first use (a function of the config where that varies). */
+  graphs: readonly string[] | ((config: unknown) => readonly string[]);
   /** How it chains them, in a sentence or two (written to the export manifest). */
   description: string;
   run(ctx: ProgramContext, ...args: A): Promise<R>;

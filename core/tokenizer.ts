@@ -161,9 +161,14 @@ export class Tokenizer {
     );
   }
 
+  /** The graphs a program runs, for this tokenizer's config. */
+  programGraphs(program: { graphs: Program<never, unknown>["graphs"] }): readonly string[] {
+    return typeof program.graphs === "function" ? program.graphs(this.model.config) : program.graphs;
+  }
+
   /** Opens the first graph's session now (it is otherwise opened on first use). */
   async warmUp(): Promise<void> {
-    await this.session(this.programs.encode.graphs[0]);
+    await this.session(this.programGraphs(this.programs.encode)[0]);
   }
 
   /** Items in [0,1] (`info.input`) → tokens (at `budget`, or the full budget). */

@@ -153,7 +153,7 @@ export async function accumulateEvaluation(
 ): Promise<{ state: EvaluationState; samples: EvaluationSamples }> {
   const info = tok.info;
   const plugin = tok.model.plugin;
-  if (tok.hasInput(tok.programs.encode.graphs[0], "noise")) {
+  if (tok.hasInput(tok.programGraphs(tok.programs.encode)[0], "noise")) {
     throw new UsageError("eval uses the posterior mean: drop --sample");
   }
   const budgets = o.curve === false && !o.adaptive

@@ -211,3 +211,16 @@ Deno.test("alit eval: quality at every length, and the adaptive encode's histogr
   deepStrictEqual(bad.code, 2);
   ok(/--threshold: only with --adaptive/.test(bad.err), bad.err);
 });
+
+Deno.test("alit export: every per-iteration graph and how the programs chain them", async () => {
+  const { exportOnnx } = await import("../../core/export.ts");
+  const tok = await open();
+  const dir = mkdtempSync(join(tmpdir(), "tok1d-alit-export-"));
+  exportOnnx(tok, dir);
+  const m = JSON.parse(Deno.readTextFileSync(join(dir, "manifest.json")));
+  deepStrictEqual(Object.keys(m.graphs).length, 2 * ITERS + 1);
+  deepStrictEqual(m.programs.encode.graphs, Array.from({ length: ITERS }, (_, i) => `iter_${i}`));
+  deepStrictEqual(m.programs.decode.graphs.at(-1), "pixels");
+  deepStrictEqual(m.graphs.iter_1.inputs.map((v: { name: string }) => v.name), ["x_prev", "gt", "drop"]);
+  await tok.release();
+});

@@ -235,10 +235,15 @@ async function decodeByLength(ctx: ProgramContext, t: Tokens): Promise<Tensor> {
   return concatBatch(lengths.map((_, i) => parts.get(i)!));
 }
 
+/** iter_0 … iter_{I−1}. */
+function iterGraphs(c: AlitConfig): string[] {
+  return Array.from({ length: alitDims(c).iters }, (_, i) => `iter_${i}`);
+}
+
 /** ALIT's programs. */
 export const alitPrograms: Programs = {
   encode: {
-    graphs: ["iter_0", "iter_1…iter_{k−1}"],
+    graphs: (c) => iterGraphs(c as AlitConfig),
     description: "iter_0(image) → x, gt, p; then iter_i(x_prev = x, drop from p, gt) up to the budget's " +
       "iteration k−1; its tokens (B,1,32k)",
     async run(ctx, images, o) {
@@ -246,13 +251,13 @@ export const alitPrograms: Programs = {
     },
   },
   encodeAdaptive: {
-    graphs: ["iter_0", "pixels", "iter_1…"],
+    graphs: (c) => ["iter_0", "pixels", ...iterGraphs(c as AlitConfig).slice(1)],
     description: "per iteration: iter_i, then pixels(code) for the undecided images; an image is decided " +
       "when mean |reconstruction − image| < threshold; tokens padded with −1 to 256, lengths per image",
     run: adaptive,
   },
   reconstruct: {
-    graphs: ["iter_0", "iter_1…iter_{k−1}", "pixels"],
+    graphs: (c) => [...iterGraphs(c as AlitConfig), "pixels"],
     description: "encode at the budget, then pixels(code) of the last iteration run",
     async run(ctx, images, o) {
       const r = await encodeAt(ctx, images, o);
@@ -260,7 +265,10 @@ export const alitPrograms: Programs = {
     },
   },
   decode: {
-    graphs: ["decode_32…decode_256", "pixels"],
+    graphs: (c) => {
+      const d = alitDims(c as AlitConfig);
+      return [...Array.from({ length: d.iters }, (_, k) => `decode_${(k + 1) * d.t}`), "pixels"];
+    },
     description: "items grouped by length L: decode_L(ids) → code; pixels(code) → image",
     run: decodeByLength,
   },
