@@ -183,5 +183,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // `deno task tok1d …` runs in the repository; relative paths mean the folder the user ran it from.
+  const from = Deno.env.get("INIT_CWD");
+  if (from && from !== Deno.cwd()) Deno.chdir(from);
   process.exitCode = await main(Deno.args);
 }
