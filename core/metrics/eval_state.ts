@@ -72,6 +72,7 @@ export function saveEvaluationState(
     ...(tokenSum === undefined ? {} : { tokenSum }),
   }));
   const lengths = state.lengths ? { lengths: state.lengths } : {};
+  writeFileAtomic(join(dir, "per_image.json"), JSON.stringify(state.perImage) + "\n");
   writeFileAtomic(
     join(dir, STATE),
     JSON.stringify({ version: 1, images: state.images, points, ...lengths, meta }, null, 2) + "\n",
@@ -107,6 +108,7 @@ export function loadEvaluationStates(
           fake: undefined,
         })),
         ...(part.lengths ? { lengths: {} } : {}),
+        perImage: [],
       };
       const counts = join(dir, "codebook.npy");
       if (existsSync(counts)) merged.codebook = new CodebookUsage(readNpy(counts).shape[0]);
@@ -126,6 +128,8 @@ export function loadEvaluationStates(
       throw new UsageError(`${dir}: a different number of curve points`);
     }
     merged.images += part.images;
+    const rows = join(dir, "per_image.json");
+    if (existsSync(rows)) merged.perImage.push(...JSON.parse(readFileSync(rows, "utf8")));
     if (existsSync(join(dir, "real.npz"))) merged.real = mergeStats(merged.real, join(dir, "real.npz"));
     for (const [k, v] of Object.entries((part.lengths ?? {}) as Record<string, number>)) {
       if (merged.lengths) merged.lengths[k] = (merged.lengths[k] ?? 0) + v;

@@ -90,6 +90,17 @@ export interface EvaluationState {
   codebook?: CodebookUsage;
   /** Adaptive encode: how many images got each token count. */
   lengths?: Record<string, number>;
+  /** Each image's scores at the main point, in input order. */
+  perImage: PerImageRow[];
+}
+
+/** One image's result at the main point. */
+export interface PerImageRow {
+  source: string;
+  psnr: number;
+  ssim: number;
+  l1: number;
+  tokens: number;
 }
 
 /** One point of the quality-against-token-count curve. */
@@ -117,6 +128,8 @@ export interface Evaluation {
   lengths?: Record<string, number>;
   /** Mean |reconstruction − image| of the main point. */
   l1: number;
+  /** Each image at the main point, lowest PSNR first. */
+  perImage: PerImageRow[];
   protocol: { fid?: string; transform: string; reconstruction: string; source: string };
   /** The first images and their reconstructions (for grids). */
   samples: EvaluationSamples;
@@ -176,6 +189,7 @@ export async function accumulateEvaluation(
         : []),
     ],
     lengths: o.adaptive ? {} : undefined,
+    perImage: [],
     codebook: info.vocabulary && (info.tokenDtype === "int64" || info.tokenDtype === "int32")
       ? new CodebookUsage(info.vocabulary)
       : undefined,
@@ -189,7 +203,7 @@ export async function accumulateEvaluation(
     crop: "center",
     workers: o.workers,
   });
-  for await (const { images: all } of batches) {
+  for await (const { images: all, sources } of batches) {
     const room = o.limit === undefined ? all.shape[0] : Math.min(all.shape[0], o.limit - state.images);
     if (room <= 0) break;
     const images = room === all.shape[0] ? all : keep(undefined, all, room) as Tensor<"float32">;
@@ -216,9 +230,22 @@ export async function accumulateEvaluation(
         raw = await tok.decode(tokens);
       }
       const fake = quantize8bit(raw);
-      point.psnrSum += psnr(images, fake).reduce((a, v) => a + v, 0);
-      point.ssimSum += ssim(images, fake).reduce((a, v) => a + v, 0);
-      point.l1Sum += l1PerItem(images, fake).reduce((a, v) => a + v, 0);
+      const scores = { psnr: psnr(images, fake), ssim: ssim(images, fake), l1: l1PerItem(images, fake) };
+      point.psnrSum += scores.psnr.reduce((a, v) => a + v, 0);
+      point.ssimSum += scores.ssim.reduce((a, v) => a + v, 0);
+      point.l1Sum += scores.l1.reduce((a, v) => a + v, 0);
+      if (i === last) {
+        const counts = tokenCounts(rec.tokens, info.tokensPerItem);
+        for (let j = 0; j < images.shape[0]; j++) {
+          state.perImage.push({
+            source: sources[j],
+            psnr: scores.psnr[j],
+            ssim: scores.ssim[j],
+            l1: scores.l1[j],
+            tokens: counts[j],
+          });
+        }
+      }
       await point.fake?.add(await features!.extract(fake));
       reconstructions[i] = keep(reconstructions[i], fake, max);
     }
@@ -266,6 +293,8 @@ export async function summarise(state: EvaluationState, session: SessionOptions 
     ssim: last.ssim,
     l1: last.l1,
     lengths: state.lengths,
+    // Worst first: what a user looks at.
+    perImage: [...state.perImage].sort((a, b) => a.psnr - b.psnr),
     rfid,
     codebook: state.codebook?.result(),
     curve: curve.length > 1 ? curve : undefined,

@@ -49,6 +49,7 @@ export function evaluationJson(e: Evaluation, ctx: ReportContext): Record<string
     },
     fidTerms: e.rfid ?? null,
     curve: e.curve?.map((p) => ({ ...p, psnr: num(p.psnr), rfid: num(p.rfid) })) ?? null,
+    perImage: e.perImage.map((r) => ({ ...r, psnr: num(r.psnr) })),
     seconds: e.seconds,
   };
 }
@@ -132,6 +133,7 @@ export async function reportContent(e: Evaluation, ctx: ReportContext): Promise<
     details,
     metrics,
     curve: e.curve,
+    perImage: e.perImage,
     grids,
   };
 }

@@ -46,7 +46,23 @@ export interface ReportContent {
   /** Metric rows, already formatted. */
   metrics: [string, string][];
   curve?: ReportCurvePoint[];
+  /** Per-image rows, worst first (the report shows the first 50). */
+  perImage?: { source: string; psnr: number; ssim: number; l1: number; tokens: number }[];
   grids: ReportGrid[];
+}
+
+function perImageSection(r: NonNullable<ReportContent["perImage"]>): string {
+  const shown = r.slice(0, 50);
+  const body = shown.map((x) =>
+    `<tr><td>${escapeXml(x.source.split("/").pop() ?? x.source)}</td><td class="num">${
+      Number.isFinite(x.psnr) ? x.psnr.toFixed(2) : String(x.psnr)
+    }</td><td class="num">${x.ssim.toFixed(4)}</td><td class="num">${x.l1.toFixed(5)}</td>` +
+    `<td class="num">${x.tokens}</td></tr>`
+  ).join("");
+  return `<h2>Per image (worst PSNR first${
+    r.length > shown.length ? `; ${shown.length} of ${r.length}, all in metrics.json` : ""
+  })</h2>` +
+    `<table id="per-image"><tr><th>file</th><th>PSNR (dB)</th><th>SSIM</th><th>L1</th><th>tokens</th></tr>${body}</table>`;
 }
 
 const STYLE =
@@ -108,6 +124,7 @@ export function renderReport(r: ReportContent): string {
 <body><h1>${escapeXml(r.title)}</h1>${notes}
 <h2>Metrics</h2><table id="metrics">${rows(r.metrics)}</table>
 ${r.curve?.length ? curveSection(r.curve) : ""}
+${r.perImage?.length ? perImageSection(r.perImage) : ""}
 ${grids ? `<h2>Reconstructions</h2>${grids}` : ""}
 <h2>Run</h2><table id="details">${rows(r.details, "text")}</table>
 <script>${CHECK}</script></body></html>
