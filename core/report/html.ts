@@ -24,7 +24,10 @@ export interface ReportCurvePoint {
   tokensPerImage: number;
   psnr: number;
   ssim: number;
+  l1?: number;
   rfid?: number;
+  /** The adaptive encode's point (tokensPerImage is a mean). */
+  adaptive?: boolean;
 }
 
 /** A reconstruction grid: file name, caption, PNG bytes and pixel width. */
@@ -90,7 +93,7 @@ const rows = (r: [string, string][], cls = "num") =>
 function curveSection(curve: ReportCurvePoint[]): string {
   const line = (name: string, pick: (p: ReportCurvePoint) => number | undefined) => ({
     name,
-    points: curve.filter((p) => pick(p) !== undefined).map((p) =>
+    points: curve.filter((p) => !p.adaptive && pick(p) !== undefined).map((p) =>
       [p.tokensPerImage, pick(p)!] as [number, number]
     ),
   });
@@ -102,11 +105,14 @@ function curveSection(curve: ReportCurvePoint[]): string {
     charts.push(lineChart([line("rFID", (p) => p.rfid)], { xLabel: "tokens per image", yLabel: "rFID" }));
   }
   const table = curve.map((p) =>
-    `<tr><td class="num">${p.tokensPerImage}</td><td class="num">${p.psnr.toFixed(3)}</td>` +
-    `<td class="num">${p.ssim.toFixed(4)}</td><td class="num">${p.rfid?.toFixed(3) ?? "—"}</td></tr>`
+    `<tr><td class="num">${
+      p.adaptive ? `adaptive: ${p.tokensPerImage.toFixed(1)} mean` : p.tokensPerImage
+    }</td>` +
+    `<td class="num">${p.psnr.toFixed(3)}</td><td class="num">${p.ssim.toFixed(4)}</td>` +
+    `<td class="num">${p.l1?.toFixed(5) ?? "—"}</td><td class="num">${p.rfid?.toFixed(3) ?? "—"}</td></tr>`
   ).join("");
   return `<h2>Quality against token count</h2><div class="charts">${charts.join("")}</div>` +
-    `<table><tr><th>tokens per image</th><th>PSNR (dB)</th><th>SSIM</th><th>rFID</th></tr>${table}</table>`;
+    `<table><tr><th>tokens per image</th><th>PSNR (dB)</th><th>SSIM</th><th>L1</th><th>rFID</th></tr>${table}</table>`;
 }
 
 /** Renders the report as one HTML document. */
