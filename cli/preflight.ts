@@ -119,6 +119,14 @@ function lineage(cmd: Command): Command[] {
 /** Runs every check for the command about to run (a commander `preAction` hook). */
 export function preflight(cmd: Command): void {
   const path = commandPath(cmd);
+  // encode's --model and --out are not commander-mandatory (its `merge` subcommand must parse without them).
+  if (path === "encode") {
+    const o = cmd.opts();
+    if (!o.model) {
+      throw new UsageError("--model: required (a preset, config file, HF-style folder or 'default')");
+    }
+    if (!o.out) throw new UsageError("--out: required (the folder for tokens.npy and tokens.json)");
+  }
   for (const c of lineage(cmd)) {
     for (const o of c.options) {
       const v = o.long ? c.getOptionValue(o.attributeName()) : undefined;
