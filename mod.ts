@@ -15,7 +15,14 @@
 export { type Encoded, type LoadOptions, loadTokenizer, Tokenizer } from "./core/tokenizer.ts";
 export { EXPORT_FILES, exportOnnx } from "./core/export.ts";
 export { listPresets, type ResolvedModel, resolveModel } from "./core/resolve.ts";
-export type { BuildOptions, InferenceGraphs, Plugin, TokenizerInfo } from "./core/plugin.ts";
+export type {
+  BuildOptions,
+  HelperNetwork,
+  InferenceGraphs,
+  Plugin,
+  TokenizerInfo,
+  TrainHooks,
+} from "./core/plugin.ts";
 export { definePlugin } from "./core/plugin.ts";
 export { UsageError } from "./core/errors.ts";
 export type { DType, Tensor } from "./core/tensor.ts";
@@ -42,10 +49,14 @@ export { writeEvaluationReport } from "./core/report/mod.ts";
 export { PLUGINS } from "./plugins/mod.ts";
 export {
   buildTrainStep,
+  type CustomFeed,
+  type Feed,
+  type FeedContext,
   type LossBuilder,
   type LossParts,
   type TrainStep,
 } from "./core/autodiff/train_step.ts";
+export { type TrainOptions, type TrainResult, trainTokenizer } from "./core/train/train.ts";
 export { gradients } from "./core/autodiff/grad.ts";
 export { type GanRun, type RunOptions, runTraining, type StepLog } from "./core/train/runner.ts";
 export { buildGanRun } from "./core/train/gan.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import type { z } from "zod";
@@ -63,4 +64,15 @@ export function parseConfig<T>(schema: z.ZodType<T>, raw: unknown, source: strin
     return `  ${path}: ${issue.message}${hint}`;
   });
   throw new UsageError(`config ${source} is invalid:\n${lines.join("\n")}`);
+}
+
+/** A stable hash of a config object (sorted keys): tokens sidecars and training checkpoints record it. */
+export function configHash(config: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === "object"
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]))
+      : v;
+  return createHash("sha256").update(JSON.stringify(sort(config))).digest("hex").slice(0, 16);
 }
