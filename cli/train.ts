@@ -6,7 +6,7 @@
  * the EMA model is exported to `<out>/model/` (config + model.safetensors) at
  * every checkpoint, ready for `--model <out>/model`.
  *
- * Stages with a discriminator (TiTok `stage2`, `single`) train with the GAN
+ * Stages with a discriminator (e.g. TiTok `stage2`, `single`) train with the GAN
  * terms from `--discriminator-start` on, with upstream's settings unless
  * flags say otherwise; `--no-gan` trains without them.
  * @module
@@ -138,7 +138,7 @@ export function registerTrain(p: Command): void {
     )
     .option(
       "--noise-scale <s>",
-      "scale of the VAE posterior noise while training (0: train on the mean)",
+      "scale of the noise a loss samples (a VAE posterior; 0: train on the mean)",
       "1",
     )
     .option("--resume", "continue from <out>/checkpoint.safetensors")
@@ -152,17 +152,23 @@ export function registerTrain(p: Command): void {
       "perceptual loss instead of the stage's upstream one: lpips, convnext_s, lpips-convnext_s-<a>-<b>",
     )
     .option("--no-perceptual", "train without the perceptual loss")
-    .option("--perceptual-weight <x>", "weight of the perceptual term (TiTok stage2: 0.1, single: 1.1)")
+    .option("--perceptual-weight <x>", "weight of the perceptual term (default: the stage's upstream weight)")
     .option(
       "--perceptual-weights <files>",
       "pretrained networks you bring: vgg=vgg16-397923af.pth,lpips=vgg.pth,convnext=convnext_small-0c510722.pth",
     )
-    .option("--gan", "train with the discriminator (default for stages that have one: TiTok stage2, single)")
+    .option("--gan", "train with the discriminator (default for stages that have one)")
     .option("--no-gan", "train without the discriminator")
-    .option("--discriminator-start <n>", "first step with the GAN terms (stage2: 20000, single: 200000)")
-    .option("--discriminator-weight <x>", "weight of the generator's GAN term (stage2: 0.01, single: 0.1)")
-    .option("--lecam-weight <x>", "LeCam regularisation weight of the discriminator loss (0.001)")
-    .option("--discriminator-lr <x>", "peak discriminator learning rate (1e-4)")
+    .option("--discriminator-start <n>", "first step with the GAN terms (default: the stage's upstream one)")
+    .option(
+      "--discriminator-weight <x>",
+      "weight of the generator's GAN term (default: the stage's upstream one)",
+    )
+    .option(
+      "--lecam-weight <x>",
+      "LeCam regularisation weight of the discriminator loss (default: the stage's upstream one)",
+    )
+    .option("--discriminator-lr <x>", "peak discriminator learning rate (default: the stage's upstream one)")
     .addOption(new Option("--device <name>", "execution provider").choices([...DEVICES]).default("cpu"))
     .option("--threads <n>", "intra-op threads")
     .addOption(new Option("--stop-after <n>", "stop this process after n steps (testing)").hideHelp())
