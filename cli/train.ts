@@ -67,7 +67,7 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
     throw new UsageError(`--perceptual-weight: expected a non-negative number, got '${f.perceptualWeight}'`);
   }
   const { state, log, model: modelDir, out } = await trainTokenizer({
-    model,
+    model: f.model,
     data: f.data,
     out: f.out,
     stage: f.stage,
