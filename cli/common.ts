@@ -3,9 +3,9 @@
  * progress on stderr, and the tokens sidecar.
  * @module
  */
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { UsageError } from "../core/errors.ts";
+export { configHash } from "../core/config.ts";
 import { type LoadOptions, loadTokenizer, type Tokenizer } from "../core/tokenizer.ts";
 import { checkOutput } from "./preflight.ts";
 
@@ -69,17 +69,6 @@ export function outDir(path: string | undefined, flag = "--out"): string {
     throw new UsageError(`${flag} ${path}: cannot create the folder (${(e as Error).message})`);
   }
   return path;
-}
-
-/** A stable hash of a config object (sorted keys). */
-export function configHash(config: unknown): string {
-  const sort = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(sort)
-      : v && typeof v === "object"
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]))
-      : v;
-  return createHash("sha256").update(JSON.stringify(sort(config))).digest("hex").slice(0, 16);
 }
 
 /** Progress on stderr: a bar redrawn in place on a terminal, a line per step otherwise. */

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import YAML from "yaml";
 import type { z } from "zod";
@@ -273,4 +274,15 @@ export function parseConfig<T>(schema: z.ZodType<T>, raw: unknown, source: strin
   });
   if (r.error.issues.length > 20) lines.push(`  … and ${r.error.issues.length - 20} more`);
   throw new UsageError(`config ${source} is invalid:\n${lines.join("\n")}`);
+}
+
+/** A stable hash of a config object (sorted keys): tokens sidecars and training checkpoints record it. */
+export function configHash(config: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === "object"
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]))
+      : v;
+  return createHash("sha256").update(JSON.stringify(sort(config))).digest("hex").slice(0, 16);
 }
