@@ -26,7 +26,14 @@ import type {
 import { type ResolvedModel, resolveModel } from "./resolve.ts";
 import { Session, type SessionOptions } from "./runtime/mod.ts";
 import type { Tensor } from "./tensor.ts";
-import { concatBatch, concatTokens, sliceBatch, sliceTokens, type Tokens } from "./tokens.ts";
+import {
+  assertFiniteTokens,
+  concatBatch,
+  concatTokens,
+  sliceBatch,
+  sliceTokens,
+  type Tokens,
+} from "./tokens.ts";
 import { checkInputs, checkTokens } from "./tokenizer_checks.ts";
 import { assertKeys, loadCheckpoint } from "./weights/checkpoint.ts";
 import { UsageError } from "./errors.ts";
@@ -200,6 +207,7 @@ export class Tokenizer {
   async decodeLatent(latent: Tensor): Promise<Tensor> {
     const p = this.programs.decodeLatent;
     if (!p) throw new UsageError(`${this.info.family} has no continuous latent to decode`);
+    assertFiniteTokens(latent, "latent");
     return await this.chunked(
       latent.shape[0],
       (a, b) => p.run(this.ctx, sliceBatch(latent, a, b)),
