@@ -6,6 +6,7 @@
  * @module
  */
 import { Command, CommanderError, Option } from "commander";
+import { setConfigPolicy } from "./core/config.ts";
 import { UsageError } from "./core/errors.ts";
 import { DEVICES } from "./core/runtime/mod.ts";
 import { demoCommand, exportCommand, infoCommand, listCommand } from "./cli/commands.ts";
@@ -17,6 +18,8 @@ import { registerTrain } from "./cli/train.ts";
 import { convertCommand } from "./cli/convert.ts";
 import { evalCommand } from "./cli/eval.ts";
 import { fidCommand } from "./cli/fid.ts";
+import { clip, typeFlags } from "./cli/flags.ts";
+import { preflight } from "./cli/preflight.ts";
 
 function modelOptions(cmd: Command, required = true): Command {
   const model = new Option(
@@ -33,6 +36,10 @@ function modelOptions(cmd: Command, required = true): Command {
     .option("--threads <n>", "intra-op threads (default: all cores)")
     .option("--batch-size <n>", "images per ONNX Runtime call", "8")
     .option("--sample", "sample VAE posteriors instead of using the mean")
+    .option(
+      "--no-ema",
+      "a training checkpoint's raw weights instead of its EMA ones (families that prefer EMA)",
+    )
     .option("--json", "machine-readable output on stdout");
 }
 
@@ -66,6 +73,7 @@ export function program(): Command {
   );
   encodeFlags(encode, false)
     .option("--budget <n>", "encode at this many tokens per image (the family's budgets: tok1d info)")
+    .option("--length <n>", "the same as --budget (ALIT's fixed-length mode)")
     .option("--adaptive", "the family's adaptive encode: per image, the fewest tokens under --threshold")
     .option("--threshold <x>", "quality threshold of --adaptive (family specific: ALIT L1, ElasticTok MSE)")
     .argument("<inputs...>", "image files, folders, .tar shards or a brace pattern")
@@ -86,6 +94,7 @@ export function program(): Command {
   )
     .option("--npy", "also write images.npy (float32, before clamping)")
     .option("--budget <n>", "reconstruct from this many tokens per image")
+    .option("--length <n>", "the same as --budget")
     .option("--adaptive", "the family's adaptive encode (see encode)")
     .option("--threshold <x>", "quality threshold of --adaptive")
     .argument("<inputs...>", "image files, folders, .tar shards or a brace pattern")
@@ -105,7 +114,46 @@ export function program(): Command {
   p.addCommand(convertCommand());
   p.addCommand(evalCommand());
   p.addCommand(fidCommand());
+  // Nested commands made with `new Command()` do not inherit these: without them commander exits by itself.
+  const everywhere = (c: Command) => {
+    c.exitOverride().showSuggestionAfterError(true).configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      // commander echoes a bad value whole: clip it (a value can be a file's worth of text).
+      outputError: (s, write) => write(s.replace(/'([^'\n]{80,})'/g, (_, v: string) => `'${clip(v)}'`)),
+    });
+    c.commands.forEach(everywhere);
+  };
+  everywhere(p);
+  typeFlags(p);
+  p.option("--strict-config", "unknown keys in a config's model sections are errors, not warnings")
+    .hook("preAction", (root, action) => {
+      setConfigPolicy({ strict: !!root.opts().strictConfig });
+      preflight(action);
+    });
   return p;
+}
+
+/** System errors that mean a path given by the user is wrong (exit 2, not 1). */
+const PATH_ERRORS = new Set([
+  "ENOENT",
+  "ENOTDIR",
+  "EISDIR",
+  "EEXIST",
+  "EACCES",
+  "EPERM",
+  "ENAMETOOLONG",
+  "ELOOP",
+]);
+
+function pathError(e: unknown): string | undefined {
+  const err = e as { code?: unknown; path?: unknown; syscall?: unknown; message?: unknown };
+  if (!err || typeof err.code !== "string" || !PATH_ERRORS.has(err.code)) return undefined;
+  const what = { ENOENT: "no such file or folder", ENOTDIR: "a part of the path is a file, not a folder" }[
+    err.code as "ENOENT"
+  ];
+  return `${typeof err.path === "string" ? clip(err.path, 200) + ": " : ""}${
+    what ?? clip(String(err.message), 200)
+  }`;
 }
 
 /** Runs the CLI and returns the exit code. */
@@ -114,6 +162,11 @@ export async function main(argv: string[]): Promise<number> {
     await program().parseAsync(argv, { from: "user" });
     return 0;
   } catch (e) {
+    const path = pathError(e);
+    if (path) {
+      console.error(`tok1d: error: ${path}`);
+      return 2;
+    }
     if (e instanceof CommanderError) {
       return e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version"
         ? 0
@@ -125,9 +178,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     console.error(`tok1d: failed: ${(e as Error)?.stack ?? e}`);
     return 1;
+  } finally {
+    setConfigPolicy();
   }
 }
 
 if (import.meta.main) {
+  // `deno task tok1d …` runs in the repository; relative paths mean the folder the user ran it from.
+  const from = Deno.env.get("INIT_CWD");
+  if (from && from !== Deno.cwd()) Deno.chdir(from);
   process.exitCode = await main(Deno.args);
 }

@@ -27,12 +27,14 @@ export type {
   EncodeOptions,
   EvalProtocol,
   FamilyOption,
+  HelperNetwork,
   InputSpec,
   Plugin,
   Program,
   ProgramContext,
   Programs,
   TokenizerInfo,
+  TrainHooks,
 } from "./core/plugin.ts";
 export { singlePassPrograms } from "./core/programs.ts";
 export { assertFiniteTokens, concatTokens, sliceTokens, tokenCounts, type Tokens } from "./core/tokens.ts";
@@ -64,10 +66,14 @@ export { writeEvaluationReport } from "./core/report/mod.ts";
 export { PLUGINS } from "./plugins/mod.ts";
 export {
   buildTrainStep,
+  type CustomFeed,
+  type Feed,
+  type FeedContext,
   type LossBuilder,
   type LossParts,
   type TrainStep,
 } from "./core/autodiff/train_step.ts";
+export { type TrainOptions, type TrainResult, trainTokenizer } from "./core/train/train.ts";
 export { gradients } from "./core/autodiff/grad.ts";
 export { type GanRun, type RunOptions, runTraining, type StepLog } from "./core/train/runner.ts";
 export { buildGanRun } from "./core/train/gan.ts";

@@ -8,7 +8,8 @@ import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exportOnnx } from "../core/export.ts";
-import { listPresets } from "../core/resolve.ts";
+import { listPresets, resolveModel } from "../core/resolve.ts";
+import { memoGraphs, parameterShapes } from "../core/tokenizer.ts";
 import { PLUGINS } from "../plugins/mod.ts";
 import { type ModelFlags, outDir, tokenizerFromFlags } from "./common.ts";
 import { reconstructCommand } from "./encode.ts";
@@ -25,23 +26,32 @@ export async function exportCommand(f: ModelFlags & { out: string }): Promise<vo
   print(f.json, { files: written }, `wrote ${written.map((p) => basename(p)).join(", ")} to ${dir}`);
 }
 
-/** `tok1d info`. */
+/** `tok1d info`: shapes and sizes; from the config alone when no weights are named. */
 export async function infoCommand(f: ModelFlags): Promise<void> {
-  const tok = await tokenizerFromFlags(f);
-  let params = 0;
-  for (const t of tok.weights.values()) params += t.data.length;
-  const value = {
-    ...tok.info,
-    parameters: params,
-    config: tok.model.configSource,
-    random_weights: tok.randomWeights,
-  };
-  print(
-    f.json,
-    value,
-    Object.entries(value).map(([k, v]) => `${k.padEnd(16)} ${typeof v === "object" ? JSON.stringify(v) : v}`)
-      .join("\n"),
-  );
+  const model = resolveModel(f.model);
+  let value: Record<string, unknown>;
+  if (!f.weights && !f.random && !model.weights) {
+    const shapes = parameterShapes(memoGraphs(model.plugin.graphs(model.config, {})));
+    let params = 0;
+    for (const s of shapes.values()) params += s.reduce((a, b) => a * b, 1);
+    value = {
+      ...model.plugin.info(model.config, model.variant),
+      parameters: params,
+      config: model.configSource,
+    };
+    value.weights = null;
+  } else {
+    const tok = await tokenizerFromFlags(f);
+    let params = 0;
+    for (const t of tok.weights.values()) params += t.data.length;
+    value = { ...tok.info, parameters: params, config: tok.model.configSource };
+    value.weights = f.weights ?? tok.model.weights ?? null;
+    value.randomWeights = tok.randomWeights;
+    await tok.release();
+  }
+  const text = Object.entries(value).filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k.padEnd(16)} ${v === null ? "—" : typeof v === "object" ? JSON.stringify(v) : v}`);
+  print(f.json, value, text.join("\n"));
 }
 
 /** `tok1d list`. */

@@ -3,10 +3,11 @@
  * progress on stderr, and the tokens sidecar.
  * @module
  */
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { UsageError } from "../core/errors.ts";
+export { configHash } from "../core/config.ts";
 import { type LoadOptions, loadTokenizer, type Tokenizer } from "../core/tokenizer.ts";
+import { checkOutput } from "./preflight.ts";
 
 /** Flags every model-using command accepts. */
 export interface ModelFlags {
@@ -19,6 +20,7 @@ export interface ModelFlags {
   batchSize?: string;
   sample?: boolean;
   json?: boolean;
+  ema?: boolean;
 }
 
 /** Parses a positive integer flag, naming it when it is not one. */
@@ -41,6 +43,7 @@ export async function tokenizerFromFlags(f: ModelFlags): Promise<Tokenizer> {
     threads: intFlag(f.threads, "--threads"),
     batchSize: intFlag(f.batchSize, "--batch-size"),
     sample: f.sample,
+    ema: f.ema,
   };
   if (f.weights && !existsSync(f.weights)) {
     throw new UsageError(`--weights ${f.weights}: no such file or folder`);
@@ -56,22 +59,16 @@ export async function tokenizerFromFlags(f: ModelFlags): Promise<Tokenizer> {
   return tok;
 }
 
-/** Creates the output folder. */
-export function outDir(path: string | undefined): string {
-  if (!path) throw new UsageError("--out: required");
-  mkdirSync(path, { recursive: true });
+/** Creates the output folder; a path that cannot be one is a UsageError naming `flag`. */
+export function outDir(path: string | undefined, flag = "--out"): string {
+  if (!path) throw new UsageError(`${flag}: required`);
+  checkOutput(path, flag);
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`${flag} ${path}: cannot create the folder (${(e as Error).message})`);
+  }
   return path;
-}
-
-/** A stable hash of a config object (sorted keys). */
-export function configHash(config: unknown): string {
-  const sort = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(sort)
-      : v && typeof v === "object"
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]))
-      : v;
-  return createHash("sha256").update(JSON.stringify(sort(config))).digest("hex").slice(0, 16);
 }
 
 /** Progress on stderr: a bar redrawn in place on a terminal, a line per step otherwise. */

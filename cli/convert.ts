@@ -10,9 +10,8 @@
  * ```
  * @module
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { UsageError } from "../core/errors.ts";
@@ -21,6 +20,7 @@ import { convertImageFolder, type SplitResult } from "../core/data/convert_image
 import { type Manifest, mergeManifests, readManifest, writeManifest } from "../core/data/manifest.ts";
 import type { PrepareMode } from "../core/data/prepare.ts";
 import { parseShardFlag, WHOLE } from "../core/data/shard_slice.ts";
+import { IMAGE_NAME } from "../core/data/sources.ts";
 import { intFlag } from "./common.ts";
 
 interface CommonFlags {
@@ -135,6 +135,25 @@ function partFiles(dir: string): string[] {
   );
 }
 
+/** Whether some image file lies below `dir` (stops at the first; unreadable folders count as empty). */
+function hasImage(dir: string, depth = 0): boolean {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  for (const e of entries) if (!e.isDirectory() && IMAGE_NAME.test(e.name)) return true;
+  return depth < 8 && entries.some((e) => !e.isFile() && hasImage(join(dir, e.name), depth + 1));
+}
+
+/** Refuses a dataset root without a single image before any work (instead of writing 0 of 0). */
+function assertImages(root: string, layout: string): void {
+  if (existsSync(root) && statSync(root).isDirectory() && !hasImage(root)) {
+    throw new UsageError(`${root}: no image files (.jpg, .png, .webp) below it; expected ${layout}`);
+  }
+}
+
 /** Merges the part manifests in `dir` (or in each subfolder that has them) into manifest.json. */
 export function mergeFolder(dir: string, verifySha = false): { dir: string; manifest: Manifest }[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such folder`);
@@ -182,6 +201,7 @@ export function convertCommand(): Command {
     .argument("<root>", "dataset root")
     .option("--subset <name|file>", "keep these classes only: imagenet100 (ALIT) or a file of class names")
     .action(async (root: string, f: CommonFlags & { subset?: string }, cmd: Command) => {
+      assertImages(root, "<root>/<split>/<class>/<file>");
       report(await convertImageFolder({ root, subset: f.subset, ...shared(f, cmd) }), f.json);
     });
   commonOptions(
@@ -193,6 +213,7 @@ export function convertCommand(): Command {
     .option("--weather <values>", "keep frames with these weathers (e.g. clear)")
     .option("--scene <values>", "keep frames with these scenes (e.g. 'city street')")
     .action(async (root: string, f: CommonFlags & Record<string, string | undefined>, cmd: Command) => {
+      assertImages(root, "images/100k/<split>/*.jpg (or the frames directly)");
       const filters = Object.fromEntries(
         ATTRIBUTES.filter((a) => f[a]).map((a) => [a, f[a]!.split(",").map((s) => s.trim()).filter(Boolean)]),
       );

@@ -34,6 +34,7 @@ export interface EncodeFlags extends ModelFlags, FamilyFlags {
   out: string;
   shard?: string;
   budget?: string;
+  length?: string;
   adaptive?: boolean;
   threshold?: string;
   workers?: string;
@@ -72,7 +73,11 @@ export function sidecarMeta(tok: Tokenizer, f: EncodeFlags, extra: Record<string
 
 function encodeOptions(tok: Tokenizer, f: EncodeFlags): EncodeOptions {
   const o: EncodeOptions = { params: familyParams(tok.model.plugin, f) };
+  if (f.budget !== undefined && f.length !== undefined) {
+    throw new UsageError("--length: the same as --budget; pass one");
+  }
   if (f.budget !== undefined) o.budget = intFlag(f.budget, "--budget");
+  if (f.length !== undefined) o.budget = intFlag(f.length, "--length");
   if (f.threshold !== undefined) {
     const t = Number(f.threshold);
     if (!Number.isFinite(t) || t < 0) {

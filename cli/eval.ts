@@ -38,6 +38,7 @@ import { evaluationJson, type ReportContext, writeEvaluationReport } from "../co
 import { DEVICES } from "../core/runtime/mod.ts";
 import { intFlag, type ModelFlags, outDir, Progress, tokenizerFromFlags } from "./common.ts";
 import { inceptionSpec } from "./fid.ts";
+import { addFamilyOptions, type FamilyFlags, familyParams } from "./family_options.ts";
 
 interface EvalFlags extends Omit<ModelFlags, "model"> {
   model?: string;
@@ -52,6 +53,8 @@ interface EvalFlags extends Omit<ModelFlags, "model"> {
   shard?: string;
   saveStats?: string;
   workers?: string;
+  adaptive?: boolean;
+  threshold?: string;
 }
 
 /** Prints the summary: JSON on stdout with --json, else a few lines. */
@@ -59,7 +62,15 @@ function print(e: Evaluation, ctx: ReportContext, json?: boolean): void {
   if (json) return console.log(JSON.stringify(evaluationJson(e, ctx), null, 2));
   const lines = [`images: ${e.images} (${e.tokensPerImage} tokens each)`];
   if (e.rfid) lines.push(`rFID: ${e.rfid.fid.toFixed(4)}`);
-  lines.push(`PSNR: ${e.psnr.toFixed(3)} dB`, `SSIM: ${e.ssim.toFixed(4)}`);
+  lines.push(`PSNR: ${e.psnr.toFixed(3)} dB`, `SSIM: ${e.ssim.toFixed(4)}`, `L1: ${e.l1.toFixed(5)}`);
+  if (e.lengths) {
+    lines.push(
+      `token counts (adaptive): ${
+        Object.entries(e.lengths).sort((a, b) => Number(a[0]) - Number(b[0])).map(([k, v]) => `${k}×${v}`)
+          .join(", ")
+      }`,
+    );
+  }
   if (e.codebook) {
     lines.push(
       `codebook usage: ${
@@ -70,7 +81,8 @@ function print(e: Evaluation, ctx: ReportContext, json?: boolean): void {
   }
   for (const p of e.curve ?? []) {
     lines.push(
-      `  ${p.tokensPerImage} tokens: PSNR ${p.psnr.toFixed(3)}, SSIM ${p.ssim.toFixed(4)}` +
+      `  ${p.adaptive ? `adaptive, mean ${p.tokensPerImage.toFixed(1)}` : p.tokensPerImage} tokens: ` +
+        `PSNR ${p.psnr.toFixed(3)}, SSIM ${p.ssim.toFixed(4)}, L1 ${p.l1.toFixed(5)}` +
         (p.rfid === undefined ? "" : `, rFID ${p.rfid.toFixed(4)}`),
     );
   }
@@ -83,7 +95,7 @@ async function finish(
   f: { report?: string; saveStats?: string; json?: boolean },
 ) {
   if (f.report) {
-    const files = await writeEvaluationReport(outDir(f.report), e, ctx);
+    const files = await writeEvaluationReport(outDir(f.report, "--report"), e, ctx);
     if (!f.json) console.error(`wrote ${files.join(", ")}`);
   }
   if (f.saveStats) {
@@ -92,6 +104,19 @@ async function finish(
     writeStatistics(`${f.saveStats}/fake.npz`, e.statistics.fake);
   }
   print(e, ctx, f.json);
+}
+
+/** `--adaptive --threshold T` → the evaluation's adaptive option. */
+function adaptiveOption(f: EvalFlags): { threshold: number } | undefined {
+  if (!f.adaptive) {
+    if (f.threshold !== undefined) throw new UsageError("--threshold: only with --adaptive");
+    return undefined;
+  }
+  const t = Number(f.threshold);
+  if (f.threshold === undefined || !Number.isFinite(t) || t < 0) {
+    throw new UsageError(`--threshold: --adaptive needs a number ≥ 0, got '${f.threshold ?? ""}'`);
+  }
+  return { threshold: t };
 }
 
 async function evalAction(f: EvalFlags): Promise<void> {
@@ -118,6 +143,8 @@ async function evalAction(f: EvalFlags): Promise<void> {
       batchSize: intFlag(f.batchSize, "--batch-size"),
       limit,
       curve: f.curve,
+      adaptive: adaptiveOption(f),
+      params: familyParams(tok.model.plugin, f as unknown as FamilyFlags),
       workers: intFlag(f.workers, "--workers"),
       session: { device: f.device, threads: intFlag(f.threads, "--threads") },
       onProgress: (n) => progress?.update(Math.min(n, total!)),
@@ -198,6 +225,11 @@ export function evalCommand(): Command {
       ),
     )
     .option("--no-curve", "skip the quality-against-token-budget curve (families with several budgets)")
+    .option(
+      "--adaptive",
+      "evaluate the family's adaptive encode (per-image token counts; a histogram in the report)",
+    )
+    .option("--threshold <x>", "quality threshold of --adaptive (ALIT: L1)")
     .option("--report <dir>", "write metrics.json, grid PNGs and report.html here")
     .option("--save-stats <dir>", "also write the real.npz / fake.npz FID statistics here")
     .option("--shard <K/N>", "evaluate part K of N; needs --out; join with eval merge")
@@ -208,6 +240,7 @@ export function evalCommand(): Command {
     .option("--workers <n>", "image decoding threads (default: decode on the main thread)")
     .option("--json", "machine-readable output on stdout")
     .action(evalAction);
+  addFamilyOptions(cmd);
   // --report, --save-stats, --threads and --json are the parent's (commander parses them anywhere on the line).
   cmd.command("merge").description(
     "join the parts of eval --shard runs (exact statistics merge); takes --report, --json",

@@ -74,7 +74,7 @@ async function collectionStatistics(
   f: InceptionFlags,
   inception: () => Promise<InceptionFeatures>,
 ): Promise<StoredStatistics & { count?: number }> {
-  if (isStatsFile(spec)) return readStatistics(spec);
+  if (isStatsFile(spec)) return finiteStatistics(readStatistics(spec), spec);
   if (!existsSync(spec) && !/[{*]/.test(spec)) {
     throw new UsageError(`${spec}: no such folder, dataset or .npz file`);
   }
@@ -91,6 +91,17 @@ async function collectionStatistics(
   await stats.release();
   if (!f.json) console.error(`${spec}: ${stats.count} images`);
   return stats.result();
+}
+
+/** Refuses statistics with NaN/Inf (a broken part would give a NaN FID without a word). */
+function finiteStatistics<S extends StoredStatistics>(s: S, path: string): S {
+  for (const [name, v] of [["mu", s.mu], ["sigma", s.sigma]] as const) {
+    const bad = v.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) {
+      throw new UsageError(`${path}: ${name} holds ${v[bad]} at ${bad}; statistics must be finite`);
+    }
+  }
+  return s;
 }
 
 function lazyInception(f: InceptionFlags) {
@@ -146,7 +157,7 @@ function mergeAction(parts: string[], f: { out: string; json?: boolean }): void 
   }
   const acc = new FeatureStatistics(FEATURE_DIM);
   for (const p of parts) {
-    const s = readStatistics(p);
+    const s = finiteStatistics(readStatistics(p), p);
     if (s.count === undefined) {
       throw new UsageError(
         `${p}: has no num_images, so it cannot be merged exactly (write parts with tok1d fid stats)`,

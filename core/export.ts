@@ -87,7 +87,7 @@ export function exportOnnx(tok: Tokenizer, dir: string): string[] {
   }
   const programs: ExportManifest["programs"] = {};
   for (const [name, p] of Object.entries(tok.programs)) {
-    if (p) programs[name] = { graphs: p.graphs, description: p.description };
+    if (p) programs[name] = { graphs: tok.programGraphs(p), description: p.description };
   }
   const manifest: ExportManifest = {
     format: "tok1d-export/1",

@@ -73,6 +73,8 @@ export interface EncodeOptions {
 /** What a program sees of the tokenizer: named graphs run with cached sessions, and a seeded generator. */
 export interface ProgramContext {
   readonly info: TokenizerInfo;
+  /** The family's parsed config (what its schema returned). */
+  readonly config: unknown;
   /** Runs graph `name` (built and opened on first use; later runs reuse the session). */
   run(name: string, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
   /** The inputs graph `name` declares (built on first use; no session). */
@@ -85,8 +87,8 @@ export interface ProgramContext {
 
 /** A host program: which graphs it runs (for the export manifest) and how. */
 export interface Program<A extends unknown[], R> {
-  /** The graphs the program runs, in order of first use. */
-  graphs: readonly string[];
+  /** The graphs the program runs, in order of first use (a function of the config where that varies). */
+  graphs: readonly string[] | ((config: unknown) => readonly string[]);
   /** How it chains them, in a sentence or two (written to the export manifest). */
   description: string;
   run(ctx: ProgramContext, ...args: A): Promise<R>;
@@ -158,23 +160,53 @@ export interface TrainLossOptions {
   vqRestart?: DeadCodeOptions;
 }
 
-/** How a family trains: its stages, loss graphs and which parameters each stage optimises. */
+/**
+ * How a family trains: its stages, loss graphs and which parameters each stage
+ * optimises. Core (core/train/train.ts) holds no family's defaults: the
+ * optimiser recipe, GAN and perceptual settings all come from here.
+ */
 export interface TrainHooks<C> {
   stages: readonly string[];
   defaultStage(config: C): string;
-  /** The loss graph; it declares the batch inputs `image` (B,3,S,S) and, if it samples, `noise`. */
+  /**
+   * The loss graph. Every batch input it declares is named in its `feeds`
+   * (LossParts.feeds: the image batch, standard-normal noise, or the family's
+   * own generator), so the trainer fills each without knowing the family.
+   * A config that cannot train `o.stage` throws a UsageError naming the key.
+   */
   loss(config: C, o: TrainLossOptions): LossBuilder;
+  /** Parameters the stage optimises (helper networks and perceptual networks are frozen regardless). */
   trainable(config: C, o: { stage: string; batch: number }): (name: string) => boolean;
-  /** Checkpoint keys of pretrained helper networks a stage needs (e.g. a teacher), by prefix. */
-  teacherPrefix?: string;
-  /** The stage's AdamW settings (generator and discriminator); TiTok's stage-1 recipe when absent. */
-  adamw?(config: C, stage: string): AdamWOptions;
+  /** The stage's AdamW settings (generator and discriminator): upstream's recipe for this family. */
+  adamw(config: C, stage: string): AdamWOptions;
   /** Upstream's GAN settings of a stage; undefined for stages trained without a discriminator. */
   gan?(config: C, stage: string): GanSettings | undefined;
   /** Whether a stage trains a VQ codebook whose dead codes can be restarted (`vqRestart`). */
   vqRestart?(config: C, stage: string): boolean;
   /** Upstream's perceptual loss of a stage; undefined for stages without one. */
   perceptual?(config: C, stage: string): PerceptualSettings | undefined;
+}
+
+/**
+ * A pretrained network a family needs beside its own weights (a teacher, a
+ * base tokenizer, a foundation encoder): frozen in every graph that uses it,
+ * loaded from a file the user brings, never exported with the model.
+ */
+export interface HelperNetwork<C> {
+  /** Graph-parameter prefix its weights occupy (e.g. `teacher.`). */
+  prefix: string;
+  /** The stages whose graphs use it. */
+  stages: readonly string[];
+  /** What the network is, for messages ("MaskGIT-VQGAN weights"). */
+  what: string;
+  /** The file upstream publishes ("maskgit-vqgan-imagenet-f16-256.bin"). */
+  file: string;
+  /** Where it is published ("the HF repo fun-research/TiTok"). */
+  published: string;
+  /** A flag of its own besides `--helper <name>=<file>` (e.g. `--teacher`). */
+  flag?: string;
+  /** Upstream file's tensors → tensors named as graph parameters; default: `prefix` + key. */
+  load?(tensors: Map<string, Tensor>, config: C): Map<string, Tensor>;
 }
 
 /** A tokenizer family. */
@@ -186,6 +218,12 @@ export interface Plugin<C = unknown> {
   schema: z.ZodType<C>;
   /** Named presets: name → config object (upstream layout). */
   presets: Record<string, unknown>;
+  /**
+   * Presets small enough for the registry-wide suites (random weights, a few
+   * images): by default those named `tiny*`. A family whose `tiny` is an
+   * upstream size (ALIT's alit_tiny) names its own.
+   */
+  testPresets?: readonly string[];
   /**
    * How specifically a raw (parsed YAML/JSON) config belongs to this family:
    * 0 = not at all; the most specific family wins (MARVEL's LFQ TiTok fork
@@ -203,8 +241,12 @@ export interface Plugin<C = unknown> {
   options?: readonly FamilyOption[];
   /** Upstream checkpoint tensors → tensors named as the graphs' parameters. */
   load(tensors: Map<string, Tensor>, config: C): Map<string, Tensor>;
+  /** Nested state dicts of a training checkpoint to load first, in order (ALIT: `ema`, then `model`). */
+  stateDictKeys?: readonly string[];
   /** Upstream's evaluation protocol (`tok1d eval`); pytorch-fid's defaults when absent. */
   evalProtocol?: EvalProtocol;
+  /** Pretrained helper networks by name (`teacher`), loaded by the trainer; see {@link HelperNetwork}. */
+  helpers?: Record<string, HelperNetwork<C>>;
   train?: TrainHooks<C>;
 }
 

@@ -8,7 +8,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseConfig, readConfigFile } from "./config.ts";
+import { checkConfigBudgets, clipValue, parseConfig, readConfigFile } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import type { Plugin } from "./plugin.ts";
 import { PLUGINS } from "../plugins/mod.ts";
@@ -29,17 +29,40 @@ export const DEFAULT_MODEL_DIR = fileURLToPath(new URL("../weights/default/", im
 
 const CONFIG_NAMES = ["config.json", "config.yaml", "config.yml"];
 
+/** The first key on the way to `model.vq_model`-like sections whose value is not a mapping, if any. */
+function notAMapping(raw: unknown): string | undefined {
+  const m = (raw as Record<string, unknown>)?.model;
+  if (m !== undefined && (m === null || typeof m !== "object" || Array.isArray(m))) {
+    return `model is ${clipValue(m)}, not a mapping`;
+  }
+  const vq = (m as Record<string, unknown> | undefined)?.vq_model;
+  if (vq !== undefined && (vq === null || typeof vq !== "object" || Array.isArray(vq))) {
+    return `model.vq_model is ${clipValue(vq)}, not a mapping`;
+  }
+}
+
 /** The family that recognises a raw config most specifically (a tie between the best is an error). */
 function detect(raw: unknown, source: string): Plugin<unknown> {
-  const scored = Object.values(PLUGINS).map((p) => ({ p, score: p.recognises(raw) }))
+  checkConfigBudgets(raw, source);
+  const score = (p: Plugin<unknown>) => {
+    try {
+      return p.recognises(raw);
+    } catch {
+      return 0;
+    }
+  };
+  const scored = Object.values(PLUGINS).map((p) => ({ p, score: score(p) }))
     .filter((h) => h.score > 0).sort((a, b) => b.score - a.score);
   if (scored.length && (scored.length === 1 || scored[0].score > scored[1].score)) return scored[0].p;
+  const why = notAMapping(raw);
   throw new UsageError(
     scored.length
       ? `config ${source} matches several families equally (${
         scored.filter((h) => h.score === scored[0].score).map((h) => h.p.name).join(", ")
       })`
-      : `config ${source} is not a config of any known family (${Object.keys(PLUGINS).join(", ")})`,
+      : `config ${source} is not a config of any known family (${Object.keys(PLUGINS).join(", ")})${
+        why ? `: ${why}` : ""
+      }`,
   );
 }
 

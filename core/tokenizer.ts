@@ -26,7 +26,14 @@ import type {
 import { type ResolvedModel, resolveModel } from "./resolve.ts";
 import { Session, type SessionOptions } from "./runtime/mod.ts";
 import type { Tensor } from "./tensor.ts";
-import { concatBatch, concatTokens, sliceBatch, sliceTokens, type Tokens } from "./tokens.ts";
+import {
+  assertFiniteTokens,
+  concatBatch,
+  concatTokens,
+  sliceBatch,
+  sliceTokens,
+  type Tokens,
+} from "./tokens.ts";
 import { checkInputs, checkTokens } from "./tokenizer_checks.ts";
 import { assertKeys, loadCheckpoint } from "./weights/checkpoint.ts";
 import { UsageError } from "./errors.ts";
@@ -43,6 +50,8 @@ export interface LoadOptions extends SessionOptions {
   sample?: boolean;
   /** Items per program call (default 8). */
   batchSize?: number;
+  /** false: a training checkpoint's raw weights (`model`) instead of the family's preferred EMA ones. */
+  ema?: boolean;
 }
 
 /** Result of {@link Tokenizer.encode}: the token container (core/tokens.ts). */
@@ -70,6 +79,7 @@ export class Tokenizer {
     });
     this.ctx = {
       info,
+      config: model.config,
       run: async (name, feeds) => await (await this.session(name)).run(feeds),
       inputs: (name) => this.graph(name).inputs,
       normal: (shape) => draw(shape, () => this.rng.normal()),
@@ -96,6 +106,11 @@ export class Tokenizer {
       );
     }
     return build();
+  }
+
+  /** The graphs whose sessions are open, in the order they were opened (what the programs ran). */
+  get openedGraphs(): string[] {
+    return [...this.sessions.keys()];
   }
 
   /** Whether graph `name` declares input `input`. */
@@ -153,9 +168,14 @@ export class Tokenizer {
     );
   }
 
+  /** The graphs a program runs, for this tokenizer's config. */
+  programGraphs(program: { graphs: Program<never, unknown>["graphs"] }): readonly string[] {
+    return typeof program.graphs === "function" ? program.graphs(this.model.config) : program.graphs;
+  }
+
   /** Opens the first graph's session now (it is otherwise opened on first use). */
   async warmUp(): Promise<void> {
-    await this.session(this.programs.encode.graphs[0]);
+    await this.session(this.programGraphs(this.programs.encode)[0]);
   }
 
   /** Items in [0,1] (`info.input`) → tokens (at `budget`, or the full budget). */
@@ -187,6 +207,7 @@ export class Tokenizer {
   async decodeLatent(latent: Tensor): Promise<Tensor> {
     const p = this.programs.decodeLatent;
     if (!p) throw new UsageError(`${this.info.family} has no continuous latent to decode`);
+    assertFiniteTokens(latent, "latent");
     return await this.chunked(
       latent.shape[0],
       (a, b) => p.run(this.ctx, sliceBatch(latent, a, b)),
@@ -275,7 +296,8 @@ export async function openTokenizer(
       `model ${spec} has no weights: pass --weights <checkpoint> (an HF folder, .safetensors or .bin) or --random`,
     );
   } else {
-    const ckpt = loadCheckpoint(source);
+    const prefer = options.ema === false ? ["model", "state_dict"] : plugin.stateDictKeys;
+    const ckpt = loadCheckpoint(source, { prefer });
     weights = plugin.load(ckpt.tensors, model.config);
     assertKeys(shapes, weights, { source: ckpt.source });
   }

@@ -25,7 +25,7 @@ import { NpyStreamWriter } from "./data/npy_stream.ts";
 import { UsageError } from "./errors.ts";
 import { writeFileAtomic } from "./fs.ts";
 import { checkTokenJson } from "./tokens_json.ts";
-import { tokenCounts, type Tokens } from "./tokens.ts";
+import { assertFiniteTokens, tokenCounts, type Tokens } from "./tokens.ts";
 
 export { type TokenJson } from "./tokens_json.ts";
 import type { TokenJson } from "./tokens_json.ts";
@@ -123,6 +123,10 @@ export function readTokens(path: string): { tokens: Tokens; meta?: TokenJson; pa
   const npy = statSync(path).isDirectory() ? join(path, TOKEN_FILES.npy) : path;
   if (!existsSync(npy)) throw new UsageError(`--tokens ${path}: the folder has no ${TOKEN_FILES.npy}`);
   const x = readNpy(npy);
+  if (!x.shape.length || x.shape.some((n) => n === 0)) {
+    throw new UsageError(`--tokens ${npy}: holds no tokens (shape [${x.shape}]); expected [B, …] with B ≥ 1`);
+  }
+  assertFiniteTokens(x, `--tokens ${npy}`);
   const side = join(dirname(npy), basename(npy).replace(/\.npy$/, ".json"));
   if (!existsSync(side)) return { tokens: { tokens: x }, path: npy };
   let meta: TokenJson;

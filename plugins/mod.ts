@@ -3,12 +3,14 @@
  * @module
  */
 import type { Plugin } from "../core/plugin.ts";
+import { alit } from "./alit/mod.ts";
 import { elastictok } from "./elastictok/mod.ts";
 import { marvel } from "./marvel/mod.ts";
 import { titok } from "./titok/mod.ts";
 
 /** Every tokenizer family tok1d knows, by name. */
 export const PLUGINS: Readonly<Record<string, Plugin<unknown>>> = {
+  alit: alit as Plugin<unknown>,
   elastictok: elastictok as Plugin<unknown>,
   marvel: marvel as Plugin<unknown>,
   titok: titok as Plugin<unknown>,

@@ -80,7 +80,12 @@ Deno.test("cli: list and info succeed; info reports the token shape", async () =
   deepStrictEqual(r.code, 0, r.err);
   const info = JSON.parse(r.out);
   deepStrictEqual(info.tokenShape, [8, 1, 8]);
-  deepStrictEqual(info.random_weights, true);
+  deepStrictEqual(info.randomWeights, true);
+  // From the config alone (no weights): shapes and the parameter count.
+  const bare = await run(["info", "--model", "titok/tiny_vae", "--json"]);
+  deepStrictEqual(bare.code, 0, bare.err);
+  const b = JSON.parse(bare.out);
+  deepStrictEqual([b.tokenShape, b.parameters, b.weights], [[8, 1, 8], info.parameters, null]);
 });
 
 const bad: [string, string[], RegExp][] = [
@@ -93,7 +98,7 @@ const bad: [string, string[], RegExp][] = [
   ["missing --model", ["encode", "--out", "/tmp/x", "a.png"], /--model/],
   ["unknown preset", ["info", "--model", "titok/nope", "--random"], /--model titok\/nope/],
   ["ambiguous preset", ["info", "--model", "tiny", "--random"], /ambiguous.*titok\/tiny/],
-  ["no weights", ["info", "--model", "titok/tiny"], /--weights/],
+  ["no weights", ["export", "--model", "titok/tiny", "--out", "/tmp/tok1d-x-export"], /--weights/],
   [
     "missing image",
     ["encode", "--model", TWO_STAGE, "--out", "/tmp/tok1d-x", "/nonexistent.png"],

@@ -14,10 +14,15 @@ function image(b: number, s: number): Tensor {
 }
 
 for (const plugin of Object.values(PLUGINS)) {
-  Deno.test(`plugin ${plugin.name}: has a tiny config`, () => {
+  const tests = plugin.testPresets ?? Object.keys(plugin.presets).filter((p) => p.startsWith("tiny"));
+  Deno.test(`plugin ${plugin.name}: has a tiny config and test presets`, () => {
     ok("tiny" in plugin.presets, `configs/${plugin.name}/tiny.yaml is missing`);
+    ok(
+      tests.length > 0 && tests.every((p) => p in plugin.presets),
+      `test presets ${tests} are not all presets`,
+    );
   });
-  for (const preset of Object.keys(plugin.presets).filter((p) => p.startsWith("tiny"))) {
+  for (const preset of tests) {
     Deno.test(`plugin ${plugin.name}/${preset}: encode → decode shapes, batch independence, determinism`, async () => {
       const tok = await loadTokenizer(`${plugin.name}/${preset}`, {
         random: true,

@@ -17,8 +17,35 @@
  */
 import { Graph, type ParamSpec, type Value } from "../graph/graph.ts";
 import { add, f32, mul, sub } from "../ops/mod.ts";
+import type { Tensor } from "../tensor.ts";
 import { gradients } from "./grad.ts";
 import { type AdamWOptions, adamwUpdate, clipByGlobalNorm, decays, emaUpdate } from "./optimizer.ts";
+
+/** What a {@link CustomFeed}'s generator gets each step. */
+export interface FeedContext {
+  /** The graph input it fills (name, dtype, shape). */
+  input: Value;
+  /** 0-based step; a resumed run asks for the same steps again, so derive randomness from it. */
+  step: number;
+  /** The run's seed. */
+  seed: number;
+  /** The step's image batch (B,3,S,S in [0,1]), drawn on first use. */
+  images(): Promise<Tensor>;
+}
+
+/** A batch input the family fills itself (ALIT's iteration index, ElasticTok's kept-count masks, …). */
+export interface CustomFeed {
+  kind: "custom";
+  generate(ctx: FeedContext): Tensor | Promise<Tensor>;
+}
+
+/**
+ * How the trainer fills a batch input each step: `images` — the step's image
+ * batch from the data (B,3,S,S float32 in [0,1]); `normal` — standard-normal
+ * draws times `scale` (and the run's noise scale), seeded by run seed and
+ * step; `custom` — the family's own generator.
+ */
+export type Feed = { kind: "images" } | { kind: "normal"; scale?: number } | CustomFeed;
 
 /** What a loss builder returns. */
 export interface LossParts {
@@ -37,6 +64,8 @@ export interface LossParts {
   restarts?: Record<string, { rows: Value; mask: Value }>;
   /** int64 inputs the builder declared that the trainer fills each step with seeded uniform draws in [0, high). */
   draws?: Record<string, number>;
+  /** How each batch input the builder declared is filled (see {@link Feed}); by input name. */
+  feeds?: Record<string, Feed>;
 }
 
 /** What a family supplies: a function that builds the loss on a fresh graph. */
@@ -66,6 +95,8 @@ export interface TrainStep {
   stateInputs: Value[];
   /** Inputs filled with seeded uniform integer draws in [0, high) each step. */
   draws: { input: Value; high: number }[];
+  /** The builder's declared feeds of batch inputs, by input name (batch inputs it left undeclared are absent). */
+  feeds: Record<string, Feed>;
   terms: string[];
   /** Names of the extra outputs. */
   outputs: string[];
@@ -82,7 +113,7 @@ export function buildTrainStep(
   o: TrainStepOptions = {},
 ): TrainStep {
   const g = new Graph(name);
-  const { terms, total, outputs = {}, state = {}, restarts = {}, draws = {} } = loss(g);
+  const { terms, total, outputs = {}, state = {}, restarts = {}, draws = {}, feeds = {} } = loss(g);
   const stateInputs = g.inputs.filter((v) => v.name in state);
   const drawInputs = g.inputs.filter((v) => v.name in draws);
   if (stateInputs.length !== Object.keys(state).length || drawInputs.length !== Object.keys(draws).length) {
@@ -91,6 +122,13 @@ export function buildTrainStep(
     );
   }
   const batchInputs = g.inputs.filter((v) => !(v.name in state) && !(v.name in draws));
+  for (const name of Object.keys(feeds)) {
+    if (!batchInputs.some((v) => v.name === name)) {
+      throw new Error(
+        `train step: feed ${name} names no batch input (inputs: ${batchInputs.map((v) => v.name)})`,
+      );
+    }
+  }
   const all = [...g.params.values()];
   const isFed = o.isFed ?? (() => false);
   const fed = all.filter((p) => isFed(p.name));
@@ -150,6 +188,7 @@ export function buildTrainStep(
     batchInputs,
     stateInputs,
     draws: drawInputs.map((input) => ({ input, high: draws[input.name] })),
+    feeds,
     terms: Object.keys(terms),
     outputs: Object.keys(outputs),
     ema: withEma,

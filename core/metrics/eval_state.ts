@@ -64,14 +64,18 @@ export function saveEvaluationState(
   }
   writeNpy(join(dir, "samples.npy"), samples.originals);
   samples.reconstructions.forEach((t, i) => writeNpy(join(dir, `samples_${i}.npy`), t));
-  const points = state.points.map(({ tokensPerImage, psnrSum, ssimSum }) => ({
+  const points = state.points.map(({ tokensPerImage, psnrSum, ssimSum, l1Sum, tokenSum }) => ({
     tokensPerImage,
     psnrSum,
     ssimSum,
+    l1Sum,
+    ...(tokenSum === undefined ? {} : { tokenSum }),
   }));
+  const lengths = state.lengths ? { lengths: state.lengths } : {};
+  writeFileAtomic(join(dir, "per_image.json"), JSON.stringify(state.perImage) + "\n");
   writeFileAtomic(
     join(dir, STATE),
-    JSON.stringify({ version: 1, images: state.images, points, meta }, null, 2) + "\n",
+    JSON.stringify({ version: 1, images: state.images, points, ...lengths, meta }, null, 2) + "\n",
   );
 }
 
@@ -95,12 +99,16 @@ export function loadEvaluationStates(
       merged = {
         images: 0,
         real: undefined,
-        points: part.points.map((p: { tokensPerImage: number }) => ({
+        points: part.points.map((p: { tokensPerImage: number; tokenSum?: number }) => ({
           tokensPerImage: p.tokensPerImage,
           psnrSum: 0,
           ssimSum: 0,
+          l1Sum: 0,
+          ...(p.tokenSum === undefined ? {} : { tokenSum: 0 }),
           fake: undefined,
         })),
+        ...(part.lengths ? { lengths: {} } : {}),
+        perImage: [],
       };
       const counts = join(dir, "codebook.npy");
       if (existsSync(counts)) merged.codebook = new CodebookUsage(readNpy(counts).shape[0]);
@@ -120,15 +128,24 @@ export function loadEvaluationStates(
       throw new UsageError(`${dir}: a different number of curve points`);
     }
     merged.images += part.images;
+    const rows = join(dir, "per_image.json");
+    if (existsSync(rows)) merged.perImage.push(...JSON.parse(readFileSync(rows, "utf8")));
     if (existsSync(join(dir, "real.npz"))) merged.real = mergeStats(merged.real, join(dir, "real.npz"));
-    part.points.forEach((p: { psnrSum: number; ssimSum: number }, i: number) => {
-      const into = merged!.points[i];
-      into.psnrSum += p.psnrSum;
-      into.ssimSum += p.ssimSum;
-      if (existsSync(join(dir, `fake_${i}.npz`))) {
-        into.fake = mergeStats(into.fake, join(dir, `fake_${i}.npz`));
-      }
-    });
+    for (const [k, v] of Object.entries((part.lengths ?? {}) as Record<string, number>)) {
+      if (merged.lengths) merged.lengths[k] = (merged.lengths[k] ?? 0) + v;
+    }
+    part.points.forEach(
+      (p: { psnrSum: number; ssimSum: number; l1Sum?: number; tokenSum?: number }, i: number) => {
+        const into = merged!.points[i];
+        into.psnrSum += p.psnrSum;
+        into.ssimSum += p.ssimSum;
+        into.l1Sum += p.l1Sum ?? NaN;
+        if (into.tokenSum !== undefined) into.tokenSum += p.tokenSum ?? NaN;
+        if (existsSync(join(dir, `fake_${i}.npz`))) {
+          into.fake = mergeStats(into.fake, join(dir, `fake_${i}.npz`));
+        }
+      },
+    );
     if (merged.codebook) merged.codebook.merge(readNpy(join(dir, "codebook.npy")).data as Float64Array);
   }
   return { state: merged!, samples: samples!, meta: meta! };

@@ -22,8 +22,21 @@ function part(images: number, seed: number): EvaluationState {
   return {
     images,
     real: stats(),
-    points: [{ tokensPerImage: 8, psnrSum: 20 * images, ssimSum: 0.5 * images, fake: stats() }],
+    points: [{
+      tokensPerImage: 8,
+      psnrSum: 20 * images,
+      ssimSum: 0.5 * images,
+      l1Sum: 0.1 * images,
+      fake: stats(),
+    }],
     codebook,
+    perImage: Array.from({ length: images }, (_, i) => ({
+      source: `s${seed}-${i}`,
+      psnr: 20,
+      ssim: 0.5,
+      l1: 0.1,
+      tokens: 8,
+    })),
   };
 }
 
@@ -44,6 +57,17 @@ Deno.test("eval state: parts saved and merged equal the in-memory merge; mismatc
   const { state } = loadEvaluationStates([join(dir, "a"), join(dir, "b")]);
   deepStrictEqual([state.images, state.points[0].psnrSum, state.points[0].ssimSum], [8, 160, 4]);
   deepStrictEqual([...state.codebook!.counts], [0, 1, 1, 2]);
+  deepStrictEqual(state.points[0].l1Sum, 0.1 * 3 + 0.1 * 5);
+  deepStrictEqual(state.perImage.map((r) => r.source), [
+    "s1-0",
+    "s1-1",
+    "s1-2",
+    "s2-0",
+    "s2-1",
+    "s2-2",
+    "s2-3",
+    "s2-4",
+  ]);
   const want = new FeatureStatistics(FEATURE_DIM);
   want.merge(a.real!.count, a.real!.mean, a.real!.scatter);
   want.merge(b.real!.count, b.real!.mean, b.real!.scatter);

@@ -27,6 +27,7 @@ import { UsageError } from "../errors.ts";
 import type { SessionOptions } from "../runtime/mod.ts";
 import type { Tensor } from "../tensor.ts";
 import type { Tokenizer } from "../tokenizer.ts";
+import { tokenCounts, type Tokens } from "../tokens.ts";
 import { type CodebookReport, CodebookUsage } from "./codebook.ts";
 import { InceptionFeatures } from "./features.ts";
 import { FeatureStatistics, type FidStatistics } from "./fid_stats.ts";
@@ -36,6 +37,7 @@ import { describeProtocol, familyProtocol, quantize8bit } from "./eval_protocol.
 
 export { describeProtocol, type FamilyProtocol, familyProtocol, quantize8bit } from "./eval_protocol.ts";
 import { psnr } from "./psnr.ts";
+import { l1PerItem } from "./l1.ts";
 import { ssim } from "./ssim.ts";
 
 /** Options of {@link evaluateTokenizer}. */
@@ -54,6 +56,10 @@ export interface EvaluateOptions {
   limit?: number;
   /** Quality at every token budget of the family (default true). */
   curve?: boolean;
+  /** Also evaluate the family's adaptive encode at this threshold (the last, main point). */
+  adaptive?: { threshold: number };
+  /** Family options for the encode programs (e.g. ALIT's halting). */
+  params?: Record<string, unknown>;
   /** Images kept for the reconstruction grids (default 8). */
   samples?: number;
   /** Device and threads for Inception and the statistics. */
@@ -65,9 +71,14 @@ export interface EvaluateOptions {
 
 /** Sums that merge across shards (one entry per curve point; the last is the full token set). */
 export interface PointState {
+  /** The budget; for the adaptive point, the running mean (tokenSum / images). */
   tokensPerImage: number;
   psnrSum: number;
   ssimSum: number;
+  /** Σ over images of mean |reconstruction − image| (in [0,1], 8-bit reconstructions). */
+  l1Sum: number;
+  /** The adaptive point: Σ of each image's token count. */
+  tokenSum?: number;
   fake?: FeatureStatistics;
 }
 
@@ -77,6 +88,19 @@ export interface EvaluationState {
   real?: FeatureStatistics;
   points: PointState[];
   codebook?: CodebookUsage;
+  /** Adaptive encode: how many images got each token count. */
+  lengths?: Record<string, number>;
+  /** Each image's scores at the main point, in input order. */
+  perImage: PerImageRow[];
+}
+
+/** One image's result at the main point. */
+export interface PerImageRow {
+  source: string;
+  psnr: number;
+  ssim: number;
+  l1: number;
+  tokens: number;
 }
 
 /** One point of the quality-against-token-count curve. */
@@ -84,7 +108,10 @@ export interface CurvePoint {
   tokensPerImage: number;
   psnr: number;
   ssim: number;
+  l1: number;
   rfid?: number;
+  /** The adaptive encode's point (tokensPerImage is the mean count). */
+  adaptive?: boolean;
 }
 
 /** The result of {@link evaluateTokenizer}. */
@@ -95,8 +122,14 @@ export interface Evaluation {
   ssim: number;
   rfid?: FrechetResult;
   codebook?: CodebookReport;
-  /** Quality at each token budget (families with several), fewest tokens first. */
+  /** Quality at each token budget (families with several), fewest tokens first; the adaptive point last. */
   curve?: CurvePoint[];
+  /** Adaptive encode: images per token count. */
+  lengths?: Record<string, number>;
+  /** Mean |reconstruction − image| of the main point. */
+  l1: number;
+  /** Each image at the main point, lowest PSNR first. */
+  perImage: PerImageRow[];
   protocol: { fid?: string; transform: string; reconstruction: string; source: string };
   /** The first images and their reconstructions (for grids). */
   samples: EvaluationSamples;
@@ -133,16 +166,30 @@ export async function accumulateEvaluation(
 ): Promise<{ state: EvaluationState; samples: EvaluationSamples }> {
   const info = tok.info;
   const plugin = tok.model.plugin;
-  if (tok.hasInput(tok.programs.encode.graphs[0], "noise")) {
+  if (tok.hasInput(tok.programGraphs(tok.programs.encode)[0], "noise")) {
     throw new UsageError("eval uses the posterior mean: drop --sample");
   }
-  const budgets = o.curve === false ? [info.tokensPerItem] : info.budgets;
+  const budgets = o.curve === false && !o.adaptive
+    ? [info.tokensPerItem]
+    : o.curve === false
+    ? []
+    : info.budgets;
+  if (o.adaptive && !tok.programs.encodeAdaptive) {
+    throw new UsageError(`--adaptive: ${info.family} has no adaptive encode`);
+  }
   const protocol = familyProtocol(plugin.evalProtocol);
   const stats = () => features ? new FeatureStatistics(FEATURE_DIM, o.session) : undefined;
   const state: EvaluationState = {
     images: 0,
     real: stats(),
-    points: budgets.map((b) => ({ tokensPerImage: b, psnrSum: 0, ssimSum: 0, fake: stats() })),
+    points: [
+      ...budgets.map((b) => ({ tokensPerImage: b, psnrSum: 0, ssimSum: 0, l1Sum: 0, fake: stats() })),
+      ...(o.adaptive
+        ? [{ tokensPerImage: 0, tokenSum: 0, psnrSum: 0, ssimSum: 0, l1Sum: 0, fake: stats() }]
+        : []),
+    ],
+    lengths: o.adaptive ? {} : undefined,
+    perImage: [],
     codebook: info.vocabulary && (info.tokenDtype === "int64" || info.tokenDtype === "int32")
       ? new CodebookUsage(info.vocabulary)
       : undefined,
@@ -156,26 +203,49 @@ export async function accumulateEvaluation(
     crop: "center",
     workers: o.workers,
   });
-  for await (const { images: all } of batches) {
+  for await (const { images: all, sources } of batches) {
     const room = o.limit === undefined ? all.shape[0] : Math.min(all.shape[0], o.limit - state.images);
     if (room <= 0) break;
     const images = room === all.shape[0] ? all : keep(undefined, all, room) as Tensor<"float32">;
-    const rec = await tok.reconstruct(images);
+    const params = o.params;
+    // The main reconstruction: the adaptive encode's, or the full budget's.
+    let rec: { tokens: Tokens; images: Tensor };
+    if (o.adaptive) {
+      const tokens = await tok.encodeAdaptive(images, { threshold: o.adaptive.threshold, params });
+      rec = { tokens, images: await tok.decode(tokens) };
+      const counts = tokenCounts(tokens, info.tokensPerItem);
+      for (const c of counts) state.lengths![c] = (state.lengths![c] ?? 0) + 1;
+      state.points.at(-1)!.tokenSum! += counts.reduce((a, v) => a + v, 0);
+    } else rec = await tok.reconstruct(images, { params });
     state.codebook?.add(rec.tokens.tokens);
     await state.real?.add(await features!.extract(images));
     const last = state.points.length - 1;
     for (const [i, point] of state.points.entries()) {
       let raw = rec.images;
-      if (i < last) {
+      if (i < last || (o.adaptive && point.tokenSum === undefined)) {
         const b = point.tokensPerImage;
         const tokens = plugin.truncate
           ? plugin.truncate(rec.tokens, b, info)
-          : await tok.encode(images, { budget: b });
+          : await tok.encode(images, { budget: b, params });
         raw = await tok.decode(tokens);
       }
       const fake = quantize8bit(raw);
-      point.psnrSum += psnr(images, fake).reduce((a, v) => a + v, 0);
-      point.ssimSum += ssim(images, fake).reduce((a, v) => a + v, 0);
+      const scores = { psnr: psnr(images, fake), ssim: ssim(images, fake), l1: l1PerItem(images, fake) };
+      point.psnrSum += scores.psnr.reduce((a, v) => a + v, 0);
+      point.ssimSum += scores.ssim.reduce((a, v) => a + v, 0);
+      point.l1Sum += scores.l1.reduce((a, v) => a + v, 0);
+      if (i === last) {
+        const counts = tokenCounts(rec.tokens, info.tokensPerItem);
+        for (let j = 0; j < images.shape[0]; j++) {
+          state.perImage.push({
+            source: sources[j],
+            psnr: scores.psnr[j],
+            ssim: scores.ssim[j],
+            l1: scores.l1[j],
+            tokens: counts[j],
+          });
+        }
+      }
       await point.fake?.add(await features!.extract(fake));
       reconstructions[i] = keep(reconstructions[i], fake, max);
     }
@@ -201,7 +271,13 @@ export async function summarise(state: EvaluationState, session: SessionOptions 
   const curve: CurvePoint[] = [];
   let rfid: FrechetResult | undefined, fake: FidStatistics | undefined;
   for (const p of state.points) {
-    const point: CurvePoint = { tokensPerImage: p.tokensPerImage, psnr: p.psnrSum / n, ssim: p.ssimSum / n };
+    const point: CurvePoint = {
+      tokensPerImage: p.tokenSum === undefined ? p.tokensPerImage : p.tokenSum / n,
+      psnr: p.psnrSum / n,
+      ssim: p.ssimSum / n,
+      l1: p.l1Sum / n,
+      ...(p.tokenSum === undefined ? {} : { adaptive: true }),
+    };
     if (real && p.fake) {
       fake = p.fake.result();
       rfid = await frechetDistance(real, fake, { threads: session.threads });
@@ -215,6 +291,10 @@ export async function summarise(state: EvaluationState, session: SessionOptions 
     tokensPerImage: last.tokensPerImage,
     psnr: last.psnr,
     ssim: last.ssim,
+    l1: last.l1,
+    lengths: state.lengths,
+    // Worst first: what a user looks at.
+    perImage: [...state.perImage].sort((a, b) => a.psnr - b.psnr),
     rfid,
     codebook: state.codebook?.result(),
     curve: curve.length > 1 ? curve : undefined,

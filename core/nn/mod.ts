@@ -8,12 +8,29 @@ export { conv2d, type Conv2dOptions } from "./conv.ts";
 export { linear } from "./linear.ts";
 export { groupNorm, layerNorm } from "./norm.ts";
 export {
+  MASKGIT_NAMING,
   MASKGIT_VQGAN_F16,
   resnetBlock,
+  TAMING_NAMING,
+  tamingToMaskgitKey,
   type VqganConfig,
   vqganDecoder,
   vqganEncoder,
+  type VqganNaming,
 } from "./maskgit_vqgan.ts";
+export {
+  KL16,
+  KL16_LATENT_SCALE,
+  type Kl16Config,
+  kl16Decode,
+  kl16DecoderNet,
+  kl16EncoderNet,
+  type Kl16Latent,
+  kl16Latent,
+  kl16Moments,
+  ldmAttnBlock,
+  ldmResnetBlock,
+} from "./kl16_vae.ts";
 export { residualAttentionBlock, transformer } from "./vit_block.ts";
 export {
   MASKGIT_CODES,

@@ -42,11 +42,14 @@ export function evaluationJson(e: Evaluation, ctx: ReportContext): Record<string
       rfid: num(e.rfid?.fid),
       psnr: num(e.psnr),
       ssim: num(e.ssim),
+      l1: num(e.l1),
       tokensPerImage: e.tokensPerImage,
+      tokenCountHistogram: e.lengths ?? null,
       codebook: e.codebook ?? null,
     },
     fidTerms: e.rfid ?? null,
     curve: e.curve?.map((p) => ({ ...p, psnr: num(p.psnr), rfid: num(p.rfid) })) ?? null,
+    perImage: e.perImage.map((r) => ({ ...r, psnr: num(r.psnr) })),
     seconds: e.seconds,
   };
 }
@@ -58,10 +61,18 @@ const fmt = (v: number | undefined, digits: number) =>
 export async function reportContent(e: Evaluation, ctx: ReportContext): Promise<ReportContent> {
   const metrics: [string, string][] = [];
   if (e.rfid) metrics.push(["rFID", fmt(e.rfid.fid, 3)]);
-  metrics.push(["PSNR (dB)", fmt(e.psnr, 3)], ["SSIM", fmt(e.ssim, 4)], [
+  metrics.push(["PSNR (dB)", fmt(e.psnr, 3)], ["SSIM", fmt(e.ssim, 4)], ["L1", fmt(e.l1, 5)], [
     "tokens per image",
-    String(e.tokensPerImage),
+    Number.isInteger(e.tokensPerImage) ? String(e.tokensPerImage) : e.tokensPerImage.toFixed(2),
   ]);
+  if (e.lengths) {
+    const total = Object.values(e.lengths).reduce((a, v) => a + v, 0);
+    metrics.push([
+      "token counts chosen (adaptive)",
+      Object.entries(e.lengths).sort((a, b) => Number(a[0]) - Number(b[0]))
+        .map(([k, v]) => `${k}: ${v} (${((100 * v) / total).toFixed(1)} %)`).join(", "),
+    ]);
+  }
   if (e.codebook) {
     const c = e.codebook;
     metrics.push(
@@ -122,6 +133,7 @@ export async function reportContent(e: Evaluation, ctx: ReportContext): Promise<
     details,
     metrics,
     curve: e.curve,
+    perImage: e.perImage,
     grids,
   };
 }

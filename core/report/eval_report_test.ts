@@ -16,6 +16,11 @@ const evaluation: Evaluation = {
   tokensPerImage: 64,
   psnr: Infinity,
   ssim: 0.75,
+  l1: 0.05,
+  perImage: [
+    { source: "/data/b.png", psnr: 12.5, ssim: 0.5, l1: 0.2, tokens: 64 },
+    { source: "/data/a.png", psnr: Infinity, ssim: 1, l1: 0, tokens: 64 },
+  ],
   rfid: { fid: 12.5, meanTerm: 1, traceA: 10, traceB: 11, traceSqrt: 4.75, offset: 0 },
   codebook: {
     vocabulary: 16,
@@ -27,8 +32,8 @@ const evaluation: Evaluation = {
     perplexity: 9.2,
   },
   curve: [
-    { tokensPerImage: 32, psnr: 18, ssim: 0.6, rfid: 20 },
-    { tokensPerImage: 64, psnr: Infinity, ssim: 0.75, rfid: 12.5 },
+    { tokensPerImage: 32, psnr: 18, ssim: 0.6, l1: 0.1, rfid: 20 },
+    { tokensPerImage: 64, psnr: Infinity, ssim: 0.75, l1: 0.05, rfid: 12.5 },
   ],
   protocol: {
     fid: "torch-fidelity: …",
@@ -52,6 +57,7 @@ Deno.test("eval report: metrics.json has JSON-safe numbers; rows, notes and grid
   const json = evaluationJson(evaluation, ctx) as {
     metrics: Record<string, unknown>;
     curve: { psnr: unknown }[];
+    perImage: unknown[];
   };
   deepStrictEqual([json.metrics.psnr, json.metrics.rfid, json.curve[1].psnr], [null, 12.5, null]);
   const c = await reportContent(evaluation, ctx);
@@ -59,12 +65,17 @@ Deno.test("eval report: metrics.json has JSON-safe numbers; rows, notes and grid
     "rFID",
     "PSNR (dB)",
     "SSIM",
+    "L1",
     "tokens per image",
     "codebook usage",
     "codebook entropy (bits)",
     "codebook perplexity",
   ]);
-  deepStrictEqual(c.metrics[4][1], "75.00 % (12 of 16 codes)");
+  deepStrictEqual(c.metrics[5][1], "75.00 % (12 of 16 codes)");
+  deepStrictEqual(json.perImage, [
+    { source: "/data/b.png", psnr: 12.5, ssim: 0.5, l1: 0.2, tokens: 64 },
+    { source: "/data/a.png", psnr: null, ssim: 1, l1: 0, tokens: 64 },
+  ]);
   deepStrictEqual(c.notes.length, 3); // random tokenizer, random Inception, few images
   deepStrictEqual(c.grids.map((g) => [g.file, g.width]), [["grid.png", 16 * 3 + 2 * 4], [
     "grid_tokens.png",
@@ -83,5 +94,7 @@ Deno.test("eval report: writes metrics.json, the grids and report.html", async (
   ]);
   ok(paths.every(existsSync));
   deepStrictEqual(JSON.parse(readFileSync(paths[0], "utf8")).metrics.codebook.used, 12);
-  ok(readFileSync(paths[3], "utf8").includes("Quality against token count"));
+  const html = readFileSync(paths[3], "utf8");
+  ok(html.includes("Quality against token count"));
+  ok(html.includes('<table id="per-image">') && html.indexOf("b.png") < html.indexOf("a.png"), "worst first");
 });

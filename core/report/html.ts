@@ -24,7 +24,10 @@ export interface ReportCurvePoint {
   tokensPerImage: number;
   psnr: number;
   ssim: number;
+  l1?: number;
   rfid?: number;
+  /** The adaptive encode's point (tokensPerImage is a mean). */
+  adaptive?: boolean;
 }
 
 /** A reconstruction grid: file name, caption, PNG bytes and pixel width. */
@@ -46,7 +49,23 @@ export interface ReportContent {
   /** Metric rows, already formatted. */
   metrics: [string, string][];
   curve?: ReportCurvePoint[];
+  /** Per-image rows, worst first (the report shows the first 50). */
+  perImage?: { source: string; psnr: number; ssim: number; l1: number; tokens: number }[];
   grids: ReportGrid[];
+}
+
+function perImageSection(r: NonNullable<ReportContent["perImage"]>): string {
+  const shown = r.slice(0, 50);
+  const body = shown.map((x) =>
+    `<tr><td>${escapeXml(x.source.split("/").pop() ?? x.source)}</td><td class="num">${
+      Number.isFinite(x.psnr) ? x.psnr.toFixed(2) : String(x.psnr)
+    }</td><td class="num">${x.ssim.toFixed(4)}</td><td class="num">${x.l1.toFixed(5)}</td>` +
+    `<td class="num">${x.tokens}</td></tr>`
+  ).join("");
+  return `<h2>Per image (worst PSNR first${
+    r.length > shown.length ? `; ${shown.length} of ${r.length}, all in metrics.json` : ""
+  })</h2>` +
+    `<table id="per-image"><tr><th>file</th><th>PSNR (dB)</th><th>SSIM</th><th>L1</th><th>tokens</th></tr>${body}</table>`;
 }
 
 const STYLE =
@@ -74,7 +93,7 @@ const rows = (r: [string, string][], cls = "num") =>
 function curveSection(curve: ReportCurvePoint[]): string {
   const line = (name: string, pick: (p: ReportCurvePoint) => number | undefined) => ({
     name,
-    points: curve.filter((p) => pick(p) !== undefined).map((p) =>
+    points: curve.filter((p) => !p.adaptive && pick(p) !== undefined).map((p) =>
       [p.tokensPerImage, pick(p)!] as [number, number]
     ),
   });
@@ -86,11 +105,14 @@ function curveSection(curve: ReportCurvePoint[]): string {
     charts.push(lineChart([line("rFID", (p) => p.rfid)], { xLabel: "tokens per image", yLabel: "rFID" }));
   }
   const table = curve.map((p) =>
-    `<tr><td class="num">${p.tokensPerImage}</td><td class="num">${p.psnr.toFixed(3)}</td>` +
-    `<td class="num">${p.ssim.toFixed(4)}</td><td class="num">${p.rfid?.toFixed(3) ?? "—"}</td></tr>`
+    `<tr><td class="num">${
+      p.adaptive ? `adaptive: ${p.tokensPerImage.toFixed(1)} mean` : p.tokensPerImage
+    }</td>` +
+    `<td class="num">${p.psnr.toFixed(3)}</td><td class="num">${p.ssim.toFixed(4)}</td>` +
+    `<td class="num">${p.l1?.toFixed(5) ?? "—"}</td><td class="num">${p.rfid?.toFixed(3) ?? "—"}</td></tr>`
   ).join("");
   return `<h2>Quality against token count</h2><div class="charts">${charts.join("")}</div>` +
-    `<table><tr><th>tokens per image</th><th>PSNR (dB)</th><th>SSIM</th><th>rFID</th></tr>${table}</table>`;
+    `<table><tr><th>tokens per image</th><th>PSNR (dB)</th><th>SSIM</th><th>L1</th><th>rFID</th></tr>${table}</table>`;
 }
 
 /** Renders the report as one HTML document. */
@@ -108,6 +130,7 @@ export function renderReport(r: ReportContent): string {
 <body><h1>${escapeXml(r.title)}</h1>${notes}
 <h2>Metrics</h2><table id="metrics">${rows(r.metrics)}</table>
 ${r.curve?.length ? curveSection(r.curve) : ""}
+${r.perImage?.length ? perImageSection(r.perImage) : ""}
 ${grids ? `<h2>Reconstructions</h2>${grids}` : ""}
 <h2>Run</h2><table id="details">${rows(r.details, "text")}</table>
 <script>${CHECK}</script></body></html>

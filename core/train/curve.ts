@@ -24,8 +24,10 @@ export function renderCurves(
 ): Uint8Array {
   const rgb = new Uint8Array(width * height * 3).fill(255);
   const set = (x: number, y: number, c: [number, number, number]) => {
-    if (x < 0 || y < 0 || x >= width || y >= height) return;
-    rgb.set(c, (Math.round(y) * width + Math.round(x)) * 3);
+    // Round before the bounds check: 359.6 is inside a 360-pixel panel, row 360 is not.
+    const [rx, ry] = [Math.round(x), Math.round(y)];
+    if (!(rx >= 0 && ry >= 0 && rx < width && ry < height)) return;
+    rgb.set(c, (ry * width + rx) * 3);
   };
   const plotted = ([, v]: [number, number]) => Number.isFinite(v) && (scale === "linear" || v > 0);
   const fy = scale === "log" ? Math.log10 : (v: number) => v;

@@ -40,6 +40,8 @@ export interface GanRunOptions {
   trainable: (name: string) => boolean;
   /** Discriminator size (upstream's by default; tests use smaller ones). */
   network?: DiscriminatorOptions;
+  /** The generator's batch input holding the real images (default `image`). */
+  real?: string;
 }
 
 /** Prefix of the discriminator's parameters in every graph. */
@@ -51,7 +53,7 @@ export const DISCRIMINATOR_PREFIX = "discriminator.";
  * are built only when the run reaches the start.
  */
 export function buildGanRun(o: GanRunOptions): GanRun {
-  return { start: o.settings.start, lr: o.settings.lr, build: () => buildGanSteps(o) };
+  return { start: o.settings.start, lr: o.settings.lr, real: o.real, build: () => buildGanSteps(o) };
 }
 
 /** The graphs of the adversarial phase and the discriminator's seeded initial weights. */

@@ -32,6 +32,8 @@ export interface GanRun {
   build: () => GanSteps;
   /** Peak discriminator learning rate (its cosine schedule spans steps − start). */
   lr: number;
+  /** The generator's batch input holding the real images, fed to the discriminator (default `image`). */
+  real?: string;
 }
 
 /** Options of {@link runTraining}. */
@@ -261,7 +263,7 @@ export async function runTraining(
           s,
         );
         const dFeeds: Feeds = {
-          image: batch.image,
+          image: batch[gan.real ?? "image"],
           reconstruction: r.reconstruction,
           ...Object.fromEntries(state.ganState),
         };

@@ -44,6 +44,8 @@ export interface Checkpoint {
 export interface LoadCheckpointOptions {
   /** For torch checkpoints: the top-level key holding the state dict (`""` = the whole object). */
   select?: string;
+  /** Nested state-dict keys to try first, in order (ALIT: `ema` before `model`). */
+  prefer?: readonly string[];
 }
 
 /** Weight files looked for in a snapshot folder, in order. */
@@ -77,7 +79,11 @@ function loadFile(path: string, opts: LoadCheckpointOptions): Omit<Checkpoint, "
   if (TORCH_EXTENSIONS.includes(ext)) {
     const bytes = readBytes(path, "checkpoint");
     if (!isLegacyTorch(bytes)) return parseTorchCheckpoint(bytes, path, opts);
-    return selectStateDict(unpickleLegacyTorch(bytes, path), { source: path, select: opts.select });
+    return selectStateDict(unpickleLegacyTorch(bytes, path), {
+      source: path,
+      select: opts.select,
+      prefer: opts.prefer,
+    });
   }
   throw new UsageError(
     `unsupported checkpoint file ${path}: expected .safetensors, ${TORCH_EXTENSIONS.join(", ")}, ` +

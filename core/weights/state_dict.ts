@@ -105,7 +105,7 @@ export function flattenStateDict(obj: unknown, source = "<checkpoint>", prefix =
  * Picks the state dict of a checkpoint object and flattens it. With
  * `select` the nested dict under that top-level key is used (`""` means
  * the whole object); otherwise the first of {@link NESTED_STATE_DICT_KEYS}
- * that holds tensors, else the whole object.
+ * that holds tensors (after the keys in `prefer`), else the whole object.
  *
  * @example
  * ```ts
@@ -114,7 +114,10 @@ export function flattenStateDict(obj: unknown, source = "<checkpoint>", prefix =
  * const { tensors } = selectStateDict(obj, { source: "last.ckpt", select: "ema" });
  * ```
  */
-export function selectStateDict(obj: unknown, opts: { source?: string; select?: string } = {}): StateDict {
+export function selectStateDict(
+  obj: unknown,
+  opts: { source?: string; select?: string; prefer?: readonly string[] } = {},
+): StateDict {
   const source = opts.source ?? "<checkpoint>";
   if (!isDict(obj)) {
     throw new UsageError(`${source}: the checkpoint holds ${describe(obj)}, not a dict of tensors`);
@@ -133,7 +136,7 @@ export function selectStateDict(obj: unknown, opts: { source?: string; select?: 
     }
     result = flattenStateDict(hit[1], source);
   } else if (opts.select === undefined) {
-    for (const key of NESTED_STATE_DICT_KEYS) {
+    for (const key of [...(opts.prefer ?? []), ...NESTED_STATE_DICT_KEYS]) {
       const hit = top.find(([k, v]) => k === key && isDict(v));
       const flat = hit && flattenStateDict(hit[1], source);
       if (flat && flat.tensors.size > 0) {

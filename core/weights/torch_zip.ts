@@ -49,6 +49,8 @@ export type TorchCheckpoint = StateDict;
 export interface TorchReadOptions {
   /** Top-level key of the nested state dict to use (`""` = the whole object). */
   select?: string;
+  /** Nested state-dict keys to try first, in order. */
+  prefer?: readonly string[];
 }
 
 /** Largest copy a strided (e.g. expanded, stride-0) tensor may turn into. */
@@ -201,7 +203,7 @@ export function parseTorchCheckpoint(
   source = "<checkpoint>",
   opts: TorchReadOptions = {},
 ): TorchCheckpoint {
-  return selectStateDict(unpickleTorch(bytes, source), { source, select: opts.select });
+  return selectStateDict(unpickleTorch(bytes, source), { source, select: opts.select, prefer: opts.prefer });
 }
 
 /**

@@ -32,6 +32,8 @@ const vqModel = z.looseObject({
   entropy_loss_weight: z.number().nonnegative().default(0.02),
   entropy_loss_temperature: z.number().positive().default(0.01),
   entropy_gamma: z.number().nonnegative().default(1.0),
+  /** Upstream's stage-1 switch (zeroes the TiTok quantizer before loading); `tok1d train --stage` here. */
+  finetune_multi_depth: z.boolean().optional(),
   ...vitTokenizerFields,
 });
 

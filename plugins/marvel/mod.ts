@@ -29,6 +29,7 @@ import {
   marvelLoss,
   marvelPerceptual,
   type MarvelStage,
+  marvelTeacher,
   marvelTrainable,
 } from "./train.ts";
 
@@ -128,13 +129,13 @@ export const marvel = definePlugin<MarvelConfig>({
   truncate: (t, budget, info) => firstDepths(t, budget / info.tokenShape[1]),
   evalProtocol: { fid: "torch-fidelity", resize: "shorter", source: "MARVEL evaluator (TiTok's)" },
   load: loadMarvel,
+  helpers: { teacher: marvelTeacher },
   train: {
     stages: ["stage1", "stage2"],
     // As MDQ's configs: stage 1 runs with finetune_decoder false, stage 2 (and inference) with true.
     defaultStage: (c) => (c.model.vq_model.finetune_decoder ? "stage2" : "stage1"),
     loss: (c, o) => marvelLoss(c, { ...o, stage: o.stage as MarvelStage }),
     trainable: (c, o) => marvelTrainable(c, { stage: o.stage as MarvelStage, batch: o.batch }),
-    teacherPrefix: "teacher.",
     adamw: (_c, stage) => marvelAdamW(stage as MarvelStage),
     gan: (_c, stage) => marvelGan(stage as MarvelStage),
     perceptual: (_c, stage) => marvelPerceptual(stage as MarvelStage),

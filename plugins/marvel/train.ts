@@ -24,18 +24,18 @@
  * ```ts
  * const cfg = marvel.schema.parse(marvel.presets["tiny_f16"]);
  * const step = buildTrainStep("s1", marvelLoss(cfg, { stage: "stage1", batch: 4 }),
- *   marvelTrainable(cfg, { stage: "stage1", batch: 4 }), TITOK_ADAMW);
+ *   marvelTrainable(cfg, { stage: "stage1", batch: 4 }), marvelAdamW("stage1"));
  * ```
  * @module
  */
 import type { LossBuilder, LossParts } from "../../core/autodiff/train_step.ts";
-import { type AdamWOptions, TITOK_ADAMW } from "../../core/autodiff/optimizer.ts";
+import type { AdamWOptions } from "../../core/autodiff/optimizer.ts";
 import { parseConfig } from "../../core/config.ts";
 import { UsageError } from "../../core/errors.ts";
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import type { GanSettings } from "../../core/losses/gan.ts";
 import { proxyCodeCrossEntropy } from "../../core/losses/proxy_codes.ts";
-import type { ImageLossTerm, PerceptualSettings } from "../../core/plugin.ts";
+import type { HelperNetwork, ImageLossTerm, PerceptualSettings } from "../../core/plugin.ts";
 import { add, f32, mul, reduceMean, sub, transpose } from "../../core/ops/mod.ts";
 import { type MarvelConfig, marvelSchema } from "./config.ts";
 import { dims, marvelDecoder, marvelEncoder, marvelQuantize } from "./model.ts";
@@ -58,6 +58,7 @@ export interface MarvelLossOptions {
 /** The stride of the released MaskGIT-VQGAN teacher: its code grid is crop/16. */
 const TEACHER_STRIDE = 16;
 
+const IMAGES = { kind: "images" } as const;
 const scalar = (g: Graph, v: number) => g.constant(f32([], [v]), "w");
 const meanAll = (g: Graph, v: Value) => reduceMean(g, v, v.shape.map((_, i) => i), false);
 
@@ -102,7 +103,7 @@ export function reconstructionTerms(
     terms[name] = term.build(g, image, reconstruction);
     total = add(g, total, mul(g, terms[name], scalar(g, term.weight)));
   }
-  return { terms, total, outputs: o.adversarial ? { reconstruction } : {} };
+  return { terms, total, outputs: o.adversarial ? { reconstruction } : {}, feeds: { image: IMAGES } };
 }
 
 /** The loss builder of MARVEL stage `o.stage`. */
@@ -127,6 +128,7 @@ export function marvelLoss(cfg: MarvelConfig, o: MarvelLossOptions): LossBuilder
     return {
       terms: { ce, entropy: entropy_loss, commitment: commitment_loss, per_sample_entropy, avg_entropy },
       total: add(g, ce, mul(g, quantizer, scalar(g, qw))),
+      feeds: { image: IMAGES },
     };
   };
 }
@@ -137,9 +139,12 @@ export function marvelTrainable(_cfg: MarvelConfig, o: MarvelLossOptions): (name
   return (name) => !name.startsWith("teacher.");
 }
 
+/** MDQ's stage-1 AdamW (TiTok's recipe): β (0.9, 0.99), eps 1e-8, weight decay 1e-4, clipping at norm 1. */
+const STAGE1_ADAMW: AdamWOptions = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 };
+
 /** MDQ's optimizer per stage: AdamW betas (0.9, 0.99) in stage 1, (0.9, 0.999) in stage 2. */
 export function marvelAdamW(stage: MarvelStage): AdamWOptions {
-  return stage === "stage1" ? TITOK_ADAMW : { ...TITOK_ADAMW, beta2: 0.999 };
+  return stage === "stage1" ? STAGE1_ADAMW : { ...STAGE1_ADAMW, beta2: 0.999 };
 }
 
 /** MDQ's stage-2 perceptual loss, as TiTok's stage 2: 0.1·ConvNeXt-S logits MSE; stage 1 has none. */
@@ -157,3 +162,16 @@ export function marvelGan(stage: MarvelStage): GanSettings | undefined {
     ? { start: 20_000, weight: 0.01, factor: 1, lecamWeight: 0.001, lr: 1e-4 }
     : undefined;
 }
+
+/**
+ * The stage-1 teacher: the frozen MaskGIT-VQGAN whose codes are the proxy
+ * targets (`teacher.*`; upstream's state-dict keys under that prefix).
+ */
+export const marvelTeacher: HelperNetwork<MarvelConfig> = {
+  prefix: "teacher.",
+  stages: ["stage1"],
+  what: "MaskGIT-VQGAN weights",
+  file: "maskgit-vqgan-imagenet-f16-256.bin",
+  published: "the HF repo fun-research/TiTok",
+  flag: "--teacher",
+};

@@ -10,7 +10,12 @@
  * @module
  */
 import { z } from "zod";
-import { checkTitokLayout, datasetSchema, vitTokenizerFields } from "../../core/nn/titok_vit_schema.ts";
+import {
+  checkTitokLayout,
+  datasetSchema,
+  DIMENSION_BUDGET,
+  vitTokenizerFields,
+} from "../../core/nn/titok_vit_schema.ts";
 import { TITOK_VIT_SIZES } from "../../core/nn/titok_vit.ts";
 
 /** ViT sizes by name (width, depth, heads), shared with MARVEL through core/nn. */
@@ -18,10 +23,13 @@ export const VIT_SIZES = TITOK_VIT_SIZES;
 
 const vqModel = z.looseObject({
   quantize_mode: z.enum(["vq", "vae"]).default("vq"),
-  codebook_size: z.number().int().positive().default(4096),
-  token_size: z.number().int().positive(),
+  codebook_size: z.number().int().positive().max(DIMENSION_BUDGET.codebook).default(4096),
+  token_size: z.number().int().positive().max(DIMENSION_BUDGET.tokenSize),
   use_l2_norm: z.boolean().default(false),
   commitment_cost: z.number().nonnegative().default(0.25),
+  /** Upstream's training-time keys (TA-TiTok's dead-code re-init, MaskGen's latent scale): not read here. */
+  clustering_vq: z.boolean().optional(),
+  scale_factor: z.number().optional(),
   ...vitTokenizerFields,
 });
 

@@ -23,6 +23,7 @@ import {
   titokLoss,
   titokPerceptual,
   type TitokStage,
+  titokTeacher,
   titokTrainable,
   titokVqRestart,
 } from "./train.ts";
@@ -63,6 +64,7 @@ export const titok = definePlugin<TiTokConfig>({
   },
   // Graph parameters are upstream's state-dict keys: loading is a lookup.
   load: (tensors) => tensors,
+  helpers: { teacher: titokTeacher },
   train: {
     stages: ["single", "stage1", "stage2"],
     // Two-stage models train in two stages (stage1 first); direct-pixel models train in one.
@@ -71,7 +73,6 @@ export const titok = definePlugin<TiTokConfig>({
     ) => (c.model.vq_model.is_legacy ? (c.model.vq_model.finetune_decoder ? "stage2" : "stage1") : "single"),
     loss: (c, o) => titokLoss(c, { ...o, stage: o.stage as TitokStage }),
     trainable: (c, o) => titokTrainable(c, { stage: o.stage as TitokStage, batch: o.batch }),
-    teacherPrefix: "teacher.",
     adamw: (_c, stage) => titokAdamW(stage as TitokStage),
     gan: (_c, stage) => titokGan(stage as TitokStage),
     perceptual: (_c, stage) => titokPerceptual(stage as TitokStage),

@@ -12,15 +12,16 @@
  * {@link ImageLossTerm} on the image and the reconstruction; the graph then
  * also outputs `reconstruction` for the discriminator step); a perceptual
  * term plugs in the same way as `perceptual` (its networks' weights are the
- * user's files: see {@link titokPerceptual} and cli/train.ts). Upstream's total: reconstruction +
+ * user's files: see {@link titokPerceptual} and core/train/perceptual.ts). Upstream's total: reconstruction +
  * perceptual_weight·perceptual + quantizer/KL + weight·factor·gan.
  * @module
  */
 import type { Graph, Value } from "../../core/graph/graph.ts";
-import type { LossBuilder } from "../../core/autodiff/train_step.ts";
-import { type AdamWOptions, TITOK_ADAMW } from "../../core/autodiff/optimizer.ts";
+import type { Feed, LossBuilder } from "../../core/autodiff/train_step.ts";
+import type { AdamWOptions } from "../../core/autodiff/optimizer.ts";
+import { UsageError } from "../../core/errors.ts";
 import type { GanSettings } from "../../core/losses/gan.ts";
-import type { ImageLossTerm, PerceptualSettings } from "../../core/plugin.ts";
+import type { HelperNetwork, ImageLossTerm, PerceptualSettings } from "../../core/plugin.ts";
 import { proxyCodeCrossEntropy } from "../../core/losses/proxy_codes.ts";
 import { add, f32, mul, reduceMean, reduceSum, reshape, sub, transpose } from "../../core/ops/mod.ts";
 import { type DeadCodeOptions, deadCodeRestart } from "../../core/quantizers/dead_code.ts";
@@ -46,6 +47,9 @@ export interface TitokLossOptions {
   vqRestart?: DeadCodeOptions;
 }
 
+const IMAGES = { kind: "images" } as const;
+/** The VAE posterior's standard-normal draws (the trainer scales them by its noise scale). */
+const NOISE = { kind: "normal" } as const;
 const meanAll = (g: Graph, v: Value) => reduceMean(g, v, v.shape.map((_, i) => i), false);
 const sq = (g: Graph, v: Value) => mul(g, v, v);
 const c = (g: Graph, v: number) => g.constant(f32([], [v]), "w");
@@ -82,10 +86,29 @@ function vqRestartParts(g: Graph, z: Value, indices: Value, cfg: TiTokConfig, o:
   };
 }
 
+/** The stride of the released MaskGIT-VQGAN teacher: its code grid is crop/16. */
+const TEACHER_STRIDE = 16;
+
+/** Stage 1 needs the logit head, on the teacher's code grid. */
+function checkStage1(cfg: TiTokConfig): void {
+  const m = cfg.model.vq_model;
+  const s = cfg.dataset.preprocessing.crop_size;
+  if (!m.is_legacy) {
+    throw new UsageError("model.vq_model.is_legacy: stage1 (proxy codes) needs the legacy logit head (true)");
+  }
+  if (m.vit_dec_patch_size !== TEACHER_STRIDE || s % TEACHER_STRIDE) {
+    throw new UsageError(
+      `model.vq_model.vit_dec_patch_size ${m.vit_dec_patch_size} with crop_size ${s}: stage1's proxy codes come ` +
+        `from the f16 MaskGIT-VQGAN (a ${s / TEACHER_STRIDE}² grid), so the decoder patch must be 16`,
+    );
+  }
+}
+
 /** The loss builder for `cfg` and `o`. */
 export function titokLoss(cfg: TiTokConfig, o: TitokLossOptions): LossBuilder {
   const d = dims(cfg);
   const qw = o.quantizerWeight ?? 1;
+  if (o.stage === "stage1") checkStage1(cfg);
   return (g) => {
     const image = g.input("image", "float32", [o.batch, 3, d.image, d.image]);
     const raw = titokEncoder(g, image, cfg);
@@ -130,7 +153,8 @@ export function titokLoss(cfg: TiTokConfig, o: TitokLossOptions): LossBuilder {
     if (terms.kl) weighted(terms.kl, o.klWeight ?? 1e-6);
     if (extra.gan) weighted(terms.gan = extra.gan.build(g, image, out.image), extra.gan.weight);
     const outputs: Record<string, Value> = extra.gan ? { reconstruction: out.image } : {};
-    return { terms, total, outputs, ...restart };
+    const feeds: Record<string, Feed> = d.vae ? { image: IMAGES, noise: NOISE } : { image: IMAGES };
+    return { terms, total, outputs, feeds, ...restart };
   };
 }
 
@@ -145,9 +169,12 @@ export function titokTrainable(_cfg: TiTokConfig, o: TitokLossOptions): (name: s
   return (name) => !name.startsWith("teacher.");
 }
 
+/** TiTok's stage-1 AdamW: β (0.9, 0.99), eps 1e-8, weight decay 1e-4, gradient clipping at norm 1. */
+const STAGE1_ADAMW: AdamWOptions = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 };
+
 /** Upstream's optimizer per stage: betas (0.9, 0.99) for stage 1, (0.9, 0.999) for stage 2 and single-stage. */
 export function titokAdamW(stage: TitokStage): AdamWOptions {
-  return stage === "stage1" ? TITOK_ADAMW : { ...TITOK_ADAMW, beta2: 0.999 };
+  return stage === "stage1" ? STAGE1_ADAMW : { ...STAGE1_ADAMW, beta2: 0.999 };
 }
 
 /** Stages whose VQ codebook trains (VQ configs outside stage 2) can restart dead codes. */
@@ -179,3 +206,16 @@ export function titokGan(stage: TitokStage): GanSettings | undefined {
     ? { ...common, start: 20_000, weight: 0.01 }
     : { ...common, start: 200_000, weight: 0.1 };
 }
+
+/**
+ * The stage-1 teacher: the frozen MaskGIT-VQGAN whose codes are the proxy
+ * targets (`teacher.*`; upstream's state-dict keys under that prefix).
+ */
+export const titokTeacher: HelperNetwork<TiTokConfig> = {
+  prefix: "teacher.",
+  stages: ["stage1"],
+  what: "MaskGIT-VQGAN weights",
+  file: "maskgit-vqgan-imagenet-f16-256.bin",
+  published: "the HF repo fun-research/TiTok",
+  flag: "--teacher",
+};

@@ -13,6 +13,7 @@ import { cast, div, mul, reduceMean, reshape, round } from "../../core/ops/mod.t
 import { definePlugin, type ProgramContext, type Programs } from "../../core/plugin.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { concatBatch, sliceBatch, type Tokens } from "../../core/tokens.ts";
+import { l1PerItem } from "../../core/metrics/l1.ts";
 import { z } from "zod";
 
 const B = "batch";
@@ -46,17 +47,6 @@ function decodeGraph(n: 2 | 4): Graph {
   else img = mul(g, reshape(g, v, [B, 1, 2, 1, 2, 1]), ones([1, 3, 2, H, 2, H]));
   g.output(reshape(g, img, [B, 3, S, S]), "image");
   return g;
-}
-
-/** The mean |a − b| of each item. */
-function l1PerItem(a: Tensor, b: Tensor): number[] {
-  const n = a.shape[0], per = a.data.length / n;
-  const x = a.data as Float32Array, y = b.data as Float32Array;
-  return Array.from({ length: n }, (_, i) => {
-    let s = 0;
-    for (let j = i * per; j < (i + 1) * per; j++) s += Math.abs(x[j] - y[j]);
-    return s / per;
-  });
 }
 
 /** Ids (B,1,n) → (B,1,4) padded with −1. */

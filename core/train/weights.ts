@@ -1,19 +1,22 @@
 /**
- * `tok1d train --weights`: initial weights from one or more checkpoints,
- * later files overriding earlier ones, each optionally limited to keys with
- * given prefixes (`file@pixel_quantize.,pixel_decoder.`) — e.g. MARVEL's
- * stage 2 starts from the stage-1 weights plus only the `pixel_*` tensors of
- * TiTok-L-32. A key with the wrong shape, or a file that supplies none of the
- * model's parameters, is an error naming it: a wrong file must not silently
- * leave the model at its random initialisation.
+ * A run's initial weights: seeded random ones, then checkpoints layered in
+ * order (later files win), each optionally limited to keys with given
+ * prefixes (`file@pixel_quantize.,pixel_decoder.`) — e.g. MARVEL's stage 2
+ * starts from the stage-1 weights plus only the `pixel_*` tensors of
+ * TiTok-L-32. Every file goes through the family's `load` (its key map:
+ * fused projections, Flax layers, …) before its tensors are matched to the
+ * graph's parameters, so upstream files load as they are. A key with the
+ * wrong shape, or a file that supplies none of the model's parameters, is an
+ * error naming it: a wrong file must not silently leave the model at its
+ * random initialisation.
  * @module
  */
 import { existsSync } from "node:fs";
-import { UsageError } from "../core/errors.ts";
-import type { Tensor } from "../core/tensor.ts";
-import { loadCheckpoint } from "../core/weights/checkpoint.ts";
+import { UsageError } from "../errors.ts";
+import type { Tensor } from "../tensor.ts";
+import { loadCheckpoint } from "../weights/checkpoint.ts";
 
-/** One `--weights` value: a checkpoint path and, optionally, the key prefixes to take from it. */
+/** One weights source: a checkpoint path and, optionally, the parameter-name prefixes to take from it. */
 export interface WeightsSource {
   path: string;
   prefixes?: string[];
@@ -30,18 +33,30 @@ export function parseWeightsSource(spec: string): WeightsSource {
   return { path, prefixes };
 }
 
+/** A family's checkpoint conversion (plugin.load with its config bound). */
+export type Convert = (tensors: Map<string, Tensor>) => Map<string, Tensor>;
+
 /**
- * Overwrites `weights` with the sources' tensors, in order, for every key
- * that is a parameter in `shapes` (and matches the source's prefixes);
- * returns how many parameters each source set.
+ * Overwrites `weights` with the sources' tensors, in order, converted by
+ * `convert`, for every key that is a parameter in `shapes` (and matches the
+ * source's prefixes); returns how many parameters each source set.
  */
 export function applyWeights(
   weights: Map<string, Tensor>,
   shapes: Map<string, number[]>,
   sources: WeightsSource[],
+  convert: Convert = (t) => t,
 ): number[] {
   return sources.map(({ path, prefixes }) => {
-    const tensors = loadCheckpoint(path).tensors;
+    if (!existsSync(path)) throw new UsageError(`--weights: ${path} not found`);
+    const raw = loadCheckpoint(path).tensors;
+    let tensors: Map<string, Tensor>;
+    try {
+      tensors = convert(raw);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      throw new UsageError(`--weights ${path}: ${e.message}`);
+    }
     let set = 0;
     for (const [k, t] of tensors) {
       if (!shapes.has(k) || (prefixes && !prefixes.some((p) => k.startsWith(p)))) continue;

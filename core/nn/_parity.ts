@@ -1,0 +1,19 @@
+/**
+ * Error measures of the upstream-parity tests: max and mean |a − b| over two
+ * tensors of one shape.
+ * @module
+ */
+import { deepStrictEqual } from "node:assert";
+import type { Tensor } from "../tensor.ts";
+
+/** Max and mean absolute difference; throws on a shape mismatch. */
+export function absErrors(got: Tensor, want: Tensor, what = "tensor"): { max: number; mean: number } {
+  deepStrictEqual(got.shape, want.shape, `${what}: shape`);
+  let max = 0, sum = 0;
+  for (let i = 0; i < want.data.length; i++) {
+    const d = Math.abs(Number(got.data[i]) - Number(want.data[i]));
+    if (!(d <= max)) max = Number.isNaN(d) ? Infinity : d;
+    sum += d;
+  }
+  return { max, mean: sum / want.data.length };
+}

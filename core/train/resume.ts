@@ -1,0 +1,51 @@
+/**
+ * What a run records about itself in its checkpoint's metadata, and the check
+ * that a resumed run uses the same config, stage, perceptual loss, dead-code
+ * restarts and GAN settings as the run that wrote the checkpoint.
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+import { readSafetensors } from "../weights/safetensors.ts";
+
+/** The metadata keys a training checkpoint carries. */
+export interface RunMeta extends Record<string, string> {
+  seed: string;
+  stage: string;
+  config: string;
+  config_hash: string;
+  data: string;
+  /** JSON of the GAN settings, or "off". */
+  gan: string;
+  /** JSON of the perceptual spec and weight, or "off". */
+  perceptual: string;
+  /** The dead-code restart threshold, or "off". */
+  vq_restart: string;
+}
+
+/** Refuses to resume `ckpt` with settings other than those it was trained with. */
+export function checkResume(ckpt: string, meta: RunMeta): void {
+  const previous = readSafetensors(ckpt).metadata;
+  if (previous.config_hash !== meta.config_hash || previous.stage !== meta.stage) {
+    throw new UsageError(`--resume: ${ckpt} was trained with another config or stage; use a new --out`);
+  }
+  if ((previous.perceptual ?? "off") !== meta.perceptual) {
+    throw new UsageError(
+      `--resume: ${ckpt} was trained with perceptual loss ${previous.perceptual ?? "off"}, ` +
+        `not ${meta.perceptual}; pass the same --perceptual flags or use a new --out`,
+    );
+  }
+  const restart = previous.vq_restart ?? "off";
+  const same = restart === meta.vq_restart ||
+    (restart !== "off" && meta.vq_restart !== "off" && Number(restart) === Number(meta.vq_restart));
+  if (!same) {
+    throw new UsageError(
+      `--resume: ${ckpt} was trained with --vq-restart ${restart}; pass the same or use a new --out`,
+    );
+  }
+  if ((previous.gan ?? "off") !== meta.gan) {
+    throw new UsageError(
+      `--resume: ${ckpt} was trained with GAN settings ${previous.gan ?? "off"}, ` +
+        `not ${meta.gan}; pass the same --gan/--discriminator-* flags or use a new --out`,
+    );
+  }
+}

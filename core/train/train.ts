@@ -1,0 +1,265 @@
+/**
+ * Training as a library function: {@link trainTokenizer} resolves the model
+ * and stage, builds the family's train-step graph (and the GAN run where the
+ * stage has a discriminator), loads the perceptual networks, initialises the
+ * weights (seeded random, then checkpoints through the family's `load`, then
+ * the helper networks the stage needs) or resumes, feeds each step the batch
+ * inputs the loss declares, and runs the loop; at every checkpoint the EMA
+ * model is exported to `<out>/model/` (config + model.safetensors, helpers
+ * left out), ready to load as a model. All family knowledge — stages, losses,
+ * optimiser recipe, GAN and perceptual settings, helpers — comes from the
+ * plugin. `tok1d train` is flag parsing around this.
+ *
+ * @example
+ * ```ts
+ * import { trainTokenizer } from "./mod.ts";
+ * const { log, model } = await trainTokenizer({
+ *   model: "titok/tiny_vq", data: "photos/", out: "runs/a", steps: 100, batchSize: 4, perceptual: false,
+ * });
+ * ```
+ * @module
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import YAML from "yaml";
+import { buildTrainStep } from "../autodiff/train_step.ts";
+import { configHash } from "../config.ts";
+import { UsageError } from "../errors.ts";
+import { writeFileAtomic } from "../fs.ts";
+import { type InitScheme, randomWeights } from "../init.ts";
+import type { PerceptualFileKind } from "../losses/perceptual_weights.ts";
+import type { Plugin } from "../plugin.ts";
+import { type ResolvedModel, resolveModel } from "../resolve.ts";
+import type { Tensor } from "../tensor.ts";
+import { writeSafetensors } from "../weights/safetensors.ts";
+import type { TrainState } from "./checkpoint.ts";
+import { batchFeeder, declaredFeeds, imagesInput, openImageBatches } from "./feeds.ts";
+import { buildGanRun } from "./gan.ts";
+import { helperParam, type HelperSource, loadHelpers } from "./helpers.ts";
+import { isPerceptualParam, perceptualRun } from "./perceptual.ts";
+import { checkResume, type RunMeta } from "./resume.ts";
+import { checkpointPath, runTraining, type StepLog } from "./runner.ts";
+import { type DiscriminatorOptions, ganSettings, vqRestartOptions } from "./settings.ts";
+import { applyWeights, parseWeightsSource, type WeightsSource } from "./weights.ts";
+
+/** Options of {@link trainTokenizer}; defaults are those of `tok1d train`. */
+export interface TrainOptions {
+  /** A preset (`titok/tiny_vq`), config file or HF-style folder, or a resolved model. */
+  model: string | ResolvedModel;
+  /** Photos folder, ImageNet-style tree, .tar shard(s) or brace pattern. */
+  data: string;
+  /** Run folder: checkpoint.safetensors, log.jsonl, loss.png, model/. */
+  out: string;
+  /** Training stage (default: the family's for this config). */
+  stage?: string;
+  /** Total optimizer steps (1000). */
+  steps?: number;
+  /** Images per step (8). */
+  batchSize?: number;
+  /** Peak learning rate (1e-4), final rate of the cosine schedule (1e-5), linear warm-up steps (100). */
+  lr?: number;
+  endLr?: number;
+  warmup?: number;
+  /** Seed of initialisation, crops and noise (0). */
+  seed?: number;
+  /** Steps between checkpoints (100). */
+  checkpointEvery?: number;
+  /** Initial weights, layered in order (later win): paths, `path@prefix,…` or parsed sources. */
+  weights?: (string | WeightsSource)[];
+  /** Helper networks' files (or upstream-layout tensors) by helper name (e.g. `teacher`). */
+  helpers?: Record<string, HelperSource>;
+  /** Seeded random weights for helpers not given (tests, benchmarks: the losses are then meaningless). */
+  randomHelpers?: boolean;
+  /** Random init of weight matrices ("titok": N(0, 0.02²) truncated; "fanin"). */
+  init?: InitScheme;
+  /** Scale of every standard-normal feed (e.g. VAE posterior noise; 0 trains on the mean). */
+  noiseScale?: number;
+  /** Continue from `<out>/checkpoint.safetensors` if it exists. */
+  resume?: boolean;
+  /** false: no perceptual loss; a spec string: this loss instead of the stage's. */
+  perceptual?: boolean | string;
+  perceptualWeight?: number;
+  /** The perceptual networks' files by kind (`vgg`, `lpips`, `convnext`). */
+  perceptualFiles?: Partial<Record<PerceptualFileKind, string>>;
+  /** Restart VQ codes whose usage EMA falls below this threshold. */
+  vqRestart?: number;
+  /** false: no discriminator; true: require one; undefined: the stage's default. */
+  gan?: boolean;
+  discriminator?: DiscriminatorOptions;
+  device?: string;
+  threads?: number;
+  /** Stop this process after this many steps (testing). */
+  stopAfter?: number;
+  /** No progress or notes on stderr. */
+  quiet?: boolean;
+}
+
+/** What {@link trainTokenizer} returns. */
+export interface TrainResult {
+  out: string;
+  stage: string;
+  /** The folder of the exported EMA model. */
+  model: string;
+  state: TrainState;
+  log: StepLog[];
+}
+
+const spec = (m: string | ResolvedModel) => typeof m === "string" ? m : m.configSource;
+
+/** Resolves the model and stage of a run, refusing families without training and unknown stages. */
+export function trainTarget(model: string | ResolvedModel, stage?: string) {
+  const resolved = typeof model === "string" ? resolveModel(model) : model;
+  const hooks = resolved.plugin.train;
+  if (!hooks) {
+    throw new UsageError(
+      `--model ${spec(model)}: the ${resolved.plugin.name} family has no training support yet`,
+    );
+  }
+  const s = stage ?? hooks.defaultStage(resolved.config);
+  if (!hooks.stages.includes(s)) {
+    throw new UsageError(`--stage ${s}: ${resolved.plugin.name} stages are ${hooks.stages.join(", ")}`);
+  }
+  return { model: resolved, hooks, stage: s };
+}
+
+/** Trains (or resumes) a tokenizer; see the module doc. */
+export async function trainTokenizer(options: TrainOptions): Promise<TrainResult> {
+  const { model, hooks, stage } = trainTarget(options.model, options.stage);
+  const { plugin, config } = model;
+  const o = {
+    steps: 1000,
+    batchSize: 8,
+    lr: 1e-4,
+    endLr: 1e-5,
+    warmup: 100,
+    seed: 0,
+    checkpointEvery: 100,
+    ...options,
+  };
+  const settings = ganSettings(hooks, config, stage, o.gan, o.discriminator);
+  const batch = o.batchSize, seed = o.seed;
+  mkdirSync(o.out, { recursive: true });
+  const info = plugin.info(config, model.variant);
+  const perceptual = perceptualRun(hooks, config, stage, {
+    perceptual: o.perceptual,
+    weight: o.perceptualWeight,
+    files: o.perceptualFiles,
+  });
+  const adamw = hooks.adamw(config, stage);
+  const name = `${plugin.name}_${stage}`;
+  const familyTrainable = hooks.trainable(config, { stage, batch });
+  const isHelper = helperParam(plugin);
+  const trainable = (p: string) => !isPerceptualParam(p) && !isHelper(p) && familyTrainable(p);
+  const vqRestart = o.vqRestart === undefined
+    ? undefined
+    : vqRestartOptions(hooks, config, stage, o.vqRestart);
+  const withTerms = { stage, batch, perceptual: perceptual.term, vqRestart };
+  const step = buildTrainStep(name, hooks.loss(config, withTerms), trainable, adamw);
+  declaredFeeds(step);
+  let gan;
+  try {
+    gan = settings && buildGanRun({
+      name,
+      batch,
+      imageSize: info.imageSize,
+      seed,
+      settings,
+      adamw,
+      trainable,
+      real: imagesInput(step),
+      loss: (adversarial) => hooks.loss(config, { ...withTerms, adversarial }),
+    });
+  } catch (e) {
+    if (!(e instanceof Error && /cannot be pooled/.test(e.message))) throw e;
+    throw new UsageError(`--model ${spec(o.model)}: ${e.message}; or pass --no-gan`);
+  }
+  const shapes = new Map(
+    [...step.trainable, ...step.frozen].filter((p) => !isPerceptualParam(p.name)).map((
+      p,
+    ) => [p.name, p.shape]),
+  );
+  const meta: RunMeta = {
+    seed: String(seed),
+    stage,
+    config: JSON.stringify(config),
+    config_hash: configHash(config),
+    data: o.data,
+    gan: settings ? JSON.stringify(settings) : "off",
+    perceptual: perceptual.meta,
+    vq_restart: o.vqRestart === undefined ? "off" : String(o.vqRestart),
+  };
+  const ckpt = checkpointPath(o.out);
+  const resuming = !!o.resume && existsSync(ckpt);
+  if (resuming) checkResume(ckpt, meta);
+  const init = resuming ? new Map<string, Tensor>() : initialWeights(plugin, config, stage, shapes, o);
+  const images = await openImageBatches(o.data, info.imageSize, batch, seed);
+  const batchAt = batchFeeder(step, { images, seed, noiseScale: o.noiseScale });
+  let result;
+  try {
+    result = await runTraining(step, init, batchAt, meta, {
+      out: o.out,
+      steps: o.steps,
+      lr: o.lr,
+      endLr: o.endLr,
+      warmup: o.warmup,
+      checkpointEvery: o.checkpointEvery,
+      device: o.device,
+      threads: o.threads,
+      resume: o.resume,
+      stopAfter: o.stopAfter,
+      quiet: o.quiet,
+      onCheckpoint: (state) => Promise.resolve(exportEma(o.out, config, state, isHelper)),
+      gan,
+      external: perceptual.weights,
+    });
+  } finally {
+    await images.close();
+  }
+  return { out: o.out, stage, model: join(o.out, "model"), ...result };
+}
+
+/** Seeded random weights, then the `weights` sources through the family's `load`, then the stage's helpers. */
+function initialWeights(
+  plugin: Plugin<unknown>,
+  config: unknown,
+  stage: string,
+  shapes: Map<string, number[]>,
+  o: TrainOptions & { seed: number },
+): Map<string, Tensor> {
+  const specs = [...shapes].map(([name, shape]) => ({ name, shape, dtype: "float32" as const }));
+  const scheme = o.init ?? "titok";
+  const weights = randomWeights(specs, o.seed, scheme);
+  const sources = (o.weights ?? []).map((w) => typeof w === "string" ? parseWeightsSource(w) : w);
+  const counts = applyWeights(weights, shapes, sources, (t) => plugin.load(t, config));
+  if (!o.quiet) {
+    sources.forEach((src, i) =>
+      console.error(`--weights: ${counts[i]} of ${shapes.size} parameters from ${src.path}`)
+    );
+  }
+  const helpers = loadHelpers(plugin, config, stage, shapes, {
+    given: o.helpers ?? {},
+    random: o.randomHelpers ? { seed: o.seed, scheme } : undefined,
+    quiet: o.quiet,
+  });
+  for (const [k, t] of helpers) weights.set(k, t);
+  return weights;
+}
+
+/** Writes `<out>/model/` with the EMA weights and the frozen ones, minus helper networks. */
+function exportEma(
+  out: string,
+  config: unknown,
+  state: TrainState,
+  isHelper: (name: string) => boolean,
+): void {
+  const tensors = new Map<string, Tensor>();
+  for (const [k, t] of state.frozen) if (!isHelper(k)) tensors.set(k, t);
+  for (const [k, t] of state.ema) tensors.set(k, t);
+  const dir = join(out, "model");
+  writeSafetensors(join(dir, "model.safetensors"), tensors, {
+    format: "pt",
+    producer: "tok1d train",
+    step: String(state.step),
+  });
+  writeFileAtomic(join(dir, "config.yaml"), YAML.stringify(config));
+}

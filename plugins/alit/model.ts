@@ -1,0 +1,276 @@
+/**
+ * ALIT's graphs (https://arxiv.org/abs/2411.02393), one per recurrent
+ * iteration, so the host decides when to stop (tests/testdata/alit/PORTING.md
+ * has the forward with upstream line references):
+ *
+ * - `iter_0`: image (+ VAE `noise`) → base tokens and `gt` (the VQGAN's code
+ *   ids), the initial sequence [cls | N image tokens | T latents], then one
+ *   iteration: encoder → `x` (the whole refined sequence, fed to the next
+ *   iteration), the T latents' raw outputs `latent`, their ids `tokens`
+ *   (B,1,T), the decoder's expected base code `code` (B,Z,G,G) and, for the
+ *   VQGAN, `p` = the probability of each image token's true code (halting).
+ * - `iter_i` (i ≥ 1): `x_prev` (the `x` of iteration i−1), the halting mask `drop` (B,N) and
+ *   `gt` → the image tokens with drop = 1 replaced by mask tokens, T new
+ *   latents appended (`encoder_ln_recursive`), then the same iteration.
+ * - `decode_k`: ids (B,1,32k) → normalised codebook rows → decoder → `code`.
+ * - `pixels`: `code` → image through the base tokenizer's decoder.
+ *
+ * Parameter names are upstream's state-dict keys.
+ * @module
+ */
+import { Graph, type Value } from "../../core/graph/graph.ts";
+import { conv2d } from "../../core/nn/conv.ts";
+import { KL16, KL16_LATENT_SCALE, kl16Decode, kl16Latent } from "../../core/nn/kl16_vae.ts";
+import { linear } from "../../core/nn/linear.ts";
+import { TAMING_NAMING, type VqganConfig, vqganDecoder, vqganEncoder } from "../../core/nn/maskgit_vqgan.ts";
+import { layerNorm } from "../../core/nn/norm.ts";
+import { transformer } from "../../core/nn/vit_block.ts";
+import {
+  add,
+  concat,
+  expand,
+  matmul,
+  mul,
+  oneHot,
+  reduceSum,
+  reshape,
+  slice,
+  softmax,
+  sub,
+  tanh,
+  transpose,
+  unsqueeze,
+} from "../../core/ops/mod.ts";
+import { l2normalize } from "../../core/quantizers/_l2.ts";
+import { vqCodebook, vqIndicesToCodes, type VqOptions, vqQuantize } from "../../core/quantizers/vq.ts";
+import { type AlitConfig, alitDims } from "./config.ts";
+
+const B = "batch";
+
+/** The VQGAN size of a config. */
+export function vqganConfig(c: AlitConfig): VqganConfig {
+  return {
+    channelMult: c.vqgan.ch_mult,
+    hiddenChannels: c.vqgan.ch,
+    numResBlocks: c.vqgan.num_res_blocks,
+    zChannels: c.vqgan.z_channels,
+  };
+}
+
+/** The latent quantiser (`quantize.embedding.weight`, L2-normalised as upstream). */
+function latentVq(c: AlitConfig): VqOptions {
+  const a = c.alit;
+  return {
+    codebookSize: a.vq_codebook_size,
+    dim: a.vq_token_dim,
+    l2norm: a.vq_use_l2_norm,
+    commitment: a.vq_commitment_cost,
+  };
+}
+
+/** A learned (n, W) table over the batch of `like`. */
+function batched(g: Graph, table: Value, like: Value): Value {
+  const [n, w] = table.shape as number[];
+  return expand(g, reshape(g, table, [1, n, w]), [like.shape[0], n, w], like);
+}
+
+/** Image (B,3,S,S) → base tokens h (B,Z,G,G) and, for the VQGAN, the true code ids gt (B,N). */
+function baseTokens(g: Graph, image: Value, c: AlitConfig, noise?: Value): { h: Value; gt?: Value } {
+  const d = alitDims(c);
+  return g.scope("base_tokenizer", () => {
+    if (d.vae) {
+      return {
+        h: g.scope(
+          "vae",
+          () => kl16Latent(g, image, { config: KL16, noise, scale: KL16_LATENT_SCALE }).latent,
+        ),
+      };
+    }
+    return g.scope("vqgan", () => {
+      const h = g.scope("encoder", () => vqganEncoder(g, image, vqganConfig(c), TAMING_NAMING));
+      const flat = transpose(g, reshape(g, h, [B, d.z, d.n]), [0, 2, 1]);
+      const q = g.scope(
+        "quantize",
+        () =>
+          vqQuantize(g, flat, { codebookSize: c.vqgan.n_embed, dim: d.z, l2norm: false, commitment: 0.25 }),
+      );
+      return { h, gt: q.indices };
+    });
+  });
+}
+
+/** The T new latents of iteration i: latent_tokens + their positions + timestep_embedding[i] (T,W). */
+function newLatents(g: Graph, c: AlitConfig, i: number): Value {
+  const d = alitDims(c);
+  const init = add(
+    g,
+    g.param("latent_tokens", [d.t, d.width]),
+    g.param("latent_token_positional_embedding", [d.t, d.width]),
+  );
+  const steps = g.param("timestep_embedding", [d.iters, d.t, d.width]);
+  return add(g, init, reshape(g, slice(g, steps, 0, i, i + 1), [d.t, d.width]));
+}
+
+/** The decoder's image-independent queries: [class; N mask tokens] + positions (N+1, W). */
+function decoderQueries(g: Graph, c: AlitConfig): Value {
+  const d = alitDims(c);
+  const mask = reshape(g, g.param("decoder_mask_token", [1, 1, d.width]), [1, d.width]);
+  const rows = concat(
+    g,
+    [g.param("decoder_class_embedding", [1, d.width]), expand(g, mask, [d.n, d.width])],
+    0,
+  );
+  return add(g, rows, g.param("decoder_positional_embedding", [d.n + 1, d.width]));
+}
+
+/** Quantised latents (B,L,C) → decoder → per-image-token output (B,N,out): code logits or VAE latents. */
+function decoder(g: Graph, q: Value, c: AlitConfig): Value {
+  const d = alitDims(c);
+  const L = q.shape[1] as number;
+  const queries = batched(g, decoderQueries(g, c), q);
+  return g.scope("decoder", () => {
+    const y = add(
+      g,
+      g.scope("decoder_embed", () => linear(g, q, d.c, d.width)),
+      slice(g, g.param("latent_token_positional_embedding", [256, d.width]), 0, 0, L),
+    );
+    let x = g.scope("ln_pre", () => layerNorm(g, concat(g, [queries, y], 1), d.width));
+    x = transformer(g, x, d.width, c.alit.decoder_num_heads, c.alit.decoder_num_layers);
+    x = g.scope("ln_post", () => layerNorm(g, slice(g, x, 1, 1, d.n + 1), d.width));
+    return g.scope("ffn", () => {
+      const h = g.scope(0, () => linear(g, x, d.width, 2 * d.width));
+      return g.scope(2, () => linear(g, tanh(g, h), 2 * d.width, d.out));
+    });
+  });
+}
+
+/** Decoder output (B,N,out) → the base code (B,Z,G,G) and the token probabilities (VQGAN). */
+function toCode(g: Graph, out: Value, c: AlitConfig): { code: Value; prob?: Value } {
+  const d = alitDims(c);
+  const grid = (x: Value) => reshape(g, transpose(g, x, [0, 2, 1]), [B, d.z, d.grid, d.grid]);
+  if (d.vae) return { code: grid(out) };
+  const prob = softmax(g, out, -1);
+  const codebook = g.scope(
+    "base_tokenizer",
+    () =>
+      g.scope(
+        "vqgan",
+        () =>
+          g.scope("quantize", () =>
+            vqCodebook(g, { codebookSize: c.vqgan.n_embed, dim: d.z, l2norm: false, commitment: 0.25 })),
+      ),
+  );
+  return { code: grid(matmul(g, prob, codebook)), prob };
+}
+
+/** One iteration on the sequence x (B, N+1+L, W): outputs x, latent, tokens, code, p. */
+function iteration(g: Graph, x: Value, c: AlitConfig, gt?: Value): void {
+  const d = alitDims(c);
+  const a = c.alit;
+  x = g.scope("encoder", () => transformer(g, x, d.width, a.encoder_num_heads, a.encoder_num_layers));
+  const L = (x.shape[1] as number) - d.n - 1;
+  const raw = slice(g, x, 1, d.n + 1, d.n + 1 + L);
+  const normed = g.scope("encoder_ln_post", () => layerNorm(g, raw, d.width));
+  const z = g.scope("pre_quantizer_mlp", () => linear(g, normed, d.width, d.c));
+  const q = g.scope("quantize", () => vqQuantize(g, z, latentVq(c)));
+  const { code, prob } = toCode(g, decoder(g, q.codes, c), c);
+  g.output(x, "x");
+  g.output(raw, "latent");
+  g.output(reshape(g, q.indices, [B, 1, L]), "tokens");
+  g.output(code, "code");
+  if (prob && gt) g.output(reduceSum(g, mul(g, prob, oneHot(g, gt, d.out)), [-1], false), "p");
+}
+
+/** Iteration 0: image → base tokens, the initial sequence, one iteration (and `gt` for halting). */
+export function alitFirstIteration(c: AlitConfig): Graph {
+  const d = alitDims(c);
+  const g = new Graph("alit_iter_0");
+  const image = g.input("image", "float32", [B, 3, d.image, d.image]);
+  const noise = d.vae ? g.input("noise", "float32", [B, d.z, d.grid, d.grid]) : undefined;
+  const { h, gt } = baseTokens(g, image, c, noise);
+  const patches = g.scope(
+    "patch_embed",
+    () => conv2d(g, image, 3, d.width - d.z, d.patch, { stride: d.patch }),
+  );
+  const tok = l2normalize(
+    g,
+    transpose(g, reshape(g, concat(g, [h, patches], 1), [B, d.width, d.n]), [0, 2, 1]),
+  );
+  const img = add(
+    g,
+    concat(g, [batched(g, g.param("encoder_class_embedding", [1, d.width]), image), tok], 1),
+    g.param("encoder_positional_embedding", [d.n + 1, d.width]),
+  );
+  const seq = concat(g, [img, batched(g, newLatents(g, c, 0), image)], 1);
+  const x = g.scope("encoder_ln_pre", () => layerNorm(g, seq, d.width));
+  if (gt) g.output(gt, "gt");
+  iteration(g, x, c, gt);
+  return g;
+}
+
+/**
+ * Iteration i ≥ 1: the previous sequence with the dropped image tokens replaced
+ * by mask tokens (`drop` (B,N) of 0/1), T new latents, `encoder_ln_recursive`.
+ */
+export function alitNextIteration(c: AlitConfig, i: number): Graph {
+  const d = alitDims(c);
+  const g = new Graph(`alit_iter_${i}`);
+  const prev = g.input("x_prev", "float32", [B, d.n + 1 + d.t * i, d.width]);
+  const gt = d.vae ? undefined : g.input("gt", "int64", [B, d.n]);
+  let x = prev;
+  if (!d.vae) {
+    const drop = unsqueeze(g, g.input("drop", "float32", [B, d.n]), [2]);
+    const positions = g.param("encoder_positional_embedding", [d.n + 1, d.width]);
+    const mask = add(
+      g,
+      slice(g, positions, 0, 1, d.n + 1),
+      reshape(g, g.param("encoder_mask_token", [1, 1, d.width]), [1, d.width]),
+    );
+    const img = slice(g, prev, 1, 1, d.n + 1);
+    // img + drop·(mask − img): the mask token where drop = 1, the refined token where 0.
+    const halted = add(g, img, mul(g, drop, sub(g, mask, img)));
+    x = concat(g, [slice(g, prev, 1, 0, 1), halted, slice(g, prev, 1, d.n + 1, d.n + 1 + d.t * i)], 1);
+  }
+  const seq = concat(g, [x, batched(g, newLatents(g, c, i), prev)], 1);
+  x = g.scope("encoder_ln_recursive", () => layerNorm(g, seq, d.width));
+  iteration(g, x, c, gt);
+  return g;
+}
+
+/** ids (B,1,L) → normalised codebook rows → decoder → base code (B,Z,G,G). */
+export function alitDecodeTokens(c: AlitConfig, length: number): Graph {
+  const g = new Graph(`alit_decode_${length}`);
+  const ids = g.input("tokens", "int64", [B, 1, length]);
+  const rows = g.scope("quantize", () => vqIndicesToCodes(g, reshape(g, ids, [B, length]), latentVq(c)));
+  g.output(toCode(g, decoder(g, rows, c), c).code, "code");
+  return g;
+}
+
+/** Base code (B,Z,G,G) → image (B,3,S,S), unclamped (VAE: decoded without unscaling, as ALIT). */
+export function alitPixels(c: AlitConfig): Graph {
+  const d = alitDims(c);
+  const g = new Graph("alit_pixels");
+  const code = g.input("code", "float32", [B, d.z, d.grid, d.grid]);
+  const image = g.scope(
+    "base_tokenizer",
+    () =>
+      d.vae ? g.scope("vae", () => kl16Decode(g, code, KL16)) : g.scope(
+        "vqgan",
+        () => g.scope("decoder", () => vqganDecoder(g, code, vqganConfig(c), TAMING_NAMING)),
+      ),
+  );
+  g.output(image, "image");
+  return g;
+}
+
+/** ALIT's graphs by name, built on demand. */
+export function alitGraphs(c: AlitConfig): Record<string, () => Graph> {
+  const d = alitDims(c);
+  const out: Record<string, () => Graph> = {
+    iter_0: () => alitFirstIteration(c),
+    pixels: () => alitPixels(c),
+  };
+  for (let i = 1; i < d.iters; i++) out[`iter_${i}`] = () => alitNextIteration(c, i);
+  for (let k = 1; k <= d.iters; k++) out[`decode_${k * d.t}`] = () => alitDecodeTokens(c, k * d.t);
+  return out;
+}
