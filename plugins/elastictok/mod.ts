@@ -15,25 +15,16 @@
  * ```
  * @module
  */
-import { definePlugin, type TokenizerInfo } from "../../core/plugin.ts";
+import { definePlugin } from "../../core/plugin.ts";
 import { presetsIn } from "../../core/presets.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { type ElasticConfig, elasticDims, elasticSchema } from "./config.ts";
 import { elasticGraphs } from "./model.ts";
-import { elasticPrograms, type ProgramSizes } from "./programs.ts";
+import { elasticPrograms } from "./programs.ts";
 import { SEARCHES } from "./search.ts";
 import { elasticTrain } from "./train.ts";
 
 const presets = presetsIn(new URL("../../configs/elastictok/", import.meta.url));
-
-/** The config behind each info object this plugin made (programs see only the info). */
-const configs = new WeakMap<TokenizerInfo, ElasticConfig>();
-
-function sizes(info: TokenizerInfo): ProgramSizes {
-  const c = configs.get(info);
-  if (!c) throw new Error("elastictok: programs run with an info object the plugin did not make");
-  return { c, d: elasticDims(c) };
-}
 
 /** Token budgets per block: powers of two from min_toks up, and max_toks. */
 function blockBudgets(c: ElasticConfig): number[] {
@@ -61,7 +52,7 @@ export const elastictok = definePlugin<ElasticConfig>({
   info(c, variant) {
     const d = elasticDims(c);
     const n = d.blocks * d.tokens;
-    const info: TokenizerInfo = {
+    return {
       family: "elastictok",
       variant,
       input: c.video_frames
@@ -76,11 +67,9 @@ export const elastictok = definePlugin<ElasticConfig>({
       padded: d.fsq,
       budgets: blockBudgets(c).map((k) => k * d.blocks),
     };
-    configs.set(info, c);
-    return info;
   },
   graphs: elasticGraphs,
-  programs: elasticPrograms(sizes),
+  programs: elasticPrograms(),
   options: [
     {
       name: "search",

@@ -22,7 +22,7 @@ import { UsageError } from "../../core/errors.ts";
 import type { EncodeOptions, ProgramContext, Programs } from "../../core/plugin.ts";
 import { type Tensor, zeros } from "../../core/tensor.ts";
 import type { Tokens } from "../../core/tokens.ts";
-import type { ElasticConfig, ElasticDims } from "./config.ts";
+import { type ElasticConfig, type ElasticDims, elasticDims } from "./config.ts";
 import { bisection, type CountSearch, linearScan, upstreamBisection } from "./search.ts";
 import { ELASTIC_GRAPHS as G } from "./model.ts";
 
@@ -194,14 +194,20 @@ async function probe(
   return { kept, tokens: e.tokens, mse: blockMse(r.video, video), enc: presents(e), dec: presents(r) };
 }
 
-/** The programs of a config's sizes. */
-export function elasticPrograms(sizes: (info: ProgramContext["info"]) => ProgramSizes): Programs {
+/** The config's sizes (ProgramContext.config is what the schema returned). */
+function sizes(config: unknown): ProgramSizes {
+  const c = config as ElasticConfig;
+  return { c, d: elasticDims(c) };
+}
+
+/** The family's programs. */
+export function elasticPrograms(): Programs {
   const encode: Programs["encode"] = {
     graphs: [G.encoder],
     description:
       `per chunk of blocks, fresh caches; per block ${G.encoder}(video block, kept_count, positions, past_*) → tokens, present_* (the next block's past_*)`,
     async run(ctx, x, o) {
-      const { c, d } = sizes(ctx.info);
+      const { c, d } = sizes(ctx.config);
       const { b, nb, block } = blocksOf(x, d);
       const n = fixedCount(d, nb, o);
       const parts: Tensor[] = [];
@@ -229,7 +235,7 @@ export function elasticPrograms(sizes: (info: ProgramContext["info"]) => Program
     description:
       `per block, a search over kept_count: each probe runs ${G.encoder} then ${G.decoder} on the block against the earlier blocks' caches and scores the clipped MSE in [-1,1]; the chosen count's present_* become the caches`,
     async run(ctx, x, o) {
-      const s = sizes(ctx.info);
+      const s = sizes(ctx.config);
       const { c, d } = s;
       const { b, nb, block } = blocksOf(x, d);
       const kept = (n: number) => (o.params?.upstreamSearch ? Math.min(n + 1, d.tokens) : n);
@@ -276,7 +282,7 @@ export function elasticPrograms(sizes: (info: ProgramContext["info"]) => Program
       description:
         `per chunk of blocks, fresh caches; per block ${G.decoder}(tokens, kept_count, positions, past_*) → video block, present_*; an image is the mean of its block's frames`,
       async run(ctx, t) {
-        const { c, d } = sizes(ctx.info);
+        const { c, d } = sizes(ctx.config);
         const b = t.tokens.shape[0];
         const nb = t.tokens.shape[2] / d.tokens;
         const keptCounts = t.blockCounts ?? derivedCounts(t, nb, d);
