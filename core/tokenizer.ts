@@ -17,14 +17,7 @@ import type { Graph, Value } from "./graph/graph.ts";
 import { memoGraphs, parameterShapes } from "./graphs.ts";
 export { buildGraphs, memoGraphs, parameterShapes } from "./graphs.ts";
 import { randomWeights, Rng } from "./init.ts";
-import type {
-  BuildOptions,
-  EncodeOptions,
-  Program,
-  ProgramContext,
-  Programs,
-  TokenizerInfo,
-} from "./plugin.ts";
+import type { EncodeOptions, Program, ProgramContext, Programs, TokenizerInfo } from "./plugin.ts";
 import { type ResolvedModel, resolveModel } from "./resolve.ts";
 import { Session, type SessionOptions } from "./runtime/mod.ts";
 import type { Tensor } from "./tensor.ts";
