@@ -23,9 +23,11 @@ export function renderCurves(
   scale: CurveScale = "log",
 ): Uint8Array {
   const rgb = new Uint8Array(width * height * 3).fill(255);
+  // Round first, then bounds-check the pixel actually written (a y in [height - 0.5, height) rounds to height).
   const set = (x: number, y: number, c: [number, number, number]) => {
-    if (x < 0 || y < 0 || x >= width || y >= height) return;
-    rgb.set(c, (Math.round(y) * width + Math.round(x)) * 3);
+    const [ix, iy] = [Math.round(x), Math.round(y)];
+    if (!(ix >= 0 && iy >= 0 && ix < width && iy < height)) return;
+    rgb.set(c, (iy * width + ix) * 3);
   };
   const plotted = ([, v]: [number, number]) => Number.isFinite(v) && (scale === "linear" || v > 0);
   const fy = scale === "log" ? Math.log10 : (v: number) => v;
