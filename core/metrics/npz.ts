@@ -45,7 +45,7 @@ function reader(fd: number, size: number, path: string): ReadAt {
 function listMembers(fd: number, size: number, path: string): Map<string, ZipEntry> {
   const readAt = reader(fd, size, path);
   const tailStart = Math.max(0, size - 22 - 0xffff - 20);
-  const dir = findDirectory(readAt(tailStart, size - tailStart), tailStart, size, readAt, path);
+  const dir = findDirectory(readAt(tailStart, size - tailStart), size, readAt, path);
   const entries = parseDirectory(readAt(dir.offset, dir.size), dir.count, path);
   return new Map([...entries.values()].map((e) => [e.name.replace(/\.npy$/, ""), e]));
 }

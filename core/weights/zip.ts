@@ -82,13 +82,12 @@ export interface ZipDirectory {
 }
 
 /**
- * Finds the central directory from the archive's `tail` (its last bytes,
- * which start at file position `tailStart`); `readAt` fetches a zip64 record
- * elsewhere in the file.
+ * Finds the central directory from the archive's `tail` (its last bytes, at
+ * least 22 + 65535 + 20 of them when the file has that many); `readAt`
+ * fetches a zip64 record elsewhere in the file.
  */
 export function findDirectory(
   tail: Uint8Array,
-  tailStart: number,
   fileSize: number,
   readAt: ReadAt,
   source = "<bytes>",
@@ -163,7 +162,7 @@ export function parseDirectory(cd: Uint8Array, count: number, source = "<bytes>"
 export function readZip(bytes: Uint8Array, source = "<bytes>"): Map<string, ZipEntry> {
   const r = new Reader(bytes, source);
   const at: ReadAt = (pos, n) => (r.need(pos, n, "record"), bytes.subarray(pos, pos + n));
-  const dir = findDirectory(bytes, 0, bytes.byteLength, at, source);
+  const dir = findDirectory(bytes, bytes.byteLength, at, source);
   return parseDirectory(at(dir.offset, dir.size), dir.count, source);
 }
 
