@@ -43,10 +43,11 @@ export const BUDGETS = {
    */
   pickleNodes: 1 << 24,
   /**
-   * Bytes a zip (`.pth`, `.npz`) member may inflate to. A member also never
-   * inflates past the size its directory entry declares.
+   * Bytes a zip (`.pth`, `.npz`) member may inflate to, and all the members
+   * one read inflates together. A member also never inflates past the size
+   * its directory entry declares, and entries that overlap are refused.
    */
-  inflatedBytes: 2 ** 31,
+  inflatedBytes: 1 << 30,
   /**
    * Bytes a strided tensor view may expand to beyond its storage's own size
    * (a stride-0 `expand`): past its storage, a view is refused above this.

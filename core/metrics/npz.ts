@@ -21,7 +21,14 @@ import { UsageError } from "../errors.ts";
 import { writeFileAtomic } from "../fs.ts";
 import type { Tensor } from "../tensor.ts";
 import { decodeNpy, encodeNpy } from "../data/npy.ts";
-import { findDirectory, parseDirectory, type ReadAt, readEntry, type ZipEntry } from "../weights/zip.ts";
+import {
+  findDirectory,
+  InflateTally,
+  parseDirectory,
+  type ReadAt,
+  readEntry,
+  type ZipEntry,
+} from "../weights/zip.ts";
 
 function reader(fd: number, size: number, path: string): ReadAt {
   return (position, length) => {
@@ -80,12 +87,13 @@ export function readNpz(path: string, names?: string[]): Record<string, Tensor> 
     const size = fstatSync(fd).size;
     const members = listMembers(fd, size, path);
     const out: Record<string, Tensor> = {};
+    const tally = new InflateTally();
     for (const name of names ?? [...members.keys()]) {
       const m = members.get(name);
       if (!m) {
         throw new UsageError(`${path} has no array '${name}' (it has ${[...members.keys()].join(", ")})`);
       }
-      const bytes = readEntry(reader(fd, size, path), size, m, path);
+      const bytes = readEntry(reader(fd, size, path), size, m, path, tally);
       out[name] = decodeNpy(bytes, `${path}:${name}.npy`);
     }
     return out;

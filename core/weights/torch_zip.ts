@@ -24,7 +24,7 @@ import { BUDGETS, describeValue, overBudget } from "../budgets.ts";
 import { readBytes, viewAs } from "./bytes.ts";
 import { PyGlobal, unpickle } from "./pickle.ts";
 import { isTensor, selectStateDict, type StateDict } from "./state_dict.ts";
-import { isZip, readZip, zipEntryData } from "./zip.ts";
+import { InflateTally, isZip, readZip, zipEntryData } from "./zip.ts";
 
 /** torch storage classes and the dtype of their elements. */
 export const STORAGE_DTYPES: Readonly<Record<string, DType>> = {
@@ -155,6 +155,7 @@ export function unpickleTorch(bytes: Uint8Array, source = "<checkpoint>"): unkno
     throw new UsageError(`${source}: big-endian checkpoints are not supported`);
   }
   const storages = new Map<string, TorchStorage>();
+  const tally = new InflateTally();
   const persistentLoad = (pid: unknown) => {
     if (!Array.isArray(pid) || pid[0] !== "storage" || pid.length < 5) {
       throw new UsageError(`${source}: unsupported persistent id ${describeValue(pid)}`);
@@ -170,7 +171,7 @@ export function unpickleTorch(bytes: Uint8Array, source = "<checkpoint>"): unkno
     if (cached) return cached;
     const entry = entries.get(`${prefix}data/${key}`);
     if (!entry) throw new UsageError(`${source}: storage '${key}' is missing (${prefix}data/${key})`);
-    const raw = zipEntryData(bytes, entry, source);
+    const raw = zipEntryData(bytes, entry, source, tally);
     const nbytes = numel * BYTES_PER_ELEMENT[dtype];
     if (raw.byteLength < nbytes) {
       throw new UsageError(`${source}: storage '${key}' has ${raw.byteLength} bytes, ${nbytes} expected`);
@@ -191,7 +192,7 @@ export function unpickleTorch(bytes: Uint8Array, source = "<checkpoint>"): unkno
     }
     return undefined;
   };
-  return unpickle(zipEntryData(bytes, entries.get(pkl)!, source), { source, persistentLoad, reduce });
+  return unpickle(zipEntryData(bytes, entries.get(pkl)!, source, tally), { source, persistentLoad, reduce });
 }
 
 /**

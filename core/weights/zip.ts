@@ -2,7 +2,7 @@
  * A small zip central-directory reader for checkpoints written by
  * `torch.save` (STORED entries, zip64 records). Entries come back as views
  * into the archive bytes, so a checkpoint is never copied; DEFLATE entries
- * (from other zip writers, and `.npz`) are inflated through fflate, capped at
+ * (from other zip writers, and `.npz`) are inflated by zlib, capped at
  * the size the directory declares and at `BUDGETS.inflatedBytes` (a DEFLATE
  * bomb stops at the cap). Every offset is bounds-checked: a damaged archive is
  * a {@link UsageError}, never a read past the end. `.npz` (core/metrics)
@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { Inflate } from "fflate";
+import { inflateRawSync } from "node:zlib";
 import { UsageError } from "../errors.ts";
 import { BUDGETS, overBudget } from "../budgets.ts";
 
@@ -148,6 +148,16 @@ export function parseDirectory(cd: Uint8Array, count: number, source = "<bytes>"
     entries.set(name, { name, method, compressedSize, size, localHeaderOffset });
     p += 46 + nameLen + extraLen + commentLen;
   }
+  // Entries sharing or overlapping their data (an overlapping-entry zip bomb) are refused.
+  const byOffset = [...entries.values()].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  for (let i = 1; i < byOffset.length; i++) {
+    const [prev, cur] = [byOffset[i - 1], byOffset[i]];
+    if (cur.localHeaderOffset < prev.localHeaderOffset + 30 + prev.compressedSize) {
+      throw r.fail(
+        `entries '${prev.name}' and '${cur.name}' overlap (at bytes ${prev.localHeaderOffset} and ${cur.localHeaderOffset})`,
+      );
+    }
+  }
   return entries;
 }
 
@@ -166,13 +176,14 @@ export function readZip(bytes: Uint8Array, source = "<bytes>"): Map<string, ZipE
   return parseDirectory(at(dir.offset, dir.size), dir.count, source);
 }
 
-/** Largest output of one DEFLATE block of input: 1032:1 is DEFLATE's ratio limit. */
+/** DEFLATE's largest ratio: 258 bytes from 2 bits (fixed Huffman, length 258, distance 1), 1032:1. */
 const MAX_RATIO = 1032;
 
 /**
- * Inflates `raw` into exactly `size` bytes, stopping as soon as the output
- * would pass `size` (or `BUDGETS.inflatedBytes`): a bomb is refused after at
- * most one 16 KiB input chunk's worth of output past the cap.
+ * Inflates `raw` into exactly `size` bytes with zlib's output cap: inflation
+ * stops as soon as the output would pass `size` (a DEFLATE bomb is refused
+ * after `size` bytes, not after it has inflated), and `size` itself must fit
+ * `BUDGETS.inflatedBytes`.
  */
 export function inflateCapped(raw: Uint8Array, size: number, source: string, what: string): Uint8Array {
   const fail = (msg: string) => new UsageError(`${source}: damaged zip archive: ${what} ${msg}`);
@@ -182,33 +193,41 @@ export function inflateCapped(raw: Uint8Array, size: number, source: string, wha
   if (size > raw.byteLength * MAX_RATIO + 1024) {
     throw fail(`declares ${size} bytes, more than ${raw.byteLength} deflated bytes can hold`);
   }
-  const out = new Uint8Array(size);
-  let got = 0, over = false;
-  const inflater = new Inflate((chunk) => {
-    if (over || got + chunk.byteLength > size) return void (over = true);
-    out.set(chunk, got);
-    got += chunk.byteLength;
-  });
+  let out: Uint8Array;
   try {
-    for (let i = 0; i < raw.byteLength && !over; i += 1 << 14) {
-      const end = Math.min(raw.byteLength, i + (1 << 14));
-      inflater.push(raw.subarray(i, end), end === raw.byteLength);
-    }
-    if (raw.byteLength === 0) inflater.push(raw, true);
+    out = inflateRawSync(raw, { maxOutputLength: Math.max(1, size) });
   } catch (e) {
+    if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      throw fail(`inflates past the ${size} bytes its directory entry declares; refused`);
+    }
     throw fail(`does not inflate (${(e as Error).message})`);
   }
-  if (over) throw fail(`inflates past the ${size} bytes its directory entry declares; refused`);
-  if (got !== size) throw fail(`inflates to ${got} bytes, not the ${size} declared`);
-  return out;
+  if (out.byteLength !== size) throw fail(`inflates to ${out.byteLength} bytes, not the ${size} declared`);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/**
+ * Bytes inflated so far from one archive: several directory entries may point
+ * at the same deflated data (an overlapping-entry bomb), so the inflated total
+ * is budgeted too.
+ */
+export class InflateTally {
+  bytes = 0;
 }
 
 /**
  * The bytes of one entry read through `readAt` (positions checked against
  * `fileSize` before anything is read): a view for STORED entries, an inflated
- * copy for DEFLATE ones; any other method is a {@link UsageError}.
+ * copy for DEFLATE ones; any other method is a {@link UsageError}. With a
+ * `tally`, the entries inflated through it share one `BUDGETS.inflatedBytes`.
  */
-export function readEntry(readAt: ReadAt, fileSize: number, entry: ZipEntry, source = "<bytes>"): Uint8Array {
+export function readEntry(
+  readAt: ReadAt,
+  fileSize: number,
+  entry: ZipEntry,
+  source = "<bytes>",
+  tally?: InflateTally,
+): Uint8Array {
   const fail = (msg: string) => new UsageError(`${source}: damaged zip archive: ${msg}`);
   const h = entry.localHeaderOffset;
   if (!(h >= 0 && h + 30 <= fileSize)) {
@@ -228,6 +247,16 @@ export function readEntry(readAt: ReadAt, fileSize: number, entry: ZipEntry, sou
   if (entry.method === 0 && entry.compressedSize !== entry.size) {
     throw fail(`stored entry '${entry.name}' has two sizes`);
   }
+  if (entry.method === 8 && tally) {
+    if (tally.bytes + entry.size > BUDGETS.inflatedBytes) {
+      throw overBudget(
+        source,
+        `inflating entry '${entry.name}' (${entry.size} bytes) after ${tally.bytes} inflated bytes`,
+        "inflatedBytes",
+      );
+    }
+    tally.bytes += entry.size;
+  }
   const raw = readAt(start, entry.compressedSize);
   return entry.method === 0 ? raw : inflateCapped(raw, entry.size, source, `entry '${entry.name}'`);
 }
@@ -243,6 +272,11 @@ export function readEntry(readAt: ReadAt, fileSize: number, entry: ZipEntry, sou
  * const data = zipEntryData(bytes, entries.get("archive/data/0")!, "model.pth");
  * ```
  */
-export function zipEntryData(bytes: Uint8Array, entry: ZipEntry, source = "<bytes>"): Uint8Array {
-  return readEntry((pos, n) => bytes.subarray(pos, pos + n), bytes.byteLength, entry, source);
+export function zipEntryData(
+  bytes: Uint8Array,
+  entry: ZipEntry,
+  source = "<bytes>",
+  tally?: InflateTally,
+): Uint8Array {
+  return readEntry((pos, n) => bytes.subarray(pos, pos + n), bytes.byteLength, entry, source, tally);
 }
