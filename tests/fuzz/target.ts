@@ -31,6 +31,7 @@ export function rezip(
   r: () => number,
   member: RegExp,
   inner: Uint8Array[],
+  how: (b: Uint8Array, r: () => number, toks: Uint8Array[]) => Uint8Array = mutate,
 ): Uint8Array | undefined {
   let files: Record<string, Uint8Array>;
   try {
@@ -41,7 +42,53 @@ export function rezip(
   const names = Object.keys(files).filter((n) => member.test(n));
   if (!names.length) return undefined;
   const name = names[pick(r, names.length)];
-  files[name] = mutate(files[name], r, inner);
+  files[name] = how(files[name], r, inner);
   const level = r() < 0.5 ? 0 : 1;
   return zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, [v, { level }]])));
+}
+
+/** Integer opcodes (BININT1, BININT2, BININT) and the bytes each takes. */
+const INT_OPS: Record<number, number> = { 0x4b: 2, 0x4d: 3, 0x4a: 5 };
+/** What an integer opcode may become: a bigint, negative and huge ints, an empty LONG1. */
+const INT_SWAPS = [
+  [0x8a, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0x40], // LONG1 2^70
+  [0x8a, 8, 0, 0, 0, 0, 0, 0, 0x20, 0], // LONG1 2^53
+  [0x4a, 0xff, 0xff, 0xff, 0xff], // -1
+  [0x4a, 0xff, 0xff, 0xff, 0x7f], // 2^31 - 1
+  [0x4b, 0],
+  [0x8a, 0],
+  [0x47, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0], // a float NaN
+].map((b) => Uint8Array.from(b));
+
+/**
+ * Opcode-aware pickle mutation: a crafted token inserted right before a STOP
+ * (so that it becomes the value, e.g. a dict holding itself), or an integer
+ * opcode (a tensor's size, stride, offset, numel) swapped for a bigint, a
+ * negative, a huge int or a float.
+ */
+export function mutatePickle(pkl: Uint8Array, r: () => number, toks: Uint8Array[]): Uint8Array {
+  let out = pkl;
+  for (let k = 1 + pick(r, 3); k > 0; k--) out = pickleOnce(out, r, toks);
+  return out;
+}
+
+function pickleOnce(pkl: Uint8Array, r: () => number, toks: Uint8Array[]): Uint8Array {
+  const at = (pred: (b: number) => boolean) => {
+    const hits: number[] = [];
+    for (let i = 0; i < pkl.length; i++) if (pred(pkl[i])) hits.push(i);
+    return hits.length ? hits[pick(r, hits.length)] : -1;
+  };
+  const cat = (...p: Uint8Array[]) => {
+    const out = new Uint8Array(p.reduce((n, x) => n + x.length, 0));
+    p.reduce((o, x) => (out.set(x, o), o + x.length), 0);
+    return out;
+  };
+  if (r() < 0.5) {
+    const stop = at((b) => b === 0x2e);
+    if (stop < 0) return mutate(pkl, r, toks);
+    return cat(pkl.subarray(0, stop), toks[pick(r, toks.length)], pkl.subarray(stop));
+  }
+  const i = at((b) => INT_OPS[b] !== undefined);
+  if (i < 0) return mutate(pkl, r, toks);
+  return cat(pkl.subarray(0, i), INT_SWAPS[pick(r, INT_SWAPS.length)], pkl.subarray(i + INT_OPS[pkl[i]]));
 }

@@ -16,7 +16,7 @@ import { decodeRgb } from "../../core/data/decode_fast.ts";
 import { parseConfig, readConfigFile } from "../../core/config.ts";
 import { titokSchema } from "../../plugins/titok/config.ts";
 import { type Tensor, tensor } from "../../core/tensor.ts";
-import { tokens } from "./mutate.ts";
+import { pick, tokens } from "./mutate.ts";
 import { rezip, type Target } from "./target.ts";
 
 const NPY_TOKENS = tokens(
@@ -49,6 +49,72 @@ const TAR_TOKENS = tokens(
   "g",
   "K",
 );
+
+/** Size fields: octal of all widths, GNU base-256 (huge, negative), junk. */
+const SIZE_FIELDS = [
+  "77777777777\0",
+  "100000000000",
+  "00000001000\0",
+  "   1750   \0 ",
+  "NaN\0",
+  "-1\0",
+  "",
+  [0x80, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0],
+  [0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0],
+  [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+].map((f) =>
+  typeof f === "string" ? new TextEncoder().encode(f.padEnd(12, "\0")).subarray(0, 12) : Uint8Array.from(f)
+);
+const PAX_BODIES = [
+  "size=NaN",
+  "size=1e12",
+  "size=99999999999999",
+  "size=-5",
+  "size=",
+  "path=",
+  "size=12 ",
+  "=x",
+];
+
+/**
+ * Header-aware tar mutation: one header's size field, type flag or (for an
+ * extended header) PAX record is rewritten and the checksum recomputed, so
+ * that the edit gets past the checksum test.
+ */
+function mutateTarHeader(seed: Uint8Array, r: () => number): Uint8Array | undefined {
+  const heads: number[] = [];
+  for (let at = 0; at + 512 <= seed.length && seed[at] !== 0;) {
+    heads.push(at);
+    const size = parseInt(new TextDecoder().decode(seed.subarray(at + 124, at + 135)), 8) || 0;
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  if (!heads.length) return undefined;
+  let b = seed.slice();
+  const h = heads[pick(r, heads.length)];
+  const choice = pick(r, 3);
+  if (choice === 0) b.set(SIZE_FIELDS[pick(r, SIZE_FIELDS.length)], h + 124);
+  else if (choice === 1) b[h + 156] = "0xLgK5 2"[pick(r, 8)].charCodeAt(0);
+  else { // an extended header before the member, with one crafted PAX record
+    const rec = new TextEncoder().encode(`${PAX_BODIES[pick(r, PAX_BODIES.length)]}\n`);
+    const body = new TextEncoder().encode(`${rec.length + 3} `);
+    const data = new Uint8Array(512);
+    data.set(body), data.set(rec, body.length);
+    const head = b.slice(h, h + 512);
+    head.set(new TextEncoder().encode(`${(body.length + rec.length).toString(8).padStart(11, "0")}\0`), 124);
+    head[156] = 0x78; // 'x'
+    b = Uint8Array.from([...b.subarray(0, h), ...fixSum(head), ...data, ...b.subarray(h)]);
+  }
+  fixSum(b.subarray(h, h + 512));
+  return b;
+}
+
+/** Recomputes a header block's checksum in place. */
+function fixSum(block: Uint8Array): Uint8Array {
+  block.fill(0x20, 148, 156);
+  const sum = block.reduce((a, v) => a + v, 0);
+  block.set(new TextEncoder().encode(sum.toString(8).padStart(6, "0") + "\0 "), 148);
+  return block;
+}
 
 const IMAGE_TOKENS = tokens(
   [0xff, 0xc2, 0x00, 0x11, 0x08, 0x40, 0x00, 0x40, 0x00, 0x03], // progressive SOF 16384×16384
@@ -161,6 +227,7 @@ export const DATA_TARGETS: Target[] = [
       packTar([{ name: "d/" + "k".repeat(120) + ".png", data: new Uint8Array(30) }], { mtime: 1700000000 }),
     ],
     tokens: TAR_TOKENS,
+    structured: (seed, r) => mutateTarHeader(seed, r),
     run: async (b, tmp) => {
       for await (const _ of readTar(b, { name: "fuzz.tar" })) { /* every member */ }
       const path = join(tmp, "fuzz.tar");

@@ -12,7 +12,7 @@ import { unpickle } from "../../core/weights/pickle.ts";
 import { readZip, zipEntryData } from "../../core/weights/zip.ts";
 import { flattenStateDict, selectStateDict } from "../../core/weights/state_dict.ts";
 import { tokens } from "./mutate.ts";
-import { rezip, type Target } from "./target.ts";
+import { mutatePickle, rezip, type Target } from "./target.ts";
 
 const DATA = new URL("../testdata/", import.meta.url).pathname;
 const file = (p: string) => new Uint8Array(readFileSync(DATA + p));
@@ -93,19 +93,24 @@ export const WEIGHT_TARGETS: Target[] = [
       ...PICKLE_TOKENS,
       ...tokens([0x50, 0x4b, 0x01, 0x02], [0x50, 0x4b, 0x03, 0x04], [0x50, 0x4b, 0x06, 0x06]),
     ],
-    structured: (seed, r) => rezip(seed, r, r() < 0.7 ? /data\.pkl$/ : /data\/|byteorder/, PICKLE_TOKENS),
+    structured: (seed, r) =>
+      r() < 0.7
+        ? rezip(seed, r, /data\.pkl$/, PICKLE_TOKENS, mutatePickle)
+        : rezip(seed, r, /data\/|byteorder/, PICKLE_TOKENS),
     run: (b) => parseTorchCheckpoint(b, "fuzz.pth"),
   },
   {
     name: "torch_legacy",
     seeds: () => [file("weights/legacy.pt"), file("metrics/legacy/legacy_state_dict.pth")],
     tokens: PICKLE_TOKENS,
+    structured: (seed, r) => mutatePickle(seed, r, PICKLE_TOKENS),
     run: (b) => selectStateDict(unpickleLegacyTorch(b, "fuzz.pth"), { source: "fuzz.pth" }),
   },
   {
     name: "pickle",
     seeds: pickles,
     tokens: PICKLE_TOKENS,
+    structured: (seed, r) => mutatePickle(seed, r, PICKLE_TOKENS),
     run: (b) =>
       flattenStateDict(unpickle(b, { source: "fuzz.pkl", persistentLoad: (pid) => pid }), "fuzz.pkl"),
   },
