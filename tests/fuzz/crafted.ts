@@ -17,6 +17,8 @@ import { readNpz } from "../../core/metrics/npz.ts";
 import { readTar } from "../../core/data/tar_read.ts";
 import { decodeRgb } from "../../core/data/decode_fast.ts";
 import { encodeNpy } from "../../core/data/npy.ts";
+import { prepareImage } from "../../core/data/prepare.ts";
+import { UsageError } from "../../core/errors.ts";
 import { tensor } from "../../core/tensor.ts";
 import { cat, deflateBomb, P, paxRecord, type RawMember, tarBlock, tensorPickle, zip } from "./craft.ts";
 
@@ -40,6 +42,10 @@ const npz = viaFile("npz", (p) => readNpz(p));
 const tar = viaFile("tar", async (p) => {
   for await (const _ of readTar(p)) { /* every member */ }
 });
+const resize = async (b: Uint8Array) => {
+  const r = await prepareImage(b, { kind: "resize", size: 256, quality: 95 }); // tok1d convert --resize
+  if (!r.ok) throw new UsageError(`crafted.jpg: ${r.reason}`);
+};
 const stored = (name: string, data: Uint8Array): RawMember => ({ name, method: 0, data, size: data.length });
 const u32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
 
@@ -215,6 +221,18 @@ export const CRAFTED: Crafted[] = [
     what: "progressive JPEG declaring 12000×12000 (144 M pixels: over the warning, under the refusal)",
     bytes: () => progressiveJpeg(12000, 12000),
     run: (b) => decodeRgb(b, "crafted.jpg"),
+  },
+  {
+    name: "convert_progressive_16384",
+    what: "the 16384×16384 progressive JPEG through `tok1d convert`'s resize (was: 1.7 GB to re-encode)",
+    bytes: () => progressiveJpeg(16384, 16384),
+    run: resize,
+  },
+  {
+    name: "convert_progressive_12000",
+    what: "the 12000×12000 progressive JPEG through `tok1d convert`'s resize (under the refusal)",
+    bytes: () => progressiveJpeg(12000, 12000),
+    run: resize,
   },
 ];
 
