@@ -53,6 +53,8 @@ export const BUDGETS = {
    * (a stride-0 `expand`): past its storage, a view is refused above this.
    */
   expandBytes: 1 << 28,
+  /** Bytes of a safetensors JSON header (the reference crate's limit). */
+  safetensorsHeaderBytes: 100_000_000,
   /** Bytes of a tar PAX or GNU long-name header (metadata only; real ones are < 1 KB). */
   tarHeaderBytes: 1 << 20,
   /** Bytes of a `.npy` header (numpy writes ~128; tok1d writes format 2.0 above 64 KiB). */
