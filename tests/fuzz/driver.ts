@@ -76,8 +76,9 @@ async function child(args: string[], onLine: (line: string) => void, watch: () =
 /** Fuzzes one target with `cases` cases from `seed` (cases `from`..`from + cases`). */
 export async function fuzzTarget(
   target: string,
-  opts: { cases: number; seed: number; from?: number; onCase?: (i: number) => void },
+  opts: { cases: number; seed: number; from?: number; limits?: Partial<typeof LIMITS> },
 ): Promise<Stats> {
+  const limits = { ...LIMITS, ...opts.limits };
   const s: Stats = {
     target,
     seed: opts.seed,
@@ -107,17 +108,16 @@ export async function fuzzTarget(
       if (kind === "ok") s.ok++;
       else if (kind === "usage") s.usage++;
       else (s.untyped++, s.failures.push({ case: n, kind: "untyped", detail }));
-      if (t > LIMITS.caseMs) (s.slow++, s.failures.push({ case: n, kind: "slow", detail: `${t} ms` }));
-      if (peak > LIMITS.rssMiB) {
+      if (t > limits.caseMs) (s.slow++, s.failures.push({ case: n, kind: "slow", detail: `${t} ms` }));
+      if (peak > limits.rssMiB) {
         (s.overMemory++, s.failures.push({ case: n, kind: "memory", detail: `${peak} MiB` }));
       }
       [current, next] = [-1, n + 1];
-      opts.onCase?.(n);
-    }, () => (hung = current >= 0 && performance.now() - started > LIMITS.caseMs + 1000));
+    }, () => (hung = current >= 0 && performance.now() - started > limits.caseMs + 1000));
     if (current >= 0) { // killed on a hang, or died inside a case (out of memory, a crash)
       s.cases++;
       if (hung) {
-        (s.hangs++, s.failures.push({ case: current, kind: "hang", detail: `> ${LIMITS.caseMs} ms` }));
+        (s.hangs++, s.failures.push({ case: current, kind: "hang", detail: `> ${limits.caseMs} ms` }));
       } else {(s.untyped++,
           s.failures.push({ case: current, kind: "crash", detail: `child exited with ${code}` }));}
       next = current + 1;

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { UsageError } from "../../core/errors.ts";
 import { mutate, pick, rng } from "./mutate.ts";
 import type { Target } from "./target.ts";
-import { TARGETS } from "./targets.ts";
+import { SELFTEST, TARGETS } from "./targets.ts";
 import { CRAFTED } from "./crafted.ts";
 
 /** Peak RSS since the last reset, MiB. */
@@ -73,7 +73,7 @@ async function main(args: string[]): Promise<void> {
       return;
     }
     const [name, seedText, fromText, toText] = args;
-    const target = TARGETS.find((t) => t.name === name);
+    const target = [...TARGETS, SELFTEST].find((t) => t.name === name);
     if (!target) throw new Error(`no fuzz target ${name} (${TARGETS.map((t) => t.name).join(", ")})`);
     const save = args.indexOf("--save") > 0 ? args[args.indexOf("--save") + 1] : undefined;
     const seeds = await target.seeds();
