@@ -1,8 +1,9 @@
 /**
  * `deno task fuzz`: thousands of cases per loader (default 5000), each in a
  * watched child process; prints a table (cases, outcomes, untyped errors,
- * hangs, slow and over-memory cases, max time, max peak RSS) and exits 1 if
- * any case failed.
+ * hangs, slow and over-memory cases, max time, max peak RSS), then each
+ * crafted regression file's outcome, time and peak RSS (`--no-crafted` to
+ * skip), and exits 1 if any fuzz case failed.
  *
  *   deno task fuzz [--cases 5000] [--seed 1] [--targets npy,tar] [--json out.json]
  *   deno task fuzz --targets npy --seed 1 --from 417 --cases 1 --save /tmp/cases   # replay one case
@@ -10,7 +11,8 @@
  * @module
  */
 import { writeFileSync } from "node:fs";
-import { fuzzTarget, LIMITS, type Stats } from "./driver.ts";
+import { fuzzTarget, LIMITS, runCrafted, type Stats } from "./driver.ts";
+import { CRAFTED } from "./crafted.ts";
 import { TARGETS } from "./targets.ts";
 
 function flag(args: string[], name: string, fallback: string): string {
@@ -69,8 +71,17 @@ async function main(args: string[]): Promise<number> {
     }, limits ${LIMITS.caseMs} ms and ${LIMITS.rssMiB} MiB per case\n`,
   );
   console.log(table(rows));
+  const crafted = [];
+  if (!args.includes("--no-crafted")) {
+    console.log("\n| crafted file | outcome | ms | peak RSS MiB |\n| --- | --- | --- | --- |");
+    for (const c of CRAFTED) {
+      const r = await runCrafted(c.name);
+      crafted.push({ name: c.name, ...r });
+      console.log(`| ${c.name} | ${r.kind} | ${r.ms.toFixed(0)} | ${r.rssMiB.toFixed(0)} |`);
+    }
+  }
   const json = flag(args, "json", "");
-  if (json) writeFileSync(json, JSON.stringify(rows, null, 1));
+  if (json) writeFileSync(json, JSON.stringify({ loaders: rows, crafted }, null, 1));
   return rows.some((s) => s.failures.length) ? 1 : 0;
 }
 
