@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { fuzzTarget } from "./driver.ts";
 import { TARGETS } from "./targets.ts";
 
-const CASES = 250;
+const CASES = 400;
 const SEED = Number(Deno.env.get("TOK1D_FUZZ_SEED") ?? 12);
 
 for (const { name } of TARGETS) {
