@@ -49,8 +49,10 @@ const RUN = new URL("./run.ts", import.meta.url).pathname;
 
 /** Spawns run.ts with `args`; calls `onLine` per stdout line; resolves when the child exits or is killed. */
 async function child(args: string[], onLine: (line: string) => void, watch: () => boolean): Promise<number> {
+  const tmp = Deno.makeTempDirSync({ prefix: "tok1d-fuzz-" });
   const proc = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", RUN, ...args],
+    env: { TOK1D_FUZZ_TMP: tmp },
     stdout: "piped",
     stderr: "null",
   }).spawn();
@@ -70,6 +72,7 @@ async function child(args: string[], onLine: (line: string) => void, watch: () =
     return (await proc.status).code;
   } finally {
     clearInterval(timer);
+    Deno.removeSync(tmp, { recursive: true });
   }
 }
 

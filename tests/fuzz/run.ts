@@ -54,7 +54,9 @@ export async function classify(fn: () => unknown): Promise<[kind: string, messag
 }
 
 async function main(args: string[]): Promise<void> {
-  const tmp = Deno.makeTempDirSync({ prefix: "tok1d-fuzz-" });
+  // The scratch folder: the parent's (which removes it even when it kills this process), or our own.
+  const given = Deno.env.get("TOK1D_FUZZ_TMP");
+  const tmp = given ?? Deno.makeTempDirSync({ prefix: "tok1d-fuzz-" });
   const out = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
   try {
     if (args[0] === "--crafted") {
@@ -90,7 +92,7 @@ async function main(args: string[]): Promise<void> {
       out(`E ${i} ${(performance.now() - t).toFixed(1)} ${peakRssMiB().toFixed(1)} ${kind} ${msg}`);
     }
   } finally {
-    Deno.removeSync(tmp, { recursive: true });
+    if (!given) Deno.removeSync(tmp, { recursive: true });
   }
 }
 
