@@ -14,15 +14,10 @@
  * @module
  */
 import type { Graph, Value } from "./graph/graph.ts";
+import { memoGraphs, parameterShapes } from "./graphs.ts";
+export { buildGraphs, memoGraphs, parameterShapes } from "./graphs.ts";
 import { randomWeights, Rng } from "./init.ts";
-import type {
-  BuildOptions,
-  EncodeOptions,
-  Program,
-  ProgramContext,
-  Programs,
-  TokenizerInfo,
-} from "./plugin.ts";
+import type { EncodeOptions, Program, ProgramContext, Programs, TokenizerInfo } from "./plugin.ts";
 import { type ResolvedModel, resolveModel } from "./resolve.ts";
 import { Session, type SessionOptions } from "./runtime/mod.ts";
 import type { Tensor } from "./tensor.ts";
@@ -237,35 +232,6 @@ export class Tokenizer {
     for (const s of this.sessions.values()) await (await s).release();
     this.sessions.clear();
   }
-}
-
-/** Builders that build each graph once, on first call. */
-export function memoGraphs(builders: Record<string, () => Graph>): Record<string, () => Graph> {
-  return Object.fromEntries(
-    Object.entries(builders).map(([name, build]) => {
-      let g: Graph | undefined;
-      return [name, () => (g ??= build())];
-    }),
-  );
-}
-
-/** All parameters the graphs use, with their shapes (builds every graph once; no sessions). */
-export function parameterShapes(builders: Record<string, () => Graph>): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const build of Object.values(builders)) {
-    for (const p of build().params.values()) out.set(p.name, p.shape);
-  }
-  return out;
-}
-
-/** Every graph of a family's config, built now (tests, tools that inspect parameters). */
-export function buildGraphs(
-  plugin: { graphs(config: never, opts: BuildOptions): Record<string, () => Graph> },
-  config: unknown,
-  opts: BuildOptions = {},
-): Record<string, Graph> {
-  const builders = plugin.graphs(config as never, opts);
-  return Object.fromEntries(Object.entries(builders).map(([k, b]) => [k, b()]));
 }
 
 /** Loads a tokenizer from a folder, config file, preset or `default`. */

@@ -12,7 +12,17 @@ const REPO = new URL("../", import.meta.url).pathname;
 const PHOTO = new URL("./testdata/photos/chelsea.png", import.meta.url).pathname;
 
 async function run(cwd: string, args: string[]) {
-  const r = await new Deno.Command(Deno.execPath(), { args, cwd, stdout: "piped", stderr: "piped" }).output();
+  // As from a user's shell: an INIT_CWD inherited from the `deno task test` running this file would win.
+  const { INIT_CWD: _, ...env } = Deno.env.toObject();
+  const r = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
   return { code: r.code, out: new TextDecoder().decode(r.stdout), err: new TextDecoder().decode(r.stderr) };
 }
 

@@ -16,7 +16,7 @@
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
 import { UsageError } from "../errors.ts";
-import { decodeImage, MAX_PIXELS, type RgbImage } from "./image.ts";
+import { checkImageSize, decodeImage, type RgbImage } from "./image.ts";
 import { sniffImage } from "./sniff.ts";
 
 /** Decodes image bytes or a file to 8-bit RGB (as PIL); errors are UsageErrors naming `name`. */
@@ -33,9 +33,10 @@ export async function decodeRgb(
   const info = sniffImage(bytes);
   if ("error" in info) throw new UsageError(`${name}: ${info.error}`);
   if (info.format !== "jpeg" || info.channels !== 3 || info.depth !== 8) return decodeImage(bytes, { name });
+  const limit = checkImageSize(name, info.width, info.height); // before any pixel is decoded
   try {
     const { data, info: out } = await sharp(bytes, {
-      limitInputPixels: MAX_PIXELS,
+      limitInputPixels: limit,
       failOn: "truncated",
       ignoreIcc: true,
     })

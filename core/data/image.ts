@@ -18,9 +18,12 @@
  *   stored ones.
  *
  * Only this folder touches image codecs. Bad input (zero bytes, truncated or
- * corrupt data, another format, more than 2^14 pixels a side or 2^28 in all)
- * is a {@link UsageError} naming the file; sizes are checked from the header
- * before any pixel is decoded.
+ * corrupt data, another format, more than 2^14 pixels a side or more pixels
+ * than the image budget) is a {@link UsageError} naming the file; sizes are
+ * checked from the header before any pixel is decoded. The pixel budget is
+ * Pillow's decompression-bomb guard (core/budgets.ts): above 89 M pixels a
+ * warning, above 179 M a refusal — raise it with `TOK1D_MAX_IMAGE_PIXELS` or
+ * the `maxPixels` option.
  *
  * @example
  * ```ts
@@ -33,6 +36,7 @@
 import { readFile } from "node:fs/promises";
 import sharp, { type Metadata, type Sharp } from "sharp";
 import { UsageError } from "../errors.ts";
+import { BUDGETS, imagePixelBudget, overBudget } from "../budgets.ts";
 
 /** 8-bit RGB pixels, row-major HWC (`data.length === width * height * 3`). */
 export interface RgbImage {
@@ -41,10 +45,10 @@ export interface RgbImage {
   height: number;
 }
 
-/** Largest accepted side (pixels). */
-export const MAX_SIDE = 1 << 14;
-/** Largest accepted area (pixels). */
-export const MAX_PIXELS = 2 ** 28;
+/** Largest accepted side (pixels): `BUDGETS.imageSide`. */
+export const MAX_SIDE: number = BUDGETS.imageSide;
+/** Largest accepted area (pixels) by default: `BUDGETS.imagePixels` (raise with `TOK1D_MAX_IMAGE_PIXELS`). */
+export const MAX_PIXELS: number = BUDGETS.imagePixels;
 /** Container formats accepted (sniffed from the bytes, not the file name). */
 export const IMAGE_FORMATS = ["jpeg", "png", "webp"] as const;
 
@@ -52,6 +56,49 @@ export const IMAGE_FORMATS = ["jpeg", "png", "webp"] as const;
 export interface DecodeOptions {
   /** Name used in error messages when the input is bytes (default `<image bytes>`). */
   name?: string;
+  /** Pixel budget (default: `TOK1D_MAX_IMAGE_PIXELS` or `BUDGETS.imagePixels`). */
+  maxPixels?: number;
+  /** Where the large-image warning goes (default: stderr). */
+  warn?: (message: string) => void;
+}
+
+/**
+ * Checks an image's header size against the side and pixel budgets, before
+ * any decoding: a UsageError above them, a warning above
+ * `BUDGETS.imageWarnPixels`. Returns the pixel budget in force.
+ *
+ * @example
+ * ```ts
+ * checkImageSize("scan.png", 20000, 20000); // throws: … exceeds the imageSide budget …
+ * ```
+ */
+export function checkImageSize(
+  name: string,
+  width: number,
+  height: number,
+  options: Pick<DecodeOptions, "maxPixels" | "warn"> = {},
+): number {
+  const limit = options.maxPixels ?? imagePixelBudget();
+  if (width > MAX_SIDE || height > MAX_SIDE) {
+    throw overBudget(name, `an image of ${width}×${height} pixels`, "imageSide");
+  }
+  if (width * height > limit) {
+    throw overBudget(
+      name,
+      `an image of ${width}×${height} = ${width * height} pixels (set TOK1D_MAX_IMAGE_PIXELS to read it)`,
+      "imagePixels",
+      limit,
+    );
+  }
+  if (width * height > BUDGETS.imageWarnPixels) {
+    (options.warn ?? ((m: string) => console.error(`warning: ${m}`)))(
+      `${name}: a large image (${width}×${height} = ${width * height} pixels, over ` +
+        `${BUDGETS.imageWarnPixels}); decoding it needs ${
+          Math.round((width * height * 6) / 2 ** 20)
+        } MB or more`,
+    );
+  }
+  return limit;
 }
 
 function sharpErrorText(e: unknown): string {
@@ -94,13 +141,9 @@ export async function decodeImage(
   }
   const { width, height } = meta;
   if (!width || !height) throw new UsageError(`${name}: image header has no size`);
-  if (width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS) {
-    throw new UsageError(
-      `${name}: image is ${width}×${height}; the limit is ${MAX_SIDE} pixels a side and ${MAX_PIXELS} in all`,
-    );
-  }
+  const limit = checkImageSize(name, width, height, options);
 
-  const input = () => sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: "truncated", ignoreIcc: true });
+  const input = () => sharp(bytes, { limitInputPixels: limit, failOn: "truncated", ignoreIcc: true });
   try {
     if (meta.space === "cmyk") {
       return cmykToRgb(await raw(input().pipelineColourspace("cmyk").toColourspace("cmyk")));

@@ -192,9 +192,27 @@ Deno.test("image: odd formats convert as PIL does, and bad inputs are UsageError
           decodeImage(path),
           (e: Error) =>
             e instanceof UsageError && e.message.startsWith(path) &&
-            /limit is 16384 pixels a side/.test(e.message),
+            /exceeds the imageSide budget of 16384/.test(e.message),
         );
       }
+      // Pillow's decompression-bomb guard: 179 M pixels refused from the header, raised by an option or
+      // TOK1D_MAX_IMAGE_PIXELS; 89 M warn.
+      const bomb = join(dir, "bomb-14000x14000.png");
+      writeFileSync(bomb, headerOnlyPng(14000, 14000));
+      await assert.rejects(
+        decodeImage(bomb),
+        (e: Error) =>
+          e instanceof UsageError && /196000000 pixels .*imagePixels budget of 178956970/.test(e.message),
+      );
+      await assert.rejects(
+        decodeImage(bomb, { maxPixels: 2e8, warn: () => {} }),
+        (e: Error) => e instanceof UsageError && /corrupt or truncated png/.test(e.message), // past the budget: decoded
+      );
+      const warned: string[] = [];
+      await assert.rejects(
+        decodeImage(join(dir, "bomb-14000x14000.png"), { maxPixels: 2e8, warn: (m) => warned.push(m) }),
+      );
+      assert.match(warned[0], /bomb-14000x14000\.png: a large image \(14000×14000/);
       const ok = await decodeImage(
         await sharp({ create: { width: 16384, height: 2, channels: 3, background: "#123456" } })
           .png().toBuffer(),

@@ -22,5 +22,5 @@ Deno.test("data/mod: re-exports the public API", () => {
       "gridRows",
     ]
   ) assert.equal(typeof (data as Record<string, unknown>)[name], "function", name);
-  assert.deepEqual([data.MAX_SIDE, data.MAX_PIXELS], [16384, 2 ** 28]);
+  assert.deepEqual([data.MAX_SIDE, data.MAX_PIXELS], [16384, 178_956_970]);
 });

@@ -8,8 +8,8 @@
  * no NumPy type: convert it with `toFloat32` before writing.
  *
  * Every malformed input (bad magic, truncated header, unknown dtype, Fortran
- * order, data size that does not match the shape) is a {@link UsageError}
- * whose message names the file.
+ * order, data size that does not match the shape, a header past
+ * `BUDGETS.npyHeaderBytes`) is a {@link UsageError} whose message names the file.
  *
  * @example
  * ```ts
@@ -22,6 +22,7 @@
  */
 import { readFileSync } from "node:fs";
 import { UsageError } from "../errors.ts";
+import { BUDGETS, overBudget } from "../budgets.ts";
 import { writeFileAtomic } from "../fs.ts";
 import { BYTES_PER_ELEMENT, type DataOf, type DType, sizeOf, type Tensor } from "../tensor.ts";
 
@@ -76,6 +77,9 @@ function parseHeader(bytes: Uint8Array, name: string): Header {
   if (bytes.length < 8 + lenBytes) throw fail("truncated header length");
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = 8 + lenBytes;
+  if (headerLen > BUDGETS.npyHeaderBytes) {
+    throw overBudget(name, `a .npy header of ${headerLen} bytes`, "npyHeaderBytes");
+  }
   if (start + headerLen > bytes.length) {
     throw fail(`truncated header: needs ${start + headerLen} bytes, file has ${bytes.length}`);
   }
@@ -96,9 +100,13 @@ function parseHeader(bytes: Uint8Array, name: string): Header {
       `${name}: Fortran-order arrays are not supported; save with numpy.ascontiguousarray`,
     );
   }
-  const shapeMatch = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text);
-  if (!shapeMatch) throw fail("no 'shape' in header");
-  const shape = shapeMatch[1].split(",").map((s) => s.trim()).filter((s) => s !== "").map((s) => {
+  // Two linear searches, not one regex with `[^)]*` (quadratic on a header of many unclosed "'shape': (").
+  const shapeKey = /['"]shape['"]\s*:\s*\(/.exec(text);
+  const close = shapeKey ? text.indexOf(")", shapeKey.index + shapeKey[0].length) : -1;
+  if (!shapeKey || close < 0) throw fail("no 'shape' in header");
+  const shape = text.slice(shapeKey.index + shapeKey[0].length, close).split(",").map((s) => s.trim()).filter(
+    (s) => s !== "",
+  ).map((s) => {
     const n = /^\d+L?$/.test(s) ? parseInt(s, 10) : NaN;
     if (!Number.isSafeInteger(n)) throw fail(`bad shape entry '${s}'`);
     return n;

@@ -162,3 +162,13 @@ np.save(f"{sys.argv[1]}/big.npy", np.arange(12, dtype=">f8").reshape(3, 4))`,
     }
   },
 });
+
+Deno.test("npy: a header past the npyHeaderBytes budget is refused before it is read", () => {
+  const bytes = new Uint8Array(16);
+  bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0]);
+  new DataView(bytes.buffer).setUint32(8, 0xfffffff0, true);
+  assert.throws(
+    () => decodeNpy(bytes, "h.npy"),
+    (e) => e instanceof UsageError && /h\.npy: .*npyHeaderBytes budget/.test(e.message),
+  );
+});

@@ -5,6 +5,8 @@
  *   I/O-bound); the stored extension comes from the sniffed format, so a PNG
  *   named `.JPEG` (ImageNet has some) is stored as `.png`. `verify: "header"`
  *   runs {@link sniffImage}; `verify: "decode"` also decodes every pixel.
+ * - Sizes past the image budgets (core/budgets.ts) are skipped from the
+ *   header (sniffImage); above `BUDGETS.imageWarnPixels` a decode warns.
  * - `resize` mode re-encodes: shorter side → `size`, centre crop `size`×`size`
  *   (libvips Lanczos-3), baseline JPEG at `quality` with standard Huffman tables. Inputs are first taken to 8-bit
  *   RGB the way PIL's `convert("RGB")` does (CMYK, 16-bit, grayscale, alpha;
@@ -22,7 +24,8 @@
  */
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
-import { decodeImage } from "./image.ts";
+import { imagePixelBudget } from "../budgets.ts";
+import { checkImageSize, decodeImage } from "./image.ts";
 import { type ImageInfo, sniffImage } from "./sniff.ts";
 
 /** What to do with each image. */
@@ -51,7 +54,7 @@ function plainRgb(info: ImageInfo): boolean {
 
 async function reencode(bytes: Uint8Array, info: ImageInfo, size: number, quality: number) {
   const input = plainRgb(info)
-    ? sharp(bytes, { failOn: "truncated", ignoreIcc: true })
+    ? sharp(bytes, { failOn: "truncated", ignoreIcc: true, limitInputPixels: imagePixelBudget() })
     : await decodeImage(bytes).then(({ data, width, height }) =>
       sharp(data, { raw: { width, height, channels: 3 } })
     );
@@ -81,6 +84,9 @@ export async function prepareImage(source: string | Uint8Array, mode: PrepareMod
   const info = sniffImage(bytes);
   if ("error" in info) return { ok: false, reason: info.error };
   try {
+    if (mode.kind === "resize" || mode.verify === "decode") {
+      checkImageSize(typeof source === "string" ? source : "<image bytes>", info.width, info.height);
+    }
     if (mode.kind === "copy") {
       if (mode.verify === "decode") await decodeImage(bytes);
       return { ok: true, ext: info.ext, data: bytes, width: info.width, height: info.height };

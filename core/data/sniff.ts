@@ -18,7 +18,8 @@
  * ```
  * @module
  */
-import { MAX_PIXELS, MAX_SIDE } from "./image.ts";
+import { imagePixelBudget } from "../budgets.ts";
+import { MAX_SIDE } from "./image.ts";
 
 /** What the header says. */
 export interface ImageInfo {
@@ -134,14 +135,16 @@ function webp(b: Uint8Array): SniffResult {
 }
 
 /**
- * Format, size and completeness of image bytes, or why they are unusable.
+ * Format, size and completeness of image bytes, or why they are unusable
+ * (including a size past the image budgets, `maxPixels` defaulting to
+ * `TOK1D_MAX_IMAGE_PIXELS` or `BUDGETS.imagePixels`).
  *
  * @example
  * ```ts
  * sniffImage(new Uint8Array(0)); // { error: "empty file (0 bytes)" }
  * ```
  */
-export function sniffImage(bytes: Uint8Array): SniffResult {
+export function sniffImage(bytes: Uint8Array, maxPixels?: number): SniffResult {
   if (bytes.length === 0) return { error: "empty file (0 bytes)" };
   let r: SniffResult;
   if (starts(bytes, [0xff, 0xd8, 0xff])) r = jpeg(bytes);
@@ -160,9 +163,11 @@ export function sniffImage(bytes: Uint8Array): SniffResult {
   }
   if ("error" in r) return r;
   if (r.width <= 0 || r.height <= 0) return { error: `image header gives no size (${r.width}×${r.height})` };
-  if (r.width > MAX_SIDE || r.height > MAX_SIDE || r.width * r.height > MAX_PIXELS) {
+  const limit = maxPixels ?? imagePixelBudget();
+  if (r.width > MAX_SIDE || r.height > MAX_SIDE || r.width * r.height > limit) {
     return {
-      error: `absurd dimensions ${r.width}×${r.height} (limit ${MAX_SIDE} a side, ${MAX_PIXELS} pixels)`,
+      error: `absurd dimensions ${r.width}×${r.height} (limit ${MAX_SIDE} a side, ${limit} pixels: ` +
+        `the imageSide and imagePixels budgets; TOK1D_MAX_IMAGE_PIXELS raises the second)`,
     };
   }
   return r;

@@ -2,7 +2,10 @@
  * Reading tar archives as a stream of members: ustar, PAX (`path`, `size`)
  * and GNU long names, from a file (read in large chunks, never whole) or from
  * bytes. Header checksums are verified; a damaged or cut archive is a
- * {@link UsageError} naming the file and the byte offset.
+ * {@link UsageError} naming the file and the byte offset. Sizes are checked
+ * before anything is allocated: a member must fit in the bytes left in the
+ * file, numeric fields (octal, base-256, PAX decimal) are parsed strictly, and
+ * PAX/long-name headers stay within `BUDGETS.tarHeaderBytes`.
  *
  * Member names are data, never file-system paths: nothing here creates files.
  * Non-file members (folders, links, devices) are reported with `type` so that
@@ -17,6 +20,7 @@
  */
 import { open } from "node:fs/promises";
 import { UsageError } from "../errors.ts";
+import { BUDGETS, overBudget } from "../budgets.ts";
 import { blockPadding, TAR_BLOCK } from "./tar.ts";
 
 /** One member of an archive. */
@@ -32,6 +36,8 @@ export interface TarMember {
 
 /** Reads `n` bytes at the current position; fewer only at the end of the source. */
 interface Source {
+  /** Total bytes of the archive. */
+  size: number;
   read(n: number): Promise<Uint8Array>;
   skip(n: number): Promise<void>;
   close(): Promise<void>;
@@ -40,7 +46,11 @@ interface Source {
 const decoder = new TextDecoder();
 
 function fileSource(path: string, chunk: number): Promise<Source> {
-  return open(path, "r").then((fh) => {
+  return open(path, "r").then(async (fh) => {
+    const size = await fh.stat().then((s) => s.size, async (e) => {
+      await fh.close();
+      throw e;
+    });
     let buf = new Uint8Array(0);
     let at = 0; // read position inside buf
     let pos = 0; // file position of buf's end
@@ -60,6 +70,7 @@ function fileSource(path: string, chunk: number): Promise<Source> {
       at = 0;
     };
     return {
+      size,
       async read(n) {
         await fill(n);
         const out = buf.slice(at, at + n);
@@ -80,6 +91,7 @@ function fileSource(path: string, chunk: number): Promise<Source> {
 function bytesSource(bytes: Uint8Array): Source {
   let at = 0;
   return {
+    size: bytes.length,
     read(n) {
       const out = Uint8Array.prototype.slice.call(bytes, at, at + n);
       at += out.length;
@@ -99,15 +111,20 @@ function cString(block: Uint8Array, offset: number, length: number): string {
   return decoder.decode(end < 0 ? field : field.subarray(0, end));
 }
 
-/** An octal field, or GNU base-256 when the high bit is set. */
+/**
+ * An octal field, or GNU base-256 when the high bit is set; NaN when the field
+ * is neither, negative, or past 2^53.
+ */
 function number(block: Uint8Array, offset: number, length: number): number {
   if (block[offset] & 0x80) {
-    let v = block[offset] & 0x7f;
+    if (block[offset] & 0x40) return NaN; // base-256 negative
+    let v = block[offset] & 0x3f;
     for (let i = 1; i < length; i++) v = v * 256 + block[offset + i];
-    return v;
+    return Number.isSafeInteger(v) ? v : NaN;
   }
-  const s = cString(block, offset, length).trim();
-  return s === "" ? 0 : parseInt(s, 8);
+  const s = cString(block, offset, length).replace(/^[ ]+|[ \0]+$/g, "");
+  if (s === "") return 0;
+  return /^[0-7]+$/.test(s) ? parseInt(s, 8) : NaN;
 }
 
 function checksumOk(block: Uint8Array): boolean {
@@ -121,18 +138,26 @@ function checksumOk(block: Uint8Array): boolean {
   return stored === unsigned || stored === signed;
 }
 
-function parsePax(data: Uint8Array): Record<string, string> {
+/** PAX records "<len> key=value\n"; a record that does not parse exactly is a UsageError. */
+function parsePax(data: Uint8Array, fail: (why: string) => UsageError): Record<string, string> {
   const out: Record<string, string> = {};
   let at = 0;
   while (at < data.length) {
+    if (data[at] === 0) break; // NUL padding after the last record
     const space = data.indexOf(0x20, at);
-    if (space < 0) break;
-    const len = parseInt(decoder.decode(data.subarray(at, space)), 10);
-    if (!(len > 0)) break;
+    const digits = space < 0 ? "" : decoder.decode(data.subarray(at, space));
+    const len = /^[0-9]{1,9}$/.test(digits) ? Number(digits) : NaN;
+    if (!(len > space - at + 1 && at + len <= data.length && data[at + len - 1] === 0x0a)) {
+      throw fail(`malformed PAX record at byte ${at} of the extended header`);
+    }
     const record = decoder.decode(data.subarray(space + 1, at + len - 1));
     const eq = record.indexOf("=");
-    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
+    if (eq <= 0) throw fail(`PAX record without a key at byte ${at} of the extended header`);
+    out[record.slice(0, eq)] = record.slice(eq + 1);
     at += len;
+  }
+  if (out.size !== undefined && !/^[0-9]{1,16}$/.test(out.size)) {
+    throw fail(`PAX size '${out.size.slice(0, 40)}' is not a decimal byte count`);
   }
   return out;
 }
@@ -183,7 +208,20 @@ export async function* readTar(
       const flag = String.fromCharCode(block[156] || 0x30);
       let size = number(block, 124, 12);
       if (pax.size !== undefined) size = Number(pax.size);
-      const hasData = "07xgLK".includes(flag);
+      if (!Number.isSafeInteger(size)) {
+        throw new UsageError(`${label}: bad size field in the tar header at byte ${offset - TAR_BLOCK}`);
+      }
+      if (size > src.size - offset) {
+        throw new UsageError(
+          `${label}: truncated tar member at byte ${offset} (${size} bytes announced, ` +
+            `${Math.max(0, src.size - offset)} left in the file)`,
+        );
+      }
+      const meta = "xgLK".includes(flag);
+      if (meta && size > BUDGETS.tarHeaderBytes) {
+        throw overBudget(label, `a tar extended header of ${size} bytes at byte ${offset}`, "tarHeaderBytes");
+      }
+      const hasData = "07".includes(flag) || meta;
       const data = hasData ? await src.read(size) : new Uint8Array(0);
       if (data.length < size && hasData) {
         throw new UsageError(`${label}: truncated tar member at byte ${offset} (${size} bytes announced)`);
@@ -194,7 +232,10 @@ export async function* readTar(
       if (pad) await src.skip(pad);
       offset += size + pad;
       if (flag === "x") {
-        pax = { ...pax, ...parsePax(data) };
+        pax = {
+          ...pax,
+          ...parsePax(data, (why) => new UsageError(`${label}: ${why} at byte ${dataOffset}`)),
+        };
         continue;
       }
       if (flag === "g") continue;

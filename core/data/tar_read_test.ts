@@ -74,3 +74,51 @@ Deno.test("tar_read: damaged archives are UsageErrors naming the file and the of
 });
 
 Deno.test({ name: "tar_read: cleanup", fn: () => rmSync(dir, { recursive: true }) });
+
+Deno.test("tar_read: sizes must fit the file and parse strictly, before anything is allocated (issue 12)", async () => {
+  const good = packTar([{ name: "a.jpg", data: new Uint8Array(600).fill(1) }]);
+  const setSize = (field: number[] | string) => {
+    const b = good.slice();
+    b.set(typeof field === "string" ? new TextEncoder().encode(field) : field, 124);
+    b.fill(0x20, 148, 156);
+    const sum = b.subarray(0, 512).reduce((a, v) => a + v, 0);
+    b.set(new TextEncoder().encode(sum.toString(8).padStart(6, "0") + "\0 "), 148);
+    return b;
+  };
+  const tmp = mkdtempSync(join(tmpdir(), "tok1d-tarbudget-"));
+  const refuses = async (bytes: Uint8Array, re: RegExp) => {
+    for (const src of [bytes, join(tmp, "bad.tar")]) {
+      writeFileSync(join(tmp, "bad.tar"), bytes);
+      await assert.rejects(collect(src), (e: Error) => e instanceof UsageError && re.test(e.message));
+    }
+  };
+  await refuses(
+    setSize("100000000000"),
+    /truncated tar member at byte 512 \(8589934592 bytes announced, \d+ left/,
+  );
+  await refuses(
+    setSize([0x80, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0]),
+    /bad size field in the tar header at byte 0/,
+  );
+  await refuses(
+    setSize([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+    /bad size field/,
+  );
+  await refuses(setSize("0000001x250\0"), /bad size field/);
+  const pax = (record: string) =>
+    new Uint8Array([
+      ...packTar([{ name: "x", data: new TextEncoder().encode(record) }]).subarray(0, 1024),
+      ...good,
+    ]).map((v, i) => (i === 156 ? 0x78 : v));
+  const fixed = (b: Uint8Array) => { // the 'x' flag changed the first header's checksum
+    b.fill(0x20, 148, 156);
+    const sum = b.subarray(0, 512).reduce((a, v) => a + v, 0);
+    b.set(new TextEncoder().encode(sum.toString(8).padStart(6, "0") + "\0 "), 148);
+    return b;
+  };
+  await refuses(fixed(pax("12 size=NaN\n")), /PAX size 'NaN' is not a decimal byte count/);
+  await refuses(fixed(pax("13 size=1e12\n")), /PAX size '1e12'/);
+  await refuses(fixed(pax("99 size=1\n")), /malformed PAX record/);
+  assert.equal((await collect(fixed(pax("12 size=600\n"))))[0].data.length, 600);
+  rmSync(tmp, { recursive: true });
+});

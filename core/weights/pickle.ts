@@ -4,7 +4,10 @@
  * {@link ALLOWED_GLOBALS} (containers, torch tensor rebuilders, storage
  * classes and dtypes, a few inert numpy values); any other name is a
  * {@link UsageError} `forbidden global 'os.system' in <file>`. Every read is
- * bounds-checked, so a truncated or corrupt pickle is a UsageError too.
+ * bounds-checked, so a truncated or corrupt pickle is a UsageError too, and
+ * the budgets of `core/budgets.ts` hold: integer size, stack and memo size,
+ * nesting depth and reachable values of the result; reference cycles are
+ * refused (`pickle_graph.ts`).
  *
  * Python values map to: `None` → `null`, bool/float/str as usual, int →
  * number (bigint beyond 2^53), bytes → `Uint8Array`, list and tuple → array,
@@ -23,7 +26,9 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import { BUDGETS, overBudget } from "../budgets.ts";
 import { ALLOWED_GLOBALS, builtinCall, PyGlobal, PyObject, small } from "./pickle_globals.ts";
+import { checkValueGraph } from "./pickle_graph.ts";
 
 export { ALLOWED_GLOBALS, PyGlobal, PyObject };
 
@@ -46,7 +51,11 @@ class Machine {
   opAt = 0;
   stack: unknown[] = [];
   marks: unknown[][] = [];
-  memo = new Map<number, unknown>();
+  /** Items held in the stacks saved by MARK. */
+  held = 0;
+  /** Memo entries by index (an array: torch numbers them densely from 0; no value is `undefined`). */
+  memo: unknown[] = [];
+  memoSize = 0;
   readonly view: DataView;
   readonly decoder = new TextDecoder();
 
@@ -85,13 +94,32 @@ class Machine {
     if (end < 0) throw this.fail(`truncated pickle: unterminated line at byte ${this.opAt}`);
     return this.str(end - this.pos + 1).slice(0, -1);
   };
-  long = (raw: Uint8Array) => {
-    let v = 0n;
-    for (let i = raw.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(raw[i]);
-    if (raw.length && raw[raw.length - 1] & 0x80) v -= 1n << BigInt(8 * raw.length);
+  /** LONG1/LONG4: a little-endian two's-complement integer of `n` bytes, built in linear time. */
+  long = (n: number) => {
+    if (n > BUDGETS.pickleIntBytes) {
+      throw overBudget(this.source, `a pickle integer of ${n} bytes at byte ${this.opAt}`, "pickleIntBytes");
+    }
+    const raw = this.take(n);
+    if (!raw.length) return 0;
+    let hex = "";
+    for (let i = raw.length - 1; i >= 0; i--) hex += raw[i].toString(16).padStart(2, "0");
+    let v = BigInt("0x" + hex);
+    if (raw[raw.length - 1] & 0x80) v -= 1n << BigInt(8 * raw.length);
     return small(v);
   };
-  push = (x: unknown) => void this.stack.push(x);
+  room = () => {
+    if (this.stack.length + this.held + this.marks.length >= BUDGETS.pickleStack) {
+      throw overBudget(
+        this.source,
+        `a pickle stack of more than ${BUDGETS.pickleStack} items`,
+        "pickleStack",
+      );
+    }
+  };
+  push = (x: unknown) => {
+    this.room();
+    this.stack.push(x);
+  };
   pop = () => {
     if (this.stack.length === 0) throw this.malformed("stack underflow");
     return this.stack.pop();
@@ -101,19 +129,29 @@ class Machine {
     return this.stack[this.stack.length - 1];
   };
   mark = () => {
+    this.room();
     this.marks.push(this.stack);
+    this.held += this.stack.length;
     this.stack = [];
   };
   popMark = () => {
     const items = this.stack, prev = this.marks.pop();
     if (!prev) throw this.malformed("no MARK");
+    this.held -= prev.length;
     this.stack = prev;
     return items;
   };
-  put = (i: number) => void this.memo.set(i, this.top());
+  put = (i: number) => {
+    if (!Number.isSafeInteger(i) || i < 0) throw this.malformed(`bad memo index ${i}`);
+    if (this.memo[i] === undefined && this.memoSize++ >= BUDGETS.pickleMemo) {
+      throw overBudget(this.source, `a pickle memo of more than ${BUDGETS.pickleMemo} entries`, "pickleMemo");
+    }
+    this.memo[i] = this.top();
+  };
   get = (i: number) => {
-    if (!this.memo.has(i)) throw this.malformed(`memo entry ${i} missing`);
-    return this.memo.get(i);
+    const v = Number.isSafeInteger(i) && i >= 0 ? this.memo[i] : undefined;
+    if (v === undefined) throw this.malformed(`memo entry ${i} missing`);
+    return v;
   };
   global = (module: unknown, name: unknown) => {
     if (typeof module !== "string" || typeof name !== "string") {
@@ -167,8 +205,8 @@ const OPS: Record<number, (m: Machine) => unknown> = {
   0x4a: (m) => m.push(m.i32()), // BININT
   0x4b: (m) => m.push(m.u8()), // BININT1
   0x4d: (m) => m.push(m.u16()), // BININT2
-  0x8a: (m) => m.push(m.long(m.take(m.u8()))), // LONG1
-  0x8b: (m) => m.push(m.long(m.take(m.u32()))), // LONG4
+  0x8a: (m) => m.push(m.long(m.u8())), // LONG1
+  0x8b: (m) => m.push(m.long(m.u32())), // LONG4
   0x49: (m) => m.push(((s) => s === "01" ? true : s === "00" ? false : Number.parseInt(s, 10))(m.line())), // INT
   0x47: (m) => m.push(m.f64()), // BINFLOAT
   0x58: (m) => m.push(m.str(m.u32())), // BINUNICODE
@@ -198,7 +236,7 @@ const OPS: Record<number, (m: Machine) => unknown> = {
   0x75: (m) => m.setItems(m.popMark()), // SETITEMS
   0x71: (m) => m.put(m.u8()), // BINPUT
   0x72: (m) => m.put(m.u32()), // LONG_BINPUT
-  0x94: (m) => m.put(m.memo.size), // MEMOIZE
+  0x94: (m) => m.put(m.memoSize), // MEMOIZE
   0x70: (m) => m.put(Number.parseInt(m.line(), 10)), // PUT
   0x68: (m) => m.push(m.get(m.u8())), // BINGET
   0x6a: (m) => m.push(m.get(m.u32())), // LONG_BINGET
@@ -228,7 +266,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): unknown
     for (;;) {
       m.opAt = m.pos;
       const op = m.u8();
-      if (op === 0x2e) return m.pop(); // STOP
+      if (op === 0x2e) return checkValueGraph(m.pop(), m.source); // STOP
       const handler = OPS[op];
       if (!handler) throw m.fail(`unsupported pickle opcode 0x${op.toString(16)} at byte ${m.opAt}`);
       handler(m);

@@ -2,6 +2,7 @@ import { deepStrictEqual, ok, strictEqual, throws } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
+import { BUDGETS } from "../budgets.ts";
 import { PyGlobal, PyObject, unpickle } from "./pickle.ts";
 import { readZip, zipEntryData } from "./zip.ts";
 
@@ -170,4 +171,34 @@ Deno.test("pickle: malformed input never escapes as a non-UsageError", () => {
   usage(() => unpickle(new Uint8Array([0x2e])), /stack underflow/);
   usage(() => unpickle(new Uint8Array([0x4e, 0x51, 0x2e])), /no loader/);
   usage(() => unpickle(new Uint8Array([0x8d, 255, 255, 255, 255, 255, 255, 255, 255])), /truncated pickle/);
+});
+
+Deno.test("pickle: budgets (integer size, stack, memo) are UsageErrors naming the budget", () => {
+  const long4 = (n: number) => {
+    const b = new Uint8Array(2 + 5 + n + 1);
+    b.set([0x80, 0x02, 0x8b]);
+    new DataView(b.buffer).setUint32(3, n, true);
+    b[b.length - 1] = 0x2e;
+    return b;
+  };
+  strictEqual(unpickle(long4(8)), 0);
+  const t = performance.now();
+  usage(
+    () => unpickle(long4(4 << 20), { source: "big.pth" }),
+    /big\.pth: .*4194304 bytes.* pickleIntBytes budget/,
+  );
+  ok(performance.now() - t < 500);
+  const dups = new Uint8Array(2 + 1 + BUDGETS.pickleStack + 1).fill(0x32); // NONE, then DUP × 4M
+  dups.set([0x80, 0x02, 0x4e]);
+  usage(() => unpickle(dups, { source: "s.pth" }), /s\.pth: .*pickleStack budget/);
+  const memo = new Uint8Array(3 + 5 * BUDGETS.pickleMemo + 1);
+  memo.set([0x80, 0x02, 0x4e]);
+  for (let i = 0; i < BUDGETS.pickleMemo; i++) {
+    memo[3 + 5 * i] = 0x72; // LONG_BINPUT i
+    new DataView(memo.buffer).setUint32(4 + 5 * i, i, true);
+  }
+  memo[memo.length - 1] = 0x2e;
+  strictEqual(unpickle(memo), null);
+  memo[memo.length - 1] = 0x94; // MEMOIZE: one more entry
+  usage(() => unpickle(memo, { source: "m.pth" }), /m\.pth: .*pickleMemo budget/);
 });

@@ -19,6 +19,7 @@
  */
 import { BYTES_PER_ELEMENT, type DType, sizeOf, type Tensor } from "../tensor.ts";
 import { UsageError } from "../errors.ts";
+import { BUDGETS } from "../budgets.ts";
 import { writeFileAtomic } from "../fs.ts";
 import { bytesOf, readBytes, viewAs } from "./bytes.ts";
 
@@ -42,8 +43,8 @@ const NAME_OF = Object.fromEntries(Object.entries(SAFETENSORS_DTYPES).map(([k, v
 >;
 /** The crate's `Dtype` enum order (increasing alignment), restricted to the dtypes above. */
 const ALIGN_ORDER = ["BOOL", "U8", "I8", "I16", "F16", "BF16", "I32", "F32", "F64", "I64"];
-/** The crate refuses headers above 100 MB; so do we. */
-const MAX_HEADER = 100_000_000;
+/** The crate refuses headers above 100 MB; so do we (`BUDGETS.safetensorsHeaderBytes`). */
+const MAX_HEADER = BUDGETS.safetensorsHeaderBytes;
 
 /** A parsed safetensors file. */
 export interface Safetensors {

@@ -19,6 +19,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import { describeValue } from "../budgets.ts";
 import { BYTES_PER_ELEMENT, type Tensor } from "../tensor.ts";
 import { viewAs } from "./bytes.ts";
 import { PyGlobal, unpickle } from "./pickle.ts";
@@ -156,10 +157,10 @@ export function unpickleLegacyTorch(bytes: Uint8Array, source = "<checkpoint>"):
     throw new UsageError(`${source}: big-endian checkpoints are not supported`);
   }
   const storages = new Map<string, TorchStorage>();
-  const views: [TorchStorage, TorchStorage, number][] = [];
+  const views = new Map<TorchStorage, [TorchStorage, number]>(); // slice → (root, element offset)
   const persistentLoad = (pid: unknown) => {
     if (!Array.isArray(pid) || pid[0] !== "storage" || pid.length < 5) {
-      throw new UsageError(`${source}: unsupported persistent id ${JSON.stringify(String(pid))}`);
+      throw new UsageError(`${source}: unsupported persistent id ${describeValue(pid)}`);
     }
     const [, cls, key, , numel, view] = pid;
     const dtype = cls instanceof PyGlobal && cls.module === "torch" ? STORAGE_DTYPES[cls.name] : undefined;
@@ -171,7 +172,11 @@ export function unpickleLegacyTorch(bytes: Uint8Array, source = "<checkpoint>"):
     if (!Array.isArray(view)) return root;
     // (view_key, offset, size): a slice of a larger root storage, resolved after the data is read.
     const slice = new TorchStorage(String(view[0]), dtype, viewAs(dtype, new Uint8Array(0)));
-    views.push([slice, root, Number(view[1])]);
+    const offset = view[1];
+    if (typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0) {
+      throw new UsageError(`${source}: storage view of '${key}' has a bad offset ${describeValue(offset)}`);
+    }
+    views.set(slice, [root, offset]);
     return slice;
   };
   const reduce = (fn: PyGlobal, args: unknown[]) => {
@@ -201,19 +206,25 @@ export function unpickleLegacyTorch(bytes: Uint8Array, source = "<checkpoint>"):
     pos += 8 + nbytes;
   }
   const resolve = (s: TorchStorage): TorchStorage => {
-    const v = views.find(([slice]) => slice === s);
-    if (v) return new TorchStorage(s.key, s.dtype, resolve(v[1]).data.subarray(v[2]));
+    const v = views.get(s);
+    if (v) return new TorchStorage(s.key, s.dtype, resolve(v[0]).data.subarray(v[1]));
     const f = filled.get(s.key);
     if (!f) throw new UsageError(`${source}: storage '${s.key}' has no data`);
     return f;
   };
+  // The unpickler refused cycles and nesting past BUDGETS.pickleDepth; shared values are rebuilt once.
+  const done = new Map<unknown, unknown>();
   const materialise = (x: unknown): unknown => {
+    if (!(x instanceof PendingTensor || x instanceof Map || Array.isArray(x))) return x;
+    if (done.has(x)) return done.get(x);
+    let out: unknown;
     if (x instanceof PendingTensor) {
       const [, offset, size, stride] = x.args;
-      return rebuildTensor(resolve(x.storage), offset, size, stride, source);
-    }
-    if (x instanceof Map) return new Map([...x].map(([k, v]) => [k, materialise(v)]));
-    return x;
+      out = rebuildTensor(resolve(x.storage), offset, size, stride, source);
+    } else if (x instanceof Map) out = new Map([...x].map(([k, v]) => [k, materialise(v)]));
+    else out = x.map(materialise);
+    done.set(x, out);
+    return out;
   };
   return materialise(obj);
 }

@@ -5,7 +5,9 @@
  * the restricted unpickler in `pickle.ts`; storages are views into the file
  * (torch aligns them to 64 bytes), and `_rebuild_tensor_v2` becomes a
  * contiguous {@link Tensor}: a view when the stride is row-major, a gathered
- * copy otherwise. Tensors that share a storage share memory.
+ * copy otherwise. Tensors that share a storage share memory. A view may only
+ * address elements of its storage, and a gathered copy larger than its
+ * storage (a stride-0 `expand`) must fit `BUDGETS.expandBytes`.
  *
  * @example
  * ```ts
@@ -18,10 +20,11 @@
  */
 import { BYTES_PER_ELEMENT, type DType, sizeOf, type Tensor, type TensorData, zeros } from "../tensor.ts";
 import { UsageError } from "../errors.ts";
+import { BUDGETS, describeValue, overBudget } from "../budgets.ts";
 import { readBytes, viewAs } from "./bytes.ts";
 import { PyGlobal, unpickle } from "./pickle.ts";
 import { isTensor, selectStateDict, type StateDict } from "./state_dict.ts";
-import { isZip, readZip, zipEntryData } from "./zip.ts";
+import { InflateTally, isZip, readZip, zipEntryData } from "./zip.ts";
 
 /** torch storage classes and the dtype of their elements. */
 export const STORAGE_DTYPES: Readonly<Record<string, DType>> = {
@@ -53,8 +56,6 @@ export interface TorchReadOptions {
   prefer?: readonly string[];
 }
 
-/** Largest copy a strided (e.g. expanded, stride-0) tensor may turn into. */
-const MAX_GATHER_BYTES = 2 ** 32;
 const isIndex = (x: unknown): x is number => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
 
 /**
@@ -77,9 +78,9 @@ export function rebuildTensor(
 ): Tensor {
   const fail = (msg: string) => new UsageError(`${source}: storage '${storage.key}': ${msg}`);
   if (!isIndex(offset)) throw fail(`bad storage offset ${offset}`);
-  if (!Array.isArray(size) || !size.every(isIndex)) throw fail(`bad tensor size ${JSON.stringify(size)}`);
+  if (!Array.isArray(size) || !size.every(isIndex)) throw fail(`bad tensor size ${describeValue(size)}`);
   if (!Array.isArray(stride) || stride.length !== size.length || !stride.every(isIndex)) {
-    throw fail(`bad stride ${JSON.stringify(stride)} for size [${size}]`);
+    throw fail(`bad stride ${describeValue(stride)} for size [${size}]`);
   }
   const n = sizeOf(size);
   const shape = [...size] as number[];
@@ -98,8 +99,14 @@ export function rebuildTensor(
     expect *= size[d];
   }
   if (contiguous) return { dtype: storage.dtype, shape, data: storage.data.subarray(offset, offset + n) };
-  if (n * BYTES_PER_ELEMENT[storage.dtype] > MAX_GATHER_BYTES) {
-    throw fail(`strided tensor [${size}] is too large to make contiguous`);
+  const bytes = n * BYTES_PER_ELEMENT[storage.dtype];
+  if (bytes > storage.data.byteLength && bytes > BUDGETS.expandBytes) {
+    throw overBudget(
+      source,
+      `storage '${storage.key}' (${storage.data.byteLength} bytes) expanded by stride [${stride}] to a ` +
+        `tensor [${size}] of ${bytes} bytes`,
+      "expandBytes",
+    );
   }
   const out = zeros(storage.dtype, shape);
   const src = storage.data as unknown as ArrayLike<unknown>, dst = out.data as unknown as unknown[];
@@ -150,9 +157,10 @@ export function unpickleTorch(bytes: Uint8Array, source = "<checkpoint>"): unkno
     throw new UsageError(`${source}: big-endian checkpoints are not supported`);
   }
   const storages = new Map<string, TorchStorage>();
+  const tally = new InflateTally();
   const persistentLoad = (pid: unknown) => {
     if (!Array.isArray(pid) || pid[0] !== "storage" || pid.length < 5) {
-      throw new UsageError(`${source}: unsupported persistent id ${JSON.stringify(String(pid))}`);
+      throw new UsageError(`${source}: unsupported persistent id ${describeValue(pid)}`);
     }
     const [, cls, key, , numel] = pid;
     const dtype = cls instanceof PyGlobal && cls.module === "torch" ? STORAGE_DTYPES[cls.name] : undefined;
@@ -165,7 +173,7 @@ export function unpickleTorch(bytes: Uint8Array, source = "<checkpoint>"): unkno
     if (cached) return cached;
     const entry = entries.get(`${prefix}data/${key}`);
     if (!entry) throw new UsageError(`${source}: storage '${key}' is missing (${prefix}data/${key})`);
-    const raw = zipEntryData(bytes, entry, source);
+    const raw = zipEntryData(bytes, entry, source, tally);
     const nbytes = numel * BYTES_PER_ELEMENT[dtype];
     if (raw.byteLength < nbytes) {
       throw new UsageError(`${source}: storage '${key}' has ${raw.byteLength} bytes, ${nbytes} expected`);
@@ -186,7 +194,7 @@ export function unpickleTorch(bytes: Uint8Array, source = "<checkpoint>"): unkno
     }
     return undefined;
   };
-  return unpickle(zipEntryData(bytes, entries.get(pkl)!, source), { source, persistentLoad, reduce });
+  return unpickle(zipEntryData(bytes, entries.get(pkl)!, source, tally), { source, persistentLoad, reduce });
 }
 
 /**

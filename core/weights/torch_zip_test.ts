@@ -150,5 +150,10 @@ Deno.test("rebuildTensor: strides, offsets and bounds", () => {
   usage(() => rebuildTensor(s, 0, [2], [1, 1]), /bad stride/);
   usage(() => rebuildTensor(s, 0, [2.5], [1]), /bad tensor size/);
   deepStrictEqual(Array.from(rebuildTensor(s, 2, [2, 3], [0, 1]).data as Float32Array), [2, 3, 4, 2, 3, 4]); // expand
-  usage(() => rebuildTensor(s, 0, [2 ** 20, 2 ** 20], [0, 0]), /too large to make contiguous/);
+  usage(
+    () => rebuildTensor(s, 0, [2 ** 20, 2 ** 20], [0, 0], "x.pt"),
+    /x\.pt: storage '7' \(96 bytes\) expanded by stride \[0,0\] .* exceeds the expandBytes budget/,
+  );
+  strictEqual(rebuildTensor(s, 0, [1024, 1024], [0, 0]).data.length, 2 ** 20); // 4 MiB expand: within budget
+  usage(() => rebuildTensor(s, 0, [2n ** 70n], [1]), /bad tensor size \[1180591620717411303424\]/); // issue 12
 });

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { UsageError } from "../errors.ts";
-import { isZip, readZip, zipEntryData } from "./zip.ts";
+import { InflateTally, isZip, readZip, zipEntryData } from "./zip.ts";
 
 const DIR = new URL("../../tests/testdata/weights/", import.meta.url).pathname;
 const enc = new TextEncoder();
@@ -121,4 +121,38 @@ Deno.test("zip: damaged archives are UsageErrors, never out-of-bounds reads", ()
   const cd = copy.findLastIndex((_, i) => copy[i] === 0x50 && copy[i + 1] === 0x4b && copy[i + 2] === 1);
   copy[cd + 3] = 9; // break the last central entry's signature
   damaged(() => readZip(copy, "x.pt"), /bad signature/);
+});
+
+Deno.test("zip: DEFLATE output is capped at the declared size; overlapping entries are refused (issue 12)", () => {
+  const payload = new Uint8Array(100_000); // zeros: 100 KB from ~100 bytes
+  const bytes = zipSync({ "a/x.bin": [payload, { level: 9 }] });
+  const entry = readZip(bytes).get("a/x.bin")!;
+  strictEqual(zipEntryData(bytes, entry).length, 100_000);
+  damaged(
+    () => zipEntryData(bytes, { ...entry, size: 1000 }, "b.pth"),
+    /b\.pth: .*inflates past the 1000 bytes/,
+  );
+  damaged(
+    () => zipEntryData(bytes, { ...entry, size: 110_000 }, "b.pth"),
+    /inflates to 100000 bytes, not the 110000/,
+  );
+  damaged(
+    () => zipEntryData(bytes, { ...entry, size: 200_000 }, "b.pth"),
+    /more than 113 deflated bytes can hold/,
+  );
+  damaged(() => zipEntryData(bytes, { ...entry, size: 2 ** 31 }, "b.pth"), /inflatedBytes budget/);
+  const tally = new InflateTally();
+  tally.bytes = 2 ** 30 - 10;
+  damaged(
+    () => zipEntryData(bytes, entry, "b.pth", tally),
+    /after 1073741814 inflated bytes exceeds the inflatedBytes/,
+  );
+  const two = zipSync({ "a/1": enc.encode("one"), "a/2": enc.encode("two") });
+  const at = two.findIndex((_, i) =>
+    two[i] === 0x50 && two[i + 1] === 0x4b && two[i + 2] === 1 && two[i + 3] === 2
+  );
+  const next = two.indexOf(0x50, at + 46); // the second central entry: point it at the first local header
+  const copy = two.slice();
+  new DataView(copy.buffer).setUint32(next + 42, 0, true);
+  damaged(() => readZip(copy, "o.pth"), /o\.pth: damaged zip archive: entries 'a\/1' and 'a\/2' overlap/);
 });
