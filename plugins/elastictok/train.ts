@@ -19,7 +19,7 @@
  * @module
  */
 import type { Value } from "../../core/graph/graph.ts";
-import type { LossBuilder } from "../../core/autodiff/train_step.ts";
+import type { Feed, LossBuilder } from "../../core/autodiff/train_step.ts";
 import type { AdamWOptions } from "../../core/autodiff/optimizer.ts";
 import {
   add,
@@ -84,7 +84,9 @@ export function elasticLoss(c: ElasticConfig, o: TrainLossOptions): LossBuilder 
       terms.perceptual = o.perceptual.build(g, image, reconstruction);
       total = add(g, total, mul(g, terms.perceptual, w(o.perceptual.weight)));
     }
-    return { terms, total, draws: { [draw.name]: c.max_toks - c.min_toks } };
+    const feeds: Record<string, Feed> = { image: { kind: "images" } };
+    if (!d.fsq) feeds.noise = { kind: "normal" };
+    return { terms, total, draws: { [draw.name]: c.max_toks - c.min_toks }, feeds };
   };
 }
 
