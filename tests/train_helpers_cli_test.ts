@@ -37,7 +37,12 @@ Deno.test("cli train: unknown, malformed and doubly given helpers are refused na
   const malformed = await run(base("titok/tiny_vq", ["--helper", "teacher"]));
   deepStrictEqual(malformed.code, 2);
   ok(/--helper teacher: expected <name>=<file>/.test(malformed.err), malformed.err);
-  const twice = await run(base("titok/tiny_vq", ["--helper", "teacher=a.bin", "--teacher", "b.bin"]));
+  // Files that exist (inputs are checked before anything else), so the double naming is what is refused.
+  const dir = Deno.makeTempDirSync();
+  for (const f of ["a.bin", "b.bin"]) Deno.writeFileSync(`${dir}/${f}`, new Uint8Array(1));
+  const twice = await run(
+    base("titok/tiny_vq", ["--helper", `teacher=${dir}/a.bin`, "--teacher", `${dir}/b.bin`]),
+  );
   deepStrictEqual(twice.code, 2);
   ok(/--teacher: teacher is also given with --helper/.test(twice.err), twice.err);
 });
