@@ -21,6 +21,7 @@ import type { Tensor } from "../../core/tensor.ts";
 import { type AlitConfig, alitConfigSchema, alitDims, normaliseAlitRaw } from "./config.ts";
 import { alitGraphs } from "./model.ts";
 import { alitPrograms } from "./programs.ts";
+import { alitAdamW, alitLoss, alitTrainable } from "./train.ts";
 
 /** Preset name → config, read from configs/alit/. */
 const presets = presetsIn(new URL("../../configs/alit/", import.meta.url));
@@ -94,5 +95,12 @@ export const alit = definePlugin<AlitConfig>({
     fid: "pytorch-fid",
     resize: "none",
     source: "ALIT evaluate_rfid.py (python -m pytorch_fid)",
+  },
+  train: {
+    stages: ["stage1"],
+    defaultStage: () => "stage1",
+    loss: alitLoss,
+    trainable: alitTrainable,
+    adamw: (_c, stage) => alitAdamW(stage),
   },
 });
