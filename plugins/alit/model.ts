@@ -320,12 +320,10 @@ export function alitDecodeTokens(c: AlitConfig, length: number): Graph {
   return g;
 }
 
-/** Base code (B,Z,G,G) → image (B,3,S,S), unclamped (VAE: decoded without unscaling, as ALIT). */
-export function alitPixels(c: AlitConfig): Graph {
+/** Base code (B,Z,G,G) → image (B,3,S,S) through the base tokenizer's decoder, unclamped. */
+export function basePixels(g: Graph, code: Value, c: AlitConfig): Value {
   const d = alitDims(c);
-  const g = new Graph("alit_pixels");
-  const code = g.input("code", "float32", [B, d.z, d.grid, d.grid]);
-  const image = g.scope(
+  return g.scope(
     "base_tokenizer",
     () =>
       d.vae ? g.scope("vae", () => kl16Decode(g, code, KL16)) : g.scope(
@@ -333,7 +331,14 @@ export function alitPixels(c: AlitConfig): Graph {
         () => g.scope("decoder", () => vqganDecoder(g, code, vqganConfig(c), TAMING_NAMING)),
       ),
   );
-  g.output(image, "image");
+}
+
+/** Base code (B,Z,G,G) → image (B,3,S,S), unclamped (VAE: decoded without unscaling, as ALIT). */
+export function alitPixels(c: AlitConfig): Graph {
+  const d = alitDims(c);
+  const g = new Graph("alit_pixels");
+  const code = g.input("code", "float32", [B, d.z, d.grid, d.grid]);
+  g.output(basePixels(g, code, c), "image");
   return g;
 }
 

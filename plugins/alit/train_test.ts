@@ -14,7 +14,7 @@ import { Session } from "../../core/runtime/mod.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { readSafetensors } from "../../core/weights/safetensors.ts";
 import { alit, loadAlit } from "./mod.ts";
-import { alitLoss, alitTrainable, haltingDraws, timmDecays } from "./train.ts";
+import { alitLoss, alitTrainable, haltingDraws, iterationOneHot, timmDecays } from "./train.ts";
 
 const DIR = new URL("../../tests/testdata/alit/", import.meta.url).pathname;
 const ref = readSafetensors(`${DIR}train_reference.safetensors`);
@@ -99,4 +99,35 @@ Deno.test("alit training: base tokenizer frozen, timm's no-decay rule, VAE refus
   deepStrictEqual(a.data, a2.data);
   ok(a.data.some((v, i) => v !== b.data[i]));
   ok((a.data as Float32Array).every((v) => v >= 0 && v < 1));
+});
+
+Deno.test("alit stage 2: iteration k = step mod 8 carries the loss; at k = 0 its L1 is upstream's reconstruction's", async () => {
+  const c = cfg();
+  const input = { name: "iteration", dtype: "float32" as const, shape: [8] };
+  const at = (step: number) =>
+    iterationOneHot({ input, step, seed: 0, images: () => Promise.reject(new Error("-")) });
+  deepStrictEqual([...at(0).data], [1, 0, 0, 0, 0, 0, 0, 0]);
+  deepStrictEqual([...at(11).data], [0, 0, 0, 1, 0, 0, 0, 0]);
+  const t = alitTrainable(c, { stage: "stage2" });
+  ok(
+    t("base_tokenizer.vqgan.decoder.conv_out.weight") && !t("base_tokenizer.vqgan.quantize.embedding.weight"),
+  );
+  const g = new Graph("alit_stage2_check");
+  const { terms, feeds } = alitLoss(c, { stage: "stage2", batch: 1 })(g);
+  deepStrictEqual(Object.keys(feeds!).sort(), ["image", "iteration"]);
+  g.output(terms.l1, "l1");
+  const s = await Session.create(g, loadAlit(readSafetensors(`${DIR}model.safetensors`).tensors, c), {
+    threads: 2,
+  });
+  const inf = readSafetensors(`${DIR}reference.safetensors`);
+  try {
+    const l1 = async (step: number) =>
+      Number((await s.run({ image: inf.tensors.get("image")!, iteration: at(step) })).l1.data[0]);
+    const want = JSON.parse(inf.metadata.l1_per_iteration)[0];
+    const got = await l1(0);
+    ok(relErr(got, want) < 1e-5, `L1 at iteration 0: ${got} vs upstream ${want}`);
+    ok(await l1(5) !== got, "another iteration, another reconstruction");
+  } finally {
+    await s.release();
+  }
 });
