@@ -3,7 +3,8 @@
  * its stages runs a few steps through {@link trainTokenizer} on the sample
  * photos — fixed seed, helper networks (teachers, …) with seeded random
  * weights, no perceptual networks — and its loss falls. A stage trains on the
- * family's `tiny` preset, or, where that config refuses the stage (its loss
+ * family's `testPresets` when it declares them (the first that accepts the
+ * stage), else on its `tiny` preset, or, where that config refuses the stage (its loss
  * throws a UsageError naming the key), on the first other `tiny*` preset that
  * accepts it; a stage no tiny preset can train fails. A new family is covered
  * by its entry in plugins/mod.ts and its configs/<family>/tiny*.yaml.
@@ -34,7 +35,9 @@ function refusal(plugin: Plugin<unknown>, preset: string, stage: string): string
 for (const plugin of Object.values(PLUGINS) as Plugin<unknown>[]) {
   const hooks = plugin.train;
   if (!hooks) continue;
-  const tiny = Object.keys(plugin.presets).filter((p) => p.startsWith("tiny"))
+  // The family's declared test presets (ALIT's `tiny` is upstream's alit_tiny), else its tiny* ones.
+  const tiny = plugin.testPresets ? [...plugin.testPresets] : Object.keys(plugin.presets)
+    .filter((p) => p.startsWith("tiny"))
     .sort((a, b) => a === "tiny" ? -1 : b === "tiny" ? 1 : a.localeCompare(b));
   for (const stage of hooks.stages) {
     const preset = tiny.find((p) => !refusal(plugin, p, stage));

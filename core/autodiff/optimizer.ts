@@ -18,6 +18,8 @@ export interface AdamWOptions {
   weightDecay: number;
   /** Clip the global gradient norm to this (0 disables). */
   clipNorm: number;
+  /** Which parameters weight decay applies to (default {@link decays}, TiTok's rule). */
+  decays?: (name: string, shape: number[]) => boolean;
 }
 
 /** TiTok stage-1 defaults: β (0.9, 0.99), eps 1e-8, weight decay 1e-4, clip 1.0. */

@@ -161,7 +161,8 @@ export function buildTrainStep(
     const v = g.input(`adam_v.${p.name}`, p.dtype, p.shape);
     const u = g.scope(
       "adamw",
-      () => adamwUpdate(g, pv, clipped.grads[i], m, v, step, lr, opt, decays(p.name, p.shape)),
+      () =>
+        adamwUpdate(g, pv, clipped.grads[i], m, v, step, lr, opt, (opt.decays ?? decays)(p.name, p.shape)),
     );
     const restart = restarts[p.name];
     if (restart) {

@@ -21,6 +21,7 @@ import type { Tensor } from "../../core/tensor.ts";
 import { type AlitConfig, alitConfigSchema, alitDims, normaliseAlitRaw } from "./config.ts";
 import { alitGraphs } from "./model.ts";
 import { alitPrograms } from "./programs.ts";
+import { alitAdamW, alitGan, alitLoss, alitPerceptual, alitTrainable } from "./train.ts";
 
 /** Preset name → config, read from configs/alit/. */
 const presets = presetsIn(new URL("../../configs/alit/", import.meta.url));
@@ -94,5 +95,14 @@ export const alit = definePlugin<AlitConfig>({
     fid: "pytorch-fid",
     resize: "none",
     source: "ALIT evaluate_rfid.py (python -m pytorch_fid)",
+  },
+  train: {
+    stages: ["stage1", "stage2"],
+    defaultStage: () => "stage1",
+    loss: alitLoss,
+    trainable: alitTrainable,
+    adamw: (_c, stage) => alitAdamW(stage),
+    gan: (_c, stage) => alitGan(stage),
+    perceptual: (_c, stage) => alitPerceptual(stage),
   },
 });

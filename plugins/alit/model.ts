@@ -42,7 +42,13 @@ import {
   unsqueeze,
 } from "../../core/ops/mod.ts";
 import { l2normalize } from "../../core/quantizers/_l2.ts";
-import { vqCodebook, vqIndicesToCodes, type VqOptions, vqQuantize } from "../../core/quantizers/vq.ts";
+import {
+  type QuantizeResult,
+  vqCodebook,
+  vqIndicesToCodes,
+  type VqOptions,
+  vqQuantize,
+} from "../../core/quantizers/vq.ts";
 import { type AlitConfig, alitDims } from "./config.ts";
 
 const B = "batch";
@@ -88,7 +94,7 @@ function baseTokens(g: Graph, image: Value, c: AlitConfig, noise?: Value): { h: 
     }
     return g.scope("vqgan", () => {
       const h = g.scope("encoder", () => vqganEncoder(g, image, vqganConfig(c), TAMING_NAMING));
-      const flat = transpose(g, reshape(g, h, [B, d.z, d.n]), [0, 2, 1]);
+      const flat = transpose(g, reshape(g, h, [h.shape[0], d.z, d.n]), [0, 2, 1]);
       const q = g.scope(
         "quantize",
         () =>
@@ -144,13 +150,10 @@ function decoder(g: Graph, q: Value, c: AlitConfig): Value {
   });
 }
 
-/** Decoder output (B,N,out) → the base code (B,Z,G,G) and the token probabilities (VQGAN). */
-function toCode(g: Graph, out: Value, c: AlitConfig): { code: Value; prob?: Value } {
+/** The VQGAN's codebook (n_embed, Z), `base_tokenizer.vqgan.quantize.embedding.weight` (frozen). */
+export function baseCodebook(g: Graph, c: AlitConfig): Value {
   const d = alitDims(c);
-  const grid = (x: Value) => reshape(g, transpose(g, x, [0, 2, 1]), [B, d.z, d.grid, d.grid]);
-  if (d.vae) return { code: grid(out) };
-  const prob = softmax(g, out, -1);
-  const codebook = g.scope(
+  return g.scope(
     "base_tokenizer",
     () =>
       g.scope(
@@ -160,11 +163,46 @@ function toCode(g: Graph, out: Value, c: AlitConfig): { code: Value; prob?: Valu
             vqCodebook(g, { codebookSize: c.vqgan.n_embed, dim: d.z, l2norm: false, commitment: 0.25 })),
       ),
   );
-  return { code: grid(matmul(g, prob, codebook)), prob };
 }
 
-/** One iteration on the sequence x (B, N+1+L, W): outputs x, latent, tokens, code, p. */
-function iteration(g: Graph, x: Value, c: AlitConfig, gt?: Value): void {
+/** Base-code rows (B,N,Z) → the base code grid (B,Z,G,G). */
+export function codeGrid(g: Graph, x: Value, c: AlitConfig): Value {
+  const d = alitDims(c);
+  return reshape(g, transpose(g, x, [0, 2, 1]), [x.shape[0], d.z, d.grid, d.grid]);
+}
+
+/** Decoder output (B,N,out) → the base code (B,Z,G,G) and the token probabilities (VQGAN). */
+function toCode(g: Graph, out: Value, c: AlitConfig): { code: Value; prob?: Value } {
+  const d = alitDims(c);
+  if (d.vae) return { code: codeGrid(g, out, c) };
+  const prob = softmax(g, out, -1);
+  const codebook = baseCodebook(g, c);
+  return { code: codeGrid(g, matmul(g, prob, codebook), c), prob };
+}
+
+/** What one iteration computes (shared by the inference graphs and the training loss). */
+export interface AlitStep {
+  /** The encoder's output sequence (B, N+1+L, W), before halting. */
+  x: Value;
+  /** The L latents' raw encoder outputs (B, L, W). */
+  raw: Value;
+  /** The latent quantiser's result (ids, codes, straight-through value, losses). */
+  q: QuantizeResult;
+  /** The decoder's output (B, N, out): code logits (VQGAN) or the VAE latent. */
+  logits: Value;
+  /** The decoder's expected base code (B, Z, G, G). */
+  code: Value;
+  /** The softmax of `logits` (VQGAN). */
+  prob?: Value;
+}
+
+/**
+ * One iteration on the sequence x (B, N+1+L, W): encoder, `encoder_ln_post`,
+ * `pre_quantizer_mlp`, quantiser, decoder. The decoder reads the codebook rows
+ * (inference) or, with `straightThrough`, upstream's `z + (e − z).detach()`
+ * (training: the same value up to rounding, with the gradient to z).
+ */
+export function alitStep(g: Graph, x: Value, c: AlitConfig, o: { straightThrough?: boolean } = {}): AlitStep {
   const d = alitDims(c);
   const a = c.alit;
   x = g.scope("encoder", () => transformer(g, x, d.width, a.encoder_num_heads, a.encoder_num_layers));
@@ -173,12 +211,54 @@ function iteration(g: Graph, x: Value, c: AlitConfig, gt?: Value): void {
   const normed = g.scope("encoder_ln_post", () => layerNorm(g, raw, d.width));
   const z = g.scope("pre_quantizer_mlp", () => linear(g, normed, d.width, d.c));
   const q = g.scope("quantize", () => vqQuantize(g, z, latentVq(c)));
-  const { code, prob } = toCode(g, decoder(g, q.codes, c), c);
-  g.output(x, "x");
-  g.output(raw, "latent");
-  g.output(reshape(g, q.indices, [B, 1, L]), "tokens");
-  g.output(code, "code");
-  if (prob && gt) g.output(reduceSum(g, mul(g, prob, oneHot(g, gt, d.out)), [-1], false), "p");
+  const logits = decoder(g, o.straightThrough ? q.quantized : q.codes, c);
+  const { code, prob } = toCode(g, logits, c);
+  return { x, raw, q, logits, code, prob };
+}
+
+/** The probability of each image token's true base code (B,N): `prob[gt]` (what halting reads). */
+export function gtProbability(g: Graph, prob: Value, gt: Value, c: AlitConfig): Value {
+  return reduceSum(g, mul(g, prob, oneHot(g, gt, alitDims(c).out)), [-1], false);
+}
+
+/** One iteration on the sequence x (B, N+1+L, W): outputs x, latent, tokens, code, p. */
+function iteration(g: Graph, x: Value, c: AlitConfig, gt?: Value): void {
+  const s = alitStep(g, x, c);
+  const L = s.raw.shape[1] as number;
+  g.output(s.x, "x");
+  g.output(s.raw, "latent");
+  g.output(reshape(g, s.q.indices, [B, 1, L]), "tokens");
+  g.output(s.code, "code");
+  if (s.prob && gt) g.output(gtProbability(g, s.prob, gt, c), "p");
+}
+
+/**
+ * Image → the sequence entering iteration 0, `encoder_ln_pre([cls | N image
+ * tokens | T latents])` (B, N+1+T, W), and for the VQGAN the true code ids gt (B,N).
+ */
+export function alitInitialSequence(
+  g: Graph,
+  image: Value,
+  c: AlitConfig,
+  noise?: Value,
+): { x: Value; gt?: Value } {
+  const d = alitDims(c);
+  const { h, gt } = baseTokens(g, image, c, noise);
+  const patches = g.scope(
+    "patch_embed",
+    () => conv2d(g, image, 3, d.width - d.z, d.patch, { stride: d.patch }),
+  );
+  const tok = l2normalize(
+    g,
+    transpose(g, reshape(g, concat(g, [h, patches], 1), [image.shape[0], d.width, d.n]), [0, 2, 1]),
+  );
+  const img = add(
+    g,
+    concat(g, [batched(g, g.param("encoder_class_embedding", [1, d.width]), image), tok], 1),
+    g.param("encoder_positional_embedding", [d.n + 1, d.width]),
+  );
+  const seq = concat(g, [img, batched(g, newLatents(g, c, 0), image)], 1);
+  return { x: g.scope("encoder_ln_pre", () => layerNorm(g, seq, d.width)), gt };
 }
 
 /** Iteration 0: image → base tokens, the initial sequence, one iteration (and `gt` for halting). */
@@ -187,39 +267,21 @@ export function alitFirstIteration(c: AlitConfig): Graph {
   const g = new Graph("alit_iter_0");
   const image = g.input("image", "float32", [B, 3, d.image, d.image]);
   const noise = d.vae ? g.input("noise", "float32", [B, d.z, d.grid, d.grid]) : undefined;
-  const { h, gt } = baseTokens(g, image, c, noise);
-  const patches = g.scope(
-    "patch_embed",
-    () => conv2d(g, image, 3, d.width - d.z, d.patch, { stride: d.patch }),
-  );
-  const tok = l2normalize(
-    g,
-    transpose(g, reshape(g, concat(g, [h, patches], 1), [B, d.width, d.n]), [0, 2, 1]),
-  );
-  const img = add(
-    g,
-    concat(g, [batched(g, g.param("encoder_class_embedding", [1, d.width]), image), tok], 1),
-    g.param("encoder_positional_embedding", [d.n + 1, d.width]),
-  );
-  const seq = concat(g, [img, batched(g, newLatents(g, c, 0), image)], 1);
-  const x = g.scope("encoder_ln_pre", () => layerNorm(g, seq, d.width));
+  const { x, gt } = alitInitialSequence(g, image, c, noise);
   if (gt) g.output(gt, "gt");
   iteration(g, x, c, gt);
   return g;
 }
 
 /**
- * Iteration i ≥ 1: the previous sequence with the dropped image tokens replaced
- * by mask tokens (`drop` (B,N) of 0/1), T new latents, `encoder_ln_recursive`.
+ * The sequence entering iteration i ≥ 1 from the encoder output `prev` of
+ * iteration i−1: image tokens with `drop` (B,N,1) = 1 replaced by mask tokens
+ * (no halting without `drop`), T new latents appended, `encoder_ln_recursive`.
  */
-export function alitNextIteration(c: AlitConfig, i: number): Graph {
+export function alitNextSequence(g: Graph, prev: Value, c: AlitConfig, i: number, drop?: Value): Value {
   const d = alitDims(c);
-  const g = new Graph(`alit_iter_${i}`);
-  const prev = g.input("x_prev", "float32", [B, d.n + 1 + d.t * i, d.width]);
-  const gt = d.vae ? undefined : g.input("gt", "int64", [B, d.n]);
   let x = prev;
-  if (!d.vae) {
-    const drop = unsqueeze(g, g.input("drop", "float32", [B, d.n]), [2]);
+  if (drop) {
     const positions = g.param("encoder_positional_embedding", [d.n + 1, d.width]);
     const mask = add(
       g,
@@ -232,8 +294,20 @@ export function alitNextIteration(c: AlitConfig, i: number): Graph {
     x = concat(g, [slice(g, prev, 1, 0, 1), halted, slice(g, prev, 1, d.n + 1, d.n + 1 + d.t * i)], 1);
   }
   const seq = concat(g, [x, batched(g, newLatents(g, c, i), prev)], 1);
-  x = g.scope("encoder_ln_recursive", () => layerNorm(g, seq, d.width));
-  iteration(g, x, c, gt);
+  return g.scope("encoder_ln_recursive", () => layerNorm(g, seq, d.width));
+}
+
+/**
+ * Iteration i ≥ 1: the previous sequence with the dropped image tokens replaced
+ * by mask tokens (`drop` (B,N) of 0/1), T new latents, `encoder_ln_recursive`.
+ */
+export function alitNextIteration(c: AlitConfig, i: number): Graph {
+  const d = alitDims(c);
+  const g = new Graph(`alit_iter_${i}`);
+  const prev = g.input("x_prev", "float32", [B, d.n + 1 + d.t * i, d.width]);
+  const gt = d.vae ? undefined : g.input("gt", "int64", [B, d.n]);
+  const drop = d.vae ? undefined : unsqueeze(g, g.input("drop", "float32", [B, d.n]), [2]);
+  iteration(g, alitNextSequence(g, prev, c, i, drop), c, gt);
   return g;
 }
 
@@ -246,12 +320,10 @@ export function alitDecodeTokens(c: AlitConfig, length: number): Graph {
   return g;
 }
 
-/** Base code (B,Z,G,G) → image (B,3,S,S), unclamped (VAE: decoded without unscaling, as ALIT). */
-export function alitPixels(c: AlitConfig): Graph {
+/** Base code (B,Z,G,G) → image (B,3,S,S) through the base tokenizer's decoder, unclamped. */
+export function basePixels(g: Graph, code: Value, c: AlitConfig): Value {
   const d = alitDims(c);
-  const g = new Graph("alit_pixels");
-  const code = g.input("code", "float32", [B, d.z, d.grid, d.grid]);
-  const image = g.scope(
+  return g.scope(
     "base_tokenizer",
     () =>
       d.vae ? g.scope("vae", () => kl16Decode(g, code, KL16)) : g.scope(
@@ -259,7 +331,14 @@ export function alitPixels(c: AlitConfig): Graph {
         () => g.scope("decoder", () => vqganDecoder(g, code, vqganConfig(c), TAMING_NAMING)),
       ),
   );
-  g.output(image, "image");
+}
+
+/** Base code (B,Z,G,G) → image (B,3,S,S), unclamped (VAE: decoded without unscaling, as ALIT). */
+export function alitPixels(c: AlitConfig): Graph {
+  const d = alitDims(c);
+  const g = new Graph("alit_pixels");
+  const code = g.input("code", "float32", [B, d.z, d.grid, d.grid]);
+  g.output(basePixels(g, code, c), "image");
   return g;
 }
 
