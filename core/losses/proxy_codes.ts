@@ -11,6 +11,7 @@
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
+import { UsageError } from "../errors.ts";
 import { MASKGIT_VQGAN_F16, vqganEncoder } from "../nn/maskgit_vqgan.ts";
 import {
   argmin,
@@ -56,3 +57,35 @@ export function proxyCodeCrossEntropy(g: Graph, image: Value, logits: Value, gri
   const nll = reduceSum(g, reshape(g, picked, [b, grid * grid, PROXY_CODEBOOK]), [2], false);
   return mul(g, reduceMean(g, nll, [0, 1], false), c(g, -1));
 }
+
+/** The teacher's stride: proxy codes lie on an (S/16)² grid. */
+export const PROXY_CODE_STRIDE = 16;
+
+/**
+ * Refuses a TiTok-layout config that cannot train on proxy codes: it needs the
+ * legacy logit head on the teacher's f16 grid (the message names the key).
+ */
+export function checkProxyCodeConfig(
+  m: { is_legacy: boolean; vit_dec_patch_size: number },
+  crop: number,
+): void {
+  if (!m.is_legacy) {
+    throw new UsageError("model.vq_model.is_legacy: stage1 (proxy codes) needs the legacy logit head (true)");
+  }
+  if (m.vit_dec_patch_size !== PROXY_CODE_STRIDE || crop % PROXY_CODE_STRIDE) {
+    throw new UsageError(
+      `model.vq_model.vit_dec_patch_size ${m.vit_dec_patch_size} with crop_size ${crop}: stage1's proxy codes come ` +
+        `from the f16 MaskGIT-VQGAN (a ${crop / PROXY_CODE_STRIDE}² grid), so the decoder patch must be 16`,
+    );
+  }
+}
+
+/** The proxy-code teacher both TiTok and MARVEL declare (`teacher.*`, upstream's keys under that prefix). */
+export const MASKGIT_TEACHER = {
+  prefix: "teacher.",
+  stages: ["stage1"],
+  what: "MaskGIT-VQGAN weights",
+  file: "maskgit-vqgan-imagenet-f16-256.bin",
+  published: "the HF repo fun-research/TiTok",
+  flag: "--teacher",
+} as const;

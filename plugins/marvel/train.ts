@@ -31,10 +31,14 @@
 import type { LossBuilder, LossParts } from "../../core/autodiff/train_step.ts";
 import type { AdamWOptions } from "../../core/autodiff/optimizer.ts";
 import { parseConfig } from "../../core/config.ts";
-import { UsageError } from "../../core/errors.ts";
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import type { GanSettings } from "../../core/losses/gan.ts";
-import { proxyCodeCrossEntropy } from "../../core/losses/proxy_codes.ts";
+import {
+  checkProxyCodeConfig,
+  MASKGIT_TEACHER,
+  PROXY_CODE_STRIDE,
+  proxyCodeCrossEntropy,
+} from "../../core/losses/proxy_codes.ts";
 import type { HelperNetwork, ImageLossTerm, PerceptualSettings } from "../../core/plugin.ts";
 import { add, f32, mul, reduceMean, sub, transpose } from "../../core/ops/mod.ts";
 import { type MarvelConfig, marvelSchema } from "./config.ts";
@@ -56,7 +60,7 @@ export interface MarvelLossOptions {
 }
 
 /** The stride of the released MaskGIT-VQGAN teacher: its code grid is crop/16. */
-const TEACHER_STRIDE = 16;
+const TEACHER_STRIDE = PROXY_CODE_STRIDE;
 
 const IMAGES = { kind: "images" } as const;
 const scalar = (g: Graph, v: number) => g.constant(f32([], [v]), "w");
@@ -71,17 +75,7 @@ function forStage(cfg: MarvelConfig, finetuneDecoder: boolean): MarvelConfig {
 }
 
 function checkStage1(cfg: MarvelConfig): void {
-  const m = cfg.model.vq_model;
-  const s = cfg.dataset.preprocessing.crop_size;
-  if (!m.is_legacy) {
-    throw new UsageError("model.vq_model.is_legacy: stage1 (proxy codes) needs the legacy logit head (true)");
-  }
-  if (m.vit_dec_patch_size !== TEACHER_STRIDE || s % TEACHER_STRIDE) {
-    throw new UsageError(
-      `model.vq_model.vit_dec_patch_size ${m.vit_dec_patch_size} with crop_size ${s}: stage1's proxy codes come ` +
-        `from the f16 MaskGIT-VQGAN (a ${s / TEACHER_STRIDE}² grid), so the decoder patch must be 16`,
-    );
-  }
+  checkProxyCodeConfig(cfg.model.vq_model, cfg.dataset.preprocessing.crop_size);
 }
 
 /**
@@ -163,15 +157,8 @@ export function marvelGan(stage: MarvelStage): GanSettings | undefined {
     : undefined;
 }
 
-/**
- * The stage-1 teacher: the frozen MaskGIT-VQGAN whose codes are the proxy
- * targets (`teacher.*`; upstream's state-dict keys under that prefix).
- */
+/** The stage-1 teacher: the frozen MaskGIT-VQGAN whose codes are the proxy targets (shared with TiTok). */
 export const marvelTeacher: HelperNetwork<MarvelConfig> = {
-  prefix: "teacher.",
-  stages: ["stage1"],
-  what: "MaskGIT-VQGAN weights",
-  file: "maskgit-vqgan-imagenet-f16-256.bin",
-  published: "the HF repo fun-research/TiTok",
-  flag: "--teacher",
+  ...MASKGIT_TEACHER,
+  stages: [...MASKGIT_TEACHER.stages],
 };

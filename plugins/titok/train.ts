@@ -19,10 +19,13 @@
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import type { Feed, LossBuilder } from "../../core/autodiff/train_step.ts";
 import type { AdamWOptions } from "../../core/autodiff/optimizer.ts";
-import { UsageError } from "../../core/errors.ts";
 import type { GanSettings } from "../../core/losses/gan.ts";
 import type { HelperNetwork, ImageLossTerm, PerceptualSettings } from "../../core/plugin.ts";
-import { proxyCodeCrossEntropy } from "../../core/losses/proxy_codes.ts";
+import {
+  checkProxyCodeConfig,
+  MASKGIT_TEACHER,
+  proxyCodeCrossEntropy,
+} from "../../core/losses/proxy_codes.ts";
 import { add, f32, mul, reduceMean, reduceSum, reshape, sub, transpose } from "../../core/ops/mod.ts";
 import { type DeadCodeOptions, deadCodeRestart } from "../../core/quantizers/dead_code.ts";
 import { l2normalize } from "../../core/quantizers/_l2.ts";
@@ -86,22 +89,9 @@ function vqRestartParts(g: Graph, z: Value, indices: Value, cfg: TiTokConfig, o:
   };
 }
 
-/** The stride of the released MaskGIT-VQGAN teacher: its code grid is crop/16. */
-const TEACHER_STRIDE = 16;
-
 /** Stage 1 needs the logit head, on the teacher's code grid. */
 function checkStage1(cfg: TiTokConfig): void {
-  const m = cfg.model.vq_model;
-  const s = cfg.dataset.preprocessing.crop_size;
-  if (!m.is_legacy) {
-    throw new UsageError("model.vq_model.is_legacy: stage1 (proxy codes) needs the legacy logit head (true)");
-  }
-  if (m.vit_dec_patch_size !== TEACHER_STRIDE || s % TEACHER_STRIDE) {
-    throw new UsageError(
-      `model.vq_model.vit_dec_patch_size ${m.vit_dec_patch_size} with crop_size ${s}: stage1's proxy codes come ` +
-        `from the f16 MaskGIT-VQGAN (a ${s / TEACHER_STRIDE}² grid), so the decoder patch must be 16`,
-    );
-  }
+  checkProxyCodeConfig(cfg.model.vq_model, cfg.dataset.preprocessing.crop_size);
 }
 
 /** The loss builder for `cfg` and `o`. */
@@ -207,15 +197,8 @@ export function titokGan(stage: TitokStage): GanSettings | undefined {
     : { ...common, start: 200_000, weight: 0.1 };
 }
 
-/**
- * The stage-1 teacher: the frozen MaskGIT-VQGAN whose codes are the proxy
- * targets (`teacher.*`; upstream's state-dict keys under that prefix).
- */
+/** The stage-1 teacher: the frozen MaskGIT-VQGAN whose codes are the proxy targets (shared with MARVEL). */
 export const titokTeacher: HelperNetwork<TiTokConfig> = {
-  prefix: "teacher.",
-  stages: ["stage1"],
-  what: "MaskGIT-VQGAN weights",
-  file: "maskgit-vqgan-imagenet-f16-256.bin",
-  published: "the HF repo fun-research/TiTok",
-  flag: "--teacher",
+  ...MASKGIT_TEACHER,
+  stages: [...MASKGIT_TEACHER.stages],
 };
