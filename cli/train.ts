@@ -45,6 +45,7 @@ export interface TrainFlags extends GanFlags {
   seed: string;
   checkpointEvery: string;
   resume?: boolean;
+  overwrite?: boolean;
   perceptual?: string | boolean;
   perceptualWeight?: string;
   perceptualWeights?: string;
@@ -83,6 +84,7 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
     init: f.init === "fanin" ? "fanin" : "titok" as InitScheme,
     noiseScale: f.noiseScale === undefined ? 1 : num(f.noiseScale, "--noise-scale"),
     resume: f.resume,
+    overwrite: f.overwrite,
     perceptual: f.perceptual,
     perceptualWeight,
     perceptualFiles: f.perceptualWeights === undefined
@@ -142,6 +144,7 @@ export function registerTrain(p: Command): void {
       "1",
     )
     .option("--resume", "continue from <out>/checkpoint.safetensors")
+    .option("--overwrite", "start afresh in an --out that already holds a run")
     .option(
       "--vq-restart <threshold>",
       "restart VQ codes whose usage EMA (picks per step, decay 0.99) falls below this onto batch encoder " +

@@ -76,6 +76,8 @@ export interface TrainOptions {
   noiseScale?: number;
   /** Continue from `<out>/checkpoint.safetensors` if it exists. */
   resume?: boolean;
+  /** Start afresh in an `out` that already holds a run (its checkpoint is replaced at the first save). */
+  overwrite?: boolean;
   /** false: no perceptual loss; a spec string: this loss instead of the stage's. */
   perceptual?: boolean | string;
   perceptualWeight?: number;
@@ -136,6 +138,14 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     checkpointEvery: 100,
     ...options,
   };
+  // Never lose a run: an existing run folder is continued or replaced only when asked.
+  if (!o.resume && !o.overwrite && existsSync(checkpointPath(o.out))) {
+    throw new UsageError(
+      `--out ${o.out}: already holds a run (${checkpointPath(o.out)}); pass --resume to continue it, ` +
+        `--overwrite to start afresh there, or another --out`,
+    );
+  }
+  if (o.resume && o.overwrite) throw new UsageError("--overwrite: not with --resume");
   const settings = ganSettings(hooks, config, stage, o.gan, o.discriminator);
   const batch = o.batchSize, seed = o.seed;
   mkdirSync(o.out, { recursive: true });
