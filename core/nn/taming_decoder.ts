@@ -109,7 +109,10 @@ export function tamingDecoder(
           if (attn) h = g.scope("attn", () => g.scope(j, () => tamingAttnBlock(g, h, out)));
         }
         if (i !== 0) {
-          h = g.scope("upsample", () => g.scope("conv", () => conv2d(g, upsampleNearest(g, h, 2), out, out, 3, { padding: 1 })));
+          h = g.scope(
+            "upsample",
+            () => g.scope("conv", () => conv2d(g, upsampleNearest(g, h, 2), out, out, 3, { padding: 1 })),
+          );
           res *= 2;
         }
       });

@@ -71,7 +71,10 @@ export const bddSchema = z.looseObject({
   const issue = (path: (string | number)[], message: string) =>
     ctx.addIssue({ code: "custom", path: ["model", ...path], message });
   if (c.model.target !== undefined && c.model.target !== BDD_TARGET) {
-    issue(["target"], `tok1d runs ${BDD_TARGET} (the pretrained-ViT model of every BDD-1D config), got ${c.model.target}`);
+    issue(
+      ["target"],
+      `tok1d runs ${BDD_TARGET} (the pretrained-ViT model of every BDD-1D config), got ${c.model.target}`,
+    );
   }
   if (!e.pretrained) {
     issue(
@@ -80,14 +83,20 @@ export const bddSchema = z.looseObject({
     );
   }
   if (e.image_size % e.patch_size) {
-    issue(["params", "encoder_config", "params", "patch_size"], `patch_size must divide image_size ${e.image_size}`);
+    issue(
+      ["params", "encoder_config", "params", "patch_size"],
+      `patch_size must divide image_size ${e.image_size}`,
+    );
   }
   if (e.model_width % e.heads) {
     issue(["params", "encoder_config", "params", "heads"], `heads must divide model_width ${e.model_width}`);
   }
   for (const [section, v] of [["encoder_config", e.token_size], ["decoder_config", d.token_size]] as const) {
     if (v !== q.e_dim) {
-      issue(["params", section, "params", "token_size"], `token_size ${v} differs from quantizer e_dim ${q.e_dim}`);
+      issue(
+        ["params", section, "params", "token_size"],
+        `token_size ${v} differs from quantizer e_dim ${q.e_dim}`,
+      );
     }
   }
   if (d.num_latent_tokens !== e.num_latent_tokens) {
@@ -105,11 +114,17 @@ export const bddSchema = z.looseObject({
     );
   }
   if (d.resolution % 2 ** (d.ch_mult.length - 1)) {
-    issue(["params", "decoder_config", "params", "resolution"], "resolution must divide by 2^(len(ch_mult)−1)");
+    issue(
+      ["params", "decoder_config", "params", "resolution"],
+      "resolution must divide by 2^(len(ch_mult)−1)",
+    );
   }
   d.ch_mult.forEach((m, i) => {
     if ((d.ch * m) % 32) {
-      issue(["params", "decoder_config", "params", "ch_mult", i], `ch·ch_mult = ${d.ch * m} is not a multiple of 32 (GroupNorm groups)`);
+      issue(
+        ["params", "decoder_config", "params", "ch_mult", i],
+        `ch·ch_mult = ${d.ch * m} is not a multiple of 32 (GroupNorm groups)`,
+      );
     }
   });
 });

@@ -57,7 +57,11 @@ export function loadBdd(
     else out.set(k, t);
   }
   if (skipped.size) {
-    note(`note: bdd_1d: skipped training-only checkpoint keys: ${[...skipped].map(([r, n]) => `${r} (${n})`).join(", ")}`);
+    note(
+      `note: bdd_1d: skipped training-only checkpoint keys: ${
+        [...skipped].map(([r, n]) => `${r} (${n})`).join(", ")
+      }`,
+    );
   }
   const book = out.get("quantize.embedding.weight");
   if (book && dims(config).codebookNormalise) out.set("quantize.embedding.weight", normaliseCodebook(book));
@@ -92,7 +96,8 @@ export const bdd1d = definePlugin<BddConfig>({
   evalProtocol: {
     fid: "pytorch-fid",
     resize: "none",
-    source: "BDD-1D tools/compute_codebook_usage.py (sejal-0502/1d-tokenizer): centre crop of the full frame, " +
+    source:
+      "BDD-1D tools/compute_codebook_usage.py (sejal-0502/1d-tokenizer): centre crop of the full frame, " +
       "pytorch-fid on saved PNGs, codebook usage = 100·(codes hit)/n_e",
   },
   load: (tensors, config) => loadBdd(tensors, config),

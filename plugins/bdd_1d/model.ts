@@ -20,7 +20,20 @@
  */
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import { Graph as G } from "../../core/graph/graph.ts";
-import { add, clip, concat, div, expand, f32, mul, reduceSum, reshape, slice, sqrt, transpose } from "../../core/ops/mod.ts";
+import {
+  add,
+  clip,
+  concat,
+  div,
+  expand,
+  f32,
+  mul,
+  reduceSum,
+  reshape,
+  slice,
+  sqrt,
+  transpose,
+} from "../../core/ops/mod.ts";
 import { linear } from "../../core/nn/linear.ts";
 import { timmVitFeatures } from "../../core/nn/timm_vit.ts";
 import { tamingDecoder, type TamingDecoderConfig } from "../../core/nn/taming_decoder.ts";
