@@ -151,11 +151,11 @@ Deno.test("bdd_1d config: inconsistent values name the key path", () => {
     ok(e.message.includes("model.params.decoder_config.params.token_size"), e.message);
     return true;
   });
-  const scratch = structuredClone(bdd1d.presets["tiny"]) as {
+  const heads = structuredClone(bdd1d.presets["tiny"]) as {
     model: { params: { encoder_config: { params: Record<string, unknown> } } };
   };
-  scratch.model.params.encoder_config.params.pretrained = false;
-  throws(() => parseConfig(bddSchema, scratch, "x.yaml"), /encoder_config\.params\.pretrained/);
+  heads.model.params.encoder_config.params.heads = 3;
+  throws(() => parseConfig(bddSchema, heads, "x.yaml"), /encoder_config\.params\.heads/);
 });
 
 Deno.test("bdd_1d cli: encode → decode --npy is (x+1)/2 of upstream; eval reports upstream's codebook usage", async () => {
@@ -199,4 +199,22 @@ Deno.test("bdd_1d cli: encode → decode --npy is (x+1)/2 of upstream; eval repo
   const m = JSON.parse(ev.out).metrics;
   deepStrictEqual(m.codebook.usagePercent, usage.usage_percent);
   ok(Number.isFinite(m.codebook.entropyBits) && Number.isFinite(m.codebook.perplexity));
+});
+
+Deno.test("bdd_1d scratch encoder (pretrained: false, EncoderVIT): ids, codes and reconstructions match upstream", async () => {
+  // The fixture shares the main fixture's decoder and codebook; its own file holds only encoder.* (upstream's names).
+  const tensors = new Map([...loadCheckpoint(CKPT).tensors].filter(([k]) => !k.startsWith("encoder.")));
+  for (const [k, t] of loadCheckpoint(`${DATA}scratch/encoder.pt`).tensors) tensors.set(k, t);
+  const dir = tmp();
+  copyFileSync(`${DATA}scratch/config.yaml`, join(dir, "config.yaml"));
+  writeSafetensors(join(dir, "model.safetensors"), tensors);
+  const tok = await loadTokenizer(dir, { threads: 2 });
+  try {
+    const enc = await tok.encode(fixture("input.npy"));
+    deepStrictEqual([...enc.tokens.data], [...fixture("scratch/indices.npy").data], "token ids");
+    near(enc.latent!, fixture("scratch/z_quantized.npy"), 1e-4, "z_quantized");
+    near(await tok.decodeLatent(enc.latent!), toUnit(fixture("scratch/decoded.npy")), 1e-4, "decoded");
+  } finally {
+    await tok.release();
+  }
 });

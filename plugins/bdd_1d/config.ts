@@ -8,9 +8,12 @@
  * config's values (ViT-B/16 at 256 px, K = 64, 4096 × 16 cosine codebook,
  * taming decoder ch 128, ch_mult [1,1,2,2,4], attention at 16²).
  *
- * tok1d reads the encoder's `model_width`, `depth`, `heads` and `mlp_dim`
- * (upstream builds timm's default ViT-B whatever they say; the shipped values
- * agree), so reduced test configs can be expressed in the same layout.
+ * With `pretrained: true` (every released config) the encoder is timm's ViT;
+ * tok1d reads its `model_width`, `depth`, `heads` and `mlp_dim` (upstream
+ * builds timm's default ViT-B whatever they say; the shipped values agree),
+ * so reduced test configs can be expressed in the same layout. With
+ * `pretrained: false` it is upstream's un-initialised `EncoderVIT`
+ * (scratch_encoder.ts), which reads all of them and `dim_head`.
  * @module
  */
 import { z } from "zod";
@@ -25,6 +28,8 @@ const encoder = targeted({
   depth: z.number().int().positive().default(12),
   heads: z.number().int().positive().default(12),
   mlp_dim: z.number().int().positive().default(3072),
+  /** Head width of the un-initialised EncoderVIT (its default 64); the timm ViT uses model_width / heads. */
+  dim_head: z.number().int().positive().default(64),
   token_size: z.number().int().positive().default(16),
   num_latent_tokens: z.number().int().positive().default(64),
   pretrained: z.boolean().default(true),
@@ -76,19 +81,13 @@ export const bddSchema = z.looseObject({
       `tok1d runs ${BDD_TARGET} (the pretrained-ViT model of every BDD-1D config), got ${c.model.target}`,
     );
   }
-  if (!e.pretrained) {
-    issue(
-      ["params", "encoder_config", "params", "pretrained"],
-      "the un-initialised EncoderVIT path (pretrained: False) is not supported; tok1d runs the timm ViT encoder",
-    );
-  }
   if (e.image_size % e.patch_size) {
     issue(
       ["params", "encoder_config", "params", "patch_size"],
       `patch_size must divide image_size ${e.image_size}`,
     );
   }
-  if (e.model_width % e.heads) {
+  if (e.pretrained && e.model_width % e.heads) {
     issue(["params", "encoder_config", "params", "heads"], `heads must divide model_width ${e.model_width}`);
   }
   for (const [section, v] of [["encoder_config", e.token_size], ["decoder_config", d.token_size]] as const) {

@@ -51,8 +51,11 @@ export function loadBdd(
 ): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   const skipped = new Map<string, number>();
+  const rules: [string, (k: string) => boolean][] = dims(config).scratch
+    ? [...TRAINING_ONLY, ["ln.* (the pretrained path's projection)", (k) => k.startsWith("ln.")]]
+    : [...TRAINING_ONLY];
   for (const [k, t] of tensors) {
-    const rule = TRAINING_ONLY.find(([, match]) => match(k));
+    const rule = rules.find(([, match]) => match(k));
     if (rule) skipped.set(rule[0], (skipped.get(rule[0]) ?? 0) + 1);
     else out.set(k, t);
   }

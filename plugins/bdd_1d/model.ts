@@ -3,7 +3,8 @@
  *
  * - encoder: image in [0,1] → ×2−1 → timm ViT over [cls, N patches, K
  *   `prompt_tokens`] (core/nn/timm_vit.ts) → the K prompt rows → Linear `ln`
- *   W→C → L2-normalised over C (`normalize_embedding`) → nearest row of the
+ *   W→C (or, with `pretrained: false`, the un-initialised EncoderVIT of
+ *   scratch_encoder.ts) → L2-normalised over C (`normalize_embedding`) → nearest row of the
  *   codebook → ids (B,1,K) in upstream's order (it returns them flat, B·K) and
  *   the code vectors (B,C,1,K);
  * - decoder: (B,C,1,K) → `decoder_embed` C→W + latent positions, appended to
@@ -36,6 +37,7 @@ import {
 } from "../../core/ops/mod.ts";
 import { linear } from "../../core/nn/linear.ts";
 import { timmVitFeatures } from "../../core/nn/timm_vit.ts";
+import { scratchEncoder } from "./scratch_encoder.ts";
 import { tamingDecoder, type TamingDecoderConfig } from "../../core/nn/taming_decoder.ts";
 import { vqIndicesToCodes, type VqOptions, vqQuantize } from "../../core/quantizers/mod.ts";
 import type { Tensor } from "../../core/tensor.ts";
@@ -61,6 +63,17 @@ export function dims(c: BddConfig) {
       heads: e.heads,
       mlpDim: e.mlp_dim,
       extraTokens: e.num_latent_tokens,
+    },
+    scratch: e.pretrained ? undefined : {
+      image: e.image_size,
+      patch: e.patch_size,
+      width: e.model_width,
+      depth: e.depth,
+      heads: e.heads,
+      dimHead: e.dim_head,
+      mlpDim: e.mlp_dim,
+      numTokens: e.num_latent_tokens,
+      tokenDim: e.token_size,
     },
     n: (e.image_size / e.patch_size) ** 2,
     encoderNormalise: e.normalize_embedding,
@@ -97,9 +110,15 @@ export function bddEncoder(g: Graph, image: Value, c: BddConfig): Value {
   const d = dims(c);
   const B = image.shape[0];
   const x = add(g, mul(g, image, g.constant(f32([], [2]), "two")), g.constant(f32([], [-1]), "minus_one"));
-  const seq = g.scope("encoder", () => timmVitFeatures(g, x, d.vit));
-  const prompts = slice(g, seq, 1, 1 + d.n, 1 + d.n + d.k);
-  let h = g.scope("ln", () => linear(g, prompts, d.vit.width, d.c));
+  let h: Value;
+  if (d.scratch) {
+    const arch = d.scratch;
+    h = transpose(g, g.scope("encoder", () => scratchEncoder(g, x, arch)), [0, 2, 3, 1]); // (B,1,K,C)
+  } else {
+    const seq = g.scope("encoder", () => timmVitFeatures(g, x, d.vit));
+    const prompts = slice(g, seq, 1, 1 + d.n, 1 + d.n + d.k);
+    h = g.scope("ln", () => linear(g, prompts, d.vit.width, d.c));
+  }
   if (d.encoderNormalise) h = l2normalize(g, h);
   return reshape(g, h, [B, 1, d.k, d.c]);
 }
