@@ -28,7 +28,7 @@ const presets = presetsIn(new URL("../../configs/bdd_1d/", import.meta.url));
 /**
  * Checkpoint keys that only training uses, by the rule that recognises them:
  * the loss (LPIPS, discriminator), `post_quant_conv` (optimised but never
- * applied in `decode`), the scratch path's `latent_tokens`, the timm
+ * applied in `decode`), the top-level `latent_tokens` that neither encoder reads, the timm
  * classifier `encoder.head`, and anything with "dino" (as upstream's tools drop).
  */
 export const TRAINING_ONLY: readonly [string, (k: string) => boolean][] = [
