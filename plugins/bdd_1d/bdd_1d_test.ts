@@ -9,7 +9,7 @@ import { deepStrictEqual, ok, throws } from "node:assert";
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, tmp } from "../../cli/_test_run.ts";
-import { parseConfig, readConfigFile } from "../../core/config.ts";
+import { parseConfig, readConfigFile, setConfigPolicy } from "../../core/config.ts";
 import { toUint8Image } from "../../core/data/batch.ts";
 import { readNpy } from "../../core/data/npy.ts";
 import { writePng } from "../../core/data/png.ts";
@@ -112,8 +112,20 @@ Deno.test("bdd_1d: an HF-style folder (config.yaml + model.safetensors) gives th
 });
 
 Deno.test("bdd_1d config: upstream's vqgan_baseline.yaml parses unchanged; presets k16…k256 have upstream's sizes", () => {
-  // Upstream's file byte for byte (tests/testdata/bdd_1d/vqgan_baseline.yaml), data section and all.
-  const upstreamFile = resolveModel(`${DATA}vqgan_baseline.yaml`);
+  // Upstream's file byte for byte (tests/testdata/bdd_1d/vqgan_baseline.yaml), data section and all:
+  // every key is known (no warning, and --strict-config accepts it).
+  const warnings: string[] = [];
+  setConfigPolicy({ warn: (m) => warnings.push(m), strict: true });
+  let upstreamFile;
+  try {
+    upstreamFile = resolveModel(`${DATA}vqgan_baseline.yaml`);
+    for (const k of [16, 32, 64, 128, 256]) resolveModel(`bdd_1d/k${k}`);
+    resolveModel(`${DATA}scratch/config.yaml`);
+    resolveModel(CONFIG);
+  } finally {
+    setConfigPolicy();
+  }
+  deepStrictEqual(warnings, []);
   deepStrictEqual(upstreamFile.plugin.name, "bdd_1d");
   const k64 = readConfigFile(new URL("../../configs/bdd_1d/k64.yaml", import.meta.url).pathname);
   deepStrictEqual(
@@ -181,7 +193,7 @@ Deno.test("bdd_1d cli: encode → decode --npy is (x+1)/2 of upstream; eval repo
     "decode",
     ...model,
     "--tokens",
-    join(dir, "enc"),
+    join(dir, "enc", "tokens.npy"),
     "--out",
     join(dir, "dec"),
     "--npy",

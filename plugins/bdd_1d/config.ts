@@ -18,6 +18,9 @@
  */
 import { z } from "zod";
 
+/** An upstream constructor argument inference does not read (declared so it is not reported as unknown). */
+const unused = z.unknown().optional();
+
 const targeted = <T extends z.ZodRawShape>(params: T) =>
   z.looseObject({ target: z.string().optional(), params: z.looseObject(params) });
 
@@ -34,6 +37,8 @@ const encoder = targeted({
   num_latent_tokens: z.number().int().positive().default(64),
   pretrained: z.boolean().default(true),
   normalize_embedding: z.boolean().default(false),
+  z_channels: unused,
+  channels: z.literal(3).optional(),
 });
 
 const decoder = targeted({
@@ -47,6 +52,13 @@ const decoder = targeted({
   ch_mult: z.array(z.number().int().positive()).min(1).default([1, 1, 2, 2, 4]),
   num_res_blocks: z.number().int().nonnegative().default(2),
   attn_resolutions: z.array(z.number().int().positive()).default([16]),
+  resamp_with_conv: z.literal(true).optional(),
+  give_pre_end: z.literal(false).optional(),
+  double_z: unused,
+  z_channels: unused,
+  in_channels: unused,
+  dropout: unused,
+  normalize_embedding: unused,
 });
 
 const quantizer = targeted({
@@ -54,6 +66,13 @@ const quantizer = targeted({
   e_dim: z.number().int().positive().default(16),
   beta: z.number().nonnegative().default(0.25),
   normalize_embedding: z.boolean().default(false),
+  /** Index remapping changes what ids mean: not supported. */
+  remap: z.null().optional(),
+  unknown_index: unused,
+  sane_index_shape: unused,
+  legacy: unused,
+  diversity_gamma: unused,
+  frac_per_sample_entropy: unused,
 });
 
 /** The model class every released BDD-1D config names. */
@@ -63,8 +82,18 @@ export const BDD_TARGET = "taming.models.vqgan_dino.VQModel2WithEntropyDINOLossM
 export const bddSchema = z.looseObject({
   model: z.looseObject({
     target: z.string().optional(),
+    base_learning_rate: unused,
     params: z.looseObject({
       pretrained_model_name: z.string().nullish(),
+      // Training and logging arguments of the Lightning module.
+      monitor: unused,
+      grad_acc_steps: unused,
+      ckpt_path: unused,
+      ignore_keys: unused,
+      image_key: unused,
+      colorize_nlabels: unused,
+      loss_config: unused,
+      entropy_loss_weight_scheduler_config: unused,
       encoder_config: encoder,
       decoder_config: decoder,
       quantizer_config: quantizer,
