@@ -10,10 +10,13 @@
  *
  * Parameter names are taming's (`mid.block_1`, `mid.attn_1`,
  * `up.{level}.block.{j}`, `up.{level}.attn.{j}`, `up.{level}.upsample.conv`,
- * `norm_out`, `conv_out`). The same module is LDM's AutoencoderKL decoder
- * (z → conv_in directly); BDD-1D runs conv_in and mid over its token sequence
- * laid out as an (L × 1) image and reshapes to the grid in between — the
- * `between` hook of {@link tamingDecoder}.
+ * `norm_out`, `conv_out`). The blocks are core/nn/kl16_vae.ts's
+ * `ldmResnetBlock` / `ldmAttnBlock` (the same modules). With no attention
+ * resolutions and no hook this is exactly kl16_vae.ts's `kl16DecoderNet`
+ * (LDM's AutoencoderKL decoder: z → conv_in directly), so that one can be
+ * expressed through this file. BDD-1D runs conv_in and mid over its token
+ * sequence laid out as an (L × 1) image and reshapes to the grid in between —
+ * the `between` hook of {@link tamingDecoder}.
  *
  * @example
  * ```ts
@@ -24,9 +27,10 @@
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
-import { add, f32, matmul, mul, reshape, softmax, transpose, upsampleNearest } from "../ops/mod.ts";
+import { upsampleNearest } from "../ops/mod.ts";
 import { silu } from "./activations.ts";
 import { conv2d } from "./conv.ts";
+import { ldmAttnBlock, ldmResnetBlock } from "./kl16_vae.ts";
 import { groupNorm } from "./norm.ts";
 
 /** The size of a taming decoder (its constructor's arguments). */
@@ -49,29 +53,6 @@ export interface TamingDecoderConfig {
 
 const norm = (g: Graph, x: Value, c: number) => groupNorm(g, x, 32, c, 1e-6);
 
-/** taming `ResnetBlock` (no time embedding): GN → swish → conv → GN → swish → conv, + x (1×1 on x if widths differ). */
-export function tamingResnetBlock(g: Graph, x: Value, inC: number, outC: number): Value {
-  let h = g.scope("norm1", () => norm(g, x, inC));
-  h = g.scope("conv1", () => conv2d(g, silu(g, h), inC, outC, 3, { padding: 1 }));
-  h = g.scope("norm2", () => norm(g, h, outC));
-  h = g.scope("conv2", () => conv2d(g, silu(g, h), outC, outC, 3, { padding: 1 }));
-  const skip = inC === outC ? x : g.scope("nin_shortcut", () => conv2d(g, x, inC, outC, 1));
-  return add(g, skip, h);
-}
-
-/** taming `AttnBlock`: single-head self-attention over all H·W positions with 1×1 q, k, v, proj_out; residual. */
-export function tamingAttnBlock(g: Graph, x: Value, c: number): Value {
-  const [b, , hh, ww] = x.shape;
-  const h = g.scope("norm", () => norm(g, x, c));
-  const flat = (name: string) => reshape(g, g.scope(name, () => conv2d(g, h, c, c, 1)), [b, c, -1]);
-  const q = flat("q"), k = flat("k"), v = flat("v");
-  // w[i, j] = softmax_j(q_i · k_j / √c); out[:, i] = Σ_j v[:, j] w[i, j].
-  const logits = mul(g, matmul(g, transpose(g, q, [0, 2, 1]), k), g.constant(f32([], [c ** -0.5]), "scale"));
-  const w = softmax(g, logits, -1);
-  const out = reshape(g, matmul(g, v, transpose(g, w, [0, 2, 1])), [b, c, hh, ww]);
-  return add(g, x, g.scope("proj_out", () => conv2d(g, out, c, c, 1)));
-}
-
 /** Channels of the coarsest level (`ch · ch_mult[-1]`), what conv_in emits. */
 export function tamingBlockIn(c: TamingDecoderConfig): number {
   return c.ch * c.chMult[c.chMult.length - 1];
@@ -92,9 +73,9 @@ export function tamingDecoder(
   let res = c.resolution / 2 ** (levels - 1);
   let h = g.scope("conv_in", () => conv2d(g, z, c.inChannels, blockIn, 3, { padding: 1 }));
   g.scope("mid", () => {
-    h = g.scope("block_1", () => tamingResnetBlock(g, h, blockIn, blockIn));
-    h = g.scope("attn_1", () => tamingAttnBlock(g, h, blockIn));
-    h = g.scope("block_2", () => tamingResnetBlock(g, h, blockIn, blockIn));
+    h = g.scope("block_1", () => ldmResnetBlock(g, h, blockIn, blockIn));
+    h = g.scope("attn_1", () => ldmAttnBlock(g, h, blockIn));
+    h = g.scope("block_2", () => ldmResnetBlock(g, h, blockIn, blockIn));
   });
   if (between) h = between(h);
   g.scope("up", () => {
@@ -104,9 +85,9 @@ export function tamingDecoder(
         const attn = c.attnResolutions.includes(res);
         for (let j = 0; j <= c.numResBlocks; j++) {
           const inC = blockIn;
-          h = g.scope("block", () => g.scope(j, () => tamingResnetBlock(g, h, inC, out)));
+          h = g.scope("block", () => g.scope(j, () => ldmResnetBlock(g, h, inC, out)));
           blockIn = out;
-          if (attn) h = g.scope("attn", () => g.scope(j, () => tamingAttnBlock(g, h, out)));
+          if (attn) h = g.scope("attn", () => g.scope(j, () => ldmAttnBlock(g, h, out)));
         }
         if (i !== 0) {
           h = g.scope(
