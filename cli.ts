@@ -50,6 +50,10 @@ function encodeFlags(cmd: Command, outRequired = true): Command {
   cmd
     .option("--shard <K/N>", "this process's part of the inputs (K from 0); join parts with 'encode merge'")
     .option("--workers <n>", "image decoding threads (default 1)")
+    .option(
+      "--no-resize",
+      "centre-crop the full-size image, no resize (BDD-1D's and ALIT's evaluation protocol)",
+    )
     .option("--fps <n>", "video files: frames per second to sample (default 24)");
   return addFamilyOptions(cmd);
 }

@@ -39,6 +39,8 @@ export interface EncodeFlags extends ModelFlags, FamilyFlags {
   threshold?: string;
   workers?: string;
   npy?: boolean;
+  /** false (`--no-resize`): centre-crop without resizing. */
+  resize?: boolean;
   fps?: string;
 }
 
@@ -139,7 +141,7 @@ async function streamInputs(
   for await (
     const b of source.batches(bs, {
       size,
-      resize: "shorter",
+      resize: f.resize === false ? "none" : "shorter",
       crop: "center",
       workers: intFlag(f.workers, "--workers", 1),
     })

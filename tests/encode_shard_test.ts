@@ -61,3 +61,16 @@ Deno.test("encode --shard K/N in 3 processes + encode merge equals one process",
   deepStrictEqual(bad.code, 2);
   ok(/parts 1\/3 are missing/.test(bad.err), bad.err);
 });
+
+Deno.test("encode --no-resize centre-crops the full-size image (BDD-1D's and ALIT's protocol)", async () => {
+  const dir = tmp();
+  const photo = new URL("./testdata/photos/chelsea.png", import.meta.url).pathname;
+  // The default model's tokens are continuous: any change of the input shows.
+  const common = ["encode", "--model", "default", "--threads", "1"];
+  deepStrictEqual((await run([...common, "--out", join(dir, "a"), photo])).code, 0);
+  const r = await run([...common, "--no-resize", "--out", join(dir, "b"), photo]);
+  deepStrictEqual(r.code, 0, r.err);
+  const a = readFileSync(join(dir, "a", "tokens.npy")), b = readFileSync(join(dir, "b", "tokens.npy"));
+  deepStrictEqual(a.length, b.length);
+  ok(!a.equals(b), "a 64-px crop of the full photo is not the resized photo");
+});
