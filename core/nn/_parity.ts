@@ -3,7 +3,7 @@
  * tensors of one shape.
  * @module
  */
-import { deepStrictEqual } from "node:assert";
+import { deepStrictEqual, ok } from "node:assert";
 import type { Tensor } from "../tensor.ts";
 
 /** Max and mean absolute difference; throws on a shape mismatch. */
@@ -16,4 +16,10 @@ export function absErrors(got: Tensor, want: Tensor, what = "tensor"): { max: nu
     sum += d;
   }
   return { max, mean: sum / want.data.length };
+}
+
+/** Asserts max |got − want| ≤ tol (NaN counts as infinitely far), naming `what`. */
+export function near(got: Tensor, want: Tensor, tol: number, what: string): void {
+  const { max } = absErrors(got, want, what);
+  ok(max <= tol, `${what}: max |diff| ${max} > ${tol}`);
 }

@@ -22,6 +22,7 @@ import { loadCheckpoint } from "../../core/weights/checkpoint.ts";
 import { writeSafetensors } from "../../core/weights/safetensors.ts";
 import { bddSchema } from "./config.ts";
 import { bdd1d, loadBdd } from "./mod.ts";
+import { absErrors, near } from "../../core/nn/_parity.ts";
 
 const DATA = new URL("../../tests/testdata/bdd_1d/", import.meta.url).pathname;
 const PHOTOS = new URL("../../tests/testdata/photos/", import.meta.url).pathname;
@@ -32,18 +33,6 @@ const usage = JSON.parse(readFileSync(`${DATA}usage.json`, "utf8"));
 /** Upstream's [−1,1] output as tok1d returns it: (x+1)/2. */
 function toUnit(t: Tensor): Tensor {
   return { ...t, data: Float32Array.from(t.data as Float32Array, (v) => (v + 1) / 2) };
-}
-
-function maxAbsDiff(a: Tensor, b: Tensor): number {
-  deepStrictEqual(a.shape, b.shape);
-  let m = 0;
-  for (let i = 0; i < b.data.length; i++) m = Math.max(m, Math.abs(Number(a.data[i]) - Number(b.data[i])));
-  return m;
-}
-
-function near(a: Tensor, b: Tensor, tol: number, what: string) {
-  const d = maxAbsDiff(a, b);
-  ok(d <= tol, `${what}: max |diff| ${d} > ${tol}`);
 }
 
 Deno.test("bdd_1d: token ids, codes and reconstructions match upstream (config.yaml + Lightning .ckpt)", async () => {
@@ -61,7 +50,7 @@ Deno.test("bdd_1d: token ids, codes and reconstructions match upstream (config.y
     const fromIds = await tok.decode(enc.tokens);
     near(fromIds, toUnit(fixture("decoded_from_tokens.npy")), 1e-4, "decode from ids (normalised codebook)");
     // Upstream's decode_code on a freshly loaded model reads the raw, un-normalised rows: a documented difference.
-    ok(maxAbsDiff(fromIds, toUnit(fixture("decode_code_fresh.npy"))) > 1e-2, "raw-row decode differs");
+    ok(absErrors(fromIds, toUnit(fixture("decode_code_fresh.npy"))).max > 1e-2, "raw-row decode differs");
     const r = await tok.reconstruct(x);
     near(r.images, toUnit(fixture("decoded.npy")), 1e-4, "reconstruct");
   } finally {

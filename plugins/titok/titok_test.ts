@@ -9,7 +9,6 @@ import { parseConfig, readConfigFile } from "../../core/config.ts";
 import { readNpy } from "../../core/data/npy.ts";
 import { UsageError } from "../../core/errors.ts";
 import { Session } from "../../core/runtime/mod.ts";
-import type { Tensor } from "../../core/tensor.ts";
 import { loadTokenizer } from "../../core/tokenizer.ts";
 import { readTorchCheckpoint } from "../../core/weights/torch_zip.ts";
 import { readSafetensors } from "../../core/weights/safetensors.ts";
@@ -17,21 +16,10 @@ import { titokSchema } from "./config.ts";
 import { buildGraphs } from "../../core/tokenizer.ts";
 import { titokDecodeGraph } from "./model.ts";
 import { titok } from "./mod.ts";
+import { near } from "../../core/nn/_parity.ts";
 
 const DATA = new URL("../../tests/testdata/titok/", import.meta.url).pathname;
 const fixture = (name: string, file: string) => readNpy(`${DATA}${name}/${file}`);
-
-function maxAbsDiff(a: Tensor, b: Tensor): number {
-  deepStrictEqual(a.shape, b.shape);
-  let m = 0;
-  for (let i = 0; i < b.data.length; i++) m = Math.max(m, Math.abs(Number(a.data[i]) - Number(b.data[i])));
-  return m;
-}
-
-function near(a: Tensor, b: Tensor, tol: number, what: string) {
-  const d = maxAbsDiff(a, b);
-  ok(d <= tol, `${what}: max |diff| ${d} > ${tol}`);
-}
 
 for (const name of ["vq_two_stage", "vq_single_stage"]) {
   Deno.test(`titok ${name}: tokens, latents and images match upstream`, async () => {
