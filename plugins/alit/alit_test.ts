@@ -224,3 +224,27 @@ Deno.test("alit export: every per-iteration graph and how the programs chain the
   deepStrictEqual(m.graphs.iter_1.inputs.map((v: { name: string }) => v.name), ["x_prev", "gt", "drop"]);
   await tok.release();
 });
+
+Deno.test("alit: a released-style {model, ema} .pth loads EMA by default, the raw weights with ema: false", async () => {
+  // wrapped.pth: "model" = model.safetensors plus a training-only gan_losses tensor; "ema" = the same weights
+  // with pre_quantizer_mlp.bias + 0.5 (tests/testdata/alit/README.md).
+  const plain = await open();
+  const want = (await plain.encode(image, { budget: 32, params: { halting: "off" } })).latent!;
+  await plain.release();
+  const raw = await loadTokenizer("alit/test_vqgan", {
+    weights: `${DIR}wrapped.pth`,
+    ema: false,
+    threads: 1,
+  });
+  deepStrictEqual(
+    (await raw.encode(image, { budget: 32, params: { halting: "off" } })).latent!.data,
+    want.data,
+    "--no-ema: the raw weights, equal to the plain file",
+  );
+  await raw.release();
+  const ema = await loadTokenizer("alit/test_vqgan", { weights: `${DIR}wrapped.pth`, threads: 1 });
+  const bias = ema.weights.get("pre_quantizer_mlp.bias")!.data as Float32Array;
+  const base = readSafetensors(WEIGHTS).tensors.get("pre_quantizer_mlp.bias")!.data as Float32Array;
+  ok(bias.every((v, i) => Math.abs(v - base[i] - 0.5) < 1e-6), "the EMA weights are the default");
+  await ema.release();
+});
