@@ -251,3 +251,13 @@ export async function writeVideo(path: string, frames: Tensor, fps = 24): Promis
   const code = await done;
   if (code !== 0) throw new Error(`ffmpeg could not write ${path}: ${err.trim() || `exit ${code}`}`);
 }
+
+/** Whether ffmpeg can be found (tests that need it skip without it). */
+export function ffmpegAvailable(): boolean {
+  try {
+    findFfmpeg();
+    return true;
+  } catch {
+    return false;
+  }
+}

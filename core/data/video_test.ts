@@ -11,17 +11,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { UsageError } from "../errors.ts";
-import { elasticFrame, findFfmpeg, probeVideo, readVideo, sampleIndices, writeVideo } from "./video.ts";
+import {
+  elasticFrame,
+  ffmpegAvailable,
+  findFfmpeg,
+  probeVideo,
+  readVideo,
+  sampleIndices,
+  writeVideo,
+} from "./video.ts";
 import { writeChw } from "./transform.ts";
 
-const hasFfmpeg = (() => {
-  try {
-    findFfmpeg();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasFfmpeg = ffmpegAvailable();
 
 Deno.test("video: sampled indices are upstream's int(linspace(0, n−1, int(n/fps·target))), whole blocks", () => {
   // numpy 2.4.6: np.linspace(0, frames - 1, int(frames / fps * target)).astype(int)[: n // 4 * 4]

@@ -9,17 +9,10 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { photoFolder, run, tmp } from "../../cli/_test_run.ts";
-import { findFfmpeg, probeVideo } from "../../core/data/video.ts";
+import { ffmpegAvailable, findFfmpeg, probeVideo } from "../../core/data/video.ts";
 import { elastictok } from "./mod.ts";
 
-const hasFfmpeg = (() => {
-  try {
-    findFfmpeg();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasFfmpeg = ffmpegAvailable();
 
 Deno.test("elastictok CLI: adaptive encode records per-block counts; another family's flag is refused", async () => {
   const dir = tmp();
