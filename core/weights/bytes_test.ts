@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
-import { bytesOf, readBytes, viewAs } from "./bytes.ts";
+import { bytesOf, readBytes, readIntoOwnBuffer, viewAs } from "./bytes.ts";
 
 Deno.test("viewAs: aligned bytes are viewed without a copy", () => {
   const buf = new Uint8Array(16);
@@ -44,6 +44,24 @@ Deno.test("readBytes: missing files and folders are UsageErrors", () => {
     throws(() => readBytes(dir), (e) => e instanceof UsageError && /not a regular file/.test(e.message));
     Deno.writeFileSync(join(dir, "x"), new Uint8Array([7, 8]));
     deepStrictEqual(Array.from(readBytes(join(dir, "x"))), [7, 8]);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("readIntoOwnBuffer: chunked reads give the file byte for byte, empty files included", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tok1d-bytes-"));
+  try {
+    const data = new Uint8Array(100_003).map((_, i) => (i * 2654435761) >>> 24);
+    Deno.writeFileSync(join(dir, "big"), data);
+    for (const chunk of [1 << 12, 7_001, 1 << 20]) {
+      const got = readIntoOwnBuffer(join(dir, "big"), chunk);
+      strictEqual(got.byteLength, data.byteLength);
+      strictEqual(got.buffer.byteLength, data.byteLength, "one buffer of the file's size");
+      deepStrictEqual(got, data);
+    }
+    Deno.writeFileSync(join(dir, "empty"), new Uint8Array(0));
+    strictEqual(readBytes(join(dir, "empty")).byteLength, 0);
   } finally {
     rmSync(dir, { recursive: true });
   }
