@@ -13,7 +13,9 @@ import { join } from "node:path";
 import { encodePng, gridRows } from "../data/png.ts";
 import { writeFileAtomic } from "../fs.ts";
 import type { Evaluation } from "../metrics/evaluate.ts";
-import { renderReport, type ReportContent, type ReportGrid } from "./html.ts";
+import { stackCharts } from "./chart.ts";
+import { svgToPng } from "./chart_png.ts";
+import { curveCharts, renderReport, type ReportContent, type ReportGrid } from "./html.ts";
 
 /** What the evaluation ran on (shown in the report and metrics.json). */
 export interface ReportContext {
@@ -138,7 +140,7 @@ export async function reportContent(e: Evaluation, ctx: ReportContext): Promise<
   };
 }
 
-/** Writes metrics.json, the grid PNGs and report.html into `dir`; returns the paths. */
+/** Writes metrics.json, the grid PNGs, curve.png (quality against tokens) and report.html into `dir`; returns the paths. */
 export async function writeEvaluationReport(
   dir: string,
   e: Evaluation,
@@ -153,5 +155,10 @@ export async function writeEvaluationReport(
   writeFileAtomic(paths[0], JSON.stringify(evaluationJson(e, ctx), null, 2) + "\n");
   content.grids.forEach((g, i) => writeFileAtomic(paths[i + 1], g.png));
   writeFileAtomic(paths.at(-1)!, renderReport(content));
+  if (content.curve?.length) {
+    const curve = join(dir, "curve.png");
+    writeFileAtomic(curve, svgToPng(stackCharts(curveCharts(content.curve))));
+    paths.push(curve);
+  }
   return paths;
 }
