@@ -45,7 +45,11 @@ Deno.test("--model: an HF repo id names the files to fetch and the folder layout
   const typo = await run(["info", "--model", "titok/s129"]);
   deepStrictEqual(typo.code, 2);
   ok(typo.err.includes("(did you mean titok/s128?)"), typo.err);
-  ok((await run(["info", "--model", "marvel/l32x3"])).err.includes("did you mean marvel/l32x1 or marvel/l32x2?"));
+  ok(
+    (await run(["info", "--model", "marvel/l32x3"])).err.includes(
+      "did you mean marvel/l32x1 or marvel/l32x2 or marvel/l32x4?",
+    ),
+  );
 });
 
 Deno.test("info: every preset from its config alone, text and JSON, never an 'undefined'", async () => {
