@@ -16,7 +16,7 @@ Deno.test("list: default first, each preset with the upstream files it expects a
       "MDQ (PadrickLeee/MDQ) publishes no weights",
     ]
   ) ok(text.out.includes(s), `missing: ${s}`);
-  ok(/\n  titok\/tiny +test size \(use --random\)\n/.test(text.out));
+  ok(/\n {2}titok\/tiny +test size \(use --random\)\n/.test(text.out));
   const json = JSON.parse((await run(["list", "--json"])).out);
   deepStrictEqual(json.default.name, "default");
   deepStrictEqual(json.presets, listPresets());
