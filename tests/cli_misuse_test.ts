@@ -216,7 +216,10 @@ async function refused(args: string[], culprit: RegExp, label: string) {
   deepStrictEqual(r.code, 2, `${label}: exit ${r.code}\n${r.err}`);
   ok(culprit.test(r.err), `${label}: stderr does not name the culprit (${culprit}):\n${r.err}`);
   ok(!/failed:|\n\s+at /.test(r.err), `${label}: a stack trace instead of a message:\n${r.err}`);
-  ok(/^tok1d: error: /m.test(r.err) && !/^error: /m.test(r.err), `${label}: not the one error prefix:\n${r.err}`);
+  ok(
+    /^tok1d: error: /m.test(r.err) && !/^error: /m.test(r.err),
+    `${label}: not the one error prefix:\n${r.err}`,
+  );
   return r;
 }
 
