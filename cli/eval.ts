@@ -32,7 +32,7 @@ import {
 } from "../core/metrics/eval_state.ts";
 import { InceptionFeatures } from "../core/metrics/features.ts";
 import { FID_PROTOCOLS, type FidProtocol } from "../core/metrics/inception.ts";
-import { missingInceptionMessage } from "../core/metrics/inception_weights.ts";
+import { inceptionFileWarning, missingInceptionMessage } from "../core/metrics/inception_weights.ts";
 import { writeStatistics } from "../core/metrics/stats_file.ts";
 import { evaluationJson, type ReportContext, writeEvaluationReport } from "../core/report/eval_report.ts";
 import { DEVICES } from "../core/runtime/mod.ts";
@@ -59,9 +59,13 @@ interface EvalFlags extends Omit<ModelFlags, "model"> {
 
 /** Prints the summary: JSON on stdout with --json, else a few lines. */
 function print(e: Evaluation, ctx: ReportContext, json?: boolean): void {
+  // (A non-official Inception file was reported on stderr as it loaded.)
+  if (e.rfid?.degenerate) console.error(`warning: ${e.rfid.degenerate}`);
   if (json) return console.log(JSON.stringify(evaluationJson(e, ctx), null, 2));
   const lines = [`images: ${e.images} (${e.tokensPerImage} tokens each)`];
-  if (e.rfid) lines.push(`rFID: ${e.rfid.fid.toFixed(4)}`);
+  if (e.rfid) {
+    lines.push(`rFID: ${e.rfid.degenerate ? "not meaningful (see the warning)" : e.rfid.fid.toFixed(4)}`);
+  }
   lines.push(`PSNR: ${e.psnr.toFixed(3)} dB`, `SSIM: ${e.ssim.toFixed(4)}`, `L1: ${e.l1.toFixed(5)}`);
   if (e.lengths) {
     lines.push(
@@ -156,6 +160,7 @@ async function evalAction(f: EvalFlags): Promise<void> {
       data: f.data,
       randomWeights: tok.randomWeights,
       inception,
+      inceptionWarning: inception ? inceptionFileWarning(inception) : undefined,
       shard: f.shard,
       limit,
     };

@@ -25,6 +25,8 @@ export interface ReportContext {
   data: string;
   randomWeights?: boolean;
   inception?: string;
+  /** Set when the Inception file is not the official one (inception_weights.ts). */
+  inceptionWarning?: string;
   shard?: string;
   limit?: number;
   vocabulary?: number;
@@ -33,15 +35,24 @@ export interface ReportContext {
 /** Finite numbers as they are, anything else as null (JSON has no Infinity). */
 const num = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : null);
 
+/** What makes the rFID doubtful: a non-official Inception file, near-constant features. */
+export function fidWarnings(e: Evaluation, ctx: ReportContext): string[] {
+  return [ctx.inceptionWarning, e.rfid?.degenerate].filter((w): w is string => !!w);
+}
+
+/** The rFID when it means something (null when not computed or its features are near-constant). */
+const rfidValue = (e: Evaluation) => (e.rfid?.degenerate ? null : num(e.rfid?.fid));
+
 /** The machine-readable summary (`metrics.json`, and `--json` output). */
 export function evaluationJson(e: Evaluation, ctx: ReportContext): Record<string, unknown> {
   return {
     tool: "tok1d",
+    warnings: fidWarnings(e, ctx),
     model: { spec: ctx.model, family: ctx.family, variant: ctx.variant, randomWeights: !!ctx.randomWeights },
     data: { spec: ctx.data, images: e.images, shard: ctx.shard ?? null, limit: ctx.limit ?? null },
     protocol: { ...e.protocol, inception: ctx.inception ?? null },
     metrics: {
-      rfid: num(e.rfid?.fid),
+      rfid: rfidValue(e),
       psnr: num(e.psnr),
       ssim: num(e.ssim),
       l1: num(e.l1),
@@ -62,7 +73,12 @@ const fmt = (v: number | undefined, digits: number) =>
 /** Builds the report content: metric rows, details, notes and grids. */
 export async function reportContent(e: Evaluation, ctx: ReportContext): Promise<ReportContent> {
   const metrics: [string, string][] = [];
-  if (e.rfid) metrics.push(["rFID", fmt(e.rfid.fid, 3)]);
+  if (e.rfid) {
+    metrics.push([
+      "rFID",
+      e.rfid.degenerate ? "not meaningful (near-constant features)" : fmt(e.rfid.fid, 3),
+    ]);
+  }
   metrics.push(["PSNR (dB)", fmt(e.psnr, 3)], ["SSIM", fmt(e.ssim, 4)], ["L1", fmt(e.l1, 5)], [
     "tokens per image",
     Number.isInteger(e.tokensPerImage) ? String(e.tokensPerImage) : e.tokensPerImage.toFixed(2),
@@ -83,7 +99,7 @@ export async function reportContent(e: Evaluation, ctx: ReportContext): Promise<
       ["codebook perplexity", fmt(c.perplexity, 1)],
     );
   }
-  const notes: string[] = [];
+  const notes: string[] = [...fidWarnings(e, ctx)];
   if (ctx.randomWeights) {
     notes.push("The tokenizer ran with RANDOM weights: these numbers are not meaningful.");
   }
