@@ -71,7 +71,8 @@ function encodeFlags(cmd: Command, outRequired = true): Command {
       "--no-resize",
       "centre-crop the full-size image, no resize (BDD-1D's and ALIT's evaluation protocol)",
     )
-    .option("--fps <n>", "video files: frames per second to sample (default 24)");
+    .option("--fps <n>", "video files: frames per second to sample (default 24)")
+    .option("--strict", "stop at the first unreadable or corrupt image (exit 2) instead of skipping it");
   return addFamilyOptions(cmd);
 }
 

@@ -12,6 +12,7 @@
 import { join } from "node:path";
 import { encodePng, gridRows } from "../data/png.ts";
 import { writeFileAtomic } from "../fs.ts";
+import type { SkippedImage } from "../data/bad_images.ts";
 import type { Evaluation } from "../metrics/evaluate.ts";
 import { stackCharts } from "./chart.ts";
 import { svgToPng } from "./chart_png.ts";
@@ -30,6 +31,8 @@ export interface ReportContext {
   shard?: string;
   limit?: number;
   vocabulary?: number;
+  /** Images the run skipped as unreadable or corrupt (core/data/bad_images.ts). */
+  badImages?: SkippedImage[];
 }
 
 /** Finite numbers as they are, anything else as null (JSON has no Infinity). */
@@ -50,6 +53,7 @@ export function evaluationJson(e: Evaluation, ctx: ReportContext): Record<string
     warnings: fidWarnings(e, ctx),
     model: { spec: ctx.model, family: ctx.family, variant: ctx.variant, randomWeights: !!ctx.randomWeights },
     data: { spec: ctx.data, images: e.images, shard: ctx.shard ?? null, limit: ctx.limit ?? null },
+    badImages: { count: ctx.badImages?.length ?? 0, files: ctx.badImages ?? [] },
     protocol: { ...e.protocol, inception: ctx.inception ?? null },
     metrics: {
       rfid: rfidValue(e),
@@ -100,6 +104,13 @@ export async function reportContent(e: Evaluation, ctx: ReportContext): Promise<
     );
   }
   const notes: string[] = [...fidWarnings(e, ctx)];
+  const bad = ctx.badImages ?? [];
+  if (bad.length) {
+    notes.push(
+      `${bad.length} bad image${bad.length === 1 ? " was" : "s were"} skipped: ` +
+        bad.slice(0, 5).map((b) => `${b.source} (${b.reason})`).join("; ") + (bad.length > 5 ? "; …" : ""),
+    );
+  }
   if (ctx.randomWeights) {
     notes.push("The tokenizer ran with RANDOM weights: these numbers are not meaningful.");
   }
