@@ -288,7 +288,7 @@ async function reconstructVideos(
     writer.close(sidecarMeta(tok, f));
     const videos = await stitcher.finish();
     const psnr = psnrs.reduce((a, b) => a + b, 0) / Math.max(1, psnrs.length);
-    const summary = { folder: dir, grid: videos[0], npy: null, images: n, psnr, per_image: [], videos };
+    const summary = { folder: dir, grid: videos[0], npy: null, images: n, psnr, perImage: [], videos };
     if (f.json) console.log(JSON.stringify({ tokens: join(dir, "tokens.npy"), ...summary }, null, 2));
     else {
       console.log(

@@ -68,8 +68,8 @@ Deno.test("cli: reconstruct writes grid.png and --json gives machine output", as
   ok(Number.isFinite(out.psnr));
   // Reconstructions are named after their sources, in images/ beside (not holding) the grid.
   deepStrictEqual(readdirSync(join(dir, "images")).sort(), ["astronaut.png", "chelsea.png"]);
-  deepStrictEqual(out.per_image.length, 2);
-  ok(out.per_image[0].psnr <= out.per_image[1].psnr, "worst first");
+  deepStrictEqual(out.perImage.length, 2);
+  ok(out.perImage[0].psnr <= out.perImage[1].psnr, "worst first");
   // PNG signature
   deepStrictEqual([...readFileSync(out.grid).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
 });
