@@ -384,7 +384,7 @@ Deno.test("cli misuse: non-finite FID statistics and empty datasets are refused"
 Deno.test("cli misuse: a huge flag value is clipped in the message", async () => {
   const long = "x".repeat(100_000);
   for (const args of [[...M, "--device", long], [...M, "--seed", long], [...M, `--bogus${long}`]]) {
-    const r = await refused(["info", ...args], /--device|--seed|--bogus/, "huge value");
+    const r = await refused(["encode", ...args], /--device|--seed|--bogus/, "huge value");
     ok(r.err.length < 1000, `the error echoes ${r.err.length} characters`);
   }
 });

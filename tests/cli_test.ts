@@ -89,10 +89,14 @@ Deno.test("cli: list and info succeed; info reports the token shape", async () =
 });
 
 const bad: [string, string[], RegExp][] = [
-  ["unknown device", ["info", "--model", "titok/tiny", "--random", "--device", "tpu"], /--device/],
+  [
+    "unknown device",
+    ["encode", "--model", "titok/tiny", "--random", "--device", "tpu"],
+    /'--device <name>' argument 'tpu'/,
+  ],
   [
     "absent GPU provider",
-    ["info", "--model", "titok/tiny", "--random", "--device", "cuda"],
+    ["encode", "--model", "titok/tiny", "--random", "--device", "cuda", "--out", tmp(), samplePhotos()[0]],
     /--device cuda.*not installed/,
   ],
   ["missing --model", ["encode", "--out", "/tmp/x", "a.png"], /--model/],
@@ -104,7 +108,7 @@ const bad: [string, string[], RegExp][] = [
     ["encode", "--model", TWO_STAGE, "--out", "/tmp/tok1d-x", "/nonexistent.png"],
     /nonexistent\.png/,
   ],
-  ["bad --threads", ["info", "--model", "titok/tiny", "--random", "--threads", "two"], /--threads/],
+  ["bad --threads", ["encode", "--model", "titok/tiny", "--random", "--threads", "two"], /--threads/],
   [
     "missing --weights file",
     ["info", "--model", "titok/tiny", "--weights", "/nope.bin"],
