@@ -60,13 +60,15 @@ export function logTicks(lo: number, hi: number): number[] {
  * `minRelativeSpan` of the values' magnitude wide (linear) or
  * log10(1 + 10·minRelativeSpan) decades (log), linear ranges snapped to
  * round ticks, and not below zero when no value is. `integer` (x axes of
- * counts) pads a single value by ±1.
+ * counts) pads a single value by ±1; `minSpan` is an absolute floor on the
+ * span (metrics with a known scale: SSIM's 0.01).
  */
 export function axisRange(
   values: number[],
   scale: "linear" | "log",
   minRelativeSpan: number,
   integer = false,
+  minSpan = 0,
 ): [number, number] {
   const v = values.filter((x) => Number.isFinite(x) && (scale === "linear" || x > 0));
   if (!v.length) return scale === "log" ? [1, 10] : [0, 1];
@@ -90,10 +92,13 @@ export function axisRange(
   }
   let [lo, hi] = [Math.min(...v), Math.max(...v)];
   const mid = (lo + hi) / 2;
-  const minSpan = hi > lo && minRelativeSpan === 0
-    ? 0
-    : Math.max(Math.abs(mid) * minRelativeSpan, integer || mid === 0 ? 2 : Math.abs(mid) * 1e-9);
-  if (hi - lo < minSpan) [lo, hi] = [mid - minSpan / 2, mid + minSpan / 2];
+  const least = Math.max(
+    minSpan,
+    hi > lo && minRelativeSpan === 0
+      ? 0
+      : Math.max(Math.abs(mid) * minRelativeSpan, integer || mid === 0 ? 2 : Math.abs(mid) * 1e-9),
+  );
+  if (hi - lo < least) [lo, hi] = [mid - least / 2, mid + least / 2];
   if (!integer) [lo, hi] = [lo - (hi - lo) * 0.05, hi + (hi - lo) * 0.05];
   const step = niceStep((hi - lo) / 5);
   let [a, b] = [Math.floor(lo / step + 1e-9) * step, Math.ceil(hi / step - 1e-9) * step];

@@ -35,6 +35,8 @@ export interface ChartOptions {
   yScale?: "linear" | "log";
   /** Smallest y span drawn, relative to the values' magnitude (default 0.01). */
   minRelativeSpan?: number;
+  /** Smallest y span drawn, in the values' units (a metric's noise level: SSIM 0.01, PSNR 0.5 dB). */
+  minSpan?: number;
 }
 
 /** The font the PNG renderer embeds first; browsers fall back to their sans-serif. */
@@ -58,7 +60,7 @@ export function lineChart(series: Series[], o: ChartOptions): string {
   const xs = pts.flat().map(([x]) => x), ys = pts.flat().map(([, y]) => y);
   const integerX = xs.length > 0 && xs.every(Number.isInteger);
   const [x0, x1] = axisRange(xs, "linear", 0, integerX);
-  const [y0, y1] = axisRange(ys, log ? "log" : "linear", o.minRelativeSpan ?? 0.01);
+  const [y0, y1] = axisRange(ys, log ? "log" : "linear", o.minRelativeSpan ?? 0.01, false, o.minSpan);
   const xt = ticks(x0, x1).filter((t) => !integerX || Number.isInteger(t));
   const yt = log ? logTicks(y0, y1) : ticks(y0, y1);
   const ystep = yt.length > 1 ? Math.abs(yt[1] - yt[0]) : Math.abs(y1 - y0) || 1;

@@ -51,6 +51,9 @@ Deno.test("chart y range: a 1e-5 spread is drawn flat; a real trend fills the pa
   ok(trend[1] - trend[0] > 0.6 * 256, `trend spans ${trend[1] - trend[0]} px`);
   deepStrictEqual(axisRange([0.01, 0.2], "linear", 0.01)[0], 0); // SSIM-like values never get a negative axis
   deepStrictEqual(axisRange([64], "linear", 0, true), [63, 65]); // one token budget: ±1
+  // SSIM near 0 with a 2e-5 spread: the absolute floor (0.01) keeps it flat.
+  const [s0, s1] = axisRange([0.00902, 0.009], "linear", 0.01, false, 0.01);
+  ok(s1 - s0 >= 0.01, `${s0}..${s1}`);
 });
 
 Deno.test("chart svg: labels, legend names, one polyline per series, non-finite points left out", () => {
