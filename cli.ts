@@ -20,27 +20,44 @@ import { evalCommand } from "./cli/eval.ts";
 import { fidCommand } from "./cli/fid.ts";
 import { clip, typeFlags } from "./cli/flags.ts";
 import { preflight } from "./cli/preflight.ts";
+import { checkRequired, deferRequired } from "./cli/required.ts";
 
-function modelOptions(cmd: Command, required = true): Command {
+/** What every error message starts with, whichever part of tok1d reports it. */
+export const ERROR_PREFIX = "tok1d: error: ";
+
+/** Flags of the model-running commands that only matter when images go through ONNX Runtime. */
+const RUN_FLAGS = ["--device", "--threads", "--batch-size"];
+
+/**
+ * The model flags, less those that do nothing for this command (`omit`): a
+ * command's help lists only flags that change what it does.
+ */
+function modelOptions(cmd: Command, required = true, omit: string[] = []): Command {
   const model = new Option(
     "--model <spec>",
     "HF-style folder, config file, preset (titok/s128) or 'default'",
   );
   if (required) model.makeOptionMandatory();
-  return cmd
-    .addOption(model)
-    .option("--weights <path>", "checkpoint: HF folder, .safetensors, .bin/.pth/.ckpt")
-    .option("--random", "use seeded random weights (tests, benchmarks)")
-    .option("--seed <n>", "seed for --random and --sample")
-    .addOption(new Option("--device <name>", "execution provider").choices([...DEVICES]).default("cpu"))
-    .option("--threads <n>", "intra-op threads (default: all cores)")
-    .option("--batch-size <n>", "images per ONNX Runtime call", "8")
-    .option("--sample", "sample VAE posteriors instead of using the mean")
-    .option(
+  const options = [
+    model,
+    new Option("--weights <path>", "checkpoint: HF folder, .safetensors, .bin/.pth/.ckpt"),
+    new Option("--random", "use seeded random weights (tests, benchmarks)"),
+    new Option(
+      "--seed <n>",
+      omit.includes("--sample") ? "seed for --random" : "seed for --random and --sample",
+    ),
+    new Option("--device <name>", "execution provider").choices([...DEVICES]).default("cpu"),
+    new Option("--threads <n>", "intra-op threads (default: all cores)"),
+    new Option("--batch-size <n>", "images per ONNX Runtime call").default("8"),
+    new Option("--sample", "sample VAE posteriors instead of using the mean"),
+    new Option(
       "--no-ema",
       "a training checkpoint's raw weights instead of its EMA ones (families that prefer EMA)",
-    )
-    .option("--json", "machine-readable output on stdout");
+    ),
+    new Option("--json", "machine-readable output on stdout"),
+  ];
+  for (const o of options) if (!omit.includes(o.long!)) cmd.addOption(o);
+  return cmd;
 }
 
 /** Flags of the commands that stream inputs into a tokenizer. */
@@ -54,7 +71,8 @@ function encodeFlags(cmd: Command, outRequired = true): Command {
       "--no-resize",
       "centre-crop the full-size image, no resize (BDD-1D's and ALIT's evaluation protocol)",
     )
-    .option("--fps <n>", "video files: frames per second to sample (default 24)");
+    .option("--fps <n>", "video files: frames per second to sample (default 24)")
+    .option("--strict", "stop at the first unreadable or corrupt image (exit 2) instead of skipping it");
   return addFamilyOptions(cmd);
 }
 
@@ -67,9 +85,11 @@ export function program(): Command {
     .showSuggestionAfterError(true)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   p.command("list").description("list families and presets").option("--json").action(listCommand);
-  modelOptions(p.command("info").description("show a model's token shape, vocabulary and size")).action(
-    infoCommand,
-  );
+  modelOptions(
+    p.command("info").description("show a model's token shape, vocabulary and size"),
+    true,
+    [...RUN_FLAGS, "--sample"],
+  ).action(infoCommand);
   // --model and --out are checked in the action: `encode merge` must parse without them.
   const encode = modelOptions(
     p.command("encode").description("images → tokens.npy + tokens.json (streamed)"),
@@ -86,7 +106,9 @@ export function program(): Command {
   encode.command("merge").description("join the parts of 'encode --shard K/N' runs; takes --out, --json")
     .argument("<parts...>", "the part folders")
     .action((parts: string[], _: unknown, c: Command) => encodeMergeCommand(parts, c.optsWithGlobals()));
-  modelOptions(p.command("decode").description("tokens → PNG images (named after their sources)"))
+  modelOptions(p.command("decode").description("tokens → PNG images (named after their sources)"), true, [
+    "--sample",
+  ])
     .requiredOption("--out <dir>", "output folder")
     .requiredOption("--tokens <path>", "a token folder or tokens.npy (from encode)")
     .option("--npy", "also write images.npy (float32, before clamping)")
@@ -105,7 +127,11 @@ export function program(): Command {
     .action(async (files, f) => {
       await reconstructCommand(files, f);
     });
-  modelOptions(p.command("export").description("write encoder/decoder .onnx + model.safetensors"))
+  modelOptions(
+    p.command("export").description("write encoder/decoder .onnx + model.safetensors"),
+    true,
+    RUN_FLAGS,
+  )
     .requiredOption("--out <dir>", "output folder")
     .action(exportCommand);
   modelOptions(
@@ -122,9 +148,15 @@ export function program(): Command {
   const everywhere = (c: Command) => {
     c.exitOverride().showSuggestionAfterError(true).configureOutput({
       writeErr: (s) => process.stderr.write(s),
-      // commander echoes a bad value whole: clip it (a value can be a file's worth of text).
-      outputError: (s, write) => write(s.replace(/'([^'\n]{80,})'/g, (_, v: string) => `'${clip(v)}'`)),
+      // One prefix for every error; commander echoes a bad value whole: clip it (a file's worth of text).
+      outputError: (s, write) =>
+        write(
+          s.replace(/^error: /, ERROR_PREFIX).replace(/\n\(Did you mean (.*)\?\)/, " (did you mean $1?)")
+            .replace(/'([^'\n]{80,})'/g, (_, v: string) => `'${clip(v)}'`),
+        ),
     });
+    // Unknown flags are reported before missing required ones (cli/required.ts).
+    deferRequired(c);
     c.commands.forEach(everywhere);
   };
   everywhere(p);
@@ -132,6 +164,7 @@ export function program(): Command {
   p.option("--strict-config", "unknown keys in a config's model sections are errors, not warnings")
     .hook("preAction", (root, action) => {
       setConfigPolicy({ strict: !!root.opts().strictConfig });
+      checkRequired(action);
       preflight(action);
     });
   return p;
@@ -168,7 +201,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const path = pathError(e);
     if (path) {
-      console.error(`tok1d: error: ${path}`);
+      console.error(`${ERROR_PREFIX}${path}`);
       return 2;
     }
     if (e instanceof CommanderError) {
@@ -177,10 +210,17 @@ export async function main(argv: string[]): Promise<number> {
         : 2;
     }
     if (e instanceof UsageError) {
-      console.error(`tok1d: error: ${e.message}`);
+      console.error(`${ERROR_PREFIX}${e.message}`);
       return 2;
     }
-    console.error(`tok1d: failed: ${(e as Error)?.stack ?? e}`);
+    // Not the user's input: the same prefix, and the stack trace on request (for a bug report).
+    const err = e as Error;
+    console.error(`${ERROR_PREFIX}${err?.message ?? e}`);
+    console.error(
+      process.env.TOK1D_DEBUG
+        ? String(err?.stack ?? e)
+        : "  (an internal failure: TOK1D_DEBUG=1 prints its stack trace)",
+    );
     return 1;
   } finally {
     setConfigPolicy();

@@ -8,7 +8,8 @@ import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exportOnnx } from "../core/export.ts";
-import { listPresets, resolveModel } from "../core/resolve.ts";
+import type { Plugin } from "../core/plugin.ts";
+import { DEFAULT_MODEL_DIR, listPresets, resolveModel } from "../core/resolve.ts";
 import { memoGraphs, parameterShapes } from "../core/tokenizer.ts";
 import { PLUGINS } from "../plugins/mod.ts";
 import { type ModelFlags, outDir, tokenizerFromFlags } from "./common.ts";
@@ -54,18 +55,46 @@ export async function infoCommand(f: ModelFlags): Promise<void> {
   print(f.json, value, text.join("\n"));
 }
 
-/** `tok1d list`. */
+/** One preset as `tok1d list` shows it: its name and where upstream publishes its weights. */
+function presetEntry(p: Plugin<unknown>, name: string) {
+  const sources = p.checkpoints?.presets[name] ?? [];
+  const test = (p.testPresets ?? Object.keys(p.presets).filter((n) => n.startsWith("tiny"))).includes(name);
+  return { name: `${p.name}/${name}`, testPreset: test, checkpoints: sources };
+}
+
+/** `tok1d list`: `default`, then each family's presets with the upstream checkpoint each expects. */
 export function listCommand(f: { json?: boolean }): void {
   const families = Object.values(PLUGINS).map((p) => ({
     name: p.name,
     paper: p.paper,
-    presets: Object.keys(p.presets),
+    note: p.checkpoints?.note ?? null,
+    presets: Object.keys(p.presets).map((n) => presetEntry(p, n)),
   }));
-  print(
-    f.json,
-    { families, presets: listPresets() },
-    families.map((p) => `${p.name}  ${p.paper}\n  presets: ${p.presets.join(", ")}`).join("\n"),
-  );
+  const defaultModel = { name: "default", weights: DEFAULT_MODEL_DIR, use: "--model default" };
+  const lines = [
+    `default  the embedded model (weights/default/, ready to use: --model default)`,
+    ...families.flatMap((fam) => [
+      "",
+      `${fam.name}  ${fam.paper}${fam.note ? `\n  ${fam.note}` : ""}`,
+      ...fam.presets.flatMap((e) => {
+        const head = `  ${e.name.padEnd(24)}`;
+        if (!e.checkpoints.length) {
+          return [
+            `${head}${e.testPreset ? "test size (use --random)" : "no released weights (--weights <yours>)"}`,
+          ];
+        }
+        return e.checkpoints.map((c, i) =>
+          `${i ? " ".repeat(head.length) : head}${c.label ? `[${c.label}] ` : ""}${
+            c.files.join(" + ")
+          } from ${c.where.includes("://") ? "" : "HF "}${c.where}` +
+          `\n${" ".repeat(head.length + 2)}→ ${c.use}`
+        );
+      }),
+    ]),
+    "",
+    "tok1d never downloads: fetch the files named above, then pass them as shown.",
+  ];
+  print(f.json, { default: defaultModel, families, presets: listPresets() }, lines.join("\n"));
 }
 
 /** The bundled sample photos (CC0/public domain, see tests/testdata/photos/README.md). */

@@ -15,6 +15,7 @@
  * @module
  */
 import { join } from "node:path";
+import { BadImages } from "../core/data/bad_images.ts";
 import { type ImageSource, openImageSource } from "../core/data/reader.ts";
 import { type ClipBatch, videoClips, VideoStitcher } from "../core/data/video_clips.ts";
 import { isVideoPath } from "../core/data/video.ts";
@@ -42,6 +43,8 @@ export interface EncodeFlags extends ModelFlags, FamilyFlags {
   /** false (`--no-resize`): centre-crop without resizing. */
   resize?: boolean;
   fps?: string;
+  /** `--strict`: stop at the first bad image instead of skipping it (core/data/bad_images.ts). */
+  strict?: boolean;
 }
 
 /** Video files (by extension) in place of an image source. */
@@ -50,8 +53,12 @@ interface VideoFiles {
 }
 
 /** Video files when every input is one (they then bypass the image reader); else the image source. */
-async function openSource(inputs: string[], f: EncodeFlags): Promise<ImageSource | VideoFiles> {
-  if (!inputs.every(isVideoPath)) return await openImageSource(inputs, { shard: f.shard });
+async function openSource(
+  inputs: string[],
+  f: EncodeFlags,
+  bad: BadImages,
+): Promise<ImageSource | VideoFiles> {
+  if (!inputs.every(isVideoPath)) return await openImageSource(inputs, { shard: f.shard, badImages: bad });
   if (f.shard !== undefined) throw new UsageError("--shard: not supported for video files yet");
   return { videos: inputs };
 }
@@ -166,7 +173,8 @@ export async function encodeCommand(inputs: string[], f: EncodeFlags): Promise<v
   if (!f.out) throw new UsageError("--out: required (the folder for tokens.npy and tokens.json)");
   if (!inputs.length) throw new UsageError("encode: name image files, folders or shards after the flags");
   const shard = checkShard(f);
-  const source = await openSource(inputs, f);
+  const bad = new BadImages(!!f.strict);
+  const source = await openSource(inputs, f, bad);
   const dir = outDir(f.out);
   const tok = await tokenizerFromFlags(f);
   const writer = new TokenWriter(dir, tok.info.tokensPerItem);
@@ -182,8 +190,10 @@ export async function encodeCommand(inputs: string[], f: EncodeFlags): Promise<v
       ...(shard ? { shard } : {}),
     }));
     const npy = join(dir, "tokens.npy");
-    if (f.json) console.log(JSON.stringify({ tokens: npy, ...side }, null, 2));
+    if (f.json) console.log(JSON.stringify({ tokens: npy, ...side, badImages: bad.summary() }, null, 2));
     else console.log(`wrote ${npy} (${side.token_dtype} [${side.token_shape}]) and tokens.json`);
+    const skipped = bad.line();
+    if (skipped) console.error(skipped);
   } catch (e) {
     writer.abort();
     throw e;
@@ -198,7 +208,8 @@ export async function reconstructCommand(inputs: string[], f: EncodeFlags) {
     throw new UsageError("reconstruct: name image files, folders or shards after the flags");
   }
   const shard = checkShard(f);
-  const source = await openSource(inputs, f);
+  const bad = new BadImages(!!f.strict);
+  const source = await openSource(inputs, f, bad);
   const dir = outDir(f.out);
   const tok = await tokenizerFromFlags(f);
   const writer = new TokenWriter(dir, tok.info.tokensPerItem);
@@ -216,7 +227,7 @@ export async function reconstructCommand(inputs: string[], f: EncodeFlags) {
       await sink.add(images, r.images, keys, sources, r.tokens);
     });
     writer.close(sidecarMeta(tok, f, shard ? { shard } : {}));
-    const summary = await sink.finish();
+    const summary = { ...await sink.finish(), badImages: bad.summary() };
     if (f.json) console.log(JSON.stringify({ tokens: join(dir, "tokens.npy"), ...summary }, null, 2));
     else {
       console.log(
@@ -224,6 +235,8 @@ export async function reconstructCommand(inputs: string[], f: EncodeFlags) {
           `(originals above reconstructions); mean PSNR ${summary.psnr.toFixed(2)} dB`,
       );
     }
+    const skipped = bad.line();
+    if (skipped) console.error(skipped);
     return summary;
   } catch (e) {
     writer.abort();
@@ -275,7 +288,7 @@ async function reconstructVideos(
     writer.close(sidecarMeta(tok, f));
     const videos = await stitcher.finish();
     const psnr = psnrs.reduce((a, b) => a + b, 0) / Math.max(1, psnrs.length);
-    const summary = { folder: dir, grid: videos[0], npy: null, images: n, psnr, per_image: [], videos };
+    const summary = { folder: dir, grid: videos[0], npy: null, images: n, psnr, perImage: [], videos };
     if (f.json) console.log(JSON.stringify({ tokens: join(dir, "tokens.npy"), ...summary }, null, 2));
     else {
       console.log(

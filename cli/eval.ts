@@ -13,6 +13,7 @@
  */
 import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
+import { BadImages, skippedLine } from "../core/data/bad_images.ts";
 import { openImageSource } from "../core/data/reader.ts";
 import { UsageError } from "../core/errors.ts";
 import {
@@ -32,7 +33,7 @@ import {
 } from "../core/metrics/eval_state.ts";
 import { InceptionFeatures } from "../core/metrics/features.ts";
 import { FID_PROTOCOLS, type FidProtocol } from "../core/metrics/inception.ts";
-import { missingInceptionMessage } from "../core/metrics/inception_weights.ts";
+import { inceptionFileWarning, missingInceptionMessage } from "../core/metrics/inception_weights.ts";
 import { writeStatistics } from "../core/metrics/stats_file.ts";
 import { evaluationJson, type ReportContext, writeEvaluationReport } from "../core/report/eval_report.ts";
 import { DEVICES } from "../core/runtime/mod.ts";
@@ -55,13 +56,20 @@ interface EvalFlags extends Omit<ModelFlags, "model"> {
   workers?: string;
   adaptive?: boolean;
   threshold?: string;
+  strict?: boolean;
 }
 
 /** Prints the summary: JSON on stdout with --json, else a few lines. */
 function print(e: Evaluation, ctx: ReportContext, json?: boolean): void {
+  // (A non-official Inception file was reported on stderr as it loaded.)
+  if (e.rfid?.degenerate) console.error(`warning: ${e.rfid.degenerate}`);
+  const skipped = skippedLine(ctx.badImages?.length ?? 0);
+  if (skipped) console.error(skipped);
   if (json) return console.log(JSON.stringify(evaluationJson(e, ctx), null, 2));
   const lines = [`images: ${e.images} (${e.tokensPerImage} tokens each)`];
-  if (e.rfid) lines.push(`rFID: ${e.rfid.fid.toFixed(4)}`);
+  if (e.rfid) {
+    lines.push(`rFID: ${e.rfid.degenerate ? "not meaningful (see the warning)" : e.rfid.fid.toFixed(4)}`);
+  }
   lines.push(`PSNR: ${e.psnr.toFixed(3)} dB`, `SSIM: ${e.ssim.toFixed(4)}`, `L1: ${e.l1.toFixed(5)}`);
   if (e.lengths) {
     lines.push(
@@ -132,7 +140,8 @@ async function evalAction(f: EvalFlags): Promise<void> {
   }
   const tok = await tokenizerFromFlags(f as ModelFlags);
   try {
-    const source = await openImageSource(f.data, { shard: f.shard });
+    const bad = new BadImages(!!f.strict);
+    const source = await openImageSource(f.data, { shard: f.shard, badImages: bad });
     const limit = intFlag(f.limit, "--limit");
     const total = limit ?? source.count;
     const progress = total ? new Progress("eval", total, f.json) : undefined;
@@ -156,8 +165,11 @@ async function evalAction(f: EvalFlags): Promise<void> {
       data: f.data,
       randomWeights: tok.randomWeights,
       inception,
+      inceptionWarning: inception ? inceptionFileWarning(inception) : undefined,
       shard: f.shard,
       limit,
+      // Filled as the run meets them (the same array): counted in metrics.json and the report.
+      badImages: bad.skipped,
     };
     if (!f.shard) return await finish(await evaluateTokenizer(tok, source, o), ctx, f);
     // A part of a sharded run: save the mergeable state.
@@ -238,6 +250,7 @@ export function evalCommand(): Command {
     .option("--threads <n>", "intra-op threads (default: all cores)")
     .option("--batch-size <n>", "images per batch", "16")
     .option("--workers <n>", "image decoding threads (default: decode on the main thread)")
+    .option("--strict", "stop at the first unreadable or corrupt image (exit 2) instead of skipping it")
     .option("--json", "machine-readable output on stdout")
     .action(evalAction);
   addFamilyOptions(cmd);

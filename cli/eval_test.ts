@@ -7,6 +7,10 @@ import { quantize8bit } from "../core/metrics/evaluate.ts";
 import { psnr } from "../core/metrics/psnr.ts";
 import { ssim } from "../core/metrics/ssim.ts";
 import { loadTokenizer } from "../core/tokenizer.ts";
+import { writePng } from "../core/data/png.ts";
+import { buildInception } from "../core/metrics/inception.ts";
+import { randomInceptionWeights } from "../core/metrics/inception_weights.ts";
+import { writeSafetensors } from "../core/weights/safetensors.ts";
 import { photoFolder, run, tmp } from "./_test_run.ts";
 
 const mean = (v: Float64Array) => v.reduce((a, x) => a + x, 0) / v.length;
@@ -110,4 +114,32 @@ Deno.test("eval: bad input exits 2 naming the flag or file", async () => {
   const merge = await run(["eval", "merge", tmp()]);
   deepStrictEqual(merge.code, 2);
   ok(/eval_state\.json/.test(merge.err), merge.err);
+});
+
+Deno.test("eval: a non-official Inception file and near-constant features are flagged on stderr, in metrics.json and the report", async () => {
+  const dir = tmp(), data = join(dir, "data"), report = join(dir, "report");
+  mkdirSync(data);
+  const grey = new Uint8Array(32 * 32 * 3).fill(100);
+  for (const n of ["a", "b", "c"]) await writePng(join(data, `${n}.png`), grey, 32, 32);
+  const inception = join(dir, "inception.safetensors");
+  writeSafetensors(inception, randomInceptionWeights(buildInception(), 1));
+  const args = ["eval", "--model", "titok/tiny_vq", "--random", "--data", data, "--inception", inception];
+  const r = await run([...args, "--report", report]);
+  deepStrictEqual(r.code, 0, r.err);
+  ok(r.out.includes("rFID: not meaningful (see the warning)"), r.out);
+  ok(r.err.includes(`warning: Inception weights ${inception} are not the official`), r.err);
+  ok(
+    r.err.includes(
+      "warning: the Inception features of the originals and the reconstructions are near-constant",
+    ),
+  );
+  const metrics = JSON.parse(readFileSync(join(report, "metrics.json"), "utf8"));
+  deepStrictEqual(metrics.metrics.rfid, null);
+  deepStrictEqual(metrics.warnings.length, 2);
+  ok(metrics.warnings[0].includes("not the official") && metrics.warnings[1].includes("near-constant"));
+  const html = readFileSync(join(report, "report.html"), "utf8");
+  ok(
+    html.includes('<p class="note">Inception weights') &&
+      html.includes("not meaningful (near-constant features)"),
+  );
 });

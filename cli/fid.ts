@@ -121,16 +121,23 @@ async function fidAction(a: string, b: string, f: InceptionFlags): Promise<void>
   try {
     const sa = await collectionStatistics(a, f, inception.get);
     const sb = await collectionStatistics(b, f, inception.get);
-    const r = await frechetDistance(sa, sb, { threads: intFlag(f.threads, "--threads") });
+    const r = await frechetDistance(sa, sb, { threads: intFlag(f.threads, "--threads"), names: [a, b] });
+    // Near-constant features: say so instead of printing a number that means nothing.
+    if (r.degenerate) console.error(`warning: ${r.degenerate}`);
     if (f.json) {
       console.log(
         JSON.stringify(
-          { ...r, protocol: f.protocol, images: [sa.count ?? null, sb.count ?? null] },
+          {
+            ...r,
+            fid: r.degenerate ? null : r.fid,
+            protocol: f.protocol,
+            images: [sa.count ?? null, sb.count ?? null],
+          },
           null,
           2,
         ),
       );
-    } else console.log(`FID: ${r.fid}`);
+    } else console.log(`FID: ${r.degenerate ? "not meaningful (see the warning)" : r.fid}`);
   } finally {
     await inception.release();
   }

@@ -5,6 +5,7 @@ import { InceptionFeatures } from "../core/metrics/features.ts";
 import { frechetDistance } from "../core/metrics/frechet.ts";
 import { imageStatistics } from "../core/metrics/image_stats.ts";
 import { readStatistics, writeStatistics } from "../core/metrics/stats_file.ts";
+import { writePng } from "../core/data/png.ts";
 import { photoFolder, run, tmp } from "./_test_run.ts";
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
@@ -80,4 +81,19 @@ Deno.test("fid: two folders, stats files and sharded stats agree with the librar
   const noCount = await run(["fid", "merge", pf, "--out", join(dir, "x.npz")]);
   deepStrictEqual(noCount.code, 2);
   ok(/num_images/.test(noCount.err), noCount.err);
+});
+
+Deno.test("fid: near-constant features (identical blank images) are flagged, not printed as FID 0", async () => {
+  const dir = tmp();
+  const a = join(dir, "a"), b = join(dir, "b");
+  mkdirSync(a), mkdirSync(b);
+  const grey = new Uint8Array(32 * 32 * 3).fill(128);
+  for (const d of [a, b]) for (const n of ["x", "y", "z"]) await writePng(join(d, `${n}.png`), grey, 32, 32);
+  const text = await run(["fid", a, b, "--inception", "random:1"]);
+  deepStrictEqual(text.code, 0, text.err);
+  deepStrictEqual(text.out, "FID: not meaningful (see the warning)");
+  ok(text.err.includes(`warning: the Inception features of ${a} and ${b} are near-constant`), text.err);
+  const json = JSON.parse((await run(["fid", a, b, "--inception", "random:1", "--json"])).out);
+  deepStrictEqual(json.fid, null);
+  ok(json.degenerate.includes("not meaningful"));
 });

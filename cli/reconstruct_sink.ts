@@ -10,7 +10,7 @@
  * ```ts
  * const sink = new ReconstructionSink("out/rec", { perItem: 32, npy: true });
  * await sink.add(originals, reconstructions, keys, sources, tokens);
- * const summary = await sink.finish(); // { folder, grid, images, psnr, per_image }
+ * const summary = await sink.finish(); // { folder, grid, images, psnr, perImage }
  * ```
  * @module
  */
@@ -97,7 +97,7 @@ export class ReconstructionSink {
       npy: this.npy ? this.npy.path : null,
       images: this.items.length,
       psnr: mean,
-      per_image: [...this.items].sort((a, b) => a.psnr - b.psnr),
+      perImage: [...this.items].sort((a, b) => a.psnr - b.psnr),
     };
   }
 

@@ -17,6 +17,7 @@ import { DEVICES } from "../core/runtime/mod.ts";
 import { resolveModel } from "../core/resolve.ts";
 import type { InitScheme } from "../core/init.ts";
 import type { StepLog } from "../core/train/runner.ts";
+import { BadImages } from "../core/data/bad_images.ts";
 import { trainTokenizer } from "../core/train/train.ts";
 import { intFlag } from "./common.ts";
 import {
@@ -52,6 +53,7 @@ export interface TrainFlags extends GanFlags {
   device: string;
   threads?: string;
   json?: boolean;
+  strict?: boolean;
   stopAfter?: string;
   init?: string;
   noiseScale?: string;
@@ -67,6 +69,7 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
   if (perceptualWeight !== undefined && f.perceptual !== false && !(perceptualWeight >= 0)) {
     throw new UsageError(`--perceptual-weight: expected a non-negative number, got '${f.perceptualWeight}'`);
   }
+  const bad = new BadImages(!!f.strict);
   const { state, log, model: modelDir, out } = await trainTokenizer({
     model: f.model,
     data: f.data,
@@ -97,12 +100,22 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
     threads: intFlag(f.threads, "--threads"),
     stopAfter: f.stopAfter === undefined ? undefined : num(f.stopAfter, "--stop-after"),
     quiet: f.json,
+    badImages: bad,
   });
   const last = log[log.length - 1];
-  const summary = { out, step: state.step, loss: last?.loss, terms: last?.terms, model: modelDir };
+  const summary = {
+    out,
+    step: state.step,
+    loss: last?.loss,
+    terms: last?.terms,
+    model: modelDir,
+    badImages: bad.summary(),
+  };
   console.log(
     f.json ? JSON.stringify(summary, null, 2) : `trained to step ${state.step}; model in ${summary.model}`,
   );
+  const skipped = bad.line();
+  if (skipped) console.error(skipped);
   return log;
 }
 
@@ -175,6 +188,7 @@ export function registerTrain(p: Command): void {
     .addOption(new Option("--device <name>", "execution provider").choices([...DEVICES]).default("cpu"))
     .option("--threads <n>", "intra-op threads")
     .addOption(new Option("--stop-after <n>", "stop this process after n steps (testing)").hideHelp())
+    .option("--strict", "stop at the first unreadable or corrupt image (exit 2) instead of skipping it")
     .option("--json", "machine-readable summary");
   for (const o of helperFlagOptions()) cmd.addOption(o);
   cmd.action(async (f) => {

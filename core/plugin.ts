@@ -209,6 +209,26 @@ export interface HelperNetwork<C> {
   load?(tensors: Map<string, Tensor>, config: C): Map<string, Tensor>;
 }
 
+/** One place upstream publishes a preset's weights (`tok1d list`; tok1d never downloads). */
+export interface CheckpointSource {
+  /** A Hugging Face repo id (`yucornetto/tokenizer_titok_l32_imagenet`) or a download URL. */
+  where: string;
+  /** The files to fetch from it. */
+  files: readonly string[];
+  /** How tok1d takes them, e.g. `--model <folder>` or `--model titok/l32 --weights tokenizer_titok_l32.bin`. */
+  use: string;
+  /** What differs between sources of one preset ("ImageNet-1k", "ImageNet100"). */
+  label?: string;
+}
+
+/** Where upstream publishes a family's weights: per preset, and words for the family as a whole. */
+export interface UpstreamCheckpoints {
+  /** Family-wide note ("MDQ publishes no weights: bring a checkpoint trained with its code"). */
+  note?: string;
+  /** Preset name → its sources (presets not named here have none). */
+  presets: Readonly<Record<string, readonly CheckpointSource[]>>;
+}
+
 /** A tokenizer family. */
 export interface Plugin<C = unknown> {
   name: string;
@@ -224,6 +244,8 @@ export interface Plugin<C = unknown> {
    * upstream size (ALIT's alit_tiny) names its own.
    */
   testPresets?: readonly string[];
+  /** Where upstream publishes the presets' weights (shown by `tok1d list`, named in messages). */
+  checkpoints?: UpstreamCheckpoints;
   /**
    * How specifically a raw (parsed YAML/JSON) config belongs to this family:
    * 0 = not at all; the most specific family wins (MARVEL's LFQ TiTok fork

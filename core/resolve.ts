@@ -10,6 +10,8 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkConfigBudgets, clipValue, parseConfig, readConfigFile } from "./config.ts";
 import { UsageError } from "./errors.ts";
+import { looksLikeRepoId, repoIdMessage } from "./model_hints.ts";
+import { didYouMean } from "./suggest.ts";
 import type { Plugin } from "./plugin.ts";
 import { PLUGINS } from "../plugins/mod.ts";
 
@@ -113,7 +115,11 @@ export function resolveModel(spec: string): ResolvedModel {
       }`,
     );
   }
+  if (!family || !(family in PLUGINS)) {
+    if (looksLikeRepoId(spec)) throw new UsageError(repoIdMessage(spec));
+  }
+  const near = didYouMean(spec, [...all, ...all.map((p) => p.split("/")[1]), "default"]);
   throw new UsageError(
-    `--model ${spec}: no such folder, file or preset; presets are ${all.join(", ")}`,
+    `--model ${spec}: no such folder, file or preset${near}; presets: \`tok1d list\``,
   );
 }

@@ -68,8 +68,8 @@ Deno.test("cli: reconstruct writes grid.png and --json gives machine output", as
   ok(Number.isFinite(out.psnr));
   // Reconstructions are named after their sources, in images/ beside (not holding) the grid.
   deepStrictEqual(readdirSync(join(dir, "images")).sort(), ["astronaut.png", "chelsea.png"]);
-  deepStrictEqual(out.per_image.length, 2);
-  ok(out.per_image[0].psnr <= out.per_image[1].psnr, "worst first");
+  deepStrictEqual(out.perImage.length, 2);
+  ok(out.perImage[0].psnr <= out.perImage[1].psnr, "worst first");
   // PNG signature
   deepStrictEqual([...readFileSync(out.grid).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
 });
@@ -89,10 +89,14 @@ Deno.test("cli: list and info succeed; info reports the token shape", async () =
 });
 
 const bad: [string, string[], RegExp][] = [
-  ["unknown device", ["info", "--model", "titok/tiny", "--random", "--device", "tpu"], /--device/],
+  [
+    "unknown device",
+    ["encode", "--model", "titok/tiny", "--random", "--device", "tpu"],
+    /'--device <name>' argument 'tpu'/,
+  ],
   [
     "absent GPU provider",
-    ["info", "--model", "titok/tiny", "--random", "--device", "cuda"],
+    ["encode", "--model", "titok/tiny", "--random", "--device", "cuda", "--out", tmp(), samplePhotos()[0]],
     /--device cuda.*not installed/,
   ],
   ["missing --model", ["encode", "--out", "/tmp/x", "a.png"], /--model/],
@@ -104,7 +108,7 @@ const bad: [string, string[], RegExp][] = [
     ["encode", "--model", TWO_STAGE, "--out", "/tmp/tok1d-x", "/nonexistent.png"],
     /nonexistent\.png/,
   ],
-  ["bad --threads", ["info", "--model", "titok/tiny", "--random", "--threads", "two"], /--threads/],
+  ["bad --threads", ["encode", "--model", "titok/tiny", "--random", "--threads", "two"], /--threads/],
   [
     "missing --weights file",
     ["info", "--model", "titok/tiny", "--weights", "/nope.bin"],

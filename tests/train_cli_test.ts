@@ -169,7 +169,7 @@ Deno.test("cli train: a GAN run logs the discriminator terms from --discriminato
   }
   // Two panels: losses (log scale) over the adversarial terms (linear).
   const png = readFileSync(join(out, "loss.png"));
-  deepStrictEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [640, 720]);
+  deepStrictEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [720, 700]);
   const other = await run([...gan.slice(0, -1), "0.1", "--resume"]);
   deepStrictEqual(other.code, 2);
   ok(/--resume: .* GAN settings/.test(other.err), other.err);

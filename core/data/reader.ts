@@ -22,6 +22,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import type { BadImages } from "./bad_images.ts";
 import { Rng } from "../init.ts";
 import type { Tensor } from "../tensor.ts";
 import { DecodePool, DecodeWorkerError } from "./decode_pool.ts";
@@ -40,6 +41,8 @@ export interface OpenOptions {
   onError?: "skip" | "throw";
   /** Where warnings go (default: stderr). */
   warn?: (message: string) => void;
+  /** The shared bad-image policy (bad_images.ts): skips are reported and counted there; strict stops. */
+  badImages?: BadImages;
 }
 
 /** Options of {@link ImageSource.batches}: the transform plus ordering and parallelism. */
@@ -120,7 +123,7 @@ function open(spec: string | readonly string[], options: OpenOptions): ImageSour
       const { items } = sourceItems(src, {
         slice,
         rng: shuffle ? new Rng(mixSeed(seed, 1)) : undefined,
-        onProblem: options.onError === "throw"
+        onProblem: options.onError === "throw" || options.badImages?.strict
           ? (m) => {
             throw new UsageError(m);
           }
@@ -169,8 +172,9 @@ function open(spec: string | readonly string[], options: OpenOptions): ImageSour
       try {
         for await (const r of mapOrdered(stream, decode, Math.max(2, workers * 4))) {
           if ("error" in r) {
-            if (options.onError === "throw") throw new UsageError(r.error!);
-            warn(`${r.error} (skipped)`);
+            if (options.badImages) options.badImages.report(r.item.name, r.error!);
+            else if (options.onError === "throw") throw new UsageError(r.error!);
+            else warn(`${r.error} (skipped)`);
             continue;
           }
           data.set(r.data, keys.length * plane);

@@ -192,8 +192,12 @@ export async function summarise(state: EvaluationState, session: SessionOptions 
     };
     if (real && p.fake) {
       fake = p.fake.result();
-      rfid = await frechetDistance(real, fake, { threads: session.threads });
-      point.rfid = rfid.fid;
+      rfid = await frechetDistance(real, fake, {
+        threads: session.threads,
+        names: ["the originals", "the reconstructions"],
+      });
+      // A near-constant feature set gives a number that means nothing: no curve point, a warning instead.
+      if (!rfid.degenerate) point.rfid = rfid.fid;
     }
     curve.push(point);
   }

@@ -20,6 +20,7 @@
  */
 import { UsageError } from "../errors.ts";
 import { pivotedCholesky } from "./cholesky.ts";
+import { degenerateFeatures } from "./fid_checks.ts";
 import { symmetricEigenvalues } from "./eigen.ts";
 import { Float64Kernels, type Matrix } from "./linalg.ts";
 
@@ -40,12 +41,16 @@ export interface FrechetResult {
   traceSqrt: number;
   /** The diagonal offset used (0 unless the first attempt was not finite). */
   offset: number;
+  /** Set when the features are near-constant (fid_checks.ts): the value then means nothing. */
+  degenerate?: string;
 }
 
 /** Options of {@link frechetDistance}. */
 export interface FrechetOptions {
   /** Diagonal offset for the retry (pytorch-fid's default 1e-6). */
   eps?: number;
+  /** Names of the two collections in the near-constant message (default "first", "second"). */
+  names?: [string, string];
   /** Kernels to reuse (otherwise made and released here). */
   kernels?: Float64Kernels;
   threads?: number;
@@ -124,7 +129,9 @@ export async function frechetDistance(
         kernels,
       );
     }
-    return { fid: meanTerm + traceA + traceB - 2 * traceSqrt, meanTerm, traceA, traceB, traceSqrt, offset };
+    const fid = meanTerm + traceA + traceB - 2 * traceSqrt;
+    const degenerate = degenerateFeatures(a, b, options.names);
+    return { fid, meanTerm, traceA, traceB, traceSqrt, offset, ...(degenerate ? { degenerate } : {}) };
   } finally {
     if (!options.kernels) await kernels.release();
   }

@@ -60,12 +60,37 @@ export function randomInceptionWeights(graph: Graph, seed = 0): Map<string, Tens
   return out;
 }
 
-/** The message for a missing Inception file: which file, where it is published, how to pass it. */
+/** The message for a missing Inception file: which file, where it is published, how to pass it or skip FID. */
 export function missingInceptionMessage(path?: string): string {
   const where = path ? `${path} not found. ` : "";
   return `${where}FID needs the Inception weights ${INCEPTION_WEIGHTS.file} (pytorch-fid's port of ` +
     `TensorFlow's 2015-12-05 graph), published at ${INCEPTION_WEIGHTS.url} . tok1d never downloads it: ` +
-    `fetch it once, then pass --inception <file> (or set TOK1D_INCEPTION)`;
+    `fetch it once, then pass --inception <file> (or set TOK1D_INCEPTION); or skip FID with --no-fid (eval)`;
+}
+
+const verdicts = new Map<string, string | undefined>();
+
+/**
+ * Why the Inception file at `path` may not give comparable FIDs — its SHA-256 is not the published
+ * file's — or undefined when it is the official one. (A `.safetensors` conversion of the official file
+ * differs too: the warning says the values compare only with runs on the same file.) Cached per path.
+ */
+export function inceptionFileWarning(path: string): string | undefined {
+  if (/^random(:\d+)?$/.test(path)) return undefined;
+  if (!verdicts.has(path)) {
+    const digest = createHash("sha256").update(readBytes(path, "Inception weights file")).digest("hex");
+    verdicts.set(
+      path,
+      digest.startsWith(INCEPTION_WEIGHTS.sha256Prefix)
+        ? undefined
+        : `Inception weights ${path} are not the official ` +
+          `${INCEPTION_WEIGHTS.file} (SHA-256 ${
+            digest.slice(0, 8)
+          }…, expected ${INCEPTION_WEIGHTS.sha256Prefix}…): ` +
+          `FID values compare only with runs that used this same file, not with published ones`,
+    );
+  }
+  return verdicts.get(path);
 }
 
 /** Reads a checkpoint's tensors: legacy or zip `torch.save`, or safetensors. */
@@ -85,15 +110,15 @@ function readInceptionFile(path: string): Map<string, Tensor> {
  */
 export function loadInceptionWeights(path: string, graph: Graph): Map<string, Tensor> {
   if (!existsSync(path)) throw new UsageError(missingInceptionMessage(path));
-  if (basename(path) === INCEPTION_WEIGHTS.file) {
-    const digest = createHash("sha256").update(readBytes(path, "Inception weights file")).digest("hex");
-    if (!digest.startsWith(INCEPTION_WEIGHTS.sha256Prefix)) {
-      throw new UsageError(
-        `${path}: SHA-256 ${digest.slice(0, 16)}… does not start with ${INCEPTION_WEIGHTS.sha256Prefix}; ` +
-          `the file is damaged or not the published one (${INCEPTION_WEIGHTS.url})`,
-      );
-    }
+  const warning = inceptionFileWarning(path);
+  // The published name with another hash is a damaged download: refuse it. Any other file is used, with a warning.
+  if (warning && basename(path) === INCEPTION_WEIGHTS.file) {
+    throw new UsageError(
+      `${path}: SHA-256 does not start with ${INCEPTION_WEIGHTS.sha256Prefix}; ` +
+        `the file is damaged or not the published one (${INCEPTION_WEIGHTS.url})`,
+    );
   }
+  if (warning) console.error(`warning: ${warning}`);
   const all = readInceptionFile(path);
   const shapes = new Map([...graph.params.values()].map((p) => [p.name, p.shape]));
   const ignored = (k: string) => k.startsWith("fc.") || k.endsWith(".num_batches_tracked");

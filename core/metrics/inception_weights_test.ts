@@ -7,7 +7,13 @@ import { findPython } from "../data/_testutil.ts";
 import { UsageError } from "../errors.ts";
 import { writeSafetensors } from "../weights/safetensors.ts";
 import { buildInception, INCEPTION_WEIGHTS } from "./inception.ts";
-import { inceptionWeights, loadInceptionWeights, randomInceptionWeights } from "./inception_weights.ts";
+import {
+  inceptionFileWarning,
+  inceptionWeights,
+  loadInceptionWeights,
+  missingInceptionMessage,
+  randomInceptionWeights,
+} from "./inception_weights.ts";
 
 Deno.test("inception weights: seeded random weights are reproducible, BN variances positive", () => {
   const g = buildInception();
@@ -72,4 +78,28 @@ torch.save(sd, sys.argv[1] + "/inception.pth", _use_new_zipfile_serialization=Fa
         /pt_inception-2015-12-05-6726825d\.pth.*releases\/download\/fid_weights/.test(e.message),
     );
   },
+});
+
+Deno.test("inception weights: a file that is not the official one loads with a warning; a missing one names --no-fid", () => {
+  const g = buildInception();
+  const dir = mkdtempSync(join(tmpdir(), "tok1d-inception-"));
+  const path = join(dir, "my_inception.safetensors");
+  writeSafetensors(path, randomInceptionWeights(g, 2));
+  const warning = inceptionFileWarning(path)!;
+  ok(
+    warning.startsWith(`Inception weights ${path} are not the official ${INCEPTION_WEIGHTS.file} (SHA-256 `),
+    warning,
+  );
+  ok(warning.includes("expected 6726825d…") && warning.includes("not with published ones"));
+  deepStrictEqual(inceptionFileWarning("random:3"), undefined);
+  const said: string[] = [];
+  const e = console.error;
+  console.error = (...a: unknown[]) => said.push(a.join(" "));
+  try {
+    deepStrictEqual(loadInceptionWeights(path, g).size, g.params.size);
+  } finally {
+    console.error = e;
+  }
+  deepStrictEqual(said, [`warning: ${warning}`]);
+  ok(missingInceptionMessage("x.pth").includes("--no-fid"));
 });

@@ -12,8 +12,11 @@
 import { join } from "node:path";
 import { encodePng, gridRows } from "../data/png.ts";
 import { writeFileAtomic } from "../fs.ts";
+import type { SkippedImage } from "../data/bad_images.ts";
 import type { Evaluation } from "../metrics/evaluate.ts";
-import { renderReport, type ReportContent, type ReportGrid } from "./html.ts";
+import { stackCharts } from "./chart.ts";
+import { svgToPng } from "./chart_png.ts";
+import { curveCharts, renderReport, type ReportContent, type ReportGrid } from "./html.ts";
 
 /** What the evaluation ran on (shown in the report and metrics.json). */
 export interface ReportContext {
@@ -23,23 +26,37 @@ export interface ReportContext {
   data: string;
   randomWeights?: boolean;
   inception?: string;
+  /** Set when the Inception file is not the official one (inception_weights.ts). */
+  inceptionWarning?: string;
   shard?: string;
   limit?: number;
   vocabulary?: number;
+  /** Images the run skipped as unreadable or corrupt (core/data/bad_images.ts). */
+  badImages?: SkippedImage[];
 }
 
 /** Finite numbers as they are, anything else as null (JSON has no Infinity). */
 const num = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : null);
 
+/** What makes the rFID doubtful: a non-official Inception file, near-constant features. */
+export function fidWarnings(e: Evaluation, ctx: ReportContext): string[] {
+  return [ctx.inceptionWarning, e.rfid?.degenerate].filter((w): w is string => !!w);
+}
+
+/** The rFID when it means something (null when not computed or its features are near-constant). */
+const rfidValue = (e: Evaluation) => (e.rfid?.degenerate ? null : num(e.rfid?.fid));
+
 /** The machine-readable summary (`metrics.json`, and `--json` output). */
 export function evaluationJson(e: Evaluation, ctx: ReportContext): Record<string, unknown> {
   return {
     tool: "tok1d",
+    warnings: fidWarnings(e, ctx),
     model: { spec: ctx.model, family: ctx.family, variant: ctx.variant, randomWeights: !!ctx.randomWeights },
     data: { spec: ctx.data, images: e.images, shard: ctx.shard ?? null, limit: ctx.limit ?? null },
+    badImages: { count: ctx.badImages?.length ?? 0, files: ctx.badImages ?? [] },
     protocol: { ...e.protocol, inception: ctx.inception ?? null },
     metrics: {
-      rfid: num(e.rfid?.fid),
+      rfid: rfidValue(e),
       psnr: num(e.psnr),
       ssim: num(e.ssim),
       l1: num(e.l1),
@@ -60,7 +77,12 @@ const fmt = (v: number | undefined, digits: number) =>
 /** Builds the report content: metric rows, details, notes and grids. */
 export async function reportContent(e: Evaluation, ctx: ReportContext): Promise<ReportContent> {
   const metrics: [string, string][] = [];
-  if (e.rfid) metrics.push(["rFID", fmt(e.rfid.fid, 3)]);
+  if (e.rfid) {
+    metrics.push([
+      "rFID",
+      e.rfid.degenerate ? "not meaningful (near-constant features)" : fmt(e.rfid.fid, 3),
+    ]);
+  }
   metrics.push(["PSNR (dB)", fmt(e.psnr, 3)], ["SSIM", fmt(e.ssim, 4)], ["L1", fmt(e.l1, 5)], [
     "tokens per image",
     Number.isInteger(e.tokensPerImage) ? String(e.tokensPerImage) : e.tokensPerImage.toFixed(2),
@@ -81,7 +103,14 @@ export async function reportContent(e: Evaluation, ctx: ReportContext): Promise<
       ["codebook perplexity", fmt(c.perplexity, 1)],
     );
   }
-  const notes: string[] = [];
+  const notes: string[] = [...fidWarnings(e, ctx)];
+  const bad = ctx.badImages ?? [];
+  if (bad.length) {
+    notes.push(
+      `${bad.length} bad image${bad.length === 1 ? " was" : "s were"} skipped: ` +
+        bad.slice(0, 5).map((b) => `${b.source} (${b.reason})`).join("; ") + (bad.length > 5 ? "; …" : ""),
+    );
+  }
   if (ctx.randomWeights) {
     notes.push("The tokenizer ran with RANDOM weights: these numbers are not meaningful.");
   }
@@ -138,7 +167,7 @@ export async function reportContent(e: Evaluation, ctx: ReportContext): Promise<
   };
 }
 
-/** Writes metrics.json, the grid PNGs and report.html into `dir`; returns the paths. */
+/** Writes metrics.json, the grid PNGs, curve.png (quality against tokens) and report.html into `dir`; returns the paths. */
 export async function writeEvaluationReport(
   dir: string,
   e: Evaluation,
@@ -153,5 +182,10 @@ export async function writeEvaluationReport(
   writeFileAtomic(paths[0], JSON.stringify(evaluationJson(e, ctx), null, 2) + "\n");
   content.grids.forEach((g, i) => writeFileAtomic(paths[i + 1], g.png));
   writeFileAtomic(paths.at(-1)!, renderReport(content));
+  if (content.curve?.length) {
+    const curve = join(dir, "curve.png");
+    writeFileAtomic(curve, svgToPng(stackCharts(curveCharts(content.curve))));
+    paths.push(curve);
+  }
   return paths;
 }

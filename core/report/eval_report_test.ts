@@ -2,6 +2,7 @@ import { deepStrictEqual, ok } from "node:assert";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { decodeImage } from "../data/image.ts";
 import type { Evaluation } from "../metrics/evaluate.ts";
 import { evaluationJson, reportContent, writeEvaluationReport } from "./eval_report.ts";
 
@@ -83,7 +84,7 @@ Deno.test("eval report: metrics.json has JSON-safe numbers; rows, notes and grid
   ]]);
 });
 
-Deno.test("eval report: writes metrics.json, the grids and report.html", async () => {
+Deno.test("eval report: writes metrics.json, the grids, report.html and curve.png", async () => {
   const dir = mkdtempSync(join(tmpdir(), "tok1d-evalreport-"));
   const paths = await writeEvaluationReport(dir, evaluation, ctx);
   deepStrictEqual(paths.map((p) => p.slice(dir.length + 1)), [
@@ -91,8 +92,12 @@ Deno.test("eval report: writes metrics.json, the grids and report.html", async (
     "grid.png",
     "grid_tokens.png",
     "report.html",
+    "curve.png",
   ]);
   ok(paths.every(existsSync));
+  // curve.png: the PSNR, SSIM and rFID charts stacked (560 × 3·320), as the HTML shows them.
+  const png = await decodeImage(readFileSync(paths[4]), { name: "curve.png" });
+  deepStrictEqual([png.width, png.height], [560, 960]);
   deepStrictEqual(JSON.parse(readFileSync(paths[0], "utf8")).metrics.codebook.used, 12);
   const html = readFileSync(paths[3], "utf8");
   ok(html.includes("Quality against token count"));

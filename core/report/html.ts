@@ -90,20 +90,30 @@ function base64(bytes: Uint8Array): string {
 const rows = (r: [string, string][], cls = "num") =>
   r.map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td class="${cls}">${escapeXml(v)}</td></tr>`).join("");
 
-function curveSection(curve: ReportCurvePoint[]): string {
-  const line = (name: string, pick: (p: ReportCurvePoint) => number | undefined) => ({
+/** The report's quality-against-token-count charts (SVG), one per metric; the adaptive encode is its own point. */
+export function curveCharts(curve: ReportCurvePoint[]): string[] {
+  const line = (name: string, pick: (p: ReportCurvePoint) => number | undefined, adaptive = false) => ({
     name,
-    points: curve.filter((p) => !p.adaptive && pick(p) !== undefined).map((p) =>
+    points: curve.filter((p) => !!p.adaptive === adaptive && pick(p) !== undefined).map((p) =>
       [p.tokensPerImage, pick(p)!] as [number, number]
     ),
   });
-  const charts = [
-    lineChart([line("PSNR", (p) => p.psnr)], { xLabel: "tokens per image", yLabel: "PSNR (dB)" }),
-    lineChart([line("SSIM", (p) => p.ssim)], { xLabel: "tokens per image", yLabel: "SSIM" }),
-  ];
-  if (curve.some((p) => p.rfid !== undefined)) {
-    charts.push(lineChart([line("rFID", (p) => p.rfid)], { xLabel: "tokens per image", yLabel: "rFID" }));
-  }
+  const chart = (metric: string, label: string, pick: (p: ReportCurvePoint) => number | undefined) => {
+    const series = [line("fixed budget", pick)];
+    if (curve.some((p) => p.adaptive)) series.push(line("adaptive (mean)", pick, true));
+    return lineChart(series, {
+      title: `${metric} against tokens`,
+      xLabel: "tokens per image",
+      yLabel: label,
+    });
+  };
+  const charts = [chart("PSNR", "PSNR (dB)", (p) => p.psnr), chart("SSIM", "SSIM", (p) => p.ssim)];
+  if (curve.some((p) => p.rfid !== undefined)) charts.push(chart("rFID", "rFID", (p) => p.rfid));
+  return charts;
+}
+
+function curveSection(curve: ReportCurvePoint[]): string {
+  const charts = curveCharts(curve);
   const table = curve.map((p) =>
     `<tr><td class="num">${
       p.adaptive ? `adaptive: ${p.tokensPerImage.toFixed(1)} mean` : p.tokensPerImage

@@ -1,33 +1,10 @@
 import { deepStrictEqual, ok } from "node:assert";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodePng } from "../data/png.ts";
+import { CHROMIUM, LAYOUT_PROBE, readLayout, renderWithConsole } from "./_chromium.ts";
 import { renderReport, type ReportContent } from "./html.ts";
-
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
-if (!CHROMIUM) {
-  console.warn("chromium not found (apt-get install -y chromium): the report rendering test is skipped");
-}
-
-/** Loads a page in headless Chromium: the DOM after load, and the console messages (logged to stderr). */
-function renderWithConsole(path: string): { dom: string; console: string[] } {
-  const profile = mkdtempSync(join(tmpdir(), "tok1d-chromium-"));
-  const errFile = join(profile, "stderr.txt");
-  const dom = execFileSync("sh", [
-    "-c",
-    `"$0" --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update ` +
-    `--no-first-run --user-data-dir="$1" --enable-logging=stderr --v=0 --virtual-time-budget=5000 ` +
-    `--dump-dom "file://$2" 2>"$3"`,
-    CHROMIUM!,
-    profile,
-    path,
-    errFile,
-  ], { encoding: "utf8", timeout: 120_000 });
-  const log = Deno.readTextFileSync(errFile);
-  return { dom, console: log.split("\n").filter((l) => l.includes(":CONSOLE")) };
-}
 
 async function content(): Promise<ReportContent> {
   const rgb = new Uint8Array(16 * 8 * 3).map((_, i) => (i * 37) % 256);
@@ -40,6 +17,7 @@ async function content(): Promise<ReportContent> {
       { tokensPerImage: 32, psnr: 18.5, ssim: 0.41, rfid: 30.1 },
       { tokensPerImage: 64, psnr: 20.25, ssim: 0.52, rfid: 12.3 },
       { tokensPerImage: 128, psnr: 21.0, ssim: 0.6, rfid: 6.5 },
+      { tokensPerImage: 77.5, psnr: 20.5, ssim: 0.55, adaptive: true },
     ],
     grids: [{
       file: "grid.png",
@@ -65,12 +43,32 @@ Deno.test({
   fn: async () => {
     const dir = mkdtempSync(join(tmpdir(), "tok1d-report-"));
     const page = join(dir, "report.html");
-    writeFileSync(page, renderReport(await content()));
+    writeFileSync(
+      page,
+      renderReport(await content()).replace("</body>", `<script>${LAYOUT_PROBE}</script></body>`),
+    );
     const { dom, console: messages } = renderWithConsole(page);
     deepStrictEqual(messages, []);
     ok(/<body[^>]*data-images-ok="1"/.test(dom), "the image decoded");
     ok(dom.includes('<table id="metrics">') && dom.includes("12.345"), "metrics table");
     ok(dom.includes("<polyline"), "curve drawn");
+    // The three charts as Chromium laid them out: declared size, every label inside, none overlapping.
+    const charts = readLayout(dom);
+    deepStrictEqual(charts.map((c) => [c.width, c.height]), [[560, 320], [560, 320], [560, 320]]);
+    for (const [i, metric] of ["PSNR", "SSIM", "rFID"].entries()) {
+      const texts = charts[i].texts;
+      const has = (cls: string, t: string) => texts.some(([c, x]) => c === cls && x === t);
+      ok(has("title", `${metric} against tokens`), `${metric}: title`);
+      ok(has("axis-label x", "tokens per image"), `${metric}: x label`);
+      ok(texts.some(([c, x]) => c === "axis-label y" && x.startsWith(metric)), `${metric}: y label`);
+      ok(has("legend", "fixed budget") && has("legend", "adaptive (mean)"), `${metric}: legend`);
+      ok(
+        texts.filter(([c]) => c === "tick x").length >= 3 &&
+          texts.filter(([c]) => c === "tick y").length >= 3,
+      );
+      deepStrictEqual([charts[i].outside, charts[i].overlap, charts[i].empty], [[], [], []], metric);
+    }
+    ok(charts[0].texts.some(([c, x]) => c === "tick y" && x === "20"), "PSNR ticks at round values");
 
     // The detector itself: a report whose image does not decode must show up as a console error.
     const broken = await content();

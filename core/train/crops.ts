@@ -8,6 +8,7 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { BadImages } from "../data/bad_images.ts";
 import { decodeImage, type RgbImage } from "../data/image.ts";
 import { resize, shorterSideSize } from "../data/resize.ts";
 import { UsageError } from "../errors.ts";
@@ -31,7 +32,7 @@ export class CropSampler {
   }
 
   /** Loads every image in `dir` (not recursive; sorted by name). */
-  static async fromFolder(dir: string, size: number, seed: number): Promise<CropSampler> {
+  static async fromFolder(dir: string, size: number, seed: number, bad?: BadImages): Promise<CropSampler> {
     let files: string[];
     try {
       files = readdirSync(dir).filter((f) => IMAGE.test(f) && statSync(join(dir, f)).isFile()).sort();
@@ -41,12 +42,20 @@ export class CropSampler {
     if (!files.length) throw new UsageError(`--data ${dir}: no .png/.jpg/.webp images in the folder`);
     const pyramids: RgbImage[][] = [];
     for (const f of files) {
-      const img = await decodeImage(join(dir, f));
+      let img: RgbImage;
+      try {
+        img = await decodeImage(join(dir, f));
+      } catch (e) {
+        if (!bad || !(e instanceof UsageError)) throw e;
+        bad.report(join(dir, f), (e as Error).message); // throws when strict
+        continue;
+      }
       pyramids.push(SCALES.map((s) => {
         const [w, h] = shorterSideSize(img.width, img.height, Math.round(size * s));
         return resize(img, w, h, "bicubic");
       }));
     }
+    if (!pyramids.length) throw new UsageError(`--data ${dir}: no readable image in the folder`);
     return new CropSampler(size, seed, pyramids);
   }
 

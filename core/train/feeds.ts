@@ -7,6 +7,7 @@
  * depends only on (seed, step), so a resumed run sees the same batches.
  * @module
  */
+import type { BadImages } from "../data/bad_images.ts";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import type { Feed, TrainStep } from "../autodiff/train_step.ts";
 import { Rng } from "../init.ts";
@@ -26,14 +27,15 @@ export async function openImageBatches(
   size: number,
   batch: number,
   seed: number,
+  badImages?: BadImages,
 ): Promise<ImageBatches> {
   const flat = existsSync(data) && statSync(data).isDirectory() &&
     readdirSync(data).some((f) => /\.(png|jpe?g|webp)$/i.test(f));
   if (flat) {
-    const sampler = await CropSampler.fromFolder(data, size, seed);
+    const sampler = await CropSampler.fromFolder(data, size, seed, badImages);
     return { at: (s) => Promise.resolve(sampler.batch(s, batch)), close: () => Promise.resolve() };
   }
-  const stream = new StreamSampler(data, size, batch, seed);
+  const stream = new StreamSampler(data, size, batch, seed, undefined, undefined, badImages);
   return { at: (s) => stream.batchAt(s), close: () => stream.close() };
 }
 

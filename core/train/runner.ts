@@ -220,7 +220,7 @@ export async function runTraining(
   let done = 0;
   const save = async () => {
     saveCheckpoint(ckpt, state);
-    await writeCurvesPng(join(o.out, "loss.png"), ...curveSeries(log));
+    writeCurvesPng(join(o.out, "loss.png"), ...curveSeries(log));
     if (o.onCheckpoint) await o.onCheckpoint(state);
   };
   const stopIfBad = (loss: number, what: string, s: number) => {

@@ -6,6 +6,7 @@
  * run skips the batches already seen and continues identically.
  * @module
  */
+import type { BadImages } from "../data/bad_images.ts";
 import { type ImageBatch, openImageSource } from "../data/reader.ts";
 import { UsageError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
@@ -23,10 +24,11 @@ export class StreamSampler {
     private readonly seed: number,
     private readonly shuffleBuffer = 1000,
     private readonly workers = 1,
+    private readonly badImages?: BadImages,
   ) {}
 
   private async open(): Promise<void> {
-    const src = await openImageSource(this.spec);
+    const src = await openImageSource(this.spec, { badImages: this.badImages });
     this.iterator = src.batches(this.batch, {
       size: this.size,
       crop: "random",

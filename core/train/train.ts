@@ -19,6 +19,7 @@
  * ```
  * @module
  */
+import type { BadImages } from "../data/bad_images.ts";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import YAML from "yaml";
@@ -94,6 +95,8 @@ export interface TrainOptions {
   stopAfter?: number;
   /** No progress or notes on stderr. */
   quiet?: boolean;
+  /** The shared bad-image policy (core/data/bad_images.ts): skipped images are counted there; strict stops. */
+  badImages?: BadImages;
 }
 
 /** What {@link trainTokenizer} returns. */
@@ -202,7 +205,7 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   const resuming = !!o.resume && existsSync(ckpt);
   if (resuming) checkResume(ckpt, meta);
   const init = resuming ? new Map<string, Tensor>() : initialWeights(plugin, config, stage, shapes, o);
-  const images = await openImageBatches(o.data, info.imageSize, batch, seed);
+  const images = await openImageBatches(o.data, info.imageSize, batch, seed, o.badImages);
   const batchAt = batchFeeder(step, { images, seed, noiseScale: o.noiseScale });
   let result;
   try {

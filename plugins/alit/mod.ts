@@ -17,6 +17,7 @@
 import type { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
 import { presetsIn } from "../../core/presets.ts";
+import { alitCheckpoints } from "./checkpoints.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { type AlitConfig, alitConfigSchema, alitDims, normaliseAlitRaw } from "./config.ts";
 import { alitGraphs } from "./model.ts";
@@ -48,6 +49,7 @@ export const alit = definePlugin<AlitConfig>({
   paper: "https://arxiv.org/abs/2411.02393",
   schema: alitConfigSchema as unknown as z.ZodType<AlitConfig>,
   presets,
+  checkpoints: alitCheckpoints,
   testPresets: ["test_vqgan"],
   recognises: (raw) => {
     const r = normaliseAlitRaw(raw) as { alit?: unknown } | undefined;

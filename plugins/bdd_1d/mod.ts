@@ -76,6 +76,11 @@ export const bdd1d = definePlugin<BddConfig>({
   paper: "https://github.com/sejal-0502/1d-tokenizer",
   schema: bddSchema,
   presets,
+  checkpoints: {
+    note:
+      "sejal-0502/1d-tokenizer publishes no weights: bring a Lightning .ckpt trained with its code (--weights)",
+    presets: {},
+  },
   recognises: (raw) =>
     isBddLayout(raw) ? ((raw as { model: { target?: unknown } }).model.target === BDD_TARGET ? 2 : 1) : 0,
   info(config, variant) {

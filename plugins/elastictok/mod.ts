@@ -17,6 +17,7 @@
  */
 import { definePlugin } from "../../core/plugin.ts";
 import { presetsIn } from "../../core/presets.ts";
+import { elastictokCheckpoints } from "./checkpoints.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { type ElasticConfig, elasticDims, elasticSchema } from "./config.ts";
 import { elasticGraphs } from "./model.ts";
@@ -45,6 +46,7 @@ export const elastictok = definePlugin<ElasticConfig>({
   paper: "https://arxiv.org/abs/2410.08368",
   schema: elasticSchema,
   presets,
+  checkpoints: elastictokCheckpoints,
   recognises: (raw) => {
     const r = raw as Record<string, unknown> | null;
     return r && typeof r === "object" && "bottleneck_type" in r && "max_toks" in r ? 2 : 0;

@@ -96,6 +96,10 @@ export const marvel = definePlugin<MarvelConfig>({
   paper: "https://github.com/PadrickLeee/MDQ",
   schema: marvelSchema,
   presets,
+  checkpoints: {
+    note: "MDQ (PadrickLeee/MDQ) publishes no weights: bring a checkpoint trained with its code (--weights)",
+    presets: {},
+  },
   // TiTok's layout with MDQ's lookup-free quantizer: more specific than TiTok's plugin.
   recognises: (raw) =>
     isTitokLayout(raw) && (raw as { model: { vq_model: { quantize_mode?: unknown } } }).model.vq_model

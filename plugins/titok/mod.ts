@@ -16,6 +16,7 @@ import { type TiTokConfig, titokSchema } from "./config.ts";
 import { dims, TITOK_GRAPHS, titokGraphs } from "./model.ts";
 import { singlePassPrograms } from "../../core/programs.ts";
 import { presetsIn } from "../../core/presets.ts";
+import { titokCheckpoints } from "./checkpoints.ts";
 import { isTitokLayout } from "../../core/nn/titok_vit_schema.ts";
 import {
   titokAdamW,
@@ -36,6 +37,7 @@ export const titok = definePlugin<TiTokConfig>({
   paper: "https://arxiv.org/abs/2406.07550",
   schema: titokSchema,
   presets,
+  checkpoints: titokCheckpoints,
   // Any config in TiTok's layout; forks with their own quantizer (MARVEL's lfq) score higher in their plugin.
   recognises: (raw) => (isTitokLayout(raw) ? 1 : 0),
   info(config, variant) {

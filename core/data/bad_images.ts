@@ -1,0 +1,66 @@
+/**
+ * The one policy for images that cannot be used (unreadable, corrupt, not an
+ * image, past the size budgets), shared by `encode`, `reconstruct`, `eval`
+ * and `train`: each is skipped with a warning naming the file and the
+ * reason, and counted for the command's summary and `--json`; with
+ * `--strict` the first one stops the command (a UsageError, exit 2).
+ *
+ * @example
+ * ```ts
+ * const bad = new BadImages(f.strict);
+ * const src = await openImageSource("photos/", { badImages: bad });
+ * // … after the run:
+ * console.log(JSON.stringify({ badImages: bad.summary() }));
+ * ```
+ * @module
+ */
+import { UsageError } from "../errors.ts";
+
+/** One skipped image. */
+export interface SkippedImage {
+  source: string;
+  reason: string;
+}
+
+/** Collects the images a run skips (or stops at the first, when strict). */
+export class BadImages {
+  readonly skipped: SkippedImage[] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(
+    readonly strict = false,
+    private readonly warn: (message: string) => void = (m) => console.error(`warning: ${m}`),
+  ) {}
+
+  /** A sample that cannot be used: throws when strict, else warns once per source and counts it. */
+  report(source: string, message: string): void {
+    // Decoder messages usually start with the file name already.
+    const reason = message.startsWith(`${source}: `) ? message.slice(source.length + 2) : message;
+    if (this.strict) throw new UsageError(`${source}: ${reason} (--strict stops at the first bad image)`);
+    if (this.seen.has(source)) return; // a later epoch meets it again
+    this.seen.add(source);
+    this.skipped.push({ source, reason });
+    this.warn(`skipped bad image ${source}: ${reason}`);
+  }
+
+  get count(): number {
+    return this.skipped.length;
+  }
+
+  /** For `--json` and metrics.json: `{ count, files: [{ source, reason }] }`. */
+  summary(): { count: number; files: SkippedImage[] } {
+    return { count: this.count, files: [...this.skipped] };
+  }
+
+  /** The summary line ("skipped 2 bad images (see the warnings above); --strict stops instead"), or undefined. */
+  line(): string | undefined {
+    return skippedLine(this.count);
+  }
+}
+
+/** The summary line for `count` skipped images, or undefined for none. */
+export function skippedLine(count: number): string | undefined {
+  if (!count) return undefined;
+  return `skipped ${count} bad image${count === 1 ? "" : "s"} (see the warnings above); ` +
+    `--strict stops at the first instead`;
+}

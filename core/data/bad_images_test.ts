@@ -1,0 +1,37 @@
+import { deepStrictEqual, ok, throws } from "node:assert";
+import { UsageError } from "../errors.ts";
+import { BadImages } from "./bad_images.ts";
+
+Deno.test("bad images: skipped once per file with the reason named, counted; strict stops with a UsageError", () => {
+  const said: string[] = [];
+  const bad = new BadImages(false, (m) => said.push(m));
+  deepStrictEqual(bad.line(), undefined);
+  bad.report(
+    "data/b.png",
+    "data/b.png: cannot decode image (Input buffer contains unsupported image format)",
+  );
+  bad.report("data/b.png", "data/b.png: cannot decode image (again, a later epoch)");
+  bad.report("shard.tar:k1", "truncated member");
+  deepStrictEqual(said, [
+    "skipped bad image data/b.png: cannot decode image (Input buffer contains unsupported image format)",
+    "skipped bad image shard.tar:k1: truncated member",
+  ]);
+  deepStrictEqual(bad.summary(), {
+    count: 2,
+    files: [
+      {
+        source: "data/b.png",
+        reason: "cannot decode image (Input buffer contains unsupported image format)",
+      },
+      { source: "shard.tar:k1", reason: "truncated member" },
+    ],
+  });
+  ok(bad.line()!.startsWith("skipped 2 bad images (see the warnings above)"));
+  const strict = new BadImages(true, () => {});
+  throws(
+    () => strict.report("x.jpg", "x.jpg: empty file (0 bytes), not an image"),
+    (e: Error) =>
+      e instanceof UsageError &&
+      e.message === "x.jpg: empty file (0 bytes), not an image (--strict stops at the first bad image)",
+  );
+});
