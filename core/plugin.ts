@@ -146,6 +146,11 @@ export interface ImageLossTerm {
 export interface PerceptualSettings {
   spec: string;
   weight: number;
+  /**
+   * LPIPS input range: true (default) maps the [0, 1] images to [-1, 1] first, as TiTok's LPIPS
+   * does; false hands them over as they are (ALIT's stage 2 calls taming's LPIPS on [0, 1] images).
+   */
+  lpipsRescale?: boolean;
 }
 
 /** What a stage's loss graph is built for. */
