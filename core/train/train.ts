@@ -34,6 +34,7 @@ import type { Tensor } from "../tensor.ts";
 import { writeSafetensors } from "../weights/safetensors.ts";
 import type { TrainState } from "./checkpoint.ts";
 import { batchFeeder, declaredFeeds, imagesInput, openImageBatches } from "./feeds.ts";
+import { forwardGraph } from "./forward.ts";
 import { buildGanRun } from "./gan.ts";
 import { helperParam, type HelperSource, loadHelpers } from "./helpers.ts";
 import { isPerceptualParam, perceptualRun } from "./perceptual.ts";
@@ -166,6 +167,20 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   const withTerms = { stage, batch, perceptual: perceptual.term, vqRestart };
   const step = buildTrainStep(name, hooks.loss(config, withTerms), trainable, adamw);
   declaredFeeds(step);
+  const variantCount = hooks.variants?.(config, stage) ?? 1;
+  const variants = variantCount > 1
+    ? {
+      count: variantCount,
+      step: (v: number) =>
+        buildTrainStep(`${name}_${v}`, hooks.loss(config, { ...withTerms, variant: v }), trainable, adamw),
+      reconstruct: (v: number) =>
+        forwardGraph(
+          `${name}_reconstruct_${v}`,
+          hooks.loss(config, { ...withTerms, variant: v }),
+          "reconstruction",
+        ),
+    }
+    : undefined;
   let gan;
   try {
     gan = settings && buildGanRun({
@@ -177,7 +192,7 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       adamw,
       trainable,
       real: imagesInput(step),
-      loss: (adversarial) => hooks.loss(config, { ...withTerms, adversarial }),
+      loss: (adversarial, variant) => hooks.loss(config, { ...withTerms, adversarial, variant }),
     });
   } catch (e) {
     if (!(e instanceof Error && /cannot be pooled/.test(e.message))) throw e;
@@ -194,7 +209,7 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     config: JSON.stringify(config),
     config_hash: configHash(config),
     data: o.data,
-    gan: settings ? JSON.stringify(settings) : "off",
+    gan: settings ? JSON.stringify({ ...settings, network: settings.network?.name }) : "off",
     perceptual: perceptual.meta,
     vq_restart: o.vqRestart === undefined ? "off" : String(o.vqRestart),
   };
@@ -221,6 +236,7 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       onCheckpoint: (state) => Promise.resolve(exportEma(o.out, config, state, isHelper)),
       gan,
       external: perceptual.weights,
+      variants,
     });
   } finally {
     await images.close();
