@@ -138,7 +138,7 @@ export function buildGanSteps(o: GanRunOptions): GanSteps {
     generator: memo((v) =>
       buildTrainStep(
         `${o.name}_gan_${v}`,
-        withTermState(o.loss(networkTerm(o.settings, net, index(v)), v)),
+        withAdversarialState(o.loss(networkAdversarialTerm(o.settings, net, index(v)), v)),
         (n) => !isD(n) && o.trainable(n),
         o.adamw,
         { isFed: isD },
@@ -167,7 +167,7 @@ function isNetworkParam(net: GanNetwork, name: string): boolean {
 const TERM_STATE = new WeakMap<Graph, Buffers>();
 
 /** The generator's adversarial term against discriminator `index` of `net`: −mean D(x̂), weight input `gan_weight`. */
-function networkTerm(s: GanSettings, net: GanNetwork, index: number): ImageLossTerm {
+export function networkAdversarialTerm(s: GanSettings, net: GanNetwork, index: number): ImageLossTerm {
   return {
     weight: s.weight * s.factor,
     scale: (g) => {
@@ -183,7 +183,7 @@ function networkTerm(s: GanSettings, net: GanNetwork, index: number): ImageLossT
 }
 
 /** The family's loss with the adversarial term's buffer updates added to its carried state. */
-function withTermState(loss: LossBuilder): LossBuilder {
+export function withAdversarialState(loss: LossBuilder): LossBuilder {
   return (g) => {
     const parts = loss(g);
     const buffers = TERM_STATE.get(g);
@@ -192,7 +192,11 @@ function withTermState(loss: LossBuilder): LossBuilder {
 }
 
 /** The discriminator step of a declared network: factor·hinge(D(x), D(x̂)), two calls, buffers carried. */
-function networkDiscriminatorLoss(o: GanRunOptions, net: GanNetwork, index: number): LossBuilder {
+export function networkDiscriminatorLoss(
+  o: { batch: number; imageSize: number; settings: Pick<GanSettings, "factor"> },
+  net: GanNetwork,
+  index: number,
+): LossBuilder {
   return (g) => {
     const shape = [o.batch, 3, o.imageSize, o.imageSize];
     const image = g.input("image", "float32", shape);
