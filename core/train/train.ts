@@ -167,12 +167,19 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   const withTerms = { stage, batch, perceptual: perceptual.term, vqRestart };
   const step = buildTrainStep(name, hooks.loss(config, withTerms), trainable, adamw);
   declaredFeeds(step);
+  // A stage with step variants (ALIT's stage 2: one graph per rollout iteration) builds them all now:
+  // their parameters together are the run's.
   const variantCount = hooks.variants?.(config, stage) ?? 1;
+  const variantSteps = [step];
+  for (let v = 1; v < variantCount; v++) {
+    variantSteps.push(
+      buildTrainStep(`${name}_${v}`, hooks.loss(config, { ...withTerms, variant: v }), trainable, adamw),
+    );
+  }
   const variants = variantCount > 1
     ? {
       count: variantCount,
-      step: (v: number) =>
-        buildTrainStep(`${name}_${v}`, hooks.loss(config, { ...withTerms, variant: v }), trainable, adamw),
+      step: (v: number) => variantSteps[v],
       reconstruct: (v: number) =>
         forwardGraph(
           `${name}_reconstruct_${v}`,
@@ -198,11 +205,8 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     if (!(e instanceof Error && /cannot be pooled/.test(e.message))) throw e;
     throw new UsageError(`--model ${spec(o.model)}: ${e.message}; or pass --no-gan`);
   }
-  const shapes = new Map(
-    [...step.trainable, ...step.frozen].filter((p) => !isPerceptualParam(p.name)).map((
-      p,
-    ) => [p.name, p.shape]),
-  );
+  const specs = variantSteps.flatMap((v) => [...v.trainable, ...v.frozen]);
+  const shapes = new Map(specs.filter((p) => !isPerceptualParam(p.name)).map((p) => [p.name, p.shape]));
   const meta: RunMeta = {
     seed: String(seed),
     stage,
