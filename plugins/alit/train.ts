@@ -38,12 +38,9 @@ import { UsageError } from "../../core/errors.ts";
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import { Rng } from "../../core/init.ts";
 import {
-  abs,
   add,
   argmin,
   cast,
-  clip,
-  div,
   exp,
   f32,
   gather,
@@ -54,10 +51,8 @@ import {
   oneHot,
   reduceMean,
   reduceSum,
-  reduceSumSquare,
   reshape,
   slice,
-  sqrt,
   stopGradient,
   sub,
   unsqueeze,
@@ -70,7 +65,6 @@ import {
   alitNextSequence,
   alitStep,
   baseCodebook,
-  basePixels,
   codeGrid,
   gtProbability,
 } from "./model.ts";
