@@ -200,8 +200,9 @@ export interface TrainHooks<C> {
   /**
    * How many graphs a stage's steps alternate between (default 1): ALIT's stage 2 trains one rollout
    * iteration per step, each its own graph. The trainer runs variant k on the k-th generator update
-   * (cycling, see core/train/gan_plan.ts); a variant's loss must output `reconstruction` when the
-   * stage's GAN has a discriminator-only cadence.
+   * (cycling, see core/train/gan_plan.ts). Variants declare the same batch inputs as variant 0 (the
+   * trainer fills those), and each must output `reconstruction` when the stage's GAN has a
+   * discriminator-only cadence.
    */
   variants?(config: C, stage: string): number;
 }
