@@ -136,6 +136,11 @@ export interface EvalProtocol {
  */
 export interface ImageLossTerm {
   weight: number;
+  /**
+   * The weight as a graph value where it is fed each step (a scheduled adversarial weight: the
+   * input `gan_weight`); a family multiplies by this instead of `weight` when present.
+   */
+  scale?(g: Graph): Value;
   build(g: Graph, real: Value, fake: Value): Value;
 }
 
@@ -146,6 +151,11 @@ export interface ImageLossTerm {
 export interface PerceptualSettings {
   spec: string;
   weight: number;
+  /**
+   * LPIPS input range: true (default) maps the [0, 1] images to [-1, 1] first, as TiTok's LPIPS
+   * does; false hands them over as they are (ALIT's stage 2 calls taming's LPIPS on [0, 1] images).
+   */
+  lpipsRescale?: boolean;
 }
 
 /** What a stage's loss graph is built for. */
@@ -158,6 +168,8 @@ export interface TrainLossOptions {
   perceptual?: ImageLossTerm;
   /** Restart dead VQ codes (core/quantizers/dead_code.ts); only where {@link TrainHooks.vqRestart} allows. */
   vqRestart?: DeadCodeOptions;
+  /** Which of the stage's step variants ({@link TrainHooks.variants}) the graph is (default 0). */
+  variant?: number;
 }
 
 /**
@@ -185,6 +197,14 @@ export interface TrainHooks<C> {
   vqRestart?(config: C, stage: string): boolean;
   /** Upstream's perceptual loss of a stage; undefined for stages without one. */
   perceptual?(config: C, stage: string): PerceptualSettings | undefined;
+  /**
+   * How many graphs a stage's steps alternate between (default 1): ALIT's stage 2 trains one rollout
+   * iteration per step, each its own graph. The trainer runs variant k on the k-th generator update
+   * (cycling, see core/train/gan_plan.ts). Variants declare the same batch inputs as variant 0 (the
+   * trainer fills those), and each must output `reconstruction` when the stage's GAN has a
+   * discriminator-only cadence.
+   */
+  variants?(config: C, stage: string): number;
 }
 
 /**

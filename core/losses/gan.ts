@@ -21,8 +21,25 @@
  */
 import type { LossBuilder } from "../autodiff/train_step.ts";
 import type { ImageLossTerm } from "../plugin.ts";
-import type { Graph, Value } from "../graph/graph.ts";
-import { add, f32, mul, neg, reduceMean, relu, sub } from "../ops/mod.ts";
+import type { Graph, ParamSpec, Value } from "../graph/graph.ts";
+import type { AdamWOptions } from "../autodiff/optimizer.ts";
+import type { Buffers } from "../nn/batch_norm.ts";
+import type { Tensor } from "../tensor.ts";
+import {
+  add,
+  clip,
+  div,
+  f32,
+  mul,
+  neg,
+  reduceMean,
+  reduceSumSquare,
+  relu,
+  sqrt,
+  stopGradient,
+  sub,
+} from "../ops/mod.ts";
+import { gradients } from "../autodiff/grad.ts";
 import { discriminator, type DiscriminatorOptions, NLAYER_DEFAULTS } from "../nn/discriminator.ts";
 
 /** Upstream's names of the LeCam EMA buffers: the discriminator step's carried state. */
@@ -106,6 +123,39 @@ export interface GanSettings {
   lecamWeight: number;
   /** `discriminator_learning_rate`. */
   lr: number;
+  /** The discriminator's rate is the generator's at every step (ALIT: one `lr_sched` for both); `lr` then unused. */
+  sameLr?: boolean;
+  /** Later adversarial weights: from step `from` on, `weight` (ALIT: 0.8 from epoch 101). */
+  weights?: { from: number; weight: number }[];
+  /**
+   * Alternation in the adversarial phase: each cycle of `period` steps updates the discriminator on
+   * the first period − 1 and the generator on the last (ALIT: 9). Absent: both every step.
+   */
+  period?: number;
+  /** Steps per epoch where upstream's step counters restart each epoch (core/train/gan_plan.ts). */
+  epochSteps?: number;
+  /** The discriminator's optimiser where it differs from the generator's (ALIT: torch's AdamW decay 0.01 on all). */
+  adamw?: AdamWOptions;
+  /** The family's discriminator network(s); absent: TiTok's NLayerDiscriminator (core/nn/discriminator.ts). */
+  network?: GanNetwork;
+}
+
+/**
+ * A family's discriminator network(s): one shared, or one per step variant
+ * (ALIT: one per rollout iteration). Its running buffers (BatchNorm
+ * statistics) are graph state moved through `buffers`.
+ */
+export interface GanNetwork {
+  /** What it is (run metadata). */
+  name: string;
+  /** One discriminator per step variant, or one shared (false). */
+  perVariant: boolean;
+  /** Logits of discriminator `index` on `image`, with parameters and buffers under {@link GanNetwork.prefix}. */
+  logits(g: Graph, image: Value, index: number, buffers: Buffers): Value;
+  /** Parameter and buffer prefix of discriminator `index` (e.g. `gan_losses.3.discriminator.`). */
+  prefix(index: number): string;
+  /** Initial parameters (seeded) and buffers of the given specs. */
+  init(params: ParamSpec[], buffers: Value[], seed: number): Map<string, Tensor>;
 }
 
 /** The generator's adversarial term against `network`: weight·factor · (−mean D(x̂)). */
@@ -117,4 +167,17 @@ export function adversarialTerm(
     weight: s.weight * s.factor,
     build: (g, _real, fake) => generatorAdversarialLoss(g, discriminator(g, fake, network)),
   };
+}
+
+/**
+ * taming's adaptive GAN weight (`VQLPIPSWithDiscriminator.calculate_adaptive_weight`):
+ * ‖∇_W nll‖ / (‖∇_W g‖ + 1e-4) at the layer W = `lastLayer`, clamped to [0, 1e4]
+ * and detached (the caller multiplies by its discriminator weight).
+ */
+export function adaptiveGanWeight(g: Graph, nll: Value, gan: Value, lastLayer: string): Value {
+  const l2 = (v: Value) => sqrt(g, reduceSumSquare(g, v, v.shape.map((_, i) => i), false));
+  const a = gradients(g, nll, [lastLayer]).get(lastLayer);
+  const b = gradients(g, gan, [lastLayer]).get(lastLayer);
+  if (!a || !b) throw new Error(`adaptive GAN weight: the losses do not depend on ${lastLayer}`);
+  return stopGradient(g, clip(g, div(g, l2(a), add(g, l2(b), c(g, 1e-4))), 0, 1e4));
 }

@@ -1,7 +1,8 @@
 /**
  * LPIPS (https://arxiv.org/abs/1801.03924) with VGG16 as TiTok's training
  * code computes it (1d-tokenizer `modeling/modules/lpips.py`, after taming):
- * images in [0, 1] are mapped to [-1, 1], shifted and scaled per channel
+ * images in [0, 1] are mapped to [-1, 1] (unless `rescale: false`: taming's
+ * LPIPS called on [0, 1] images as they are, as ALIT's stage 2 does), shifted and scaled per channel
  * (`ScalingLayer`), run through VGG16 up to relu5_3; at each of the five taps
  * the features are unit-normalised over channels (x / (‖x‖ + 1e-10)), their
  * squared difference is weighted per channel by a 1×1 convolution to one map
@@ -31,10 +32,20 @@ export const LPIPS_NORM_EPS = 1e-10;
 const perChannel = (g: Graph, v: readonly number[], hint: string) =>
   g.constant(f32([1, 3, 1, 1], [...v]), hint);
 
-/** The five VGG16 taps of an image in [0, 1] (parameters `net.features.*`). */
-function taps(g: Graph, x: Value): Value[] {
-  // Upstream's LPIPS maps its [0, 1] inputs to [-1, 1] before the ScalingLayer.
-  const signed = sub(g, mul(g, x, g.constant(f32([], [2]), "two")), g.constant(f32([], [1]), "one"));
+/** Options of {@link lpipsDistance}. */
+export interface LpipsOptions {
+  /**
+   * Map [0, 1] images to [-1, 1] before the ScalingLayer (default true: TiTok's LPIPS); false feeds
+   * them as they are (taming's LPIPS expects [-1, 1] but ALIT's stage 2 hands it [0, 1] images).
+   */
+  rescale?: boolean;
+}
+
+/** The five VGG16 taps of an image (parameters `net.features.*`). */
+function taps(g: Graph, x: Value, o: LpipsOptions): Value[] {
+  const signed = o.rescale === false
+    ? x
+    : sub(g, mul(g, x, g.constant(f32([], [2]), "two")), g.constant(f32([], [1]), "one"));
   const scaled = div(
     g,
     sub(g, signed, perChannel(g, LPIPS_SHIFT, "shift")),
@@ -52,12 +63,12 @@ function unitNormalise(g: Graph, x: Value): Value {
 
 /**
  * Per-sample LPIPS distance (B, 1, 1, 1) between two batches of images in
- * [0, 1] (B, 3, H, W), H and W divisible by 16. The argument order is
+ * [0, 1] (B, 3, H, W), H and W divisible by 16 (see {@link LpipsOptions} for the range). The argument order is
  * upstream's (input, target); the distance is symmetric.
  */
-export function lpipsDistance(g: Graph, input: Value, target: Value): Value {
-  const a = taps(g, input);
-  const b = taps(g, target);
+export function lpipsDistance(g: Graph, input: Value, target: Value, o: LpipsOptions = {}): Value {
+  const a = taps(g, input, o);
+  const b = taps(g, target, o);
   let total: Value | undefined;
   VGG16_STAGES.forEach(({ width }, k) => {
     const d = sub(g, unitNormalise(g, a[k]), unitNormalise(g, b[k]));

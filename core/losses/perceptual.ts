@@ -5,6 +5,7 @@
  * (a·LPIPS + b·ConvNeXt)/(a + b). Stage 2 uses `convnext_s` (weight 0.1),
  * the single-stage recipe `lpips-convnext_s-1.0-0.1` (weight 1.1).
  *
+ * `lpips` sets the LPIPS input range (core/losses/lpips.ts; default: [0, 1] mapped to [-1, 1]).
  * The loss is a scalar: LPIPS is averaged over the batch, as the training
  * loss's `.mean()` does upstream. Images are in [0, 1]. The real image is
  * wrapped in a stop-gradient, so a gradient flows only into the
@@ -22,7 +23,7 @@ import type { Graph, Value } from "../graph/graph.ts";
 import { UsageError } from "../errors.ts";
 import { add, div, f32, mul, reduceMean, stopGradient } from "../ops/mod.ts";
 import { convnextLogitsLoss } from "./convnext_logits.ts";
-import { lpipsDistance } from "./lpips.ts";
+import { lpipsDistance, type LpipsOptions } from "./lpips.ts";
 
 /** Scope of every perceptual-loss parameter. */
 export const PERCEPTUAL_SCOPE = "perceptual";
@@ -63,14 +64,20 @@ export function parsePerceptualSpec(spec: string): PerceptualSpec {
  * The perceptual loss between `real` and `fake` (B, 3, H, W) in [0, 1]
  * (H, W divisible by 16 for LPIPS): a scalar, differentiable in `fake` only.
  */
-export function perceptualLoss(g: Graph, real: Value, fake: Value, spec: string | PerceptualSpec): Value {
+export function perceptualLoss(
+  g: Graph,
+  real: Value,
+  fake: Value,
+  spec: string | PerceptualSpec,
+  lpips: LpipsOptions = {},
+): Value {
   const s = typeof spec === "string" ? parsePerceptualSpec(spec) : spec;
   return g.scope(PERCEPTUAL_SCOPE, () => {
     const target = stopGradient(g, real);
     const scalar = (v: number) => g.constant(f32([], [v]), "weight");
     const terms: [Value, number][] = [];
     if (s.lpips !== undefined) {
-      const d = g.scope("lpips", () => lpipsDistance(g, target, fake));
+      const d = g.scope("lpips", () => lpipsDistance(g, target, fake, lpips));
       terms.push([reduceMean(g, d, [0, 1, 2, 3], false), s.lpips]);
     }
     if (s.convnext !== undefined) terms.push([convnextLogitsLoss(g, target, fake), s.convnext]);

@@ -7,6 +7,14 @@ export { multiheadAttention } from "./attention.ts";
 export { conv2d, type Conv2dOptions } from "./conv.ts";
 export { linear } from "./linear.ts";
 export { groupNorm, layerNorm } from "./norm.ts";
+export { batchNorm2dTrain, batchNormBuffers, type BatchNormOptions, Buffers } from "./batch_norm.ts";
+export {
+  patchGan,
+  PATCHGAN_DEFAULTS,
+  patchGanBuffers,
+  type PatchGanOptions,
+  patchGanWeights,
+} from "./patchgan.ts";
 export {
   MASKGIT_NAMING,
   MASKGIT_VQGAN_F16,

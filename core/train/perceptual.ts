@@ -60,6 +60,8 @@ export function perceptualRun<C>(
   const spec = override ?? upstream.spec;
   const parsed = parsePerceptualSpec(spec);
   const weight = o.weight ?? upstream.weight;
+  // The range is the stage's (an override spec keeps it: it changes the networks, not the images).
+  const lpipsRescale = upstream.lpipsRescale;
   if (!Number.isFinite(weight) || weight < 0) {
     throw new UsageError(`--perceptual-weight: expected a non-negative number, got '${weight}'`);
   }
@@ -73,8 +75,11 @@ export function perceptualRun<C>(
     );
   }
   return {
-    term: { weight, build: (g, real, fake) => perceptualLoss(g, real, fake, parsed) },
+    term: {
+      weight,
+      build: (g, real, fake) => perceptualLoss(g, real, fake, parsed, { rescale: lpipsRescale }),
+    },
     weights,
-    meta: JSON.stringify({ spec, weight }),
+    meta: JSON.stringify({ spec, weight, ...(lpipsRescale === false ? { lpips_rescale: false } : {}) }),
   };
 }

@@ -8,21 +8,40 @@
  * `gan.start` run the plain generator step only; from it on each step runs
  * the generator step with the adversarial term (the discriminator's current
  * weights fed in) and then the discriminator step on the batch and the
- * generator's reconstruction — upstream's alternation. The GAN sessions are
- * created at the switch, and the plain one is released.
+ * generator's reconstruction — upstream's alternation — or, with a cadence
+ * (core/train/gan_plan.ts), one of the two, a discriminator-only step taking
+ * the reconstruction from a forward-only graph. With step `variants` (ALIT:
+ * one graph per rollout iteration) each step runs its variant's graph, which
+ * may train a subset of the parameters; the EMA of the others moves on the
+ * host. The GAN sessions are created at the switch, and the plain ones are
+ * released.
  * @module
  */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../fs.ts";
 import type { TrainStep } from "../autodiff/train_step.ts";
-import { type Tensor, zeros } from "../tensor.ts";
-import { freeTensors } from "../runtime/free.ts";
-import { Rng } from "../init.ts";
-import { emptyState, loadCheckpointState, saveCheckpoint, type TrainState } from "./checkpoint.ts";
+import type { Graph } from "../graph/graph.ts";
+import type { GanSettings } from "../losses/gan.ts";
+import type { Tensor } from "../tensor.ts";
+import { loadCheckpointState, saveCheckpoint, type TrainState } from "./checkpoint.ts";
 import { writeCurvesPng } from "./curve.ts";
+import type { GanSteps } from "./gan.ts";
+import { planStep } from "./gan_plan.ts";
 import { cosineLr, discriminatorLr, emaDecay } from "./schedule.ts";
-import { type GanSteps, StepSessions } from "./sessions.ts";
+import { StepSessions } from "./sessions.ts";
+import {
+  carriedMap,
+  copy,
+  draws,
+  type Feeds,
+  freshState,
+  hostEma,
+  keepUpdates,
+  optimiserFeeds,
+  scalar,
+  zerosLike,
+} from "./step_state.ts";
 
 /** The adversarial part of a run. */
 export interface GanRun {
@@ -34,6 +53,17 @@ export interface GanRun {
   lr: number;
   /** The generator's batch input holding the real images, fed to the discriminator (default `image`). */
   real?: string;
+  /** The schedule (weights, cadence, epoch length) and discriminator settings, where not TiTok's defaults. */
+  settings?: GanSettings;
+}
+
+/** A stage's step variants beyond variant 0 (the `step` argument). */
+export interface StepVariants {
+  count: number;
+  /** The plain train step of variant v ≥ 1. */
+  step(v: number): TrainStep;
+  /** A forward-only graph with output `reconstruction` (for discriminator-only steps). */
+  reconstruct?(v: number): Graph;
 }
 
 /** Options of {@link runTraining}. */
@@ -60,6 +90,7 @@ export interface RunOptions {
    * checkpoints, which would otherwise carry hundreds of MB of copies.
    */
   external?: Map<string, Tensor>;
+  variants?: StepVariants;
 }
 
 /** One logged step; discriminator terms appear as `d.<term>` from the GAN start on. */
@@ -72,112 +103,50 @@ export interface StepLog {
   images_per_s: number;
   d_lr?: number;
   d_grad_norm?: number;
+  /** The step variant (stages with several). */
+  variant?: number;
+  /** false on a discriminator-only step (`loss` and `grad_norm` are then the discriminator's). */
+  generator?: false;
 }
 
 /** Checkpoint path inside a run folder. */
 export const checkpointPath = (out: string) => join(out, "checkpoint.safetensors");
 
-type Feeds = Record<string, Tensor>;
-const copy = (t: Tensor): Tensor => ({ ...t, data: (t.data as Float32Array).slice() } as Tensor);
-const scalar = (v: number): Tensor => ({ dtype: "float32", shape: [], data: Float32Array.of(v) });
-const zerosLike = (p: { shape: readonly (number | string)[] }) =>
-  zeros("float32", p.shape as number[]) as Tensor;
-
-function freshState(
-  step: TrainStep,
-  init: Map<string, Tensor>,
-  meta: Record<string, string>,
-  external: Map<string, Tensor>,
-) {
-  const state = emptyState(meta);
-  for (const p of step.trainable) {
-    state.params.set(p.name, copy(init.get(p.name)!));
-    state.ema.set(p.name, copy(init.get(p.name)!));
-    state.m.set(p.name, zerosLike(p));
-    state.v.set(p.name, zerosLike(p));
-  }
-  for (const p of step.frozen) if (!external.has(p.name)) state.frozen.set(p.name, copy(init.get(p.name)!));
-  for (const v of step.stateInputs) state.carried.set(v.name, zerosLike(v));
-  return state;
-}
-
 /**
- * The discriminator's state at the GAN start: nothing touches it before, so
- * it is created then (checkpoints of earlier steps stay small), from its
- * seeded initial weights, zero moments and zero LeCam EMAs.
+ * A discriminator's state when a step first needs it: nothing touches it
+ * before, so it is created then (checkpoints of earlier steps stay small),
+ * from its initial weights, zero moments and its initial carried state
+ * (BatchNorm statistics; LeCam EMAs at 0).
  */
-function startDiscriminator(state: TrainState, gan: GanSteps, start: number, ckpt: string): void {
-  if (state.dParams.size) return;
-  if (state.step !== start) {
+function startDiscriminator(
+  state: TrainState,
+  gan: GanSteps,
+  d: TrainStep,
+  start: number,
+  ckpt: string,
+): void {
+  if (d.trainable.every((p) => state.dParams.has(p.name))) return;
+  if (!state.dParams.size && state.step !== start) {
     throw new Error(
       `${ckpt} (step ${state.step}) holds no discriminator state, but the GAN stage starts at ${start}`,
     );
   }
-  for (const p of gan.discriminator.trainable) {
-    state.dParams.set(p.name, copy(gan.init.get(p.name)!));
+  const init = gan.init(d);
+  for (const p of d.trainable) {
+    state.dParams.set(p.name, copy(init.get(p.name)!));
     state.dM.set(p.name, zerosLike(p));
     state.dV.set(p.name, zerosLike(p));
   }
-  for (const v of gan.discriminator.stateInputs) state.ganState.set(v.name, zerosLike(v));
-}
-
-/** Uniform int64 draws in [0, high) for `input`, fixed by the run's seed and the step (resumes repeat them). */
-function draws(
-  input: { shape: readonly (number | string)[] },
-  high: number,
-  seed: string | undefined,
-  s: number,
-) {
-  const shape = input.shape as number[];
-  const rng = new Rng((Math.imul(Number(seed ?? 0) + 1, 0x9e3779b1) ^ Math.imul(s + 1, 0x85ebca6b)) >>> 0);
-  const data = BigInt64Array.from(
-    { length: shape.reduce((a, b) => a * b, 1) },
-    () => BigInt(Math.floor(rng.next() * high)),
-  );
-  return { dtype: "int64", shape, data } as Tensor;
-}
-
-/** Feeds parameters, their AdamW moments and (if kept) EMA. */
-function optimiserFeeds(
-  feeds: Feeds,
-  params: Map<string, Tensor>,
-  m: Map<string, Tensor>,
-  v: Map<string, Tensor>,
-  ema?: Map<string, Tensor>,
-) {
-  for (const [name, t] of params) {
-    feeds[name] = t;
-    feeds[`adam_m.${name}`] = m.get(name)!;
-    feeds[`adam_v.${name}`] = v.get(name)!;
-    if (ema) feeds[`ema.${name}`] = ema.get(name)!;
+  for (const v of d.stateInputs) {
+    state.ganState.set(v.name, init.has(v.name) ? copy(init.get(v.name)!) : zerosLike(v));
   }
 }
 
-/** Keeps a step's `new.*` outputs. */
-function keepUpdates(
-  r: Feeds,
-  params: Map<string, Tensor>,
-  m: Map<string, Tensor>,
-  v: Map<string, Tensor>,
-  ema?: Map<string, Tensor>,
-) {
-  const replaced: Tensor[] = [];
-  const swap = (map: Map<string, Tensor>, name: string, next: Tensor) => {
-    const old = map.get(name)!;
-    if (old === next) return; // updated in place (Session.inPlace)
-    replaced.push(old);
-    map.set(name, next);
-  };
-  for (const name of params.keys()) {
-    swap(params, name, r[`new.${name}`]);
-    swap(m, name, r[`new.adam_m.${name}`]);
-    swap(v, name, r[`new.adam_v.${name}`]);
-    if (ema) swap(ema, name, r[`new.ema.${name}`]);
-  }
-  // Nothing else holds the replaced state (feeds are rebuilt each step, checkpoints are written
-  // synchronously): free it now rather than at V8's next major GC, which let peak memory grow by
-  // ~0.3-0.4 GB a step for an S-128-sized model (bench/README.md, "Memory").
-  freeTensors(replaced);
+/** A carried state input's current value (zeros the first time a graph declares it). */
+function stateOf(state: TrainState, v: { name: string; shape: readonly (number | string)[] }): Tensor {
+  const map = carriedMap(state, v.name);
+  if (!map.has(v.name)) map.set(v.name, zerosLike(v));
+  return map.get(v.name)!;
 }
 
 function readLog(path: string, upTo: number): StepLog[] {
@@ -205,16 +174,20 @@ export async function runTraining(
   const logPath = join(o.out, "log.jsonl");
   const gan = o.gan;
   const external = o.external ?? new Map<string, Tensor>();
+  const count = Math.max(1, o.variants?.count ?? 1);
+  const plainSteps = Array.from({ length: count }, (_, v) => (v === 0 ? step : o.variants!.step(v)));
   const state = o.resume && existsSync(ckpt)
     ? loadCheckpointState(ckpt)
-    : freshState(step, init, meta, external);
+    : freshState(plainSteps, init, meta, external);
   // The log keeps exactly the steps the checkpoint has seen.
   const log = readLog(logPath, o.resume ? state.step : 0);
   writeFileAtomic(logPath, log.map((l) => JSON.stringify(l) + "\n").join(""));
-  const sessions = new StepSessions(step, gan?.build, new Map([...state.frozen, ...external]), {
+  const sessions = new StepSessions(new Map([...state.frozen, ...external]), {
     device: o.device,
     threads: o.threads,
   });
+  let ganSteps: GanSteps | undefined;
+  const schedule = gan && { start: gan.start, weight: 0, ...gan.settings };
   const batchSize = step.batchInputs[0]?.shape[0] as number ?? 1;
   const started = performance.now();
   let done = 0;
@@ -231,69 +204,102 @@ export async function runTraining(
       }; stopped. The last good checkpoint (step ${state.step}) is ${ckpt}`,
     );
   };
+  /** The generator's reconstruction of variant `v` without an update (a discriminator-only step). */
+  const reconstruct = async (v: number, batch: Feeds): Promise<Tensor> => {
+    if (!o.variants?.reconstruct) {
+      throw new Error("a discriminator-only step needs RunOptions.variants.reconstruct");
+    }
+    const build = o.variants.reconstruct;
+    const session = await sessions.get("gan", `reconstruct.${v}`, () => build(v));
+    const feeds: Feeds = {};
+    for (const i of session.inputs) feeds[i.name] = batch[i.name] ?? state.params.get(i.name)!;
+    return (await session.run(feeds)).reconstruction;
+  };
   try {
     while (state.step < o.steps) {
       if (o.stopAfter !== undefined && done >= o.stopAfter) break;
       const s = state.step;
-      const adversarial = !!gan && s >= gan.start;
-      const phase = await sessions.at(adversarial);
-      if (adversarial) startDiscriminator(state, phase.gan!, gan.start, ckpt);
+      const plan = planStep(s, { variants: count, gan: schedule });
+      const phase = plan.adversarial ? "gan" : "plain";
+      if (plan.adversarial) ganSteps ??= gan!.build();
       const lr = cosineLr({ lr: o.lr, endLr: o.endLr, warmup: o.warmup, steps: o.steps }, s);
+      const decay = emaDecay(s, o.emaMax);
       const t0 = performance.now();
       const batch = await batchAt(s);
-      const feeds: Feeds = { ...batch };
-      optimiserFeeds(feeds, state.params, state.m, state.v, state.ema);
-      if (adversarial) { for (const [name, t] of state.dParams) feeds[name] = t; }
-      for (const [name, t] of state.carried) feeds[name] = t;
-      for (const d of phase.generatorStep.draws) feeds[d.input.name] = draws(d.input, d.high, meta.seed, s);
-      feeds.step = scalar(s + 1);
-      feeds.lr = scalar(lr);
-      feeds.ema_decay = scalar(emaDecay(s, o.emaMax));
-      const r = await phase.generator.run(feeds);
-      const loss = Number(r.loss.data[0]);
-      stopIfBad(loss, "loss", s);
-      // A finite loss can still come with an infinite gradient, which clipping turns into NaN weights.
-      stopIfBad(Number(r.grad_norm.data[0]), "the gradient norm", s);
-      const terms = Object.fromEntries(phase.generatorTerms.map((k) => [k, Number(r[`loss.${k}`].data[0])]));
-      let d: Feeds | undefined, dLr: number | undefined;
-      if (adversarial && phase.discriminator && phase.gan) {
-        dLr = discriminatorLr(
-          { lr: gan.lr, baseLr: o.lr, endLr: o.endLr, warmup: o.warmup, steps: o.steps },
-          gan.start,
+      const terms: Record<string, number> = {};
+      let r: Feeds | undefined, gStep: TrainStep | undefined;
+      if (plan.generator) {
+        const g = gStep = plan.adversarial ? ganSteps!.generator(plan.variant) : plainSteps[plan.variant];
+        if (plan.adversarial) {
+          startDiscriminator(state, ganSteps!, ganSteps!.discriminator(plan.variant), gan!.start, ckpt);
+        }
+        const session = await sessions.get(phase, `generator.${plan.variant}`, () => g);
+        const feeds: Feeds = { ...batch };
+        optimiserFeeds(feeds, g.trainable.map((p) => p.name), state.params, state.m, state.v, state.ema);
+        for (const p of g.fed) feeds[p.name] = state.dParams.get(p.name)!;
+        for (const v of g.stateInputs) feeds[v.name] = stateOf(state, v);
+        for (const d of g.draws) feeds[d.input.name] = draws(d.input, d.high, meta.seed, s);
+        feeds.step = scalar(s + 1);
+        feeds.lr = scalar(lr);
+        feeds.ema_decay = scalar(decay);
+        if (g.batchInputs.some((v) => v.name === "gan_weight")) feeds.gan_weight = scalar(plan.weight);
+        r = await session.run(feeds);
+        stopIfBad(Number(r.loss.data[0]), "loss", s);
+        // A finite loss can still come with an infinite gradient, which clipping turns into NaN weights.
+        stopIfBad(Number(r.grad_norm.data[0]), "the gradient norm", s);
+        for (const k of g.terms) terms[k] = Number(r[`loss.${k}`].data[0]);
+      }
+      let d: Feeds | undefined, dLr: number | undefined, dStep: TrainStep | undefined;
+      if (plan.discriminator) {
+        const ds = dStep = ganSteps!.discriminator(plan.variant);
+        startDiscriminator(state, ganSteps!, ds, gan!.start, ckpt);
+        const reconstruction = r?.reconstruction ?? await reconstruct(plan.variant, batch);
+        dLr = gan!.settings?.sameLr ? lr : discriminatorLr(
+          { lr: gan!.lr, baseLr: o.lr, endLr: o.endLr, warmup: o.warmup, steps: o.steps },
+          gan!.start,
           s,
         );
-        const dFeeds: Feeds = {
-          image: batch[gan.real ?? "image"],
-          reconstruction: r.reconstruction,
-          ...Object.fromEntries(state.ganState),
-        };
-        optimiserFeeds(dFeeds, state.dParams, state.dM, state.dV);
-        dFeeds.step = scalar(s - gan.start + 1);
+        // Each discriminator's AdamW counts its own updates (torch keeps a step per parameter).
+        const counter = `updates.${ganSteps!.discriminatorIndex(plan.variant)}`;
+        const updates = Number(state.ganState.get(counter)?.data[0] ?? s - gan!.start) + 1;
+        const dFeeds: Feeds = { image: batch[gan!.real ?? "image"], reconstruction };
+        for (const v of ds.stateInputs) dFeeds[v.name] = stateOf(state, v);
+        optimiserFeeds(dFeeds, ds.trainable.map((p) => p.name), state.dParams, state.dM, state.dV);
+        dFeeds.step = scalar(updates);
         dFeeds.lr = scalar(dLr);
-        d = await phase.discriminator.run(dFeeds);
+        const session = await sessions.get(phase, `discriminator.${ds.graph.name}`, () => ds, new Map());
+        d = await session.run(dFeeds);
         stopIfBad(Number(d.loss.data[0]), "the discriminator loss", s);
         stopIfBad(Number(d.grad_norm.data[0]), "the discriminator's gradient norm", s);
-        for (const k of phase.gan.discriminator.terms) terms[`d.${k}`] = Number(d[`loss.${k}`].data[0]);
+        for (const k of ds.terms) terms[`d.${k}`] = Number(d[`loss.${k}`].data[0]);
         terms["d.loss"] = Number(d.loss.data[0]);
+        state.ganState.set(counter, scalar(updates));
       }
       // Both steps succeeded. (State updated in place has moved on already; a failed step above
       // stops the run, and the checkpoint on disk is the last good state.)
-      keepUpdates(r, state.params, state.m, state.v, state.ema);
-      for (const k of state.carried.keys()) state.carried.set(k, r[`new.${k}`]);
-      if (d) {
-        keepUpdates(d, state.dParams, state.dM, state.dV);
-        for (const k of state.ganState.keys()) state.ganState.set(k, d[`new.${k}`]);
+      const touched = new Set(gStep?.trainable.map((p) => p.name) ?? []);
+      if (r && gStep) {
+        keepUpdates(r, touched, state.params, state.m, state.v, state.ema);
+        for (const v of gStep.stateInputs) carriedMap(state, v.name).set(v.name, r[`new.${v.name}`]);
+      }
+      if (touched.size < state.params.size) hostEma(state, touched, decay);
+      if (d && dStep) {
+        keepUpdates(d, dStep.trainable.map((p) => p.name), state.dParams, state.dM, state.dV);
+        for (const v of dStep.stateInputs) carriedMap(state, v.name).set(v.name, d[`new.${v.name}`]);
       }
       state.step = s + 1;
       done++;
+      const lead = r ?? d!;
       const entry: StepLog = {
         step: state.step,
         lr,
-        loss,
-        grad_norm: Number(r.grad_norm.data[0]),
+        loss: Number(lead.loss.data[0]),
+        grad_norm: Number(lead.grad_norm.data[0]),
         terms,
         images_per_s: batchSize / ((performance.now() - t0) / 1000),
         ...(d ? { d_lr: dLr, d_grad_norm: Number(d.grad_norm.data[0]) } : {}),
+        ...(count > 1 ? { variant: plan.variant } : {}),
+        ...(r ? {} : { generator: false }),
       };
       log.push(entry);
       appendFileSync(logPath, JSON.stringify(entry) + "\n");
@@ -318,7 +324,7 @@ function curveSeries(log: StepLog[]): [Series, Series] {
   const series = (k: string) =>
     log.filter((l) => k in l.terms).map((l) => [l.step, l.terms[k]] as [number, number]);
   const signed = (k: string) => k === "gan" || k.startsWith("d.");
-  const losses: Series = { loss: log.map((l) => [l.step, l.loss]) };
+  const losses: Series = { loss: log.filter((l) => l.generator !== false).map((l) => [l.step, l.loss]) };
   const linear: Series = {};
   for (const k of keys) (signed(k) ? linear : losses)[k] = series(k);
   return [losses, linear];

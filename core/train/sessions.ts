@@ -1,33 +1,16 @@
 /**
- * The ONNX Runtime sessions of a training run, created when a phase first
- * needs them: the plain generator step, or — from the GAN start on — the
- * generator step with the adversarial term and the discriminator step (the
- * plain one is released then, so at most one phase holds memory).
+ * The ONNX Runtime sessions of a training run, opened when a step first
+ * needs them and kept per phase: the plain phase (the generator's graphs
+ * before the GAN start, one per step variant) or the adversarial phase (the
+ * generator's graphs with the adversarial term, the discriminator's and the
+ * forward-only reconstruction graphs). Entering a phase releases the other's,
+ * so at most one phase holds memory.
  * @module
  */
 import { stateUpdates, type TrainStep } from "../autodiff/train_step.ts";
+import type { Graph } from "../graph/graph.ts";
 import { Session, type SessionOptions } from "../runtime/session.ts";
 import type { Tensor } from "../tensor.ts";
-
-/** The graphs of the adversarial phase, built when it starts. */
-export interface GanSteps {
-  /** The generator step with the adversarial term: D weights fed, output `reconstruction`. */
-  generator: TrainStep;
-  /** The discriminator step: inputs `image`, `reconstruction`, its carried state. */
-  discriminator: TrainStep;
-  /** Initial discriminator weights. */
-  init: Map<string, Tensor>;
-}
-
-/** The sessions of one phase. */
-export interface Phase {
-  generator: Session;
-  /** The generator's train step (its terms, carried state and draws). */
-  generatorStep: TrainStep;
-  generatorTerms: string[];
-  discriminator?: Session;
-  gan?: GanSteps;
-}
 
 /** Session settings of a run. */
 export interface SessionSettings {
@@ -45,57 +28,51 @@ export function trainSessionOptions(step: TrainStep): SessionOptions {
   return { spinning: true, memoryArena: true, inPlace: stateUpdates(step), engine: "auto" };
 }
 
-/** Lazily created sessions for the plain and the adversarial phase. */
+/** Lazily opened sessions, cached by key within the current phase. */
 export class StepSessions {
-  private current?: { adversarial: boolean; phase: Phase };
+  private phase?: string;
+  private readonly open = new Map<string, Session>();
 
   constructor(
-    private readonly plain: TrainStep,
-    private readonly gan: (() => GanSteps) | undefined,
+    /** Frozen weights the generator-side graphs read (initializers). */
     private readonly frozen: Map<string, Tensor>,
     private readonly settings: SessionSettings,
   ) {}
 
-  private open(step: TrainStep, weights: Map<string, Tensor>): Promise<Session> {
-    return Session.create(step.graph, weights, { ...this.settings, ...trainSessionOptions(step) });
-  }
-
-  /** The sessions for a step with (`adversarial`) or without the GAN terms. */
-  async at(adversarial: boolean): Promise<Phase> {
-    if (this.current?.adversarial === adversarial) return this.current.phase;
-    await this.release();
-    let phase: Phase;
-    if (!adversarial) {
-      phase = {
-        generator: await this.open(this.plain, this.frozen),
-        generatorStep: this.plain,
-        generatorTerms: this.plain.terms,
-      };
-    } else {
-      if (!this.gan) throw new Error("no GAN stage configured");
-      const gan = this.gan();
-      if (!gan.generator.outputs.includes("reconstruction")) {
-        throw new Error("the generator step of a GAN stage must output `reconstruction`");
-      }
-      phase = {
-        generator: await this.open(gan.generator, this.frozen),
-        generatorStep: gan.generator,
-        generatorTerms: gan.generator.terms,
-        discriminator: await this.open(gan.discriminator, new Map()),
-        gan,
-      };
+  /**
+   * The session of a train step (`step`) or a forward-only graph, under `key` in `phase`;
+   * `weights` (default: the frozen ones) become initializers.
+   */
+  async get(
+    phase: string,
+    key: string,
+    build: () => TrainStep | Graph,
+    weights: Map<string, Tensor> = this.frozen,
+  ): Promise<Session> {
+    if (this.phase !== phase) {
+      await this.release();
+      this.phase = phase;
     }
-    this.current = { adversarial, phase };
-    return phase;
+    const known = this.open.get(key);
+    if (known) return known;
+    const built = build();
+    const session = "graph" in built
+      ? await Session.create(built.graph, weights, { ...this.settings, ...trainSessionOptions(built) })
+      : await Session.create(built, weights, {
+        ...this.settings,
+        spinning: true,
+        memoryArena: true,
+        engine: "auto",
+      });
+    this.open.set(key, session);
+    return session;
   }
 
   /** Releases whatever is open. */
   async release(): Promise<void> {
-    const p = this.current?.phase;
-    this.current = undefined;
-    if (p) {
-      await p.generator.release();
-      await p.discriminator?.release();
-    }
+    const list = [...this.open.values()];
+    this.open.clear();
+    this.phase = undefined;
+    for (const s of list) await s.release();
   }
 }

@@ -66,9 +66,11 @@ async function threeSteps(step: TrainStep, session: Session): Promise<Record<str
 
 Deno.test("StepSessions: with clipping by global norm every piece of state is updated in place", async () => {
   const step = twoLayers(1);
-  const sessions = new StepSessions(step, undefined, new Map(), { threads: 1 });
-  const phase = await sessions.at(false);
-  deepStrictEqual([...phase.generator.inPlace.values()].sort(), stateUpdates(step).map(([i]) => i).sort());
+  const sessions = new StepSessions(new Map(), { threads: 1 });
+  const session = await sessions.get("plain", "0", () => step);
+  deepStrictEqual([...session.inPlace.values()].sort(), stateUpdates(step).map(([i]) => i).sort());
+  // Cached within the phase; another phase releases it.
+  deepStrictEqual(await sessions.get("plain", "0", () => step), session);
   await sessions.release();
 });
 

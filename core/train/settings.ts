@@ -67,6 +67,8 @@ export function ganSettings<C>(
     weight: d.weight ?? defaults.weight,
     lecamWeight: d.lecamWeight ?? defaults.lecamWeight,
     lr: d.lr ?? defaults.lr,
+    // A given discriminator rate gets its own schedule.
+    sameLr: d.lr === undefined ? defaults.sameLr : false,
   };
 }
 

@@ -35,6 +35,7 @@ import type { Tensor } from "../tensor.ts";
 import { writeSafetensors } from "../weights/safetensors.ts";
 import type { TrainState } from "./checkpoint.ts";
 import { batchFeeder, declaredFeeds, imagesInput, openImageBatches } from "./feeds.ts";
+import { forwardGraph } from "./forward.ts";
 import { buildGanRun } from "./gan.ts";
 import { helperParam, type HelperSource, loadHelpers } from "./helpers.ts";
 import { isPerceptualParam, perceptualRun } from "./perceptual.ts";
@@ -169,6 +170,27 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   const withTerms = { stage, batch, perceptual: perceptual.term, vqRestart };
   const step = buildTrainStep(name, hooks.loss(config, withTerms), trainable, adamw);
   declaredFeeds(step);
+  // A stage with step variants (ALIT's stage 2: one graph per rollout iteration) builds them all now:
+  // their parameters together are the run's.
+  const variantCount = hooks.variants?.(config, stage) ?? 1;
+  const variantSteps = [step];
+  for (let v = 1; v < variantCount; v++) {
+    variantSteps.push(
+      buildTrainStep(`${name}_${v}`, hooks.loss(config, { ...withTerms, variant: v }), trainable, adamw),
+    );
+  }
+  const variants = variantCount > 1
+    ? {
+      count: variantCount,
+      step: (v: number) => variantSteps[v],
+      reconstruct: (v: number) =>
+        forwardGraph(
+          `${name}_reconstruct_${v}`,
+          hooks.loss(config, { ...withTerms, variant: v }),
+          "reconstruction",
+        ),
+    }
+    : undefined;
   let gan;
   try {
     gan = settings && buildGanRun({
@@ -180,24 +202,21 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       adamw,
       trainable,
       real: imagesInput(step),
-      loss: (adversarial) => hooks.loss(config, { ...withTerms, adversarial }),
+      loss: (adversarial, variant) => hooks.loss(config, { ...withTerms, adversarial, variant }),
     });
   } catch (e) {
     if (!(e instanceof Error && /cannot be pooled/.test(e.message))) throw e;
     throw new UsageError(`--model ${spec(o.model)}: ${e.message}; or pass --no-gan`);
   }
-  const shapes = new Map(
-    [...step.trainable, ...step.frozen].filter((p) => !isPerceptualParam(p.name)).map((
-      p,
-    ) => [p.name, p.shape]),
-  );
+  const specs = variantSteps.flatMap((v) => [...v.trainable, ...v.frozen]);
+  const shapes = new Map(specs.filter((p) => !isPerceptualParam(p.name)).map((p) => [p.name, p.shape]));
   const meta: RunMeta = {
     seed: String(seed),
     stage,
     config: JSON.stringify(config),
     config_hash: configHash(config),
     data: o.data,
-    gan: settings ? JSON.stringify(settings) : "off",
+    gan: settings ? JSON.stringify({ ...settings, network: settings.network?.name }) : "off",
     perceptual: perceptual.meta,
     vq_restart: o.vqRestart === undefined ? "off" : String(o.vqRestart),
   };
@@ -224,6 +243,7 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       onCheckpoint: (state) => Promise.resolve(exportEma(o.out, config, state, isHelper)),
       gan,
       external: perceptual.weights,
+      variants,
     });
   } finally {
     await images.close();

@@ -22,7 +22,8 @@ import type { Tensor } from "../../core/tensor.ts";
 import { type AlitConfig, alitConfigSchema, alitDims, normaliseAlitRaw } from "./config.ts";
 import { alitGraphs } from "./model.ts";
 import { alitPrograms } from "./programs.ts";
-import { alitAdamW, alitGan, alitLoss, alitPerceptual, alitTrainable } from "./train.ts";
+import { alitAdamW, alitLoss, alitTrainable } from "./train.ts";
+import { alitGan, alitPerceptual } from "./train_stage2.ts";
 
 /** Preset name → config, read from configs/alit/. */
 const presets = presetsIn(new URL("../../configs/alit/", import.meta.url));
@@ -106,5 +107,6 @@ export const alit = definePlugin<AlitConfig>({
     adamw: (_c, stage) => alitAdamW(stage),
     gan: (_c, stage) => alitGan(stage),
     perceptual: (_c, stage) => alitPerceptual(stage),
+    variants: (c, stage) => (stage === "stage2" ? alitDims(c).iters : 1),
   },
 });

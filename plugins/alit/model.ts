@@ -204,8 +204,7 @@ export interface AlitStep {
  */
 export function alitStep(g: Graph, x: Value, c: AlitConfig, o: { straightThrough?: boolean } = {}): AlitStep {
   const d = alitDims(c);
-  const a = c.alit;
-  x = g.scope("encoder", () => transformer(g, x, d.width, a.encoder_num_heads, a.encoder_num_layers));
+  x = alitEncoderPass(g, x, c);
   const L = (x.shape[1] as number) - d.n - 1;
   const raw = slice(g, x, 1, d.n + 1, d.n + 1 + L);
   const normed = g.scope("encoder_ln_post", () => layerNorm(g, raw, d.width));
@@ -214,6 +213,15 @@ export function alitStep(g: Graph, x: Value, c: AlitConfig, o: { straightThrough
   const logits = decoder(g, o.straightThrough ? q.quantized : q.codes, c);
   const { code, prob } = toCode(g, logits, c);
   return { x, raw, q, logits, code, prob };
+}
+
+/** The encoder alone on the sequence x (an iteration whose latents nothing decodes). */
+export function alitEncoderPass(g: Graph, x: Value, c: AlitConfig): Value {
+  const d = alitDims(c);
+  return g.scope(
+    "encoder",
+    () => transformer(g, x, d.width, c.alit.encoder_num_heads, c.alit.encoder_num_layers),
+  );
 }
 
 /** The probability of each image token's true base code (B,N): `prob[gt]` (what halting reads). */

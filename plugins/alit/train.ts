@@ -17,7 +17,11 @@
  *   uniform draws are the `halting_u` input (B, I−1, N), a custom feed seeded
  *   by (seed, step); the drop mask carries no gradient (torch.bernoulli has none).
  *
- * The base tokenizer (`base_tokenizer.*`) is frozen in every stage.
+ * - `stage2` (full fine-tuning with GAN): one graph per rollout iteration,
+ *   plugins/alit/train_stage2.ts.
+ *
+ * The base tokenizer (`base_tokenizer.*`) is frozen in stage 1; stage 2 trains
+ * its encoder and decoder.
  *
  * @example
  * ```ts
@@ -28,20 +32,15 @@
  * @module
  */
 import type { AdamWOptions } from "../../core/autodiff/optimizer.ts";
-import { gradients } from "../../core/autodiff/grad.ts";
 import type { Feed, FeedContext, LossBuilder } from "../../core/autodiff/train_step.ts";
-import type { GanSettings } from "../../core/losses/gan.ts";
-import type { PerceptualSettings, TrainLossOptions } from "../../core/plugin.ts";
+import type { TrainLossOptions } from "../../core/plugin.ts";
 import { UsageError } from "../../core/errors.ts";
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import { Rng } from "../../core/init.ts";
 import {
-  abs,
   add,
   argmin,
   cast,
-  clip,
-  div,
   exp,
   f32,
   gather,
@@ -52,22 +51,20 @@ import {
   oneHot,
   reduceMean,
   reduceSum,
-  reduceSumSquare,
   reshape,
   slice,
-  sqrt,
   stopGradient,
   sub,
   unsqueeze,
 } from "../../core/ops/mod.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { type AlitConfig, alitDims } from "./config.ts";
+import { alitStage2 } from "./train_stage2.ts";
 import {
   alitInitialSequence,
   alitNextSequence,
   alitStep,
   baseCodebook,
-  basePixels,
   codeGrid,
   gtProbability,
 } from "./model.ts";
@@ -162,75 +159,6 @@ function stage1(c: AlitConfig, batch: number): LossBuilder {
   };
 }
 
-/** The iteration a stage-2 step trains: step mod I, as a one-hot (I) (upstream's `current_repeatition_iter`). */
-export function iterationOneHot(ctx: FeedContext): Tensor {
-  const n = ctx.input.shape[0] as number;
-  const data = new Float32Array(n);
-  data[ctx.step % n] = 1;
-  return { dtype: "float32", shape: [n], data };
-}
-
-/** The layer upstream's adaptive GAN weight differentiates against (`get_last_layer`). */
-export const LAST_LAYER = "base_tokenizer.vqgan.decoder.conv_out.weight";
-
-const l2 = (g: Graph, v: Value) => sqrt(g, reduceSumSquare(g, v, v.shape.map((_, i) => i), false));
-
-/**
- * taming's adaptive weight, ‖∇_W nll‖ / (‖∇_W gan‖ + 1e-4) clamped to [0, 1e4],
- * W = {@link LAST_LAYER}, without gradient (upstream detaches it).
- */
-function adaptiveWeight(g: Graph, nll: Value, gan: Value): Value {
-  const a = gradients(g, nll, [LAST_LAYER]).get(LAST_LAYER)!;
-  const b = gradients(g, gan, [LAST_LAYER]).get(LAST_LAYER)!;
-  return stopGradient(g, clip(g, div(g, l2(g, a), add(g, l2(g, b), scalar(g, 1e-4))), 0, 1e4));
-}
-
-/**
- * Stage 2: the rollout, with the loss of one iteration k per step (the
- * one-hot `iteration` input, k = step mod I): L1 + the perceptual term on
- * its reconstruction (expected code → the VQGAN decoder) + its quantiser
- * loss + the adaptive-weighted adversarial term. No halting: upstream halts
- * only at the loss iteration, after which nothing reaches the loss. Every
- * iteration's decoder runs and the one-hot picks k (I× upstream's decode
- * cost; the values and gradients are upstream's).
- */
-function stage2(c: AlitConfig, o: TrainLossOptions): LossBuilder {
-  const d = alitDims(c);
-  return (g) => {
-    const image = g.input("image", "float32", [o.batch, 3, d.image, d.image]);
-    const pick = g.input("iteration", "float32", [d.iters]);
-    let x = alitInitialSequence(g, image, c).x;
-    let rec: Value | undefined, vq: Value | undefined;
-    for (let i = 0; i < d.iters; i++) {
-      const s = alitStep(g, x, c, { straightThrough: true });
-      const w = reshape(g, slice(g, pick, 0, i, i + 1), []);
-      const r = mul(g, basePixels(g, s.code, c), w);
-      const q = mul(g, s.q.losses.quantizer_loss, w);
-      rec = rec ? add(g, rec, r) : r;
-      vq = vq ? add(g, vq, q) : q;
-      if (i < d.iters - 1) x = alitNextSequence(g, s.x, c, i + 1);
-    }
-    const terms: Record<string, Value> = { l1: meanAll(g, abs(g, sub(g, image, rec!))), quantizer: vq! };
-    let nll = terms.l1;
-    if (o.perceptual) {
-      terms.perceptual = o.perceptual.build(g, image, rec!);
-      nll = add(g, nll, mul(g, terms.perceptual, scalar(g, o.perceptual.weight)));
-    }
-    let total = add(g, nll, vq!);
-    if (o.adversarial) {
-      terms.gan = o.adversarial.build(g, image, rec!);
-      terms.gan_weight = mul(g, adaptiveWeight(g, nll, terms.gan), scalar(g, o.adversarial.weight));
-      total = add(g, total, mul(g, terms.gan, terms.gan_weight));
-    }
-    const feeds: Record<string, Feed> = {
-      image: IMAGES,
-      iteration: { kind: "custom", generate: iterationOneHot },
-    };
-    const outputs: Record<string, Value> = o.adversarial ? { reconstruction: rec! } : {};
-    return { terms, total, feeds, outputs };
-  };
-}
-
 /** The loss builder of ALIT stage `o.stage`. */
 export function alitLoss(c: AlitConfig, o: TrainLossOptions): LossBuilder {
   checkVqgan(c);
@@ -240,7 +168,7 @@ export function alitLoss(c: AlitConfig, o: TrainLossOptions): LossBuilder {
     }
     return stage1(c, o.batch);
   }
-  if (o.stage === "stage2") return stage2(c, o);
+  if (o.stage === "stage2") return alitStage2(c, o);
   throw new UsageError(`--stage ${o.stage}: ALIT stages are stage1, stage2`);
 }
 
@@ -253,30 +181,6 @@ export function alitLoss(c: AlitConfig, o: TrainLossOptions): LossBuilder {
 export function alitTrainable(_c: AlitConfig, o: { stage: string }): (name: string) => boolean {
   if (o.stage === "stage2") return (name) => !name.startsWith("base_tokenizer.vqgan.quantize.");
   return (name) => !name.startsWith("base_tokenizer.");
-}
-
-/**
- * Upstream's stage-2 perceptual term: `VQLPIPSWithDiscriminator`'s LPIPS at
- * weight 1.0 (core's LPIPS maps [0, 1] images to [−1, 1]; upstream feeds its
- * [0, 1] images to taming's LPIPS unmapped).
- */
-export function alitPerceptual(stage: string): PerceptualSettings | undefined {
-  return stage === "stage2" ? { spec: "lpips", weight: 1 } : undefined;
-}
-
-/**
- * Stage 2's GAN (`engines/full_finetuning.py`, `VQLPIPSWithDiscriminator`):
- * hinge loss, no LeCam, discriminator_weight 0.2 times the adaptive weight,
- * from epoch 21 — 27,699 steps at upstream's ImageNet-100 batch of 96 — and
- * the discriminator at the generator's rate (lr = 1e-4·96/256). Upstream's
- * weight rises to 0.8 after epoch 100 and each iteration has its own
- * discriminator trained every 9th step; the shared trainer has one
- * discriminator at a fixed weight, stepped with the generator.
- */
-export function alitGan(stage: string): GanSettings | undefined {
-  return stage === "stage2"
-    ? { start: 27_699, weight: 0.2, factor: 1, lecamWeight: 0, lr: 3.75e-5 }
-    : undefined;
 }
 
 /**

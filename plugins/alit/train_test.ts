@@ -14,7 +14,7 @@ import { Session } from "../../core/runtime/mod.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { readSafetensors } from "../../core/weights/safetensors.ts";
 import { alit, loadAlit } from "./mod.ts";
-import { alitLoss, alitTrainable, haltingDraws, iterationOneHot, timmDecays } from "./train.ts";
+import { alitLoss, alitTrainable, haltingDraws, timmDecays } from "./train.ts";
 
 const DIR = new URL("../../tests/testdata/alit/", import.meta.url).pathname;
 const ref = readSafetensors(`${DIR}train_reference.safetensors`);
@@ -101,42 +101,44 @@ Deno.test("alit training: base tokenizer frozen, timm's no-decay rule, VAE refus
   ok((a.data as Float32Array).every((v) => v >= 0 && v < 1));
 });
 
-Deno.test("alit stage 2: iteration k = step mod 8 carries the loss; at k = 0 its L1 is upstream's reconstruction's", async () => {
+Deno.test("alit stage 2: one graph per iteration k (the step variants); its L1 is upstream's reconstruction's at k", async () => {
   const c = cfg();
-  const input = { name: "iteration", dtype: "float32" as const, shape: [8] };
-  const at = (step: number) =>
-    iterationOneHot({ input, step, seed: 0, images: () => Promise.reject(new Error("-")) });
-  deepStrictEqual([...at(0).data], [1, 0, 0, 0, 0, 0, 0, 0]);
-  deepStrictEqual([...at(11).data], [0, 0, 0, 1, 0, 0, 0, 0]);
+  deepStrictEqual(alit.train!.variants!(c, "stage2"), 8);
+  deepStrictEqual(alit.train!.variants!(c, "stage1"), 1);
+  throws(() => alitLoss(c, { stage: "stage2", batch: 1, variant: 8 }), UsageError);
   const t = alitTrainable(c, { stage: "stage2" });
   ok(
     t("base_tokenizer.vqgan.decoder.conv_out.weight") && !t("base_tokenizer.vqgan.quantize.embedding.weight"),
   );
-  const g = new Graph("alit_stage2_check");
-  const { terms, feeds } = alitLoss(c, { stage: "stage2", batch: 1 })(g);
-  deepStrictEqual(Object.keys(feeds!).sort(), ["image", "iteration"]);
-  g.output(terms.l1, "l1");
-  const s = await Session.create(g, loadAlit(readSafetensors(`${DIR}model.safetensors`).tensors, c), {
-    threads: 2,
-  });
   const inf = readSafetensors(`${DIR}reference.safetensors`);
-  try {
-    const l1 = async (step: number) =>
-      Number((await s.run({ image: inf.tensors.get("image")!, iteration: at(step) })).l1.data[0]);
-    const want = JSON.parse(inf.metadata.l1_per_iteration)[0];
-    const got = await l1(0);
-    ok(relErr(got, want) < 1e-5, `L1 at iteration 0: ${got} vs upstream ${want}`);
-    ok(await l1(5) !== got, "another iteration, another reconstruction");
-  } finally {
-    await s.release();
-  }
+  const weights = loadAlit(readSafetensors(`${DIR}model.safetensors`).tensors, c);
+  const l1At = async (k: number) => {
+    const g = new Graph(`alit_stage2_check_${k}`);
+    const { terms, feeds, outputs } = alitLoss(c, { stage: "stage2", batch: 1, variant: k })(g);
+    deepStrictEqual(Object.keys(feeds!), ["image"]);
+    ok(outputs!.reconstruction);
+    // Iteration k's graph holds k + 1 encoder passes and one decoder (the first k pass no latents on).
+    ok(!g.params.has("encoder_ln_recursive.weight") === (k === 0));
+    g.output(terms.l1, "l1");
+    const s = await Session.create(g, weights, { threads: 2 });
+    try {
+      return Number((await s.run({ image: inf.tensors.get("image")! })).l1.data[0]);
+    } finally {
+      await s.release();
+    }
+  };
+  // The reference halts between iterations (an evaluation forward), so only iteration 0 compares.
+  const want = JSON.parse(inf.metadata.l1_per_iteration)[0];
+  const got = await l1At(0);
+  ok(relErr(got, want) < 1e-5, `L1 at iteration 0: ${got} vs upstream ${want}`);
+  ok(await l1At(5) !== got, "another iteration, another reconstruction");
 });
 
 Deno.test("alit stage 2: L1 + VQ loss and gradients (base VQGAN included) match upstream's full fine-tuning at iteration 2", async () => {
   const c = cfg();
   const s2 = readSafetensors(`${DIR}stage2_reference_2.safetensors`);
   const g = new Graph("alit_stage2_parity");
-  const { terms, total } = alitLoss(c, { stage: "stage2", batch: 2 })(g);
+  const { terms, total } = alitLoss(c, { stage: "stage2", batch: 2, variant: 2 })(g);
   const want = [...s2.tensors.keys()].map((k) => k.slice(5));
   const trainable = alitTrainable(c, { stage: "stage2" });
   ok(want.every(trainable));
@@ -149,12 +151,7 @@ Deno.test("alit stage 2: L1 + VQ loss and gradients (base VQGAN included) match 
   });
   let out: Record<string, Tensor>;
   try {
-    const iteration: Tensor = {
-      dtype: "float32",
-      shape: [8],
-      data: Float32Array.from([0, 0, 1, 0, 0, 0, 0, 0]),
-    };
-    out = await s.run({ image: ref.tensors.get("image")!, iteration });
+    out = await s.run({ image: ref.tensors.get("image")! });
   } finally {
     await s.release();
   }
