@@ -37,6 +37,7 @@ Deno.test("elastictok CLI: adaptive encode records per-block counts; another fam
     const side = JSON.parse(readFileSync(join(out, "tokens.json"), "utf8"));
     strictEqual(side.block_counts.length, 2);
     ok(side.block_counts.every((c: number[]) => c.length === 1 && c[0] >= 2 && c[0] <= 16));
+    deepStrictEqual(side.encoding, { max_blocks_per_chunk: 1, search: "linear", threshold: 0.01 });
     const bad = await run([
       "encode",
       "--model",
