@@ -127,6 +127,7 @@ async function streamInputs(
         block: frames,
         fps: f.fps === undefined ? 24 : intFlag(f.fps, "--fps"),
         batch: intFlag(f.batchSize, "--batch-size", 8)!,
+        transform: tok.model.plugin.inputTransform,
       })
     ) {
       await step(b.video, b.sources, b.sources, b);
@@ -143,6 +144,7 @@ async function streamInputs(
       size,
       resize: f.resize === false ? "none" : "shorter",
       crop: "center",
+      ...tok.model.plugin.inputTransform,
       workers: intFlag(f.workers, "--workers", 1),
     })
   ) {

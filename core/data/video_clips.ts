@@ -17,8 +17,7 @@
  */
 import { basename, extname, join } from "node:path";
 import type { Tensor } from "../tensor.ts";
-import { readVideo } from "./video.ts";
-import { writeVideo } from "./video.ts";
+import { readVideo, type VideoReadOptions, writeVideo } from "./video.ts";
 
 /** A batch of clips. */
 export interface ClipBatch {
@@ -42,6 +41,8 @@ export interface ClipOptions {
   fps?: number;
   /** Clips per batch. */
   batch: number;
+  /** Frame transform (the model's `Plugin.inputTransform`). */
+  transform?: VideoReadOptions["transform"];
 }
 
 /** Streams clips of the files in batches (one file's frames in memory at a time, plus a batch). */
@@ -61,7 +62,8 @@ export async function* videoClips(files: string[], o: ClipOptions): AsyncGenerat
     return b;
   };
   for (const file of files) {
-    const v = (await readVideo(file, { size: o.size, fps: o.fps, block: o.block })).video;
+    const v =
+      (await readVideo(file, { size: o.size, fps: o.fps, block: o.block, transform: o.transform })).video;
     const total = v.shape[1];
     for (let k = 0; k * o.frames < total; k++) {
       const real = Math.min(o.frames, total - k * o.frames);

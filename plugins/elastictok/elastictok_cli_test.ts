@@ -4,12 +4,16 @@
  * with the ground truth above the reconstruction). The video test skips
  * without ffmpeg (Debian package `ffmpeg`).
  */
-import { deepStrictEqual, ok, strictEqual } from "node:assert";
+import { deepStrictEqual, notDeepStrictEqual, ok, strictEqual } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { photoFolder, run, tmp } from "../../cli/_test_run.ts";
 import { ffmpegAvailable, findFfmpeg, probeVideo } from "../../core/data/video.ts";
+import { decodeImage } from "../../core/data/image.ts";
+import { readNpy } from "../../core/data/npy.ts";
+import { writePng } from "../../core/data/png.ts";
+import { type Filter, resizeCenterCrop, type Rounding } from "../../core/data/resize.ts";
 import { elastictok } from "./mod.ts";
 
 const hasFfmpeg = ffmpegAvailable();
@@ -37,7 +41,7 @@ Deno.test("elastictok CLI: adaptive encode records per-block counts; another fam
     const side = JSON.parse(readFileSync(join(out, "tokens.json"), "utf8"));
     strictEqual(side.block_counts.length, 2);
     ok(side.block_counts.every((c: number[]) => c.length === 1 && c[0] >= 2 && c[0] <= 16));
-    deepStrictEqual(side.encoding, { max_blocks_per_chunk: 1, search: "linear", threshold: 0.01 });
+    deepStrictEqual(side.encoding, { max_blocks_per_chunk: 4, search: "linear", threshold: 0.01 });
     const bad = await run([
       "encode",
       "--model",
@@ -51,6 +55,40 @@ Deno.test("elastictok CLI: adaptive encode records per-block counts; another fam
     ]);
     strictEqual(bad.code, 2);
     ok(/--search: a elastictok option/.test(bad.err), bad.err);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("elastictok CLI: images are resized as upstream (Pillow bilinear, floor crop), not torchvision bicubic", async () => {
+  const dir = tmp();
+  try {
+    const photo = new URL("../../tests/testdata/photos/chelsea.png", import.meta.url).pathname;
+    const img = await decodeImage(photo); // 451×300: the crop offset differs between the roundings
+    const prepared = async (name: string, filter: Filter, rounding: Rounding) => {
+      const r = resizeCenterCrop(img, 16, filter, rounding);
+      await writePng(join(dir, name), r.data, 16, 16);
+      return join(dir, name);
+    };
+    const encode = async (input: string, out: string) => {
+      const r = await run([
+        "encode",
+        "--model",
+        "elastictok/tiny_vae",
+        "--random",
+        "--out",
+        join(dir, out),
+        input,
+      ]);
+      strictEqual(r.code, 0, r.err);
+      return readNpy(join(dir, out, "tokens.npy")).data;
+    };
+    const whole = await encode(photo, "whole");
+    deepStrictEqual(whole, await encode(await prepared("upstream.png", "bilinear", "floor"), "upstream"));
+    notDeepStrictEqual(
+      whole,
+      await encode(await prepared("bicubic.png", "bicubic", "torchvision"), "bicubic"),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
