@@ -175,7 +175,13 @@ async function evalAction(f: EvalFlags): Promise<void> {
       const { state, samples } = await accumulateEvaluation(tok, source, o, features);
       const meta: EvaluationMeta = {
         ...ctx,
-        protocol: describeProtocol(tok.model.plugin.evalProtocol, tok.info.imageSize, o, f.fid),
+        protocol: describeProtocol(
+          tok.model.plugin.evalProtocol,
+          tok.info.imageSize,
+          o,
+          f.fid,
+          tok.model.plugin.inputTransform,
+        ),
       };
       saveEvaluationState(outDir(f.out), state, samples, meta);
       await releaseState(state);

@@ -5,8 +5,9 @@
  * resized and cropped with the family's transform), and each step takes, per
  * item, a random video and a random temporal crop of F consecutive frames.
  * Both draws depend only on (seed, step, item), so a resumed run sees the
- * same clips. Decoded videos are kept (at model size) up to `maxCached`
- * frames' worth, least recently used dropped first.
+ * same clips. Decoded videos are kept (at model size) up to `maxCachedBytes`
+ * (default 1 GiB), least recently used dropped first: a miss costs an ffmpeg
+ * run, so a data set that fits is decoded once.
  * @module
  */
 import { UsageError } from "../errors.ts";
@@ -28,8 +29,8 @@ export interface ClipBatchOptions {
   /** Sampling rate the videos are read at (default 24, as encode). */
   fps?: number;
   transform?: InputTransform;
-  /** Decoded frames kept in memory (default 4096). */
-  maxCached?: number;
+  /** Bytes of decoded frames kept in memory (default 1 GiB). */
+  maxCachedBytes?: number;
 }
 
 /** Seeded clip batches (B, F, 3, size, size) by step; see the module doc. */
@@ -43,6 +44,7 @@ export async function openClipBatches(data: string, o: ClipBatchOptions): Promis
   const lengths: number[] = [];
   const cache = new Map<string, Float32Array>();
   const per = 3 * o.size * o.size;
+  const maxFrames = Math.floor((o.maxCachedBytes ?? 2 ** 30) / (4 * per));
   const read = async (path: string) => {
     const v = await readVideo(path, { size: o.size, fps: o.fps, block: 1, transform: o.transform });
     return v.video.data;
@@ -59,7 +61,7 @@ export async function openClipBatches(data: string, o: ClipBatchOptions): Promis
       }
       names.push(f.path);
       lengths.push(frames.length / per);
-      remember(cache, f.path, frames, o.maxCached ?? 4096, per);
+      remember(cache, f.path, frames, maxFrames, per);
     } finally {
       f.release();
     }
@@ -73,7 +75,7 @@ export async function openClipBatches(data: string, o: ClipBatchOptions): Promis
       return hit;
     }
     const v = await read(names[i]);
-    remember(cache, names[i], v, o.maxCached ?? 4096, per);
+    remember(cache, names[i], v, maxFrames, per);
     return v;
   };
   return {
