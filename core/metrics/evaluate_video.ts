@@ -35,8 +35,12 @@ export interface VideoEvaluateOptions {
   limit?: number;
   /** false: only the full budget (or only the adaptive point with `adaptive`). */
   curve?: boolean;
-  /** Tokens per clip to score instead of the family's budgets. */
-  budgets?: number[];
+  /**
+   * Points to score instead of the family's budgets: tokens per clip (the
+   * curve's x) and the family options that encode at it (ElasticTok:
+   * `{ tokensPerBlock: n }` for any n, where budgets are powers of two).
+   */
+  points?: { tokens: number; params: Record<string, unknown> }[];
   adaptive?: { threshold: number };
   params?: Record<string, unknown>;
   /** Frames per second the videos are sampled at (default 24). */
@@ -65,6 +69,7 @@ export interface VideoEvaluation {
 
 interface Point {
   tokens: number;
+  params?: Record<string, unknown>;
   tokenSum?: number;
   psnr: number;
   ssim: number;
@@ -107,9 +112,10 @@ export async function evaluateVideos(
   if (o.adaptive && !tok.programs.encodeAdaptive) {
     throw new UsageError(`--adaptive: ${info.family} has no adaptive encode`);
   }
-  const budgets = o.budgets ?? (o.curve === false ? (o.adaptive ? [] : [info.tokensPerItem]) : info.budgets);
+  const budgets = o.curve === false ? (o.adaptive ? [] : [info.tokensPerItem]) : info.budgets;
   const points: Point[] = [
-    ...budgets.map((b) => ({ tokens: b, psnr: 0, ssim: 0, l1: 0 })),
+    ...(o.points ?? budgets.map((b) => ({ tokens: b, params: undefined })))
+      .map((b) => ({ ...b, psnr: 0, ssim: 0, l1: 0 })),
     ...(o.adaptive ? [{ tokens: 0, tokenSum: 0, psnr: 0, ssim: 0, l1: 0 }] : []),
   ];
   if (!points.length) throw new UsageError("eval: nothing to score (no budget and no --adaptive)");
@@ -144,7 +150,8 @@ export async function evaluateVideos(
           for (const n of row) blockCounts![n] = (blockCounts![n] ?? 0) + 1;
         }
         p.tokenSum += tokenCounts(tokens, info.tokensPerItem).reduce((a, n) => a + n, 0);
-      } else tokens = await tok.encode(video, { budget: p.tokens, params: o.params });
+      } else if (p.params) tokens = await tok.encode(video, { params: { ...o.params, ...p.params } });
+      else tokens = await tok.encode(video, { budget: p.tokens, params: o.params });
       const fake = quantize8bit(realFrames(await tok.decode(tokens), counts));
       const s = { psnr: perClip(psnr(real, fake), counts), ssim: perClip(ssim(real, fake), counts) };
       const l1 = perClip(l1PerItem(real, fake), counts);

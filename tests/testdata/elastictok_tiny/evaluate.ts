@@ -5,8 +5,8 @@
  * - the reconstruction curve at n = 1…64 kept tokens per block (PSNR, SSIM, L1
  *   per frame, averaged per clip, then over clips),
  * - adaptive token counts per block at a few thresholds, split by camera move
- *   (still / pan / zoom) and by detail (mean absolute pixel gradient of the
- *   block, lower half vs upper half),
+ *   (still / pan / zoom) and by detail (standard deviation of the block's
+ *   pixels, lower half vs upper half),
  * written to curve.json and curve.html (the PSNR curve as SVG).
  *
  *   deno run -A tests/testdata/elastictok_tiny/evaluate.ts /work/et-clips/heldout [model dir]
@@ -22,24 +22,24 @@ import type { Tensor } from "../../../core/tensor.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 
-/** Mean |∇| over the frames of block j of clip i (a detail score). */
+/** Standard deviation of the pixel values of block j of clip i, per channel, averaged (0: flat). */
 export function blockDetail(v: Tensor, i: number, j: number, frames = 4): number {
   const [, f, c, h, w] = v.shape;
   const x = v.data as Float32Array;
-  let s = 0, n = 0;
-  for (let t = j * frames; t < (j + 1) * frames; t++) {
-    for (let ch = 0; ch < c; ch++) {
+  let sd = 0;
+  for (let ch = 0; ch < c; ch++) {
+    let s = 0, s2 = 0, n = 0;
+    for (let t = j * frames; t < (j + 1) * frames; t++) {
       const base = ((i * f + t) * c + ch) * h * w;
-      for (let y = 0; y < h - 1; y++) {
-        for (let xx = 0; xx < w - 1; xx++) {
-          const p = base + y * w + xx;
-          s += Math.abs(x[p + 1] - x[p]) + Math.abs(x[p + w] - x[p]);
-          n += 2;
-        }
+      for (let k = 0; k < h * w; k++) {
+        s += x[base + k];
+        s2 += x[base + k] ** 2;
+        n++;
       }
     }
+    sd += Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2)) / c;
   }
-  return s / n;
+  return sd;
 }
 
 async function main(clipsDir: string, modelDir: string) {
@@ -47,14 +47,17 @@ async function main(clipsDir: string, modelDir: string) {
   const nb = tok.info.tokensPerItem / 64;
   const source = () => openVideoSource([clipsDir]).then((s) => s!);
   const ns = Array.from({ length: 64 }, (_, k) => k + 1);
-  const e = await evaluateVideos(tok, await source(), { budgets: ns.map((n) => n * nb), batchSize: 8 });
+  const e = await evaluateVideos(tok, await source(), {
+    points: ns.map((n) => ({ tokens: n * nb, params: { tokensPerBlock: n } })),
+    batchSize: 8,
+  });
   const curve = e.curve!.map((p) => ({
     n: p.tokensPerImage / nb,
     psnr: p.psnr,
     ssim: p.ssim,
     l1: p.l1,
   }));
-  const thresholds = [0.005, 0.01, 0.02];
+  const thresholds = [0.05, 0.1, 0.2];
   const adaptive: Record<string, unknown> = {};
   for (const threshold of thresholds) {
     const rows: { file: string; kind: string; block: number; count: number; detail: number }[] = [];
