@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { BadImages } from "../core/data/bad_images.ts";
 import { type ImageSource, openImageSource } from "../core/data/reader.ts";
 import { type ClipBatch, videoClips, VideoStitcher } from "../core/data/video_clips.ts";
-import { isVideoPath } from "../core/data/video.ts";
+import { openVideoSource, type VideoSource } from "../core/data/video_sources.ts";
 import { parseShardFlag } from "../core/data/shard_slice.ts";
 import { UsageError } from "../core/errors.ts";
 import type { EncodeOptions } from "../core/plugin.ts";
@@ -47,20 +47,14 @@ export interface EncodeFlags extends ModelFlags, FamilyFlags {
   strict?: boolean;
 }
 
-/** Video files (by extension) in place of an image source. */
-interface VideoFiles {
-  videos: string[];
-}
-
-/** Video files when every input is one (they then bypass the image reader); else the image source. */
+/** Videos when the inputs hold them (files, folders, video shards); else the image source. */
 async function openSource(
   inputs: string[],
   f: EncodeFlags,
   bad: BadImages,
-): Promise<ImageSource | VideoFiles> {
-  if (!inputs.every(isVideoPath)) return await openImageSource(inputs, { shard: f.shard, badImages: bad });
-  if (f.shard !== undefined) throw new UsageError("--shard: not supported for video files yet");
-  return { videos: inputs };
+): Promise<ImageSource | VideoSource> {
+  const videos = await openVideoSource(inputs, f.shard === undefined ? undefined : parseShardFlag(f.shard));
+  return videos ?? await openImageSource(inputs, { shard: f.shard, badImages: bad });
 }
 
 /** What the sidecar says about the model and the run. */
@@ -110,15 +104,15 @@ function encodeOptions(tok: Tokenizer, f: EncodeFlags): EncodeOptions {
 
 /** Streams the inputs through `step`, one batch at a time; returns the items done. */
 async function streamInputs(
-  source: ImageSource | VideoFiles,
+  source: ImageSource | VideoSource,
   tok: Tokenizer,
   f: EncodeFlags,
   label: string,
   step: (images: Tensor<"float32">, keys: string[], sources: string[], clips?: ClipBatch) => Promise<void>,
 ): Promise<number> {
   const input = tok.info.input;
-  if ("videos" in source || input.kind === "video") {
-    if (!("videos" in source) || input.kind !== "video") {
+  if ("files" in source || input.kind === "video") {
+    if (!("files" in source) || input.kind !== "video") {
       throw new UsageError(
         input.kind === "video"
           ? `${label}: ${tok.info.family}/${tok.info.variant} takes video files (.mp4, .webm, .avi, …)`
@@ -128,12 +122,13 @@ async function streamInputs(
     const frames = (tok.model.config as { frames_per_block?: number }).frames_per_block;
     let n = 0;
     for await (
-      const b of videoClips(source.videos, {
+      const b of videoClips(source, {
         size: input.height,
         frames: input.frames,
         block: frames,
         fps: f.fps === undefined ? 24 : intFlag(f.fps, "--fps"),
         batch: intFlag(f.batchSize, "--batch-size", 8)!,
+        transform: tok.model.plugin.inputTransform,
       })
     ) {
       await step(b.video, b.sources, b.sources, b);
@@ -150,6 +145,7 @@ async function streamInputs(
       size,
       resize: f.resize === false ? "none" : "shorter",
       crop: "center",
+      ...tok.model.plugin.inputTransform,
       workers: intFlag(f.workers, "--workers", 1),
     })
   ) {
@@ -213,7 +209,7 @@ export async function reconstructCommand(inputs: string[], f: EncodeFlags) {
   const dir = outDir(f.out);
   const tok = await tokenizerFromFlags(f);
   const writer = new TokenWriter(dir, tok.info.tokensPerItem);
-  if ("videos" in source) return await reconstructVideos(source, tok, f, dir, writer);
+  if ("files" in source) return await reconstructVideos(source, tok, f, dir, writer);
   const sink = new ReconstructionSink(dir, { perItem: tok.info.tokensPerItem, npy: f.npy, gridItems: 8 });
   try {
     const o = encodeOptions(tok, f);
@@ -264,7 +260,7 @@ function clipPsnr(b: ClipBatch, recon: Tensor): number[] {
 
 /** reconstruct on video files: tokens per clip, `<out>/<name>.mp4` per file (ground truth above reconstruction). */
 async function reconstructVideos(
-  source: VideoFiles,
+  source: VideoSource,
   tok: Tokenizer,
   f: EncodeFlags,
   dir: string,

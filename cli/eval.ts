@@ -15,6 +15,8 @@ import { existsSync } from "node:fs";
 import { Command, Option } from "commander";
 import { BadImages, skippedLine } from "../core/data/bad_images.ts";
 import { openImageSource } from "../core/data/reader.ts";
+import { openVideoSource } from "../core/data/video_sources.ts";
+import { evalVideoAction, type VideoEvalFlags } from "./eval_video.ts";
 import { UsageError } from "../core/errors.ts";
 import {
   accumulateEvaluation,
@@ -130,6 +132,8 @@ function adaptiveOption(f: EvalFlags): { threshold: number } | undefined {
 async function evalAction(f: EvalFlags): Promise<void> {
   if (!f.model) throw new UsageError("--model: required (a preset, config file or HF-style folder)");
   if (!f.data) throw new UsageError("--data: required (an image folder, class tree or webdataset shards)");
+  const videos = await openVideoSource([f.data]);
+  if (videos) return await evalVideoAction(videos, f as VideoEvalFlags);
   if (f.shard && !f.out) {
     throw new UsageError("--shard: also pass --out <dir> for this part's results (then eval merge)");
   }
@@ -183,7 +187,13 @@ async function evalAction(f: EvalFlags): Promise<void> {
       const { state, samples } = await accumulateEvaluation(tok, source, o, features);
       const meta: EvaluationMeta = {
         ...ctx,
-        protocol: describeProtocol(tok.model.plugin.evalProtocol, tok.info.imageSize, o, f.fid),
+        protocol: describeProtocol(
+          tok.model.plugin.evalProtocol,
+          tok.info.imageSize,
+          o,
+          f.fid,
+          tok.model.plugin.inputTransform,
+        ),
       };
       saveEvaluationState(outDir(f.out), state, samples, meta);
       await releaseState(state);
@@ -224,7 +234,8 @@ export function evalCommand(): Command {
     .option("--weights <path>", "checkpoint: HF folder, .safetensors, .bin/.pth/.ckpt")
     .option("--random", "use seeded random weights (tests, benchmarks)")
     .option("--seed <n>", "seed for --random")
-    .option("--data <spec>", "image folder, class tree, webdataset shard(s) or brace pattern")
+    .option("--data <spec>", "image folder, class tree, webdataset shard(s) or brace pattern; or videos")
+    .option("--fps <n>", "videos: frames per second sampled (default 24)")
     .option("--limit <n>", "evaluate the first n images")
     .option(
       "--inception <file>",

@@ -13,6 +13,10 @@ import type { LossBuilder } from "./autodiff/train_step.ts";
 import type { DeadCodeOptions } from "./quantizers/dead_code.ts";
 import type { AdamWOptions } from "./autodiff/optimizer.ts";
 import type { GanSettings } from "./losses/gan.ts";
+import type { TransformOptions } from "./data/transform.ts";
+
+/** A family's resize + crop of inputs (see {@link Plugin.inputTransform}). */
+export type InputTransform = Pick<TransformOptions, "filter" | "rounding">;
 
 /** What a family's inputs are: images of H×W, or videos of F frames of H×W. RGB, channels first. */
 export type InputSpec =
@@ -285,6 +289,13 @@ export interface Plugin<C = unknown> {
   load(tensors: Map<string, Tensor>, config: C): Map<string, Tensor>;
   /** Nested state dicts of a training checkpoint to load first, in order (ALIT: `ema`, then `model`). */
   stateDictKeys?: readonly string[];
+  /**
+   * How upstream turns an image file or a video frame into the model's input
+   * (shorter side resized, then centre crop) in encode, reconstruct and eval:
+   * the resampling filter and size/crop rounding (core/data/resize.ts).
+   * Default: torchvision's (Pillow bicubic, crop offsets rounded half to even).
+   */
+  inputTransform?: InputTransform;
   /** Upstream's evaluation protocol (`tok1d eval`); pytorch-fid's defaults when absent. */
   evalProtocol?: EvalProtocol;
   /** Pretrained helper networks by name (`teacher`), loaded by the trainer; see {@link HelperNetwork}. */

@@ -28,6 +28,12 @@ export interface Tokens {
   depth?: number;
   /** The continuous latent the decoder reads, when the encoder produced one (reconstruct, eval). */
   latent?: Tensor;
+  /**
+   * How the family encoded the batch, in its own snake_case keys (settings its
+   * decode must repeat, or a reader wants to know): saved as `encoding` in
+   * tokens.json and given back to decode. Core never looks inside.
+   */
+  encoding?: Record<string, unknown>;
 }
 
 /** True for the dtypes that hold token ids. */
@@ -79,6 +85,7 @@ export function sliceTokens(t: Tokens, start: number, end: number): Tokens {
     ...(t.blockCounts ? { blockCounts: t.blockCounts.slice(start, end) } : {}),
     ...(t.depth !== undefined ? { depth: t.depth } : {}),
     ...(t.latent ? { latent: sliceBatch(t.latent, start, end) } : {}),
+    ...(t.encoding ? { encoding: t.encoding } : {}),
   };
 }
 
@@ -92,12 +99,16 @@ export function concatTokens(parts: Tokens[]): Tokens {
     ) {
       throw new UsageError("cannot join token batches: they differ in lengths, block counts or depth");
     }
+    if (JSON.stringify(p.encoding) !== JSON.stringify(first.encoding)) {
+      throw new UsageError("cannot join token batches: they were encoded with different settings (encoding)");
+    }
   }
   const out: Tokens = { tokens: concatBatch(parts.map((p) => p.tokens)) };
   if (first.lengths) out.lengths = parts.flatMap((p) => p.lengths!);
   if (first.blockCounts) out.blockCounts = parts.flatMap((p) => p.blockCounts!);
   if (first.depth !== undefined) out.depth = first.depth;
   if (parts.every((p) => p.latent)) out.latent = concatBatch(parts.map((p) => p.latent!));
+  if (first.encoding) out.encoding = first.encoding;
   return out;
 }
 

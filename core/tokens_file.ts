@@ -3,7 +3,8 @@
  * upstream's dtype and layout (ids padded with −1 past each item's length),
  * and `tokens.json` beside it — family, config hash, sources in row order,
  * each item's token count and, where the family has them, per-item lengths,
- * per-block counts or the depth prefix.
+ * per-block counts, the depth prefix and the family's `encoding` record (the
+ * settings its decode must repeat).
  *
  * {@link TokenWriter} streams: rows go to a part file as they come and the
  * final `.npy` (header + rows) replaces nothing until `close`, so encoding a
@@ -41,6 +42,7 @@ export class TokenWriter {
   private lengths: number[] | undefined;
   private blockCounts: number[][] | undefined;
   private depth: number | undefined;
+  private encoding: Record<string, unknown> | undefined;
   private started = false;
 
   /** `perItem`: the family's full token count (what continuous tokens count per item). */
@@ -58,10 +60,14 @@ export class TokenWriter {
       if (t.lengths) this.lengths = [];
       if (t.blockCounts) this.blockCounts = [];
       this.depth = t.depth;
+      this.encoding = t.encoding;
     } else if (
-      !!t.lengths !== !!this.lengths || !!t.blockCounts !== !!this.blockCounts || t.depth !== this.depth
+      !!t.lengths !== !!this.lengths || !!t.blockCounts !== !!this.blockCounts || t.depth !== this.depth ||
+      JSON.stringify(t.encoding) !== JSON.stringify(this.encoding)
     ) {
-      throw new Error("TokenWriter: a batch differs from the first in lengths, block counts or depth");
+      throw new Error(
+        "TokenWriter: a batch differs from the first in lengths, block counts, depth or encoding",
+      );
     }
     this.npy.append(t.tokens);
     this.sources.push(...sources);
@@ -87,6 +93,7 @@ export class TokenWriter {
       ...(this.depth !== undefined ? { depth: this.depth } : {}),
       ...(this.lengths ? { lengths: this.lengths } : {}),
       ...(this.blockCounts ? { block_counts: this.blockCounts } : {}),
+      ...(this.encoding ? { encoding: this.encoding } : {}),
       token_counts: this.counts,
       sources: this.sources,
     };
@@ -140,5 +147,6 @@ export function readTokens(path: string): { tokens: Tokens; meta?: TokenJson; pa
   if (meta.lengths) tokens.lengths = meta.lengths;
   if (meta.block_counts) tokens.blockCounts = meta.block_counts;
   if (meta.depth !== undefined) tokens.depth = meta.depth;
+  if (meta.encoding) tokens.encoding = meta.encoding;
   return { tokens, meta, path: npy };
 }

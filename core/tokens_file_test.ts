@@ -66,3 +66,20 @@ Deno.test("token files: an aborted writer leaves nothing; closing with no rows i
   throws(() => new TokenWriter(a).close({}), /no items were encoded/);
   ok(!existsSync(join(a, "tokens.npy")));
 });
+
+Deno.test("token files: a family's encoding record is written once, read back into the tokens, checked", () => {
+  const a = dir();
+  const encoding = { chunk: 2, search: "binary" };
+  const w = new TokenWriter(a, 4);
+  w.append({ ...batch(0, 1), encoding }, ["x"]);
+  throws(() => w.append({ ...batch(1, 1), encoding: { chunk: 3 } }, ["y"]), /encoding/);
+  w.append({ ...batch(1, 1), encoding: { ...encoding } }, ["y"]);
+  deepStrictEqual(w.close({}).encoding, encoding);
+  deepStrictEqual(readTokens(a).tokens.encoding, encoding);
+  const side = JSON.parse(readFileSync(join(a, "tokens.json"), "utf8"));
+  writeFileSync(join(a, "tokens.json"), JSON.stringify({ ...side, encoding: [2] }));
+  throws(
+    () => readTokens(a),
+    (e: Error) => e instanceof UsageError && /encoding must be an object/.test(e.message),
+  );
+});

@@ -23,6 +23,8 @@ export interface TokenJson {
   depth?: number;
   lengths?: number[];
   block_counts?: number[][];
+  /** The family's record of how it encoded (Tokens.encoding), handed back to its decode. */
+  encoding?: Record<string, unknown>;
   /** Tokens each item carries. */
   token_counts?: number[];
   /** Source of each row, in order. */
@@ -50,6 +52,12 @@ export function checkTokenJson(meta: TokenJson, items: number, file: string): vo
   }
   if (meta.block_counts && !meta.block_counts.every((r) => Array.isArray(r) && r.every(isCount))) {
     throw new UsageError(`${file}: block_counts must be lists of non-negative integers`);
+  }
+  if (
+    meta.encoding !== undefined &&
+    (meta.encoding === null || typeof meta.encoding !== "object" || Array.isArray(meta.encoding))
+  ) {
+    throw new UsageError(`${file}: encoding must be an object (the family's encode settings)`);
   }
   if (meta.depth !== undefined && !(isCount(meta.depth) && meta.depth >= 1)) {
     throw new UsageError(`${file}: depth must be a positive integer, got ${JSON.stringify(meta.depth)}`);

@@ -139,6 +139,7 @@ function open(spec: string | readonly string[], options: OpenOptions): ImageSour
         scale: o.scale,
         ratio: o.ratio,
         filter: o.filter,
+        rounding: o.rounding,
         flip: o.flip,
       };
       const workers = Math.max(0, Math.floor(o.workers ?? 0));

@@ -16,6 +16,8 @@
  * `transforms.CenterCrop(size)` on a PIL image: shorter side → `size`, longer
  * side → `int(size * long / short)` (torchvision's `_compute_resized_output_size`),
  * then a crop at `int(round((h - size) / 2.0))` with Python's round-half-even.
+ * Its `rounding: "floor"` is ElasticTok's frame transform instead (Pillow
+ * bilinear there; see {@link Rounding}).
  *
  * @example
  * ```ts
@@ -30,6 +32,19 @@ import type { RgbImage } from "./image.ts";
 
 /** Resampling filters (Pillow's `Image.BICUBIC` and `Image.BILINEAR`). */
 export type Filter = "bicubic" | "bilinear";
+
+/**
+ * How a shorter-side resize and its centre crop round. "torchvision"
+ * (default): long side `int(size * long / short)`, crop offsets
+ * `round((side − size) / 2)` half to even. "floor": LargeWorldModel's
+ * `_image_resize_shortest` + `_image_center_crop` (ElasticTok's data
+ * pipeline): long side `int(long * (size / short))`, raised to `size` when it
+ * comes out one short, crop offsets `(side − size) // 2`.
+ */
+export type Rounding = "torchvision" | "floor";
+
+/** The roundings {@link resizeCenterCrop} knows. */
+export const ROUNDINGS: readonly Rounding[] = ["torchvision", "floor"];
 
 const PRECISION_BITS = 32 - 8 - 2;
 const HALF = 1 << (PRECISION_BITS - 1);
@@ -219,15 +234,22 @@ export function resize(img: RgbImage, width: number, height: number, filter: Fil
 /**
  * torchvision's size for `Resize(size)` with an int: the shorter side becomes
  * `size`, the longer `int(size * long / short)`. Returns `[width, height]`.
+ * With `rounding` "floor", upstream ElasticTok's arithmetic instead (see {@link Rounding}).
  *
  * @example
  * ```ts
  * shorterSideSize(500, 375, 256); // [341, 256]
  * ```
  */
-export function shorterSideSize(width: number, height: number, size: number): [number, number] {
+export function shorterSideSize(
+  width: number,
+  height: number,
+  size: number,
+  rounding: Rounding = "torchvision",
+): [number, number] {
   const [short, long] = width <= height ? [width, height] : [height, width];
-  const newLong = Math.trunc((size * long) / short);
+  let newLong = rounding === "floor" ? Math.trunc(long * (size / short)) : Math.trunc((size * long) / short);
+  if (rounding === "floor" && newLong === size - 1) newLong = size;
   return width <= height ? [size, newLong] : [newLong, size];
 }
 
@@ -283,7 +305,12 @@ export function centerCrop(img: RgbImage, width: number, height: number = width)
  * const x = resizeCenterCrop(await decodeImage("ILSVRC2012_val_00000001.JPEG"), 256);
  * ```
  */
-export function resizeCenterCrop(img: RgbImage, size: number, filter: Filter = "bicubic"): RgbImage {
+export function resizeCenterCrop(
+  img: RgbImage,
+  size: number,
+  filter: Filter = "bicubic",
+  rounding: Rounding = "torchvision",
+): RgbImage {
   check(
     Number.isInteger(size) && size > 0,
     () => `resizeCenterCrop: size must be a positive integer, got ${size}`,
@@ -292,14 +319,13 @@ export function resizeCenterCrop(img: RgbImage, size: number, filter: Filter = "
     filter in FILTERS,
     () => `resizeCenterCrop: unknown filter '${filter}' (use ${Object.keys(FILTERS).join(", ")})`,
   );
-  const [w, h] = shorterSideSize(img.width, img.height, size);
+  check(ROUNDINGS.includes(rounding), () => `resizeCenterCrop: unknown rounding '${rounding}'`);
+  const [w, h] = shorterSideSize(img.width, img.height, size, rounding);
   if (img.width === size && img.height === size) return img;
   // Same pixels as centerCrop(resize(img, w, h), size), computing only the crop (w, h >= size here).
-  const window: [number, number, number, number] = [
-    roundHalfEven((w - size) / 2.0),
-    roundHalfEven((h - size) / 2.0),
-    size,
-    size,
-  ];
+  const offset = rounding === "floor"
+    ? (d: number) => Math.floor(d / 2)
+    : (d: number) => roundHalfEven(d / 2.0);
+  const window: [number, number, number, number] = [offset(w - size), offset(h - size), size, size];
   return resizeWindow(img, w, h, filter, window);
 }

@@ -1,4 +1,4 @@
-import assert from "node:assert/strict";
+import assert, { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -118,6 +118,33 @@ Deno.test("resize: bit-exact with the committed Pillow references (6 photos × p
     }
   }
   assert.ok(checked >= 12 * 28, `only ${checked} cases`);
+});
+
+Deno.test("resize: ElasticTok's rounding (floor) is bit-exact with Pillow bilinear + upstream's arithmetic", async () => {
+  // One short of size is raised (upstream's fix); the crop offset floors where torchvision rounds half to even.
+  deepStrictEqual(shorterSideSize(300, 451, 256, "floor"), [256, 384]);
+  deepStrictEqual(shorterSideSize(257, 256, 255, "floor"), [255, 255]);
+  const col = (w: number) => ({
+    data: Uint8Array.from({ length: w * 3 }, (_, i) => Math.floor(i / 3)),
+    width: w,
+    height: 1,
+  });
+  strictEqual(centerCrop(col(303), 256, 1).data[0], 24); // torchvision: round(23.5) = 24; floor would be 23
+  let checked = 0;
+  for (const [key, ref] of Object.entries<{ floor: Record<string, EvalRef> }>(REF.photos)) {
+    const [file, variant] = key.split(":");
+    let img = await decodeImage(join(PHOTOS, file));
+    if (variant === "transposed") img = transpose(img);
+    for (const [k, r] of Object.entries(ref.floor)) {
+      const size = Number(k.split("/")[1]);
+      deepStrictEqual(shorterSideSize(img.width, img.height, size, "floor"), r.resized, `${key} ${k}: size`);
+      const mine = resizeCenterCrop(img, size, "bilinear", "floor");
+      strictEqual(sha(mine.data), r.crop_sha, `${key} ${k}: differs from Pillow + upstream's crop`);
+      checked++;
+    }
+  }
+  strictEqual(checked, 12 * 8);
+  throws(() => resizeCenterCrop(col(3), 2, "bilinear", "ceil" as "floor"), UsageError);
 });
 
 Deno.test("resize: committed 64×64 Pillow crops match pixel for pixel", async () => {

@@ -9,6 +9,7 @@
  * | ALIT training | `crop: "random-resized", scale: [0.8, 1], flip: true` (bilinear) |
  * | ALIT evaluation | `resize: "none", crop: "center"` (crop the full-size image) |
  * | BDD-1D | `resize: "none", crop: "center"` (256² out of a 1280×720 frame) |
+| ElasticTok (images and video frames) | `filter: "bilinear", rounding: "floor"` (upstream's `_image_resize_shortest`) |
  *
  * Resampling is Pillow-exact (`resize.ts`). Random choices come from the
  * `Rng` passed in, so a sample's crop and flip depend only on its seed. Crops
@@ -26,7 +27,15 @@
 import { check } from "../errors.ts";
 import type { Rng } from "../init.ts";
 import type { RgbImage } from "./image.ts";
-import { centerCrop, type Filter, resize, resizeCenterCrop, shorterSideSize } from "./resize.ts";
+import {
+  centerCrop,
+  type Filter,
+  resize,
+  resizeCenterCrop,
+  type Rounding,
+  ROUNDINGS,
+  shorterSideSize,
+} from "./resize.ts";
 
 /** How to turn a decoded image into a `size`×`size` training or evaluation input. */
 export interface TransformOptions {
@@ -42,6 +51,8 @@ export interface TransformOptions {
   ratio?: [number, number];
   /** Resampling (default bicubic; bilinear for random-resized, as torchvision's default). */
   filter?: Filter;
+  /** Shorter-side size and centre-crop arithmetic (default torchvision's; "floor": ElasticTok's). */
+  rounding?: Rounding;
   /** Random horizontal flip with probability 1/2. */
   flip?: boolean;
 }
@@ -56,6 +67,10 @@ export function checkTransform(o: TransformOptions): void {
   check(
     !o.crop || ["center", "random", "random-resized"].includes(o.crop),
     () => `crop: "center", "random" or "random-resized", got ${o.crop}`,
+  );
+  check(
+    !o.rounding || ROUNDINGS.includes(o.rounding),
+    () => `rounding: ${ROUNDINGS.map((r) => `"${r}"`).join(" or ")}, got ${o.rounding}`,
   );
   const [s0, s1] = o.scale ?? [0.08, 1];
   check(0 < s0 && s0 <= s1 && s1 <= 1, () => `scale: expected 0 < min ≤ max ≤ 1, got [${o.scale}]`);
@@ -118,11 +133,11 @@ export function transformImage(img: RgbImage, o: TransformOptions, rng: Rng): Rg
   }
   const filter = o.filter ?? "bicubic";
   if (crop === "center") {
-    return o.resize === "none" ? centerCrop(img, size) : resizeCenterCrop(img, size, filter);
+    return o.resize === "none" ? centerCrop(img, size) : resizeCenterCrop(img, size, filter, o.rounding);
   }
   let base = img;
   if (o.resize !== "none") {
-    const [w, h] = shorterSideSize(img.width, img.height, size);
+    const [w, h] = shorterSideSize(img.width, img.height, size, o.rounding);
     base = resize(img, w, h, filter);
   }
   if (base.width < size || base.height < size) {

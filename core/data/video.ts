@@ -3,16 +3,17 @@
  * it), read as ElasticTok's data pipeline reads them (`elastic/data.py`,
  * `_process_video`, decord): n = int(frames / fps · target_fps) indices
  * `linspace(0, frames − 1, n)` (truncated), the first ⌊n/block⌋·block of
- * them; each frame's shorter side resized to `size` with Pillow's bilinear
- * filter (upstream's `int(long · size/short)`, one-short rounded up) and a
- * centre crop at ⌊(side − size)/2⌋. Frames stream from ffmpeg one at a time;
+ * them; each frame's shorter side resized to `size` and centre-cropped with
+ * the model's transform (ElasticTok: Pillow bilinear, upstream's
+ * `int(long · size/short)` one-short rounded up, crop at ⌊(side − size)/2⌋;
+ * resize.ts `rounding: "floor"`). Frames stream from ffmpeg one at a time;
  * only the kept ones, cropped, are held.
  *
  * {@link writeVideo} encodes frames (T,3,H,W) in [0, 1] to an H.264 `.mp4`.
  *
  * @example
  * ```ts
- * const v = await readVideo("flower.mp4", { size: 256, fps: 24, block: 4 });
+ * const v = await readVideo("flower.mp4", { size: 256, fps: 24, block: 4, transform: { filter: "bilinear", rounding: "floor" } });
  * v.video.shape; // [1, F, 3, 256, 256], F a multiple of 4
  * await writeVideo("out.mp4", v.video, 24);
  * ```
@@ -24,9 +25,8 @@ import { delimiter, dirname, extname, join } from "node:path";
 import process from "node:process";
 import { UsageError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
-import type { RgbImage } from "./image.ts";
-import { resize } from "./resize.ts";
-import { writeChw } from "./transform.ts";
+import { resizeCenterCrop } from "./resize.ts";
+import { type TransformOptions, writeChw } from "./transform.ts";
 
 /** File extensions read as video. */
 export const VIDEO_EXTENSIONS: readonly string[] = [".mp4", ".webm", ".avi", ".mov", ".mkv", ".m4v"];
@@ -102,27 +102,6 @@ export function sampleIndices(frames: number, fps: number, target: number, block
   return all.slice(0, Math.floor(n / block) * block);
 }
 
-/** Upstream's `_image_resize_shortest` + `_image_center_crop` (Pillow bilinear, floor offsets). */
-export function elasticFrame(img: RgbImage, size: number): RgbImage {
-  const { width: w, height: h } = img;
-  let [tw, th] = [size, size];
-  if (w > h) {
-    tw = Math.trunc(w * (size / h));
-    if (tw === size - 1) tw = size;
-  } else {
-    th = Math.trunc(h * (size / w));
-    if (th === size - 1) th = size;
-  }
-  const r = resize(img, tw, th, "bilinear");
-  const [left, top] = [Math.floor((tw - size) / 2), Math.floor((th - size) / 2)];
-  const data = new Uint8Array(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    const row = ((top + y) * tw + left) * 3;
-    data.set(r.data.subarray(row, row + size * 3), y * size * 3);
-  }
-  return { data, width: size, height: size };
-}
-
 /** Options of {@link readVideo}. */
 export interface VideoReadOptions {
   /** Frame side after resize and crop. */
@@ -131,6 +110,11 @@ export interface VideoReadOptions {
   fps?: number;
   /** Frames per block: the frame count is a multiple of it. */
   block?: number;
+  /**
+   * How each frame becomes size × size (shorter side resized, centre crop):
+   * the model's image transform (`Plugin.inputTransform`); default torchvision's bicubic.
+   */
+  transform?: Pick<TransformOptions, "filter" | "rounding">;
 }
 
 /** Reads a video into (1, F, 3, size, size) float32 in [0, 1] (see the module doc). */
@@ -182,7 +166,12 @@ export async function readVideo(
       if (fill === frameBytes) {
         const slots = want.get(frame);
         if (slots) {
-          const img = elasticFrame({ data: buf, width: p.width, height: p.height }, o.size);
+          const img = resizeCenterCrop(
+            { data: buf, width: p.width, height: p.height },
+            o.size,
+            o.transform?.filter,
+            o.transform?.rounding,
+          );
           for (const s of slots) writeChw(img, out, s * per);
           filled += slots.length;
           buf = new Uint8Array(frameBytes);

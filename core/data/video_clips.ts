@@ -17,8 +17,8 @@
  */
 import { basename, extname, join } from "node:path";
 import type { Tensor } from "../tensor.ts";
-import { readVideo } from "./video.ts";
-import { writeVideo } from "./video.ts";
+import { readVideo, type VideoReadOptions, writeVideo } from "./video.ts";
+import type { VideoSource } from "./video_sources.ts";
 
 /** A batch of clips. */
 export interface ClipBatch {
@@ -42,10 +42,12 @@ export interface ClipOptions {
   fps?: number;
   /** Clips per batch. */
   batch: number;
+  /** Frame transform (the model's `Plugin.inputTransform`). */
+  transform?: VideoReadOptions["transform"];
 }
 
-/** Streams clips of the files in batches (one file's frames in memory at a time, plus a batch). */
-export async function* videoClips(files: string[], o: ClipOptions): AsyncGenerator<ClipBatch> {
+/** Streams clips of the files (paths, or a video source) in batches (one file's frames in memory at a time, plus a batch). */
+export async function* videoClips(files: string[] | VideoSource, o: ClipOptions): AsyncGenerator<ClipBatch> {
   const per = 3 * o.size * o.size;
   let pending: { data: Float32Array; source: string; file: string; frames: number }[] = [];
   const flush = (): ClipBatch => {
@@ -60,8 +62,18 @@ export async function* videoClips(files: string[], o: ClipOptions): AsyncGenerat
     pending = [];
     return b;
   };
-  for (const file of files) {
-    const v = (await readVideo(file, { size: o.size, fps: o.fps, block: o.block })).video;
+  const items = Array.isArray(files)
+    ? files.map((path) => ({ name: path, path, release: () => {} }))
+    : files.files();
+  for await (const item of items) {
+    const file = item.name;
+    let v: Tensor<"float32">;
+    try {
+      v = (await readVideo(item.path, { size: o.size, fps: o.fps, block: o.block, transform: o.transform }))
+        .video;
+    } finally {
+      item.release();
+    }
     const total = v.shape[1];
     for (let k = 0; k * o.frames < total; k++) {
       const real = Math.min(o.frames, total - k * o.frames);

@@ -11,15 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { UsageError } from "../errors.ts";
-import {
-  elasticFrame,
-  ffmpegAvailable,
-  findFfmpeg,
-  probeVideo,
-  readVideo,
-  sampleIndices,
-  writeVideo,
-} from "./video.ts";
+import { ffmpegAvailable, findFfmpeg, probeVideo, readVideo, sampleIndices, writeVideo } from "./video.ts";
+import { resizeCenterCrop } from "./resize.ts";
 import { writeChw } from "./transform.ts";
 
 const hasFfmpeg = ffmpegAvailable();
@@ -94,7 +87,8 @@ Deno.test({
       strictEqual(made.status, 0, String(made.stderr));
       const p = probeVideo(src);
       deepStrictEqual([p.frames, p.fps, p.width, p.height], [30, 30, 40, 24]);
-      const v = await readVideo(src, { size: 16, fps: 24, block: 4 });
+      const transform = { filter: "bilinear", rounding: "floor" } as const;
+      const v = await readVideo(src, { size: 16, fps: 24, block: 4, transform });
       deepStrictEqual(v.video.shape, [1, 24, 3, 16, 16]);
       deepStrictEqual(v.indices, sampleIndices(30, 30, 24, 4));
       // Frame 5 of the sample (source frame v.indices[5]) extracted alone.
@@ -114,7 +108,8 @@ Deno.test({
         "pipe:1",
       ], { maxBuffer: 1 << 20 });
       const want = new Float32Array(3 * 16 * 16);
-      writeChw(elasticFrame({ data: new Uint8Array(one.stdout), width: 40, height: 24 }, 16), want);
+      const frame = { data: new Uint8Array(one.stdout), width: 40, height: 24 };
+      writeChw(resizeCenterCrop(frame, 16, "bilinear", "floor"), want);
       deepStrictEqual([...v.video.data.subarray(5 * 768, 6 * 768)], [...want]);
       const out = join(dir, "out.mp4");
       await writeVideo(out, { ...v.video, shape: [24, 3, 16, 16] }, 24);

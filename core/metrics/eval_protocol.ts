@@ -12,7 +12,7 @@
  * @module
  */
 import type { Tensor } from "../tensor.ts";
-import type { EvalProtocol } from "../plugin.ts";
+import type { EvalProtocol, InputTransform } from "../plugin.ts";
 import { FID_PROTOCOLS, type FidProtocol } from "./inception.ts";
 
 /** How a family's upstream evaluation prepares images and computes FID (declared by its plugin). */
@@ -50,13 +50,17 @@ export function describeProtocol(
   size: number,
   o: { protocol?: FidProtocol; resize?: "shorter" | "none" },
   fid: boolean,
+  input: InputTransform = {},
 ) {
   const protocol = familyProtocol(declared);
   const resize = o.resize ?? protocol.resize;
+  const floor = input.rounding === "floor" ? ", offsets floored" : "";
   return {
     fid: fid ? FID_PROTOCOLS[o.protocol ?? protocol.fid].description : undefined,
     transform: resize === "shorter"
-      ? `shorter side → ${size} (Pillow bicubic, antialiased), centre crop ${size}×${size}`
+      ? `shorter side → ${size} (Pillow ${
+        input.filter ?? "bicubic"
+      }, antialiased), centre crop ${size}×${size}${floor}`
       : `centre crop ${size}×${size} of the full-resolution image (no resize)`,
     reconstruction: "clamp to [0,1], round to 8 bits (TiTok's evaluator); PSNR/SSIM on [0,1] RGB",
     source: protocol.source,

@@ -113,6 +113,7 @@ export async function accumulateEvaluation(
     size: info.imageSize,
     resize: o.resize ?? protocol.resize,
     crop: "center",
+    ...plugin.inputTransform,
     workers: o.workers,
   });
   for await (const { images: all, sources } of batches) {
@@ -236,7 +237,13 @@ export async function evaluateTokenizer(
     await releaseState(state);
     return {
       ...summary,
-      protocol: describeProtocol(tok.model.plugin.evalProtocol, tok.info.imageSize, o, !!features),
+      protocol: describeProtocol(
+        tok.model.plugin.evalProtocol,
+        tok.info.imageSize,
+        o,
+        !!features,
+        tok.model.plugin.inputTransform,
+      ),
       samples,
       seconds: (performance.now() - start) / 1000,
     };

@@ -35,6 +35,7 @@ import type { Tensor } from "../tensor.ts";
 import { writeSafetensors } from "../weights/safetensors.ts";
 import type { TrainState } from "./checkpoint.ts";
 import { batchFeeder, declaredFeeds, imagesInput, openImageBatches } from "./feeds.ts";
+import { openClipBatches } from "./clips.ts";
 import { forwardGraph } from "./forward.ts";
 import { buildGanRun } from "./gan.ts";
 import { helperParam, type HelperSource, loadHelpers } from "./helpers.ts";
@@ -48,7 +49,7 @@ import { applyWeights, parseWeightsSource, type WeightsSource } from "./weights.
 export interface TrainOptions {
   /** A preset (`titok/tiny_vq`), config file or HF-style folder, or a resolved model. */
   model: string | ResolvedModel;
-  /** Photos folder, ImageNet-style tree, .tar shard(s) or brace pattern. */
+  /** Photos folder, ImageNet-style tree, .tar shard(s) or brace pattern; for a video model, videos (core/train/clips.ts). */
   data: string;
   /** Run folder: checkpoint.safetensors, log.jsonl, loss.png, model/. */
   out: string;
@@ -224,7 +225,15 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   const resuming = !!o.resume && existsSync(ckpt);
   if (resuming) checkResume(ckpt, meta);
   const init = resuming ? new Map<string, Tensor>() : initialWeights(plugin, config, stage, shapes, o);
-  const images = await openImageBatches(o.data, info.imageSize, batch, seed, o.badImages);
+  const images = info.input.kind === "video"
+    ? await openClipBatches(o.data, {
+      size: info.imageSize,
+      frames: info.input.frames,
+      batch,
+      seed,
+      transform: plugin.inputTransform,
+    })
+    : await openImageBatches(o.data, info.imageSize, batch, seed, o.badImages);
   const batchAt = batchFeeder(step, { images, seed, noiseScale: o.noiseScale });
   let result;
   try {

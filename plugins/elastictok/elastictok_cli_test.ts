@@ -4,12 +4,17 @@
  * with the ground truth above the reconstruction). The video test skips
  * without ffmpeg (Debian package `ffmpeg`).
  */
-import { deepStrictEqual, ok, strictEqual } from "node:assert";
+import { deepStrictEqual, notDeepStrictEqual, ok, strictEqual } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { photoFolder, run, tmp } from "../../cli/_test_run.ts";
 import { ffmpegAvailable, findFfmpeg, probeVideo } from "../../core/data/video.ts";
+import { decodeImage } from "../../core/data/image.ts";
+import { readNpy } from "../../core/data/npy.ts";
+import { writePng } from "../../core/data/png.ts";
+import { packTar } from "../../core/data/tar.ts";
+import { type Filter, resizeCenterCrop, type Rounding } from "../../core/data/resize.ts";
 import { elastictok } from "./mod.ts";
 
 const hasFfmpeg = ffmpegAvailable();
@@ -37,6 +42,7 @@ Deno.test("elastictok CLI: adaptive encode records per-block counts; another fam
     const side = JSON.parse(readFileSync(join(out, "tokens.json"), "utf8"));
     strictEqual(side.block_counts.length, 2);
     ok(side.block_counts.every((c: number[]) => c.length === 1 && c[0] >= 2 && c[0] <= 16));
+    deepStrictEqual(side.encoding, { max_blocks_per_chunk: 4, search: "linear", threshold: 0.01 });
     const bad = await run([
       "encode",
       "--model",
@@ -50,6 +56,40 @@ Deno.test("elastictok CLI: adaptive encode records per-block counts; another fam
     ]);
     strictEqual(bad.code, 2);
     ok(/--search: a elastictok option/.test(bad.err), bad.err);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("elastictok CLI: images are resized as upstream (Pillow bilinear, floor crop), not torchvision bicubic", async () => {
+  const dir = tmp();
+  try {
+    const photo = new URL("../../tests/testdata/photos/chelsea.png", import.meta.url).pathname;
+    const img = await decodeImage(photo); // 451×300: the crop offset differs between the roundings
+    const prepared = async (name: string, filter: Filter, rounding: Rounding) => {
+      const r = resizeCenterCrop(img, 16, filter, rounding);
+      await writePng(join(dir, name), r.data, 16, 16);
+      return join(dir, name);
+    };
+    const encode = async (input: string, out: string) => {
+      const r = await run([
+        "encode",
+        "--model",
+        "elastictok/tiny_vae",
+        "--random",
+        "--out",
+        join(dir, out),
+        input,
+      ]);
+      strictEqual(r.code, 0, r.err);
+      return readNpy(join(dir, out, "tokens.npy")).data;
+    };
+    const whole = await encode(photo, "whole");
+    deepStrictEqual(whole, await encode(await prepared("upstream.png", "bilinear", "floor"), "upstream"));
+    notDeepStrictEqual(
+      whole,
+      await encode(await prepared("bicubic.png", "bicubic", "torchvision"), "bicubic"),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -97,6 +137,88 @@ Deno.test({
       ]);
       strictEqual(img.code, 2);
       ok(/video files need a video model/.test(img.err), img.err);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "elastictok CLI: a folder and a shard of videos encode clip by clip; eval scores clips and counts per block",
+  ignore: !hasFfmpeg,
+  async fn() {
+    const dir = tmp();
+    try {
+      mkdirSync(join(dir, "videos"));
+      for (const [name, pattern] of [["a.mp4", "testsrc"], ["b.mp4", "smptebars"]]) {
+        const made = spawnSync(findFfmpeg().ffmpeg, [
+          "-v",
+          "error",
+          "-f",
+          "lavfi",
+          "-i",
+          `${pattern}=size=24x16:rate=24:duration=0.5`,
+          "-pix_fmt",
+          "yuv420p",
+          join(dir, "videos", name),
+        ]);
+        strictEqual(made.status, 0, String(made.stderr));
+      }
+      const cfg = join(dir, "video.json");
+      writeFileSync(cfg, JSON.stringify({ ...(elastictok.presets.tiny_fsq as object), video_frames: 8 }));
+      const folder = await run([
+        "encode",
+        "--model",
+        cfg,
+        "--random",
+        "--out",
+        join(dir, "f"),
+        join(dir, "videos"),
+      ]);
+      strictEqual(folder.code, 0, folder.err);
+      const side = JSON.parse(readFileSync(join(dir, "f", "tokens.json"), "utf8"));
+      // 12 frames each → clips of 8: [8, 4 + padding] per file.
+      deepStrictEqual(side.sources.map((s: string) => s.split("/").pop()), [
+        "a.mp4#0",
+        "a.mp4#1",
+        "b.mp4#0",
+        "b.mp4#1",
+      ]);
+      const tar = join(dir, "clips-000000.tar");
+      writeFileSync(
+        tar,
+        packTar(
+          ["a", "b"].map((k) => ({ name: `${k}.mp4`, data: readFileSync(join(dir, "videos", `${k}.mp4`)) })),
+        ),
+      );
+      const shard = await run(["encode", "--model", cfg, "--random", "--out", join(dir, "s"), tar]);
+      strictEqual(shard.code, 0, shard.err);
+      deepStrictEqual(readNpy(join(dir, "s", "tokens.npy")).data, readNpy(join(dir, "f", "tokens.npy")).data);
+      const e = await run([
+        "eval",
+        "--model",
+        cfg,
+        "--random",
+        "--data",
+        join(dir, "videos"),
+        "--adaptive",
+        "--threshold",
+        "0.02",
+        "--json",
+      ]);
+      strictEqual(e.code, 0, e.err);
+      const m = JSON.parse(e.out);
+      strictEqual(m.clips, 4);
+      strictEqual(m.frames, 24); // padding is not scored
+      strictEqual(Object.values(m.blockCounts as Record<string, number>).reduce((a, b) => a + b, 0), 8);
+      deepStrictEqual(m.curve.map((p: { tokensPerImage: number }) => p.tokensPerImage).slice(0, -1), [
+        4,
+        8,
+        16,
+        32,
+      ]);
+      ok(m.curve.every((p: { psnr: number }) => Number.isFinite(p.psnr)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

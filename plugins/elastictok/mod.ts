@@ -72,6 +72,8 @@ export const elastictok = definePlugin<ElasticConfig>({
   },
   graphs: elasticGraphs,
   programs: elasticPrograms(),
+  // elastic/data.py: `_image_resize_shortest` (Pillow bilinear) + `_image_center_crop` (floor offsets).
+  inputTransform: { filter: "bilinear", rounding: "floor" },
   options: [
     {
       name: "search",

@@ -105,7 +105,8 @@ export function decoderTrunk(
 
 /**
  * The encoder trunk: video (B,T,3,H,W) in [0,1] → patches in [−1,1] (B,K,P), the pre-quant
- * output z (B,K,proj) and the caches; `kept` is bool (B,K).
+ * output z (B,K,proj) and the caches; `kept` is bool (B,K); `mask` (K,K) restricts attention
+ * (the block-causal mask when several blocks are encoded at once, as in video training).
  */
 export function encoderTrunk(
   g: Graph,
@@ -114,6 +115,7 @@ export function encoderTrunk(
   kept: Value,
   rope: { cos: Value; sin: Value },
   pasts?: KvCache[],
+  mask?: Value,
 ): { patches: Value; z: Value; presents: KvCache[] } {
   const d = elasticDims(c);
   const x = add(g, mul(g, video, g.constant(f32([], [2]), "two")), g.constant(f32([], [-1]), "minus_one"));
@@ -123,7 +125,7 @@ export function encoderTrunk(
     h = addKeptEmbedding(g, h, kept, c.hidden_size);
     const s = g.scope(
       "encoder_blocks",
-      () => llamaStack(g, h, c.num_encoder_layers, { ...stackOptions(c), rope, pasts }),
+      () => llamaStack(g, h, c.num_encoder_layers, { ...stackOptions(c), rope, pasts, mask }),
     );
     const n = g.scope("ln_f", () => rmsNorm(g, s.out, c.hidden_size, c.rms_norm_eps));
     return {

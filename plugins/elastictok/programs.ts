@@ -14,8 +14,10 @@
  *   of the clipped reconstruction against `threshold` (default 0.003); each
  *   probe runs encoder and decoder on the block against the caches of the
  *   earlier blocks; the chosen count then writes the caches.
- * - `decode`: the block decoder per block with its cache; images come back as
- *   the mean of the block's frames.
+ * - `decode`: the block decoder per block with its cache, chunked as the
+ *   tokens were (`Tokens.encoding.max_blocks_per_chunk`, which tokens.json
+ *   records with the search and threshold); images come back as the mean of
+ *   the block's frames.
  * @module
  */
 import { UsageError } from "../../core/errors.ts";
@@ -95,16 +97,26 @@ function chunks(nb: number, per: number): number[][] {
   return out;
 }
 
-function chunkSize(d: ElasticDims, o: EncodeOptions | undefined): number {
-  const raw = o?.params?.maxBlocksPerChunk;
+function chunkSize(d: ElasticDims, raw: unknown, what = "--max-blocks-per-chunk"): number {
   if (raw === undefined) return d.chunk;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > d.maxBlocks) {
     throw new UsageError(
-      `--max-blocks-per-chunk: expected 1…${d.maxBlocks} (max_sequence_length / max_toks), got '${raw}'`,
+      `${what}: expected 1…${d.maxBlocks} (max_sequence_length / max_toks), got '${raw}'`,
     );
   }
   return n;
+}
+
+/** The settings tokens.json records (Tokens.encoding); decode reads `max_blocks_per_chunk` back. */
+function encodingRecord(chunk: number, o: EncodeOptions, adaptive: boolean, fixed?: number) {
+  if (!adaptive) return { max_blocks_per_chunk: chunk, tokens_per_block: fixed };
+  const search = String(o.params?.search ?? "binary");
+  return {
+    max_blocks_per_chunk: chunk,
+    search: o.params?.upstreamSearch && search === "binary" ? "upstream-binary" : search,
+    threshold: o.threshold ?? DEFAULT_THRESHOLD,
+  };
 }
 
 /** Per-item token arrays of blocks, joined into the family's layout (B,1,nb·K[,C]). */
@@ -210,8 +222,9 @@ export function elasticPrograms(): Programs {
       const { c, d } = sizes(ctx.config);
       const { b, nb, block } = blocksOf(x, d);
       const n = fixedCount(d, nb, o);
+      const per = chunkSize(d, o.params?.maxBlocksPerChunk);
       const parts: Tensor[] = [];
-      for (const chunk of chunks(nb, chunkSize(d, o))) {
+      for (const chunk of chunks(nb, per)) {
         let cache = emptyCache(c, c.num_encoder_layers, b, d);
         for (const [j, jb] of chunk.entries()) {
           const r = await ctx.run(G.encoder, {
@@ -227,6 +240,7 @@ export function elasticPrograms(): Programs {
       return {
         tokens: joinBlocks(parts, b, d),
         blockCounts: Array.from({ length: b }, () => new Array(nb).fill(n)),
+        encoding: encodingRecord(per, o, false, n),
       };
     },
   };
@@ -241,7 +255,8 @@ export function elasticPrograms(): Programs {
       const kept = (n: number) => (o.params?.upstreamSearch ? Math.min(n + 1, d.tokens) : n);
       const parts: Tensor[] = [];
       const chosen: number[][] = Array.from({ length: b }, () => []);
-      for (const chunk of chunks(nb, chunkSize(d, o))) {
+      const per = chunkSize(d, o.params?.maxBlocksPerChunk);
+      for (const chunk of chunks(nb, per)) {
         let enc = emptyCache(c, c.num_encoder_layers, b, d);
         let dec = emptyCache(c, c.num_decoder_layers, b, d);
         for (const [j, jb] of chunk.entries()) {
@@ -271,7 +286,7 @@ export function elasticPrograms(): Programs {
           [enc, dec] = [r.enc, r.dec];
         }
       }
-      return { tokens: joinBlocks(parts, b, d), blockCounts: chosen };
+      return { tokens: joinBlocks(parts, b, d), blockCounts: chosen, encoding: encodingRecord(per, o, true) };
     },
   };
   return {
@@ -287,7 +302,12 @@ export function elasticPrograms(): Programs {
         const nb = t.tokens.shape[2] / d.tokens;
         const keptCounts = t.blockCounts ?? derivedCounts(t, nb, d);
         const frames: Tensor[] = [];
-        for (const chunk of chunks(nb, d.chunk)) {
+        const per = chunkSize(
+          d,
+          t.encoding?.max_blocks_per_chunk,
+          "tokens.json encoding.max_blocks_per_chunk",
+        );
+        for (const chunk of chunks(nb, per)) {
           let cache = emptyCache(c, c.num_decoder_layers, b, d);
           for (const [j, jb] of chunk.entries()) {
             const r = await ctx.run(G.decoder, {

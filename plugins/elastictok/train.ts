@@ -1,7 +1,10 @@
 /**
  * ElasticTok's training loss (`scripts/train.py`, `elastic/data.py`
  * `MaskSampler`, `elastic/bottleneck.py`) on images, one block per image (the
- * frame repeated, as upstream's image data):
+ * frame repeated, as upstream's image data), or on clips of `video_frames`
+ * frames (a video config): the clip's blocks form one sequence under the
+ * block-causal mask with positions 0…L−1, as upstream packs a video's
+ * consecutive blocks into its training sequence, each block with its own mask:
  *
  * - a random tail mask per block: n uniform in [min_toks, max_toks − 1]
  *   (the trainer's seeded draw `kept_draw` + min_toks), keeping positions
@@ -36,6 +39,7 @@ import {
 } from "../../core/ops/mod.ts";
 import { dropMasked } from "../../core/nn/kept_embed.ts";
 import { ropeGather } from "../../core/nn/rope.ts";
+import { blockCausalMask } from "../../core/nn/block_mask.ts";
 import { unpatchify } from "../../core/nn/patchify.ts";
 import { fsqQuantize } from "../../core/quantizers/fsq.ts";
 import { gaussianKl, gaussianPosterior, gaussianSample } from "../../core/quantizers/gaussian.ts";
@@ -52,39 +56,55 @@ export function elasticLoss(c: ElasticConfig, o: TrainLossOptions): LossBuilder 
     if (o.adversarial) throw new Error("ElasticTok trains without a discriminator");
     const d = elasticDims(c);
     const b = o.batch;
-    const image = g.input("image", "float32", [b, 3, d.size, d.size]);
-    const draw = g.input("kept_draw", "int64", [b]);
-    const frame = unsqueeze(g, image, [1]);
-    const video = concat(g, new Array(d.frames).fill(frame), 1);
+    const nb = d.blocks, frames = nb * d.frames, l = nb * d.tokens;
+    let video: Value, input: Value, image: Value | undefined;
+    if (c.video_frames) {
+      video = input = g.input("video", "float32", [b, frames, 3, d.size, d.size]);
+    } else {
+      image = input = g.input("image", "float32", [b, 3, d.size, d.size]);
+      video = concat(g, new Array(d.frames).fill(unsqueeze(g, image, [1])), 1);
+    }
+    const draw = g.input("kept_draw", "int64", c.video_frames ? [b, nb] : [b]);
     const count = add(g, draw, g.constant(t("int64", [], [c.min_toks + 1]), "min_kept"));
-    const kept = keptMask(g, count, d.tokens, 1);
-    const positions = g.constant(t("int64", [d.tokens], [...Array(d.tokens).keys()]), "positions");
-    const rope = ropeGather(g, positions, d.tokens, d.headDim, c.theta);
-    const enc = encoderTrunk(g, c, video, kept, rope);
+    const kept = keptMask(g, count, d.tokens, nb);
+    const positions = g.constant(t("int64", [l], [...Array(l).keys()]), "positions");
+    const rope = ropeGather(g, positions, l, d.headDim, c.theta);
+    const mask = nb > 1 ? g.constant(blockCausalMask(l, d.tokens), "block_causal") : undefined;
+    const enc = encoderTrunk(g, c, video, kept, rope, undefined, mask);
     const terms: Record<string, Value> = {};
     let codes: Value;
     if (d.fsq) codes = fsqQuantize(g, enc.z, { levels: c.fsq_quant_levels }).quantized;
     else {
       const p = gaussianPosterior(g, enc.z, -1);
-      codes = gaussianSample(g, p, g.input("noise", "float32", [b, d.tokens, d.code]));
+      codes = gaussianSample(g, p, g.input("noise", "float32", [b, l, d.code]));
       // ½Σ over channels, then over kept positions; mean over items.
       const perPosition = gaussianKl(g, p, [2]);
       const keptF = dropMasked(g, unsqueeze(g, perPosition, [-1]), kept);
-      terms.kl = reduceMean(g, reduceSum(g, keptF, [1, 2], false), [0], false);
+      // Upstream sums per block and averages over blocks (a clip of nb blocks: the sum / nb).
+      const perItem = reduceSum(g, keptF, [1, 2], false);
+      terms.kl = reduceMean(
+        g,
+        nb > 1 ? mul(g, perItem, g.constant(f32([], [1 / nb]), "per_block")) : perItem,
+        [
+          0,
+        ],
+        false,
+      );
     }
-    const dec = decoderTrunk(g, c, dropMasked(g, codes, kept), rope, {});
+    const dec = decoderTrunk(g, c, dropMasked(g, codes, kept), rope, { mask });
     const diff = sub(g, dec.y, enc.patches);
     terms.mse = reduceMean(g, mul(g, diff, diff), [0, 1, 2], false);
     let total = terms.mse;
     const w = (v: number) => g.constant(f32([], [v]), "w");
     if (terms.kl) total = add(g, total, mul(g, terms.kl, w(KL_WEIGHT)));
-    const recon = unpatchify(g, dec.pixels, c.patch_size, [d.frames, d.size, d.size]);
+    const recon = unpatchify(g, dec.pixels, c.patch_size, [frames, d.size, d.size]);
     const reconstruction = squeeze(g, slice(g, recon, 1, 0, 1), [1]);
     if (o.perceptual) {
-      terms.perceptual = o.perceptual.build(g, image, reconstruction);
+      const real = image ?? squeeze(g, slice(g, video, 1, 0, 1), [1]);
+      terms.perceptual = o.perceptual.build(g, real, reconstruction);
       total = add(g, total, mul(g, terms.perceptual, w(o.perceptual.weight)));
     }
-    const feeds: Record<string, Feed> = { image: { kind: "images" } };
+    const feeds: Record<string, Feed> = { [input.name]: { kind: "images" } };
     if (!d.fsq) feeds.noise = { kind: "normal" };
     return { terms, total, draws: { [draw.name]: c.max_toks - c.min_toks }, feeds };
   };

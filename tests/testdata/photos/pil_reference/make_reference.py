@@ -2,7 +2,9 @@
 
 Run from tests/testdata/photos/:  /usr/bin/python3 pil_reference/make_reference.py
 (Debian bookworm python3-pil 9.4.0 + python3-numpy 1.24.2; no torchvision needed:
-its Resize/CenterCrop size arithmetic is copied below verbatim.)
+its Resize/CenterCrop size arithmetic is copied below verbatim. The "floor" entries
+restate ElasticTok's frame transform, elastic/data.py `_image_resize_shortest` +
+`_image_center_crop` at LargeWorldModel/ElasticTok a175cdb: Pillow bilinear.)
 """
 import hashlib, json, sys
 import numpy as np
@@ -26,6 +28,22 @@ def resized_size(w, h, size):  # torchvision _compute_resized_output_size, size 
     return (new_short, new_long) if w <= h else (new_long, new_short)
 
 
+def floor_size(w, h, size):  # ElasticTok elastic/data.py _image_resize_shortest, restated
+    if w > h:
+        tw, th = int(w * (size / h)), size
+        tw = size if tw == size - 1 else tw
+    else:
+        tw, th = size, int(h * (size / w))
+        th = size if th == size - 1 else th
+    return tw, th
+
+
+def floor_crop(im, size):  # ElasticTok _image_center_crop: floor offsets
+    w, h = im.size
+    left, top = (w - size) // 2, (h - size) // 2
+    return im.crop((left, top, left + size, top + size))
+
+
 def center_crop(im, size):  # torchvision F.center_crop without padding
     w, h = im.size
     top, left = int(round((h - size) / 2.0)), int(round((w - size) / 2.0))
@@ -39,7 +57,12 @@ for name in PHOTOS:
         if variant:
             im = im.transpose(Image.TRANSPOSE)  # portrait: exercises the w <= h branch
         key = name + (":" + variant if variant else "")
-        entry = {"width": im.size[0], "height": im.size[1], "decoded": sha(im), "eval": {}, "free": {}}
+        entry = {"width": im.size[0], "height": im.size[1], "decoded": sha(im), "eval": {}, "free": {},
+                 "floor": {}}
+        for size in SIZES:
+            w, h = floor_size(*im.size, size)
+            r = im.resize((w, h), Image.BILINEAR)
+            entry["floor"][f"bilinear/{size}"] = {"resized": [w, h], "crop_sha": sha(floor_crop(r, size))}
         for fname, f in FILTERS.items():
             for size in SIZES:
                 w, h = resized_size(*im.size, size)

@@ -1,0 +1,131 @@
+/**
+ * Where videos come from: video files, folders holding them (recursive,
+ * sorted), and webdataset shards (a `.tar`, a folder of them or a brace
+ * pattern) whose members are videos (`<key>.mp4`, …). A shard member is
+ * written to a temporary file while it is read (ffmpeg and ffprobe need a
+ * path) and removed after, so one video at a time is on disk and in memory.
+ *
+ * {@link openVideoSource} answers `undefined` for inputs that hold images,
+ * so a command can try videos first and fall back to the image reader.
+ *
+ * @example
+ * ```ts
+ * const src = openVideoSource(["clips/"]);
+ * for await (const v of src!.files()) {
+ *   const { video } = await readVideo(v.path, { size: 32 });
+ *   v.release();
+ * }
+ * ```
+ * @module
+ */
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { UsageError } from "../errors.ts";
+import { expandBraces, hasBraces } from "./brace.ts";
+import { walkFiles } from "./scan.ts";
+import { type ShardSlice, sliceRange, WHOLE } from "./shard_slice.ts";
+import { readTar } from "./tar_read.ts";
+import { isVideoPath } from "./video.ts";
+
+/** A video ready to read; `release` removes a shard member's temporary file. */
+export interface VideoFile {
+  /** The file, or `shard.tar:member` for a shard member. */
+  name: string;
+  path: string;
+  release(): void;
+}
+
+/** Videos of one or more inputs. */
+export interface VideoSource {
+  kind: "files" | "shards";
+  /** Videos in this part, when known without reading (files). */
+  count?: number;
+  files(): AsyncGenerator<VideoFile>;
+}
+
+const isTarSpec = (s: string) => hasBraces(s) || (s.endsWith(".tar") && !isDir(s));
+const isDir = (p: string) => existsSync(p) && statSync(p).isDirectory();
+
+/** Shards named by one input (a .tar, a brace pattern, a folder of .tar files), or undefined. */
+function shardsOf(spec: string): string[] | undefined {
+  if (isTarSpec(spec)) return expandBraces(spec);
+  if (!isDir(spec)) return undefined;
+  const tars = walkFiles(spec).filter((f) => !f.error && f.rel.endsWith(".tar") && !f.rel.includes("/"));
+  return tars.length ? tars.map((f) => f.path) : undefined;
+}
+
+/** Whether the first file member of the first shard is a video. */
+async function holdsVideos(shard: string): Promise<boolean> {
+  for await (const m of readTar(shard)) {
+    if (m.type === "file") return isVideoPath(m.name);
+  }
+  return false;
+}
+
+/**
+ * The videos of `inputs`, or undefined when they hold images (or nothing
+ * video-like). `slice` keeps a contiguous part of the files (or shards).
+ * Mixing videos and image inputs is a UsageError naming the input.
+ */
+export async function openVideoSource(
+  inputs: readonly string[],
+  slice: ShardSlice = WHOLE,
+): Promise<VideoSource | undefined> {
+  const shards = inputs.map(shardsOf);
+  if (shards.every((s) => s !== undefined)) {
+    const all = shards.flat() as string[];
+    const missing = all.find((s) => !existsSync(s));
+    if (missing) throw new UsageError(`${inputs.join(" ")}: shard ${missing} does not exist`);
+    if (!all.length || !(await holdsVideos(all[0]))) return undefined;
+    const [a, b] = sliceRange(all.length, slice);
+    return { kind: "shards", files: () => shardMembers(all.slice(a, b)) };
+  }
+  const per = inputs.map((i) => {
+    if (isDir(i)) return walkFiles(i).filter((f) => !f.error && isVideoPath(f.rel)).map((f) => f.path);
+    return isVideoPath(i) ? [i] : [];
+  });
+  const some = per.findIndex((v) => v.length > 0), none = per.findIndex((v) => v.length === 0);
+  if (some < 0) return undefined;
+  if (none >= 0) {
+    throw new UsageError(
+      `${inputs[none]}: holds no video files (.mp4, .webm, …) while ${
+        inputs[some]
+      } does; pass videos or images, not both`,
+    );
+  }
+  for (const f of per.flat()) {
+    if (!existsSync(f)) throw new UsageError(`${f}: no such video file`);
+  }
+  const all = per.flat();
+  const [a, b] = sliceRange(all.length, slice);
+  const files = all.slice(a, b);
+  return {
+    kind: "files",
+    count: files.length,
+    async *files() {
+      for (const path of files) yield { name: path, path, release: () => {} };
+    },
+  };
+}
+
+async function* shardMembers(shards: string[]): AsyncGenerator<VideoFile> {
+  for (const shard of shards) {
+    for await (const m of readTar(shard)) {
+      if (m.type !== "file" || !isVideoPath(m.name)) continue;
+      const dir = mkdtempSync(join(tmpdir(), "tok1d-video-"));
+      const path = join(dir, basename(m.name));
+      writeFileSync(path, m.data);
+      let done = false;
+      const release = () => {
+        if (!done) rmSync(dir, { recursive: true, force: true });
+        done = true;
+      };
+      try {
+        yield { name: `${shard}:${m.name}`, path, release };
+      } finally {
+        release();
+      }
+    }
+  }
+}
