@@ -65,9 +65,9 @@ export function sidecarMeta(tok: Tokenizer, f: EncodeFlags, extra: Record<string
     variant: info.variant,
     model: f.model,
     weights: f.weights ?? tok.model.weights ?? null,
-    random_weights: tok.randomWeights,
-    config_hash: configHash(tok.model.config),
-    tokens_per_item: info.tokensPerItem,
+    randomWeights: tok.randomWeights,
+    configHash: configHash(tok.model.config),
+    tokensPerItem: info.tokensPerItem,
     vocabulary: info.vocabulary ?? null,
     input: info.input,
     ...extra,
@@ -187,7 +187,7 @@ export async function encodeCommand(inputs: string[], f: EncodeFlags): Promise<v
     }));
     const npy = join(dir, "tokens.npy");
     if (f.json) console.log(JSON.stringify({ tokens: npy, ...side, badImages: bad.summary() }, null, 2));
-    else console.log(`wrote ${npy} (${side.token_dtype} [${side.token_shape}]) and tokens.json`);
+    else console.log(`wrote ${npy} (${side.tokenDtype} [${side.tokenShape}]) and tokens.json`);
     const skipped = bad.line();
     if (skipped) console.error(skipped);
   } catch (e) {

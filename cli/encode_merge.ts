@@ -20,5 +20,5 @@ export function encodeMergeCommand(parts: string[], f: { out?: string; json?: bo
   const side = mergeTokenParts(parts, dir);
   const npy = join(dir, "tokens.npy");
   if (f.json) console.log(JSON.stringify({ tokens: npy, ...side }, null, 2));
-  else console.log(`merged ${parts.length} parts: ${npy} (${side.token_dtype} [${side.token_shape}])`);
+  else console.log(`merged ${parts.length} parts: ${npy} (${side.tokenDtype} [${side.tokenShape}])`);
 }

@@ -25,7 +25,7 @@ import { readNpy } from "./data/npy.ts";
 import { NpyStreamWriter } from "./data/npy_stream.ts";
 import { UsageError } from "./errors.ts";
 import { writeFileAtomic } from "./fs.ts";
-import { checkTokenJson } from "./tokens_json.ts";
+import { checkTokenJson, fromLegacyKeys } from "./tokens_json.ts";
 import { assertFiniteTokens, tokenCounts, type Tokens } from "./tokens.ts";
 
 export { type TokenJson } from "./tokens_json.ts";
@@ -88,13 +88,13 @@ export class TokenWriter {
     const json: TokenJson = {
       format: "tok1d-tokens/1",
       ...meta,
-      token_shape: shape,
-      token_dtype: this.npy.dtypeWritten!,
+      tokenShape: shape,
+      tokenDtype: this.npy.dtypeWritten!,
       ...(this.depth !== undefined ? { depth: this.depth } : {}),
       ...(this.lengths ? { lengths: this.lengths } : {}),
-      ...(this.blockCounts ? { block_counts: this.blockCounts } : {}),
+      ...(this.blockCounts ? { blockCounts: this.blockCounts } : {}),
       ...(this.encoding ? { encoding: this.encoding } : {}),
-      token_counts: this.counts,
+      tokenCounts: this.counts,
       sources: this.sources,
     };
     writeFileAtomic(join(this.dir, TOKEN_FILES.json), JSON.stringify(json, null, 2) + "\n");
@@ -138,14 +138,14 @@ export function readTokens(path: string): { tokens: Tokens; meta?: TokenJson; pa
   if (!existsSync(side)) return { tokens: { tokens: x }, path: npy };
   let meta: TokenJson;
   try {
-    meta = JSON.parse(readFileSync(side, "utf8"));
+    meta = fromLegacyKeys(JSON.parse(readFileSync(side, "utf8")));
   } catch (e) {
     throw new UsageError(`${side}: not valid JSON (${(e as Error).message})`);
   }
   checkTokenJson(meta, x.shape[0], side);
   const tokens: Tokens = { tokens: x };
   if (meta.lengths) tokens.lengths = meta.lengths;
-  if (meta.block_counts) tokens.blockCounts = meta.block_counts;
+  if (meta.blockCounts) tokens.blockCounts = meta.blockCounts;
   if (meta.depth !== undefined) tokens.depth = meta.depth;
   if (meta.encoding) tokens.encoding = meta.encoding;
   return { tokens, meta, path: npy };

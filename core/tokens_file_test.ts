@@ -6,6 +6,7 @@ import { readNpy } from "./data/npy.ts";
 import { UsageError } from "./errors.ts";
 import { readTokens, TokenWriter, writeTokens } from "./tokens_file.ts";
 import type { Tokens } from "./tokens.ts";
+import { fromLegacyKeys } from "./tokens_json.ts";
 
 const dir = () => mkdtempSync(join(tmpdir(), "tok1d-tokens-"));
 const batch = (start: number, n: number, lengths?: number[]): Tokens => ({
@@ -29,7 +30,7 @@ Deno.test("token files: streamed batches equal one write; the sidecar lists sour
   deepStrictEqual(t.shape, [3, 1, 4]);
   deepStrictEqual([...t.data as BigInt64Array].map(Number), Array.from({ length: 12 }, (_, i) => i));
   deepStrictEqual(side.lengths, [4, 2, 3]);
-  deepStrictEqual(side.token_counts, [4, 2, 3]);
+  deepStrictEqual(side.tokenCounts, [4, 2, 3]);
   deepStrictEqual(side.sources, ["x.png", "y.png", "z.png"]);
   deepStrictEqual(side.family, "toy");
   writeTokens(b, { tokens: t, lengths: [4, 2, 3] }, ["x.png", "y.png", "z.png"], {
@@ -82,4 +83,28 @@ Deno.test("token files: a family's encoding record is written once, read back in
     () => readTokens(a),
     (e: Error) => e instanceof UsageError && /encoding must be an object/.test(e.message),
   );
+});
+
+Deno.test("token files: a sidecar written with the old snake_case keys reads as the camelCase one", () => {
+  const a = dir();
+  const t: Tokens = { tokens: batch(0, 2, [4, 2]).tokens, blockCounts: [[3, 1], [2, 2]], encoding: { x: 1 } };
+  writeTokens(a, t, ["x.png", "y.png"], { family: "toy" });
+  const current = JSON.parse(readFileSync(join(a, "tokens.json"), "utf8"));
+  deepStrictEqual(current.blockCounts, [[3, 1], [2, 2]]);
+  deepStrictEqual(current.tokenShape, [2, 1, 4]);
+  const legacy = {
+    family: "toy",
+    token_shape: [2, 1, 4],
+    token_dtype: "int64",
+    block_counts: [[3, 1], [2, 2]],
+    token_counts: current.tokenCounts,
+    encoding: { max_blocks_per_chunk: 2 },
+    sources: ["x.png", "y.png"],
+  };
+  writeFileSync(join(a, "tokens.json"), JSON.stringify(legacy));
+  const back = readTokens(a);
+  deepStrictEqual(back.tokens.blockCounts, [[3, 1], [2, 2]]);
+  deepStrictEqual(back.tokens.encoding, { maxBlocksPerChunk: 2 });
+  deepStrictEqual(back.meta?.tokenShape, [2, 1, 4]);
+  deepStrictEqual(fromLegacyKeys(current), current);
 });

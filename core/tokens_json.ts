@@ -10,23 +10,23 @@
  */
 import { UsageError } from "./errors.ts";
 
-/** The sidecar of a token file (snake_case keys, as numpy users read them). */
+/** The sidecar of a token file (camelCase keys, like every JSON tok1d writes; see {@link fromLegacyKeys}). */
 export interface TokenJson {
   format?: string;
   family?: string;
   variant?: string;
-  config_hash?: string;
-  token_shape: number[];
-  token_dtype: string;
+  configHash?: string;
+  tokenShape: number[];
+  tokenDtype: string;
   /** The token budget the items were encoded at, when not the full one. */
   budget?: number;
   depth?: number;
   lengths?: number[];
-  block_counts?: number[][];
+  blockCounts?: number[][];
   /** The family's record of how it encoded (Tokens.encoding), handed back to its decode. */
   encoding?: Record<string, unknown>;
   /** Tokens each item carries. */
-  token_counts?: number[];
+  tokenCounts?: number[];
   /** Source of each row, in order. */
   sources?: string[];
   [key: string]: unknown;
@@ -44,14 +44,14 @@ export function checkTokenJson(meta: TokenJson, items: number, file: string): vo
     }
   };
   rows("lengths", meta.lengths);
-  rows("block_counts", meta.block_counts);
-  rows("token_counts", meta.token_counts);
+  rows("blockCounts", meta.blockCounts);
+  rows("tokenCounts", meta.tokenCounts);
   rows("sources", meta.sources);
   if (meta.lengths && !meta.lengths.every(isCount)) {
     throw new UsageError(`${file}: lengths must be non-negative integers`);
   }
-  if (meta.block_counts && !meta.block_counts.every((r) => Array.isArray(r) && r.every(isCount))) {
-    throw new UsageError(`${file}: block_counts must be lists of non-negative integers`);
+  if (meta.blockCounts && !meta.blockCounts.every((r) => Array.isArray(r) && r.every(isCount))) {
+    throw new UsageError(`${file}: blockCounts must be lists of non-negative integers`);
   }
   if (
     meta.encoding !== undefined &&
@@ -62,4 +62,26 @@ export function checkTokenJson(meta: TokenJson, items: number, file: string): vo
   if (meta.depth !== undefined && !(isCount(meta.depth) && meta.depth >= 1)) {
     throw new UsageError(`${file}: depth must be a positive integer, got ${JSON.stringify(meta.depth)}`);
   }
+}
+
+const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * A sidecar as written before tok1d moved every JSON file to camelCase
+ * (`token_shape`, `block_counts`, `encoding.max_blocks_per_chunk`, …), with
+ * its keys renamed; a current sidecar comes back unchanged.
+ *
+ * @example
+ * ```ts
+ * fromLegacyKeys({ token_shape: [2, 1, 32], token_dtype: "int64" }); // { tokenShape: [2, 1, 32], tokenDtype: "int64" }
+ * ```
+ */
+export function fromLegacyKeys(meta: unknown): TokenJson {
+  if (!meta || typeof meta !== "object" || Array.isArray(meta)) return meta as TokenJson; // checkTokenJson refuses it
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(meta)) {
+    const isRecord = k === "encoding" && v !== null && typeof v === "object" && !Array.isArray(v);
+    out[camel(k)] = isRecord ? Object.fromEntries(Object.entries(v).map(([ek, ev]) => [camel(ek), ev])) : v;
+  }
+  return out as TokenJson;
 }

@@ -14,7 +14,7 @@
 import { UsageError } from "./errors.ts";
 import { readTokens, type TokenJson, TokenWriter } from "./tokens_file.ts";
 
-const MUST_AGREE = ["family", "variant", "config_hash", "budget", "token_dtype", "random_weights"] as const;
+const MUST_AGREE = ["family", "variant", "configHash", "budget", "tokenDtype", "randomWeights"] as const;
 
 /** Merges shard parts into `out`; returns the merged sidecar. */
 export function mergeTokenParts(dirs: string[], out: string): TokenJson {
@@ -49,16 +49,16 @@ export function mergeTokenParts(dirs: string[], out: string): TokenJson {
         );
       }
     }
-    if (p.meta.token_shape.slice(1).join() !== parts[0].meta.token_shape.slice(1).join()) {
-      throw new UsageError(`${p.dir}: token shape [${p.meta.token_shape}] differs from ${parts[0].dir}'s`);
+    if (p.meta.tokenShape.slice(1).join() !== parts[0].meta.tokenShape.slice(1).join()) {
+      throw new UsageError(`${p.dir}: token shape [${p.meta.tokenShape}] differs from ${parts[0].dir}'s`);
     }
   }
   const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !byIndex.has(i));
   if (missing.length) {
     throw new UsageError(`encode merge: parts ${missing.map((i) => `${i}/${n}`).join(", ")} are missing`);
   }
-  const writer = new TokenWriter(out, Number(parts[0].meta.tokens_per_item ?? 0));
-  const { shard: _shard, token_counts: _c, sources: _s, lengths: _l, block_counts: _b, ...common } =
+  const writer = new TokenWriter(out, Number(parts[0].meta.tokensPerItem ?? 0));
+  const { shard: _shard, tokenCounts: _c, sources: _s, lengths: _l, blockCounts: _b, ...common } =
     parts[0].meta;
   try {
     for (let i = 0; i < n; i++) {
@@ -66,7 +66,7 @@ export function mergeTokenParts(dirs: string[], out: string): TokenJson {
       const rows = p.tokens.tokens.shape[0];
       writer.append(p.tokens, p.meta.sources ?? Array.from({ length: rows }, () => `${p.dir}:?`));
     }
-    return writer.close({ ...common, merged_from: n });
+    return writer.close({ ...common, mergedFrom: n });
   } catch (e) {
     writer.abort();
     throw e;

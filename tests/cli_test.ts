@@ -30,7 +30,7 @@ Deno.test("cli: encode → decode round trip writes the contract's files", async
   deepStrictEqual(tokens.shape, [3, 1, 8]);
   const side = JSON.parse(readFileSync(join(dir, "enc", "tokens.json"), "utf8"));
   deepStrictEqual(side.family, "titok");
-  deepStrictEqual(side.token_shape, [3, 1, 8]);
+  deepStrictEqual(side.tokenShape, [3, 1, 8]);
   deepStrictEqual(side.sources.length, 3);
   ok(side.sources[0].endsWith(photos[0].split("/").pop()!), "sources keep input order");
   const dec = await run([

@@ -48,12 +48,12 @@ Deno.test("encode --shard K/N in 3 processes + encode merge equals one process",
   const one = JSON.parse(readFileSync(join(dir, "one", "tokens.json"), "utf8"));
   const all = JSON.parse(readFileSync(join(dir, "all", "tokens.json"), "utf8"));
   deepStrictEqual(all.sources, one.sources);
-  deepStrictEqual(all.token_counts, one.token_counts);
-  deepStrictEqual(all.token_shape, [5, 1, 8]);
-  deepStrictEqual(all.merged_from, 3);
+  deepStrictEqual(all.tokenCounts, one.tokenCounts);
+  deepStrictEqual(all.tokenShape, [5, 1, 8]);
+  deepStrictEqual(all.mergedFrom, 3);
   // Each part holds a contiguous block: 1 + 2 + 2 items.
   const sizes = [0, 1, 2].map((k) =>
-    JSON.parse(readFileSync(join(dir, `p${k}`, "tokens.json"), "utf8")).token_shape[0]
+    JSON.parse(readFileSync(join(dir, `p${k}`, "tokens.json"), "utf8")).tokenShape[0]
   );
   deepStrictEqual(sizes.reduce((a: number, b: number) => a + b, 0), 5);
   // A missing part is refused by name.

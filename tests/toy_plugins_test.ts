@@ -65,7 +65,7 @@ Deno.test("toy iterative family: a host loop gives each image its own length; de
   const dir = mkdtempSync(join(tmpdir(), "tok1d-toy-"));
   const side = writeTokens(dir, t, ["a", "b", "c"], { family: "toy_iterative" }, 4);
   deepStrictEqual(side.lengths, [2, 2, 4]);
-  deepStrictEqual(side.token_counts, [2, 2, 4]);
+  deepStrictEqual(side.tokenCounts, [2, 2, 4]);
   const back = readTokens(dir).tokens;
   deepStrictEqual(back.lengths, [2, 2, 4]);
   deepStrictEqual((await tok.decode(back)).data, y.data);

@@ -12,7 +12,7 @@ export interface RunMeta extends Record<string, string> {
   seed: string;
   stage: string;
   config: string;
-  config_hash: string;
+  configHash: string;
   data: string;
   /** JSON of the GAN settings, or "off". */
   gan: string;
@@ -25,7 +25,7 @@ export interface RunMeta extends Record<string, string> {
 /** Refuses to resume `ckpt` with settings other than those it was trained with. */
 export function checkResume(ckpt: string, meta: RunMeta): void {
   const previous = readSafetensors(ckpt).metadata;
-  if (previous.config_hash !== meta.config_hash || previous.stage !== meta.stage) {
+  if ((previous.configHash ?? previous.config_hash) !== meta.configHash || previous.stage !== meta.stage) {
     throw new UsageError(`--resume: ${ckpt} was trained with another config or stage; use a new --out`);
   }
   if ((previous.perceptual ?? "off") !== meta.perceptual) {

@@ -100,7 +100,7 @@ export interface StepLog {
   loss: number;
   grad_norm: number;
   terms: Record<string, number>;
-  images_per_s: number;
+  imagesPerS: number;
   d_lr?: number;
   d_grad_norm?: number;
   /** The step variant (stages with several). */
@@ -296,7 +296,7 @@ export async function runTraining(
         loss: Number(lead.loss.data[0]),
         grad_norm: Number(lead.grad_norm.data[0]),
         terms,
-        images_per_s: batchSize / ((performance.now() - t0) / 1000),
+        imagesPerS: batchSize / ((performance.now() - t0) / 1000),
         ...(d ? { d_lr: dLr, d_grad_norm: Number(d.grad_norm.data[0]) } : {}),
         ...(count > 1 ? { variant: plan.variant } : {}),
         ...(r ? {} : { generator: false }),
@@ -335,7 +335,7 @@ function progressLine(e: StepLog, total: number, started: number, done: number):
   const eta = ((total - e.step) * elapsed) / done;
   const terms = Object.entries(e.terms).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(" ");
   const line = `step ${e.step}/${total} loss ${e.loss.toFixed(4)} (${terms}) ${
-    e.images_per_s.toFixed(1)
+    e.imagesPerS.toFixed(1)
   } img/s ETA ${eta.toFixed(0)} s`;
   const tty = !!(process.stderr as { isTTY?: boolean }).isTTY;
   if (tty) process.stderr.write(`\r${line}   ${e.step === total ? "\n" : ""}`);

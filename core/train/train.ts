@@ -215,7 +215,7 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     seed: String(seed),
     stage,
     config: JSON.stringify(config),
-    config_hash: configHash(config),
+    configHash: configHash(config),
     data: o.data,
     gan: settings ? JSON.stringify({ ...settings, network: settings.network?.name }) : "off",
     perceptual: perceptual.meta,

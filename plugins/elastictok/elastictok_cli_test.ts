@@ -40,9 +40,9 @@ Deno.test("elastictok CLI: adaptive encode records per-block counts; another fam
     ]);
     strictEqual(r.code, 0, r.err);
     const side = JSON.parse(readFileSync(join(out, "tokens.json"), "utf8"));
-    strictEqual(side.block_counts.length, 2);
-    ok(side.block_counts.every((c: number[]) => c.length === 1 && c[0] >= 2 && c[0] <= 16));
-    deepStrictEqual(side.encoding, { max_blocks_per_chunk: 4, search: "linear", threshold: 0.01 });
+    strictEqual(side.blockCounts.length, 2);
+    ok(side.blockCounts.every((c: number[]) => c.length === 1 && c[0] >= 2 && c[0] <= 16));
+    deepStrictEqual(side.encoding, { maxBlocksPerChunk: 4, search: "linear", threshold: 0.01 });
     const bad = await run([
       "encode",
       "--model",
@@ -122,7 +122,7 @@ Deno.test({
       // 30 frames at 30 fps → 24 sampled frames → clips of 16 (the second padded from 8).
       const side = JSON.parse(readFileSync(join(out, "tokens.json"), "utf8"));
       deepStrictEqual(side.sources, [`${src}#0`, `${src}#1`]);
-      deepStrictEqual(side.block_counts, [[16, 16, 16, 16], [16, 16, 16, 16]]);
+      deepStrictEqual(side.blockCounts, [[16, 16, 16, 16], [16, 16, 16, 16]]);
       const v = probeVideo(join(out, "clip.mp4"));
       deepStrictEqual([v.frames, v.width, v.height], [24, 16, 32]);
       // An image model refuses video files, naming the video presets.

@@ -220,15 +220,15 @@ Deno.test("elastictok: chunks restart the cache and positions; adaptive counts c
       "the cache matters",
     );
     // The tokens carry how they were chunked, and decode repeats it: block 1 decodes as it does alone.
-    deepStrictEqual(chunked.encoding, { max_blocks_per_chunk: 1, tokens_per_block: 8 });
-    deepStrictEqual(a.encoding, { max_blocks_per_chunk: 2, search: "binary", threshold: 0.05 });
+    deepStrictEqual(chunked.encoding, { maxBlocksPerChunk: 1, tokensPerBlock: 8 });
+    deepStrictEqual(a.encoding, { maxBlocksPerChunk: 2, search: "binary", threshold: 0.05 });
     const frames = (await tok.decode(chunked)).data.slice(per, 2 * per);
     deepStrictEqual([...frames], [...(await one.decode(alone)).data]);
     const { encoding: _, ...bare } = chunked;
     ok((await tok.decode(bare)).data.slice(per, 2 * per).some((v, i) => v !== frames[i]), "chunks differ");
     await rejects(
-      () => tok.decode({ ...chunked, encoding: { max_blocks_per_chunk: 9 } }),
-      (e: Error) => e instanceof UsageError && /encoding.max_blocks_per_chunk/.test(e.message),
+      () => tok.decode({ ...chunked, encoding: { maxBlocksPerChunk: 9 } }),
+      (e: Error) => e instanceof UsageError && /encoding.maxBlocksPerChunk/.test(e.message),
     );
     await one.release();
     await rejects(

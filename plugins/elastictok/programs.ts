@@ -15,7 +15,7 @@
  *   probe runs encoder and decoder on the block against the caches of the
  *   earlier blocks; the chosen count then writes the caches.
  * - `decode`: the block decoder per block with its cache, chunked as the
- *   tokens were (`Tokens.encoding.max_blocks_per_chunk`, which tokens.json
+ *   tokens were (`Tokens.encoding.maxBlocksPerChunk`, which tokens.json
  *   records with the search and threshold); images come back as the mean of
  *   the block's frames.
  * @module
@@ -108,12 +108,12 @@ function chunkSize(d: ElasticDims, raw: unknown, what = "--max-blocks-per-chunk"
   return n;
 }
 
-/** The settings tokens.json records (Tokens.encoding); decode reads `max_blocks_per_chunk` back. */
+/** The settings tokens.json records (Tokens.encoding); decode reads `maxBlocksPerChunk` back. */
 function encodingRecord(chunk: number, o: EncodeOptions, adaptive: boolean, fixed?: number) {
-  if (!adaptive) return { max_blocks_per_chunk: chunk, tokens_per_block: fixed };
+  if (!adaptive) return { maxBlocksPerChunk: chunk, tokensPerBlock: fixed };
   const search = String(o.params?.search ?? "binary");
   return {
-    max_blocks_per_chunk: chunk,
+    maxBlocksPerChunk: chunk,
     search: o.params?.upstreamSearch && search === "binary" ? "upstream-binary" : search,
     threshold: o.threshold ?? DEFAULT_THRESHOLD,
   };
@@ -304,8 +304,8 @@ export function elasticPrograms(): Programs {
         const frames: Tensor[] = [];
         const per = chunkSize(
           d,
-          t.encoding?.max_blocks_per_chunk,
-          "tokens.json encoding.max_blocks_per_chunk",
+          t.encoding?.maxBlocksPerChunk,
+          "tokens.json encoding.maxBlocksPerChunk",
         );
         for (const chunk of chunks(nb, per)) {
           let cache = emptyCache(c, c.num_decoder_layers, b, d);
