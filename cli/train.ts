@@ -19,6 +19,7 @@ import type { InitScheme } from "../core/init.ts";
 import type { StepLog } from "../core/train/runner.ts";
 import { trainTokenizer } from "../core/train/train.ts";
 import { intFlag } from "./common.ts";
+import { addFamilyOptions, type FamilyFlags, familyParams } from "./family_options.ts";
 import {
   discriminatorOptions,
   type GanFlags,
@@ -81,6 +82,7 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
     checkpointEvery: intFlag(f.checkpointEvery, "--checkpoint-every")!,
     weights: f.weights,
     helpers: helperFiles(model.plugin, f.helper, f),
+    params: familyParams(model.plugin, f as FamilyFlags, "train"),
     init: f.init === "fanin" ? "fanin" : "titok" as InitScheme,
     noiseScale: f.noiseScale === undefined ? 1 : num(f.noiseScale, "--noise-scale"),
     resume: f.resume,
@@ -177,6 +179,7 @@ export function registerTrain(p: Command): void {
     .addOption(new Option("--stop-after <n>", "stop this process after n steps (testing)").hideHelp())
     .option("--json", "machine-readable summary");
   for (const o of helperFlagOptions()) cmd.addOption(o);
+  addFamilyOptions(cmd, "train");
   cmd.action(async (f) => {
     await trainCommand(f);
   });

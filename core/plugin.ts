@@ -117,6 +117,8 @@ export interface FamilyOption {
   description: string;
   choices?: readonly string[];
   default?: string;
+  /** The command it belongs to: encoding (encode, reconstruct, eval; the default) or `tok1d train`. */
+  command?: "encode" | "train";
 }
 
 /** How the family's upstream evaluation prepares images and computes FID. */
@@ -158,6 +160,8 @@ export interface TrainLossOptions {
   perceptual?: ImageLossTerm;
   /** Restart dead VQ codes (core/quantizers/dead_code.ts); only where {@link TrainHooks.vqRestart} allows. */
   vqRestart?: DeadCodeOptions;
+  /** The family's training options by name ({@link FamilyOption} with `command: "train"`). */
+  params?: Record<string, unknown>;
 }
 
 /**
@@ -176,7 +180,10 @@ export interface TrainHooks<C> {
    */
   loss(config: C, o: TrainLossOptions): LossBuilder;
   /** Parameters the stage optimises (helper networks and perceptual networks are frozen regardless). */
-  trainable(config: C, o: { stage: string; batch: number }): (name: string) => boolean;
+  trainable(
+    config: C,
+    o: { stage: string; batch: number; params?: Record<string, unknown> },
+  ): (name: string) => boolean;
   /** The stage's AdamW settings (generator and discriminator): upstream's recipe for this family. */
   adamw(config: C, stage: string): AdamWOptions;
   /** Upstream's GAN settings of a stage; undefined for stages trained without a discriminator. */

@@ -85,6 +85,8 @@ export interface TrainOptions {
   perceptualFiles?: Partial<Record<PerceptualFileKind, string>>;
   /** Restart VQ codes whose usage EMA falls below this threshold. */
   vqRestart?: number;
+  /** The family's training options by name (e.g. BDD-1D's `upstreamBugs`). */
+  params?: Record<string, unknown>;
   /** false: no discriminator; true: require one; undefined: the stage's default. */
   gan?: boolean;
   discriminator?: DiscriminatorOptions;
@@ -157,13 +159,14 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   });
   const adamw = hooks.adamw(config, stage);
   const name = `${plugin.name}_${stage}`;
-  const familyTrainable = hooks.trainable(config, { stage, batch });
+  const params = o.params ?? {};
+  const familyTrainable = hooks.trainable(config, { stage, batch, params });
   const isHelper = helperParam(plugin);
   const trainable = (p: string) => !isPerceptualParam(p) && !isHelper(p) && familyTrainable(p);
   const vqRestart = o.vqRestart === undefined
     ? undefined
     : vqRestartOptions(hooks, config, stage, o.vqRestart);
-  const withTerms = { stage, batch, perceptual: perceptual.term, vqRestart };
+  const withTerms = { stage, batch, perceptual: perceptual.term, vqRestart, params };
   const step = buildTrainStep(name, hooks.loss(config, withTerms), trainable, adamw);
   declaredFeeds(step);
   let gan;
@@ -197,6 +200,7 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     gan: settings ? JSON.stringify(settings) : "off",
     perceptual: perceptual.meta,
     vq_restart: o.vqRestart === undefined ? "off" : String(o.vqRestart),
+    ...(Object.keys(params).length ? { params: JSON.stringify(params) } : {}),
   };
   const ckpt = checkpointPath(o.out);
   const resuming = !!o.resume && existsSync(ckpt);

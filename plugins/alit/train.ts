@@ -28,8 +28,8 @@
  * @module
  */
 import type { AdamWOptions } from "../../core/autodiff/optimizer.ts";
-import { gradients } from "../../core/autodiff/grad.ts";
 import type { Feed, FeedContext, LossBuilder } from "../../core/autodiff/train_step.ts";
+import { adaptiveGanWeight } from "../../core/losses/adaptive_weight.ts";
 import type { GanSettings } from "../../core/losses/gan.ts";
 import type { PerceptualSettings, TrainLossOptions } from "../../core/plugin.ts";
 import { UsageError } from "../../core/errors.ts";
@@ -40,8 +40,6 @@ import {
   add,
   argmin,
   cast,
-  clip,
-  div,
   exp,
   f32,
   gather,
@@ -52,10 +50,8 @@ import {
   oneHot,
   reduceMean,
   reduceSum,
-  reduceSumSquare,
   reshape,
   slice,
-  sqrt,
   stopGradient,
   sub,
   unsqueeze,
@@ -173,17 +169,8 @@ export function iterationOneHot(ctx: FeedContext): Tensor {
 /** The layer upstream's adaptive GAN weight differentiates against (`get_last_layer`). */
 export const LAST_LAYER = "base_tokenizer.vqgan.decoder.conv_out.weight";
 
-const l2 = (g: Graph, v: Value) => sqrt(g, reduceSumSquare(g, v, v.shape.map((_, i) => i), false));
-
-/**
- * taming's adaptive weight, ‖∇_W nll‖ / (‖∇_W gan‖ + 1e-4) clamped to [0, 1e4],
- * W = {@link LAST_LAYER}, without gradient (upstream detaches it).
- */
-function adaptiveWeight(g: Graph, nll: Value, gan: Value): Value {
-  const a = gradients(g, nll, [LAST_LAYER]).get(LAST_LAYER)!;
-  const b = gradients(g, gan, [LAST_LAYER]).get(LAST_LAYER)!;
-  return stopGradient(g, clip(g, div(g, l2(g, a), add(g, l2(g, b), scalar(g, 1e-4))), 0, 1e4));
-}
+/** taming's adaptive weight at {@link LAST_LAYER} (core/losses/adaptive_weight.ts). */
+const adaptiveWeight = (g: Graph, nll: Value, gan: Value) => adaptiveGanWeight(g, nll, gan, LAST_LAYER);
 
 /**
  * Stage 2: the rollout, with the loss of one iteration k per step (the
