@@ -216,6 +216,32 @@ export interface HelperNetwork<C> {
   load?(tensors: Map<string, Tensor>, config: C): Map<string, Tensor>;
 }
 
+/** What an {@link InitMapper} made of a checkpoint. */
+export interface InitMapping {
+  /** The layout the file was read as (e.g. `dino`, `clip`). */
+  layout: string;
+  /** Tensors named as graph parameters. */
+  tensors: Map<string, Tensor>;
+  /** File keys with no slot in the model (dropped). */
+  unused: string[];
+  /** Parameters the file lacks that the mapper filled with the family's init (e.g. a zero bias). */
+  filled: string[];
+}
+
+/**
+ * Initialisation from another network's checkpoint (`tok1d train --init`): a
+ * foundation encoder's weights mapped onto the family's parameters. The rest of
+ * the model keeps its random init.
+ */
+export interface InitMapper<C> {
+  /** What files it takes, for messages ("a ViT checkpoint: MAE, DINO, CLIP, …"). */
+  what: string;
+  /** `--pos-embed` choices, the first the default; absent when the family offers none. */
+  posEmbed?: readonly string[];
+  /** Maps a checkpoint's tensors; a tensor that cannot map is a UsageError naming its key. */
+  map(tensors: Map<string, Tensor>, config: C, o: { posEmbed?: string }): InitMapping;
+}
+
 /** A tokenizer family. */
 export interface Plugin<C = unknown> {
   name: string;
@@ -254,6 +280,8 @@ export interface Plugin<C = unknown> {
   evalProtocol?: EvalProtocol;
   /** Pretrained helper networks by name (`teacher`), loaded by the trainer; see {@link HelperNetwork}. */
   helpers?: Record<string, HelperNetwork<C>>;
+  /** Initialisation from a foundation checkpoint (`tok1d train --init`); see {@link InitMapper}. */
+  init?: InitMapper<C>;
   train?: TrainHooks<C>;
 }
 

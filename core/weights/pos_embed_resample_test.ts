@@ -1,6 +1,6 @@
 /**
  * Positional-table resampling equals torch's F.interpolate(bicubic,
- * align_corners=False) up (3² → 4², 7²) and down (3² → 2²)
+ * align_corners=False), with and without antialias, up (3² → 4², 7²) and down (3² → 2²)
  * (tests/testdata/bdd_1d_train/pos_resample.safetensors); the class row is
  * kept; a non-square table is refused by shape.
  */
@@ -11,11 +11,12 @@ import { readSafetensors } from "./safetensors.ts";
 
 const REF = new URL("../../tests/testdata/bdd_1d_train/pos_resample.safetensors", import.meta.url).pathname;
 
-Deno.test("resamplePosEmbed: torch bicubic (align_corners=False) up and down, class row kept", () => {
+Deno.test("resamplePosEmbed: torch bicubic (align_corners=False), plain and antialiased, up and down, class row kept", () => {
   const t = readSafetensors(REF).tensors;
   const src = t.get("in")!;
-  for (const [name, size] of [["to4", 4], ["to2", 2], ["to7", 7]] as const) {
-    const got = resamplePosEmbed(src, 1, size);
+  const cases = [["to4", 4], ["to2", 2], ["to7", 7], ["aa_to4", 4], ["aa_to2", 2], ["aa_to7", 7]] as const;
+  for (const [name, size] of cases) {
+    const got = resamplePosEmbed(src, 1, size, { antialias: name.startsWith("aa_") });
     const want = t.get(name)!;
     ok(got.shape.join() === want.shape.join(), `${name}: shape ${got.shape}`);
     let max = 0;

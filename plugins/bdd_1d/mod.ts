@@ -21,6 +21,7 @@ import { presetsIn } from "../../core/presets.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { BDD_TARGET, type BddConfig, bddSchema, isBddLayout } from "./config.ts";
 import { DINO_HELPER } from "./dino.ts";
+import { BDD_INIT } from "./foundation.ts";
 import { BDD_GRAPHS, bddGraphs, dims, normaliseCodebook } from "./model.ts";
 import { BDD_STAGES, bddAdam, bddGan, bddLoss, bddPerceptual, bddTrainable } from "./train.ts";
 
@@ -116,6 +117,7 @@ export const bdd1d = definePlugin<BddConfig>({
     },
   ],
   helpers: { dino: DINO_HELPER },
+  init: BDD_INIT,
   train: {
     stages: BDD_STAGES,
     defaultStage: () => "ae",
