@@ -112,3 +112,30 @@ Deno.test("bdd_1d: a short run on converted BDD-style frames lowers the loss and
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+Deno.test("bdd_1d: from disc_start the adaptive-weight GAN term joins the generator loss and the discriminator trains", async () => {
+  const out = mkdtempSync(join(tmpdir(), "tok1d-bdd-gan-"));
+  try {
+    const { log } = await trainTokenizer({
+      model: "bdd_1d/tiny",
+      data: PHOTOS,
+      out,
+      steps: 3,
+      batchSize: 2,
+      lr: 1e-3,
+      warmup: 1,
+      perceptual: false,
+      threads: 2,
+      quiet: true,
+      discriminator: { start: 2 },
+    });
+    ok(log.slice(0, 2).every((l) => l.terms.gan === undefined), "no GAN before disc_start");
+    for (const l of log.slice(2)) {
+      const { gan, gan_weight, "d.hinge": hinge } = l.terms;
+      ok([gan, gan_weight, hinge, l.loss].every(Number.isFinite), JSON.stringify(l.terms));
+      ok(gan_weight > 0 && gan_weight <= 0.1 * 1e4, `adaptive weight × disc_weight: ${gan_weight}`);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
