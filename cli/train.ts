@@ -57,7 +57,7 @@ export interface TrainFlags extends GanFlags {
   json?: boolean;
   stopAfter?: string;
   init?: string;
-  initScheme: string;
+  initScheme?: string;
   posEmbed?: string;
   noiseScale?: string;
   vqRestart?: string;
@@ -75,13 +75,14 @@ function initFlags(f: TrainFlags): { scheme: InitScheme; file?: string } {
     console.error(`note: --init ${f.init} selects the random init scheme; say --init-scheme ${f.init}`);
     return { scheme: f.init as InitScheme };
   }
-  if (!SCHEMES.includes(f.initScheme)) {
-    throw new UsageError(`--init-scheme ${f.initScheme}: expected one of ${SCHEMES.join(", ")}`);
+  const scheme = f.initScheme ?? "titok";
+  if (!SCHEMES.includes(scheme)) {
+    throw new UsageError(`--init-scheme ${scheme}: expected one of ${SCHEMES.join(", ")}`);
   }
   if (f.init !== undefined && !existsSync(f.init)) {
     throw new UsageError(`--init ${f.init}: no such file or folder`);
   }
-  return { scheme: f.initScheme as InitScheme, file: f.init };
+  return { scheme: scheme as InitScheme, file: f.init };
 }
 
 /** Runs `tok1d train`; returns the final log (for tests). */

@@ -9,7 +9,7 @@
 import { deepStrictEqual, ok, throws } from "node:assert";
 import { gradients } from "../../core/autodiff/grad.ts";
 import { UsageError } from "../../core/errors.ts";
-import { Graph } from "../../core/graph/graph.ts";
+import { Graph, type Value } from "../../core/graph/graph.ts";
 import { perceptualLoss } from "../../core/losses/perceptual.ts";
 import { randomPerceptualWeights } from "../../core/losses/perceptual_weights.ts";
 import { Session } from "../../core/runtime/mod.ts";
@@ -35,7 +35,7 @@ Deno.test("bdd_1d training: loss terms and gradients match upstream's modules in
   const ref = readSafetensors(`${DIR}reference.safetensors`);
   const lpips = {
     weight: 1,
-    build: (g: Graph, a: Graph["inputs"][0], b: Graph["inputs"][0]) => perceptualLoss(g, a, b, "lpips"),
+    build: (g: Graph, a: Value, b: Value) => perceptualLoss(g, a, b, "lpips"),
   };
   const g = new Graph("bdd_train_parity");
   const { terms, total, feeds } = bddLoss(c, { stage: "ae_dino", batch: 4, perceptual: lpips })(g);
@@ -43,7 +43,7 @@ Deno.test("bdd_1d training: loss terms and gradients match upstream's modules in
   const grads = [...ref.tensors.keys()].filter((k) => k.startsWith("grad."));
   const of = (term: string) =>
     grads.filter((k) => k.split(".")[1] === term).map((k) => k.split(".").slice(2).join("."));
-  const values: Record<string, Graph["inputs"][0]> = { ...terms, total };
+  const values: Record<string, Value> = { ...terms, total };
   for (const term of ["total", "l1", "perceptual", "quantizer", "entropy", "dino"]) {
     for (const [p, v] of gradients(g, values[term], of(term))) g.output(v, `grad.${term}.${p}`);
   }
