@@ -28,6 +28,8 @@ export type {
   EvalProtocol,
   FamilyOption,
   HelperNetwork,
+  InitMapper,
+  InitMapping,
   InputSpec,
   Plugin,
   Program,
@@ -74,6 +76,8 @@ export {
   type TrainStep,
 } from "./core/autodiff/train_step.ts";
 export { type TrainOptions, type TrainResult, trainTokenizer } from "./core/train/train.ts";
+export { applyInit, type InitFrom, type InitReport } from "./core/train/init_from.ts";
+export { resamplePosEmbed } from "./core/weights/pos_embed_resample.ts";
 export { gradients } from "./core/autodiff/grad.ts";
 export { type GanRun, type RunOptions, runTraining, type StepLog } from "./core/train/runner.ts";
 export { buildGanRun } from "./core/train/gan.ts";

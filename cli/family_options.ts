@@ -1,8 +1,9 @@
 /**
  * Family options on the command line: each plugin declares its own
- * (core/plugin.ts `options`, e.g. ALIT's `--halting`); commands that encode
- * register them all, and a run passes only the loaded family's on to its
- * programs, refusing flags that belong to another family.
+ * (core/plugin.ts `options`, e.g. ALIT's `--halting`, BDD-1D's training
+ * `--upstream-bugs`); commands that encode register every family's encoding
+ * options, `tok1d train` every training option, and a run passes only the
+ * loaded family's on, refusing flags that belong to another family.
  *
  * @example
  * ```ts
@@ -19,11 +20,16 @@ import { PLUGINS } from "../plugins/mod.ts";
 /** Parsed flags may carry any family's options by name. */
 export type FamilyFlags = Record<string, unknown>;
 
-/** Registers every family's options on `cmd` (each labelled with its family). */
-export function addFamilyOptions(cmd: Command): Command {
+/** Which command an option belongs to (encoding unless it says `train`). */
+export type OptionCommand = "encode" | "train";
+const optionsOf = (p: Plugin<unknown>, command: OptionCommand) =>
+  (p.options ?? []).filter((o) => (o.command ?? "encode") === command);
+
+/** Registers every family's options of `command` on `cmd` (each labelled with its family). */
+export function addFamilyOptions(cmd: Command, command: OptionCommand = "encode"): Command {
   const seen = new Set<string>();
   for (const p of Object.values(PLUGINS)) {
-    for (const o of p.options ?? []) {
+    for (const o of optionsOf(p, command)) {
       if (seen.has(o.flag)) continue;
       seen.add(o.flag);
       const opt = new Option(o.flag, `[${p.name}] ${o.description}`);
@@ -35,17 +41,21 @@ export function addFamilyOptions(cmd: Command): Command {
 }
 
 /** The options of `plugin` from the parsed flags (defaults filled); another family's flag is refused. */
-export function familyParams(plugin: Plugin<unknown>, f: FamilyFlags): Record<string, unknown> {
-  const mine = new Set((plugin.options ?? []).map((o) => o.name));
+export function familyParams(
+  plugin: Plugin<unknown>,
+  f: FamilyFlags,
+  command: OptionCommand = "encode",
+): Record<string, unknown> {
+  const mine = new Set(optionsOf(plugin, command).map((o) => o.name));
   for (const p of Object.values(PLUGINS)) {
-    for (const o of p.options ?? []) {
+    for (const o of optionsOf(p, command)) {
       if (!mine.has(o.name) && f[o.name] !== undefined) {
         throw new UsageError(`${o.flag.split(" ")[0]}: a ${p.name} option; this model is ${plugin.name}`);
       }
     }
   }
   const out: Record<string, unknown> = {};
-  for (const o of plugin.options ?? []) {
+  for (const o of optionsOf(plugin, command)) {
     const v = f[o.name] ?? o.default;
     if (v !== undefined) out[o.name] = v;
   }

@@ -11,6 +11,7 @@
  * flags say otherwise; `--no-gan` trains without them.
  * @module
  */
+import { existsSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { UsageError } from "../core/errors.ts";
 import { DEVICES } from "../core/runtime/mod.ts";
@@ -18,8 +19,10 @@ import { resolveModel } from "../core/resolve.ts";
 import type { InitScheme } from "../core/init.ts";
 import type { StepLog } from "../core/train/runner.ts";
 import { BadImages } from "../core/data/bad_images.ts";
+import { initLines } from "../core/train/init_from.ts";
 import { trainTokenizer } from "../core/train/train.ts";
 import { intFlag } from "./common.ts";
+import { addFamilyOptions, type FamilyFlags, familyParams } from "./family_options.ts";
 import {
   discriminatorOptions,
   type GanFlags,
@@ -56,9 +59,32 @@ export interface TrainFlags extends GanFlags {
   strict?: boolean;
   stopAfter?: string;
   init?: string;
+  initScheme?: string;
+  posEmbed?: string;
   noiseScale?: string;
   vqRestart?: string;
   [helperFlag: string]: unknown;
+}
+
+const SCHEMES = ["titok", "fanin"];
+
+/**
+ * `--init <file>` (a foundation checkpoint) and `--init-scheme`; `--init titok|fanin`
+ * (the flag's old meaning) still selects the scheme when no such file exists.
+ */
+function initFlags(f: TrainFlags): { scheme: InitScheme; file?: string } {
+  if (f.init !== undefined && SCHEMES.includes(f.init) && !existsSync(f.init)) {
+    console.error(`note: --init ${f.init} selects the random init scheme; say --init-scheme ${f.init}`);
+    return { scheme: f.init as InitScheme };
+  }
+  const scheme = f.initScheme ?? "titok";
+  if (!SCHEMES.includes(scheme)) {
+    throw new UsageError(`--init-scheme ${scheme}: expected one of ${SCHEMES.join(", ")}`);
+  }
+  if (f.init !== undefined && !existsSync(f.init)) {
+    throw new UsageError(`--init ${f.init}: no such file or folder`);
+  }
+  return { scheme: scheme as InitScheme, file: f.init };
 }
 
 /** Runs `tok1d train`; returns the final log (for tests). */
@@ -70,7 +96,9 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
     throw new UsageError(`--perceptual-weight: expected a non-negative number, got '${f.perceptualWeight}'`);
   }
   const bad = new BadImages(!!f.strict);
-  const { state, log, model: modelDir, out } = await trainTokenizer({
+  const init = initFlags(f);
+  if (f.posEmbed !== undefined && !init.file) throw new UsageError("--pos-embed: only with --init <file>");
+  const { state, log, model: modelDir, out, init: initReport } = await trainTokenizer({
     model: f.model,
     data: f.data,
     out: f.out,
@@ -84,7 +112,9 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
     checkpointEvery: intFlag(f.checkpointEvery, "--checkpoint-every")!,
     weights: f.weights,
     helpers: helperFiles(model.plugin, f.helper, f),
-    init: f.init === "fanin" ? "fanin" : "titok" as InitScheme,
+    params: familyParams(model.plugin, f as FamilyFlags, "train"),
+    init: init.scheme,
+    initFrom: init.file === undefined ? undefined : { path: init.file, posEmbed: f.posEmbed },
     noiseScale: f.noiseScale === undefined ? 1 : num(f.noiseScale, "--noise-scale"),
     resume: f.resume,
     overwrite: f.overwrite,
@@ -102,6 +132,8 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
     quiet: f.json,
     badImages: bad,
   });
+  // --json keeps stderr quiet during the run; what --init did is still listed there.
+  if (f.json && initReport) { for (const line of initLines(initReport)) console.error(line); }
   const last = log[log.length - 1];
   const summary = {
     out,
@@ -110,6 +142,7 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
     terms: last?.terms,
     model: modelDir,
     badImages: bad.summary(),
+    ...(initReport ? { init: initReport } : {}),
   };
   console.log(
     f.json ? JSON.stringify(summary, null, 2) : `trained to step ${state.step}; model in ${summary.model}`,
@@ -147,10 +180,16 @@ export function registerTrain(p: Command): void {
     .option("--seed <n>", "seed for initialisation, crops and noise", "0")
     .option("--checkpoint-every <n>", "steps between checkpoints", "100")
     .addOption(
-      new Option("--init <scheme>", "random init of weight matrices").choices(["titok", "fanin"]).default(
+      new Option("--init-scheme <scheme>", "random init of weight matrices").choices(SCHEMES).default(
         "titok",
       ),
     )
+    .option(
+      "--init <file>",
+      "initialise from a foundation checkpoint the family maps (BDD-1D: MAE, DINO, CLIP, DINOv2 or " +
+        "Depth-Anything v2 ViT, timm/original/HF layouts); unused keys are listed",
+    )
+    .option("--pos-embed <mode>", "with --init: positional table (BDD-1D: as-upstream, interpolate)")
     .option(
       "--noise-scale <s>",
       "scale of the noise a loss samples (a VAE posterior; 0: train on the mean)",
@@ -191,6 +230,7 @@ export function registerTrain(p: Command): void {
     .option("--strict", "stop at the first unreadable or corrupt image (exit 2) instead of skipping it")
     .option("--json", "machine-readable summary");
   for (const o of helperFlagOptions()) cmd.addOption(o);
+  addFamilyOptions(cmd, "train");
   cmd.action(async (f) => {
     await trainCommand(f);
   });

@@ -121,6 +121,8 @@ export interface FamilyOption {
   description: string;
   choices?: readonly string[];
   default?: string;
+  /** The command it belongs to: encoding (encode, reconstruct, eval; the default) or `tok1d train`. */
+  command?: "encode" | "train";
 }
 
 /** How the family's upstream evaluation prepares images and computes FID. */
@@ -174,6 +176,8 @@ export interface TrainLossOptions {
   vqRestart?: DeadCodeOptions;
   /** Which of the stage's step variants ({@link TrainHooks.variants}) the graph is (default 0). */
   variant?: number;
+  /** The family's training options by name ({@link FamilyOption} with `command: "train"`). */
+  params?: Record<string, unknown>;
 }
 
 /**
@@ -192,7 +196,10 @@ export interface TrainHooks<C> {
    */
   loss(config: C, o: TrainLossOptions): LossBuilder;
   /** Parameters the stage optimises (helper networks and perceptual networks are frozen regardless). */
-  trainable(config: C, o: { stage: string; batch: number }): (name: string) => boolean;
+  trainable(
+    config: C,
+    o: { stage: string; batch: number; params?: Record<string, unknown> },
+  ): (name: string) => boolean;
   /** The stage's AdamW settings (generator and discriminator): upstream's recipe for this family. */
   adamw(config: C, stage: string): AdamWOptions;
   /** Upstream's GAN settings of a stage; undefined for stages trained without a discriminator. */
@@ -253,6 +260,32 @@ export interface UpstreamCheckpoints {
   presets: Readonly<Record<string, readonly CheckpointSource[]>>;
 }
 
+/** What an {@link InitMapper} made of a checkpoint. */
+export interface InitMapping {
+  /** The layout the file was read as (e.g. `dino`, `clip`). */
+  layout: string;
+  /** Tensors named as graph parameters. */
+  tensors: Map<string, Tensor>;
+  /** File keys with no slot in the model (dropped). */
+  unused: string[];
+  /** Parameters the file lacks that the mapper filled with the family's init (e.g. a zero bias). */
+  filled: string[];
+}
+
+/**
+ * Initialisation from another network's checkpoint (`tok1d train --init`): a
+ * foundation encoder's weights mapped onto the family's parameters. The rest of
+ * the model keeps its random init.
+ */
+export interface InitMapper<C> {
+  /** What files it takes, for messages ("a ViT checkpoint: MAE, DINO, CLIP, …"). */
+  what: string;
+  /** `--pos-embed` choices, the first the default; absent when the family offers none. */
+  posEmbed?: readonly string[];
+  /** Maps a checkpoint's tensors; a tensor that cannot map is a UsageError naming its key. */
+  map(tensors: Map<string, Tensor>, config: C, o: { posEmbed?: string }): InitMapping;
+}
+
 /** A tokenizer family. */
 export interface Plugin<C = unknown> {
   name: string;
@@ -300,6 +333,8 @@ export interface Plugin<C = unknown> {
   evalProtocol?: EvalProtocol;
   /** Pretrained helper networks by name (`teacher`), loaded by the trainer; see {@link HelperNetwork}. */
   helpers?: Record<string, HelperNetwork<C>>;
+  /** Initialisation from a foundation checkpoint (`tok1d train --init`); see {@link InitMapper}. */
+  init?: InitMapper<C>;
   train?: TrainHooks<C>;
 }
 

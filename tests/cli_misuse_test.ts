@@ -107,8 +107,8 @@ const TABLE: Record<string, Case[]> = {
     [["train", "--model", "titok/tiny", "--out", OUT], /--data: required/],
     [["train", "--model", "titok/tiny", "--data", dir, "--out", OUT, "--bogus"], /unknown option '--bogus'/],
     [
-      ["train", "--model", "titok/tiny", "--data", dir, "--out", OUT, "--init", "he"],
-      /'--init <scheme>' argument 'he'/,
+      ["train", "--model", "titok/tiny", "--data", dir, "--out", OUT, "--init-scheme", "he"],
+      /'--init-scheme <scheme>' argument 'he'/,
     ],
     [
       ["train", "--model", "titok/tiny", "--data", dir, "--out", OUT, "--lr", "fast"],

@@ -25,21 +25,7 @@ import type { Graph, ParamSpec, Value } from "../graph/graph.ts";
 import type { AdamWOptions } from "../autodiff/optimizer.ts";
 import type { Buffers } from "../nn/batch_norm.ts";
 import type { Tensor } from "../tensor.ts";
-import {
-  add,
-  clip,
-  div,
-  f32,
-  mul,
-  neg,
-  reduceMean,
-  reduceSumSquare,
-  relu,
-  sqrt,
-  stopGradient,
-  sub,
-} from "../ops/mod.ts";
-import { gradients } from "../autodiff/grad.ts";
+import { add, f32, mul, neg, reduceMean, relu, sub } from "../ops/mod.ts";
 import { discriminator, type DiscriminatorOptions, NLAYER_DEFAULTS } from "../nn/discriminator.ts";
 
 /** Upstream's names of the LeCam EMA buffers: the discriminator step's carried state. */
@@ -167,17 +153,4 @@ export function adversarialTerm(
     weight: s.weight * s.factor,
     build: (g, _real, fake) => generatorAdversarialLoss(g, discriminator(g, fake, network)),
   };
-}
-
-/**
- * taming's adaptive GAN weight (`VQLPIPSWithDiscriminator.calculate_adaptive_weight`):
- * ‖∇_W nll‖ / (‖∇_W g‖ + 1e-4) at the layer W = `lastLayer`, clamped to [0, 1e4]
- * and detached (the caller multiplies by its discriminator weight).
- */
-export function adaptiveGanWeight(g: Graph, nll: Value, gan: Value, lastLayer: string): Value {
-  const l2 = (v: Value) => sqrt(g, reduceSumSquare(g, v, v.shape.map((_, i) => i), false));
-  const a = gradients(g, nll, [lastLayer]).get(lastLayer);
-  const b = gradients(g, gan, [lastLayer]).get(lastLayer);
-  if (!a || !b) throw new Error(`adaptive GAN weight: the losses do not depend on ${lastLayer}`);
-  return stopGradient(g, clip(g, div(g, l2(a), add(g, l2(b), c(g, 1e-4))), 0, 1e4));
 }

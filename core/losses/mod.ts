@@ -4,6 +4,7 @@
  * user-brought weights, and the GAN terms (hinge, LeCam, generator).
  * @module
  */
+export { adaptiveGanWeight } from "./adaptive_weight.ts";
 export { PROXY_CODEBOOK, proxyCodeCrossEntropy, teacherCodes } from "./proxy_codes.ts";
 export { parsePerceptualSpec, PERCEPTUAL_SCOPE, perceptualLoss, type PerceptualSpec } from "./perceptual.ts";
 export {

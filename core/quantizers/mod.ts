@@ -38,3 +38,4 @@ export {
   vqQuantize,
   vqSoftCodes,
 } from "./vq.ts";
+export { entropyOf, vqEntropyAux, type VqEntropyOptions } from "./vq_entropy.ts";

@@ -13,6 +13,10 @@
  *   commitment = mean((sg(e) − z)²), codebook = β·mean((e − sg(z))²).
  *
  * With `l2norm`, z is the normalised z everywhere (losses and straight-through), as upstream.
+ * With `renormalise`, the forward sees the codebook rows L2-normalised while their gradient
+ * reaches the stored rows unchanged (taming's in-place `.data` renormalisation at every
+ * forward, which autograd does not see). With `entropy`, `losses.entropy_aux` is taming's
+ * entropy regulariser (vq_entropy.ts; unweighted, not part of `quantizer_loss`).
  *
  * @example
  * ```ts
@@ -38,6 +42,7 @@ import {
   transpose,
 } from "../ops/mod.ts";
 import { l2normalize } from "./_l2.ts";
+import { vqEntropyAux, type VqEntropyOptions } from "./vq_entropy.ts";
 
 /** Configuration of a VQ layer; the codebook parameter is `embedding.weight` in the current scope. */
 export interface VqOptions {
@@ -48,6 +53,10 @@ export interface VqOptions {
   commitment: number;
   /** The term β weighs (default "commitment", TiTok's convention; "codebook" is taming's). */
   beta?: "commitment" | "codebook";
+  /** Normalise the codebook rows in the forward only (gradient straight through to the stored rows). */
+  renormalise?: boolean;
+  /** Build taming's entropy regulariser as `losses.entropy_aux` (training graphs). */
+  entropy?: VqEntropyOptions;
 }
 
 /** Uniform quantizer return: the straight-through code vectors, int64 indices and loss terms. */
@@ -64,6 +73,7 @@ export interface QuantizeResult {
 /** The layer's codebook (`embedding.weight` in the current scope), L2-normalised with `l2norm`. */
 export function vqCodebook(g: Graph, o: VqOptions): Value {
   const e = g.scope("embedding", () => g.param("weight", [o.codebookSize, o.dim]));
+  if (o.renormalise) return add(g, e, stopGradient(g, sub(g, l2normalize(g, e), e)));
   return o.l2norm ? l2normalize(g, e) : e;
 }
 
@@ -73,19 +83,25 @@ function meanSquare(g: Graph, d: Value): Value {
   return reduceMean(g, mul(g, d, d), d.shape.map((_, i) => i), false);
 }
 
-/** Nearest codebook rows of `zn` (already normalised when l2norm): int64 indices (…). */
-function nearest(g: Graph, zn: Value, e: Value): Value {
+/** Squared distances ‖z‖² + ‖e‖² − 2 z·e of `zn` (…, dim) to every row: (…, codes). */
+function distances(g: Graph, zn: Value, e: Value): Value {
   const zz = reduceSum(g, mul(g, zn, zn), [-1], true);
   const ee = reduceSum(g, mul(g, e, e), [-1], false);
   const ze = matmul(g, zn, transpose(g, e, [1, 0]));
-  return argmin(g, sub(g, add(g, zz, ee), mul(g, ze, scalar(g, 2, "two"))), -1);
+  return sub(g, add(g, zz, ee), mul(g, ze, scalar(g, 2, "two")));
+}
+
+/** Nearest codebook rows of `zn` (already normalised when l2norm): int64 indices (…). */
+function nearest(g: Graph, zn: Value, e: Value): Value {
+  return argmin(g, distances(g, zn, e), -1);
 }
 
 /** Quantises z (…, dim) → straight-through codes (…, dim), int64 indices (…), losses. */
 export function vqQuantize(g: Graph, z: Value, o: VqOptions): QuantizeResult {
   const e = vqCodebook(g, o);
   const zn = o.l2norm ? l2normalize(g, z) : z;
-  const indices = nearest(g, zn, e);
+  const d = distances(g, zn, e);
+  const indices = argmin(g, d, -1);
   const codes = gather(g, e, indices, 0);
   const commitTerm = meanSquare(g, sub(g, stopGradient(g, codes), zn));
   const bookTerm = meanSquare(g, sub(g, codes, stopGradient(g, zn)));
@@ -97,7 +113,12 @@ export function vqQuantize(g: Graph, z: Value, o: VqOptions): QuantizeResult {
     quantized: add(g, zn, stopGradient(g, sub(g, codes, zn))),
     indices,
     codes,
-    losses: { quantizer_loss: add(g, commitment_loss, codebook_loss), commitment_loss, codebook_loss },
+    losses: {
+      quantizer_loss: add(g, commitment_loss, codebook_loss),
+      commitment_loss,
+      codebook_loss,
+      ...(o.entropy ? { entropy_aux: vqEntropyAux(g, d, o.entropy) } : {}),
+    },
   };
 }
 

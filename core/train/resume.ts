@@ -22,7 +22,11 @@ export interface RunMeta extends Record<string, string> {
   vq_restart: string;
 }
 
-/** Refuses to resume `ckpt` with settings other than those it was trained with. */
+/**
+ * Refuses to resume `ckpt` with settings other than those it was trained with
+ * (and family options: the optional `params` key, JSON of the family's
+ * training options, absent when there are none).
+ */
 export function checkResume(ckpt: string, meta: RunMeta): void {
   const previous = readSafetensors(ckpt).metadata;
   if ((previous.configHash ?? previous.config_hash) !== meta.configHash || previous.stage !== meta.stage) {
@@ -40,6 +44,12 @@ export function checkResume(ckpt: string, meta: RunMeta): void {
   if (!same) {
     throw new UsageError(
       `--resume: ${ckpt} was trained with --vq-restart ${restart}; pass the same or use a new --out`,
+    );
+  }
+  if ((previous.params ?? "{}") !== (meta.params ?? "{}")) {
+    throw new UsageError(
+      `--resume: ${ckpt} was trained with family options ${previous.params ?? "{}"}, ` +
+        `not ${meta.params ?? "{}"}; pass the same flags or use a new --out`,
     );
   }
   if ((previous.gan ?? "off") !== meta.gan) {

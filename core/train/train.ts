@@ -39,6 +39,7 @@ import { openClipBatches } from "./clips.ts";
 import { forwardGraph } from "./forward.ts";
 import { buildGanRun } from "./gan.ts";
 import { helperParam, type HelperSource, loadHelpers } from "./helpers.ts";
+import { applyInit, checkInitFrom, type InitFrom, initLines, type InitReport } from "./init_from.ts";
 import { isPerceptualParam, perceptualRun } from "./perceptual.ts";
 import { checkResume, type RunMeta } from "./resume.ts";
 import { checkpointPath, runTraining, type StepLog } from "./runner.ts";
@@ -67,6 +68,8 @@ export interface TrainOptions {
   seed?: number;
   /** Steps between checkpoints (100). */
   checkpointEvery?: number;
+  /** A foundation checkpoint mapped by the family's `init` mapper (after the random init, before `weights`). */
+  initFrom?: InitFrom;
   /** Initial weights, layered in order (later win): paths, `path@prefix,…` or parsed sources. */
   weights?: (string | WeightsSource)[];
   /** Helper networks' files (or upstream-layout tensors) by helper name (e.g. `teacher`). */
@@ -88,6 +91,8 @@ export interface TrainOptions {
   perceptualFiles?: Partial<Record<PerceptualFileKind, string>>;
   /** Restart VQ codes whose usage EMA falls below this threshold. */
   vqRestart?: number;
+  /** The family's training options by name (e.g. BDD-1D's `upstreamBugs`). */
+  params?: Record<string, unknown>;
   /** false: no discriminator; true: require one; undefined: the stage's default. */
   gan?: boolean;
   discriminator?: DiscriminatorOptions;
@@ -109,6 +114,8 @@ export interface TrainResult {
   model: string;
   state: TrainState;
   log: StepLog[];
+  /** What `initFrom` did (absent without it, or when resuming). */
+  init?: InitReport;
 }
 
 const spec = (m: string | ResolvedModel) => typeof m === "string" ? m : m.configSource;
@@ -152,6 +159,7 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   }
   if (o.resume && o.overwrite) throw new UsageError("--overwrite: not with --resume");
   const settings = ganSettings(hooks, config, stage, o.gan, o.discriminator);
+  if (o.initFrom) checkInitFrom(plugin, o.initFrom); // before any heavy work
   const batch = o.batchSize, seed = o.seed;
   mkdirSync(o.out, { recursive: true });
   const info = plugin.info(config, model.variant);
@@ -162,13 +170,14 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   });
   const adamw = hooks.adamw(config, stage);
   const name = `${plugin.name}_${stage}`;
-  const familyTrainable = hooks.trainable(config, { stage, batch });
+  const params = o.params ?? {};
+  const familyTrainable = hooks.trainable(config, { stage, batch, params });
   const isHelper = helperParam(plugin);
   const trainable = (p: string) => !isPerceptualParam(p) && !isHelper(p) && familyTrainable(p);
   const vqRestart = o.vqRestart === undefined
     ? undefined
     : vqRestartOptions(hooks, config, stage, o.vqRestart);
-  const withTerms = { stage, batch, perceptual: perceptual.term, vqRestart };
+  const withTerms = { stage, batch, perceptual: perceptual.term, vqRestart, params };
   const step = buildTrainStep(name, hooks.loss(config, withTerms), trainable, adamw);
   declaredFeeds(step);
   // A stage with step variants (ALIT's stage 2: one graph per rollout iteration) builds them all now:
@@ -220,11 +229,17 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     gan: settings ? JSON.stringify({ ...settings, network: settings.network?.name }) : "off",
     perceptual: perceptual.meta,
     vq_restart: o.vqRestart === undefined ? "off" : String(o.vqRestart),
+    ...(Object.keys(params).length ? { params: JSON.stringify(params) } : {}),
   };
   const ckpt = checkpointPath(o.out);
   const resuming = !!o.resume && existsSync(ckpt);
   if (resuming) checkResume(ckpt, meta);
-  const init = resuming ? new Map<string, Tensor>() : initialWeights(plugin, config, stage, shapes, o);
+  if (resuming && o.initFrom && !o.quiet) {
+    console.error(`note: --init ${o.initFrom.path}: ignored when resuming`);
+  }
+  const { weights: init, report } = resuming
+    ? { weights: new Map<string, Tensor>(), report: undefined }
+    : initialWeights(plugin, config, stage, shapes, o);
   const images = info.input.kind === "video"
     ? await openClipBatches(o.data, {
       size: info.imageSize,
@@ -257,20 +272,30 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   } finally {
     await images.close();
   }
-  return { out: o.out, stage, model: join(o.out, "model"), ...result };
+  return { out: o.out, stage, model: join(o.out, "model"), ...result, ...(report ? { init: report } : {}) };
 }
 
-/** Seeded random weights, then the `weights` sources through the family's `load`, then the stage's helpers. */
+/**
+ * Seeded random weights, then `initFrom` through the family's `init` mapper, then the
+ * `weights` sources through the family's `load`, then the stage's helpers.
+ */
 function initialWeights(
   plugin: Plugin<unknown>,
   config: unknown,
   stage: string,
   shapes: Map<string, number[]>,
   o: TrainOptions & { seed: number },
-): Map<string, Tensor> {
+): { weights: Map<string, Tensor>; report?: InitReport } {
   const specs = [...shapes].map(([name, shape]) => ({ name, shape, dtype: "float32" as const }));
   const scheme = o.init ?? "titok";
   const weights = randomWeights(specs, o.seed, scheme);
+  let report: InitReport | undefined;
+  if (o.initFrom) {
+    const isHelper = helperParam(plugin);
+    const own = new Map([...shapes].filter(([k]) => !isHelper(k)));
+    report = applyInit(plugin, config, own, weights, o.initFrom);
+    if (!o.quiet) { for (const line of initLines(report)) console.error(line); }
+  }
   const sources = (o.weights ?? []).map((w) => typeof w === "string" ? parseWeightsSource(w) : w);
   const counts = applyWeights(weights, shapes, sources, (t) => plugin.load(t, config));
   if (!o.quiet) {
@@ -284,7 +309,7 @@ function initialWeights(
     quiet: o.quiet,
   });
   for (const [k, t] of helpers) weights.set(k, t);
-  return weights;
+  return { weights, report };
 }
 
 /** Writes `<out>/model/` with the EMA weights and the frozen ones, minus helper networks. */

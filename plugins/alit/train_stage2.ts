@@ -31,7 +31,8 @@
 import type { LossBuilder } from "../../core/autodiff/train_step.ts";
 import type { AdamWOptions } from "../../core/autodiff/optimizer.ts";
 import type { Graph, Value } from "../../core/graph/graph.ts";
-import { adaptiveGanWeight, type GanNetwork, type GanSettings } from "../../core/losses/gan.ts";
+import { adaptiveGanWeight } from "../../core/losses/adaptive_weight.ts";
+import type { GanNetwork, GanSettings } from "../../core/losses/gan.ts";
 import { patchGan, patchGanWeights } from "../../core/nn/patchgan.ts";
 import { batchNormBuffers } from "../../core/nn/batch_norm.ts";
 import { abs, add, f32, mul, reduceMean, sub } from "../../core/ops/mod.ts";

@@ -26,7 +26,15 @@
  * `visual.*` keys, or timm's converted CLIP names), `dinov2`
  * (facebookresearch/dinov2 `dinov2_vitb14_pretrain.pth` or timm's `.lvd142m`),
  * `depth_anything_v2` (`depth_anything_v2_vitb.pth`: `pretrained.*` +
- * `depth_head.*`).
+ * `depth_head.*`); each also in its Hugging Face `transformers` layout
+ * (foundation_hf.ts). {@link detectFoundationLayout} tells them apart by
+ * their keys where they differ (the plain ViTs of MAE and DINO map alike).
+ *
+ * Positions: `as-upstream` (the default) zeroes the table as above;
+ * `interpolate` keeps the class row, resamples the pretrained patch rows to the
+ * target grid as timm does when it creates a model at another size
+ * (antialiased bicubic, core/weights/pos_embed_resample.ts) and starts the
+ * prompt rows at zero.
  *
  * @example
  * ```ts
@@ -37,7 +45,12 @@
  * @module
  */
 import { UsageError } from "../../core/errors.ts";
+import type { InitMapper } from "../../core/plugin.ts";
 import type { Tensor } from "../../core/tensor.ts";
+import { resamplePosEmbed } from "../../core/weights/pos_embed_resample.ts";
+import { fromHfTransformers, isHfTransformers } from "./foundation_hf.ts";
+import type { BddConfig } from "./config.ts";
+import { dims } from "./model.ts";
 import { resamplePatchKernel } from "./patch_resample.ts";
 
 /** The foundation checkpoints upstream initialises from. */
@@ -61,6 +74,30 @@ export interface FoundationTarget {
   extraTokens: number;
   /** Key prefix of the result (default "encoder."). */
   prefix?: string;
+  /** Positional table: zeroed as upstream (default) or the pretrained one interpolated. */
+  posEmbed?: PosEmbedMode;
+}
+
+/** How `--pos-embed` initialises the positional table. */
+export const POS_EMBED_MODES = ["as-upstream", "interpolate"] as const;
+export type PosEmbedMode = (typeof POS_EMBED_MODES)[number];
+
+/**
+ * The layout a checkpoint's keys show, where they show one: CLIP (`visual.*`,
+ * `vision_model.*`), Depth-Anything v2 (`pretrained.*`, or a `backbone.` with
+ * `neck.*`/`head.*`), DINOv2 (layer scales), MAE (a decoder); undefined for a
+ * plain ViT (MAE's encoder alone and DINO are alike).
+ */
+export function detectFoundationLayout(tensors: Map<string, Tensor>): FoundationLayout | undefined {
+  const keys = [...tensors.keys()];
+  const any = (re: RegExp) => keys.some((k) => re.test(k));
+  if (any(/^(module\.)?visual\./) || any(/^vision_model\./)) return "clip";
+  if (any(/^pretrained\./) || (any(/^backbone\.embeddings\./) && any(/^(neck|head)\./))) {
+    return "depth_anything_v2";
+  }
+  if (any(/\.(ls1\.gamma|layer_scale1\.lambda1)$/)) return "dinov2";
+  if (any(/^decoder(_|\.)/)) return "mae";
+  return undefined;
 }
 
 /** The mapped tensors and what happened to the rest. */
@@ -111,6 +148,24 @@ function fromClip(src: Map<string, Tensor>): Map<string, Tensor> {
   return out;
 }
 
+/** The pretrained table (cls + g² rows, or CLIP's (1+g², W)) with its patch rows resampled to the target grid, prompt rows zero. */
+function interpolated(pos: Tensor | undefined, target: FoundationTarget, width: number): Tensor<"float32"> {
+  if (!pos) {
+    throw new UsageError("--pos-embed interpolate: the checkpoint has no positional embedding (pos_embed)");
+  }
+  const table = pos.shape.length === 2 ? { ...pos, shape: [1, ...pos.shape] } : pos;
+  if (table.shape[2] !== width) {
+    throw new UsageError(
+      `--pos-embed interpolate: pos_embed has width ${table.shape[2]}, the patch embedding ${width}`,
+    );
+  }
+  const grid = target.image / target.patch;
+  const resampled = resamplePosEmbed(table, 1, grid, { antialias: true });
+  const out = zeros([1, 1 + grid * grid + target.extraTokens, width]);
+  out.data.set(resampled.data as Float32Array);
+  return out;
+}
+
 /** Keys the plain timm ViT has a slot for. */
 const VIT_KEY =
   /^(cls_token|pos_embed|patch_embed\.proj\.(weight|bias)|norm\.(weight|bias)|blocks\.\d+\.(norm1|norm2|attn\.qkv|attn\.proj|mlp\.fc1|mlp\.fc2)\.(weight|bias))$/;
@@ -136,12 +191,14 @@ export function mapFoundationWeights(
       else dropped.push(k);
     }
   }
-  if (layout === "clip") src = fromClip(src);
+  if (isHfTransformers(src)) src = fromHfTransformers(src);
+  else if (layout === "clip") src = fromClip(src);
   const out = new Map<string, Tensor>();
   for (const [k, t] of src) {
     if (VIT_KEY.test(k) && k !== "pos_embed") out.set(k, t);
     else if (k !== "pos_embed") dropped.push(k);
   }
+  const pretrainedPos = src.get("pos_embed");
   const proj = out.get("patch_embed.proj.weight");
   if (!proj) {
     throw new UsageError(
@@ -159,6 +216,7 @@ export function mapFoundationWeights(
   }
   const n = (target.image / target.patch) ** 2;
   out.set("pos_embed", zeros([1, 1 + n + target.extraTokens, width]));
+  if (target.posEmbed === "interpolate") out.set("pos_embed", interpolated(pretrainedPos, target, width));
   out.set("prompt_tokens", zeros([1, target.extraTokens, width]));
   const prefix = target.prefix ?? "encoder.";
   return {
@@ -167,3 +225,31 @@ export function mapFoundationWeights(
     missing: missing.map((k) => prefix + k),
   };
 }
+
+/**
+ * The family's `--init` mapper: the layout the keys show (detectFoundationLayout),
+ * else the config's `pretrained_model_name` (DINO_TITOK → dino), else dino;
+ * refused for the un-initialised encoder (`pretrained: false`), which has no timm ViT.
+ */
+export const BDD_INIT: InitMapper<BddConfig> = {
+  what: "a ViT-B checkpoint of MAE, DINO, CLIP, DINOv2 or Depth-Anything v2 (timm, original or HF layout)",
+  posEmbed: POS_EMBED_MODES,
+  map(tensors, config, o) {
+    const d = dims(config);
+    if (d.scratch) {
+      throw new UsageError(
+        "model.params.encoder_config.params.pretrained is false: upstream's un-initialised EncoderVIT has " +
+          "no timm ViT to initialise",
+      );
+    }
+    const named = PRETRAINED_NAMES[config.model.params.pretrained_model_name ?? ""];
+    const layout = detectFoundationLayout(tensors) ?? named ?? "dino";
+    const r = mapFoundationWeights(tensors, layout, {
+      image: d.vit.image,
+      patch: d.vit.patch,
+      extraTokens: d.k,
+      posEmbed: o.posEmbed as PosEmbedMode | undefined,
+    });
+    return { layout, tensors: r.tensors, unused: r.dropped, filled: r.missing };
+  },
+};

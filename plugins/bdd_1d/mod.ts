@@ -20,7 +20,10 @@ import { singlePassPrograms } from "../../core/programs.ts";
 import { presetsIn } from "../../core/presets.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { BDD_TARGET, type BddConfig, bddSchema, isBddLayout } from "./config.ts";
+import { DINO_HELPER } from "./dino.ts";
+import { BDD_INIT } from "./foundation.ts";
 import { BDD_GRAPHS, bddGraphs, dims, normaliseCodebook } from "./model.ts";
+import { BDD_STAGES, bddAdam, bddGan, bddLoss, bddPerceptual, bddTrainable } from "./train.ts";
 
 /** Preset name → upstream-layout config object, read from configs/bdd_1d/. */
 const presets = presetsIn(new URL("../../configs/bdd_1d/", import.meta.url));
@@ -109,4 +112,24 @@ export const bdd1d = definePlugin<BddConfig>({
       "pytorch-fid on saved PNGs, codebook usage = 100·(codes hit)/n_e",
   },
   load: (tensors, config) => loadBdd(tensors, config),
+  options: [
+    {
+      name: "upstreamBugs",
+      flag: "--upstream-bugs",
+      description:
+        "train as upstream did: the 768→16 projection `ln` stays frozen (left out of its optimiser)",
+      command: "train",
+    },
+  ],
+  helpers: { dino: DINO_HELPER },
+  init: BDD_INIT,
+  train: {
+    stages: BDD_STAGES,
+    defaultStage: () => "ae",
+    loss: bddLoss,
+    trainable: bddTrainable,
+    adamw: (c) => bddAdam(c),
+    gan: (c) => bddGan(c),
+    perceptual: (c) => bddPerceptual(c),
+  },
 });

@@ -1,0 +1,79 @@
+/**
+ * BDD-1D's training settings from its config's training sections, which the
+ * model schema passes through: `model.params.loss_config.params`
+ * (`VQLPIPSWithDiscriminatorEntropyDINOLoss`) and
+ * `model.params.entropy_loss_weight_scheduler_config.params`
+ * (`VQEntropyLossScheduler`). A missing key takes the value of upstream's
+ * shipped configs/vqgan_baseline.yaml; a wrong one is a UsageError naming its
+ * path. `dino_arch` is tok1d's own key: the DINO helper's size (ViT-B/16
+ * unless given; test configs use a tiny one).
+ * @module
+ */
+import { z } from "zod";
+import { UsageError } from "../../core/errors.ts";
+import type { BddConfig } from "./config.ts";
+
+const weight = (v: number) => z.number().nonnegative().default(v);
+
+/** `loss_config.params` with configs/vqgan_baseline.yaml's values (class defaults where it has none). */
+const lossParams = z.looseObject({
+  disc_start: z.number().int().nonnegative().default(10_000),
+  disc_weight: weight(0.1),
+  disc_factor: weight(1.0),
+  adaptive_disc_weight: z.boolean().default(true),
+  codebook_weight: weight(1.0),
+  dino_loss_weight: weight(1.0),
+  perceptual_weight: weight(1.0),
+  l1_loss_weight: weight(1.0),
+  l2_loss_weight: weight(0.0),
+  warmup_steps: z.number().int().nonnegative().default(5000),
+  beta_1: z.number().min(0).max(1).default(0.5),
+  beta_2: z.number().min(0).max(1).default(0.9),
+  dino_arch: z.strictObject({
+    patch: z.number().int().positive(),
+    width: z.number().int().positive(),
+    depth: z.number().int().positive(),
+    heads: z.number().int().positive(),
+    mlp_dim: z.number().int().positive(),
+  }).optional(),
+});
+
+/** `VQEntropyLossScheduler` params of the shipped config. */
+const schedulerParams = z.looseObject({
+  decay_steps: z.number().int().positive().default(10_000),
+  weight_max: weight(0.1),
+  weight_min: weight(0.001),
+});
+
+export type BddLossSettings = z.infer<typeof lossParams>;
+export type BddEntropySchedule = z.infer<typeof schedulerParams>;
+
+type Section = { params?: unknown } | undefined;
+const section = (c: BddConfig, key: string) => (c.model.params as Record<string, unknown>)[key] as Section;
+
+function parse<T>(schema: z.ZodType<T>, raw: unknown, path: string): T {
+  const r = schema.safeParse(raw ?? {});
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  throw new UsageError(`config: ${[path, ...i.path].join(".")}: ${i.message}`);
+}
+
+/** The loss weights and GAN/optimiser settings of a config. */
+export function bddLossSettings(c: BddConfig): BddLossSettings {
+  return parse(lossParams, section(c, "loss_config")?.params, "model.params.loss_config.params");
+}
+
+/** The entropy weight's schedule of a config. */
+export function bddEntropySchedule(c: BddConfig): BddEntropySchedule {
+  return parse(
+    schedulerParams,
+    section(c, "entropy_loss_weight_scheduler_config")?.params,
+    "model.params.entropy_loss_weight_scheduler_config.params",
+  );
+}
+
+/** Upstream's `VQEntropyLossScheduler(step)`: linear from weight_max to weight_min over decay_steps, then weight_min. */
+export function entropyWeightAt(s: BddEntropySchedule, step: number): number {
+  if (step < s.decay_steps) return s.weight_max - (s.weight_max - s.weight_min) / s.decay_steps * step;
+  return s.weight_min;
+}
