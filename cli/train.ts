@@ -67,7 +67,7 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
   if (perceptualWeight !== undefined && f.perceptual !== false && !(perceptualWeight >= 0)) {
     throw new UsageError(`--perceptual-weight: expected a non-negative number, got '${f.perceptualWeight}'`);
   }
-  const { state, log, model: modelDir, out } = await trainTokenizer({
+  const { state, log, model: modelDir, out, warnings } = await trainTokenizer({
     model: f.model,
     data: f.data,
     out: f.out,
@@ -99,7 +99,7 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
     quiet: f.json,
   });
   const last = log[log.length - 1];
-  const summary = { out, step: state.step, loss: last?.loss, terms: last?.terms, model: modelDir };
+  const summary = { out, step: state.step, loss: last?.loss, terms: last?.terms, model: modelDir, warnings };
   console.log(
     f.json ? JSON.stringify(summary, null, 2) : `trained to step ${state.step}; model in ${summary.model}`,
   );

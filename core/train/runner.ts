@@ -20,6 +20,7 @@ import { type Tensor, zeros } from "../tensor.ts";
 import { freeTensors } from "../runtime/free.ts";
 import { Rng } from "../init.ts";
 import { emptyState, loadCheckpointState, saveCheckpoint, type TrainState } from "./checkpoint.ts";
+import { CollapseMonitor } from "./collapse.ts";
 import { writeCurvesPng } from "./curve.ts";
 import { cosineLr, discriminatorLr, emaDecay } from "./schedule.ts";
 import { type GanSteps, StepSessions } from "./sessions.ts";
@@ -54,6 +55,10 @@ export interface RunOptions {
   /** Called after each checkpoint (e.g. to export the EMA model). */
   onCheckpoint?: (state: TrainState) => Promise<void>;
   gan?: GanRun;
+  /** Number of token ids, for the codebook-usage warning (core/train/collapse.ts). */
+  vocabulary?: number;
+  /** Where warnings go (default: stderr, prefixed `warning:`); they are also returned. */
+  onWarning?: (message: string) => void;
   /**
    * Frozen weights the caller loads from their own files at every start
    * (pretrained perceptual networks): given to the sessions, never written to
@@ -200,7 +205,10 @@ export async function runTraining(
   batchAt: (s: number) => Promise<Record<string, Tensor>>,
   meta: Record<string, string>,
   o: RunOptions,
-): Promise<{ state: TrainState; log: StepLog[] }> {
+): Promise<{ state: TrainState; log: StepLog[]; warnings: string[] }> {
+  const warnings: string[] = [];
+  const warn = o.onWarning ?? ((m: string) => console.error(`warning: ${m}`));
+  const monitor = new CollapseMonitor(o.vocabulary);
   const ckpt = checkpointPath(o.out);
   const logPath = join(o.out, "log.jsonl");
   const gan = o.gan;
@@ -254,6 +262,12 @@ export async function runTraining(
       stopIfBad(loss, "loss", s);
       // A finite loss can still come with an infinite gradient, which clipping turns into NaN weights.
       stopIfBad(Number(r.grad_norm.data[0]), "the gradient norm", s);
+      if (r.tokens) {
+        for (const m of monitor.observe(s + 1, r.tokens)) {
+          warnings.push(m);
+          warn(m);
+        }
+      }
       const terms = Object.fromEntries(phase.generatorTerms.map((k) => [k, Number(r[`loss.${k}`].data[0])]));
       let d: Feeds | undefined, dLr: number | undefined;
       if (adversarial && phase.discriminator && phase.gan) {
@@ -303,7 +317,7 @@ export async function runTraining(
   } finally {
     await sessions.release();
   }
-  return { state, log };
+  return { state, log, warnings };
 }
 
 type Series = Record<string, [number, number][]>;

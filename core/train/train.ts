@@ -38,6 +38,7 @@ import { buildGanRun } from "./gan.ts";
 import { helperParam, type HelperSource, loadHelpers } from "./helpers.ts";
 import { isPerceptualParam, perceptualRun } from "./perceptual.ts";
 import { checkResume, type RunMeta } from "./resume.ts";
+import { warmupWarning } from "./collapse.ts";
 import { checkpointPath, runTraining, type StepLog } from "./runner.ts";
 import { type DiscriminatorOptions, ganSettings, vqRestartOptions } from "./settings.ts";
 import { applyWeights, parseWeightsSource, type WeightsSource } from "./weights.ts";
@@ -94,6 +95,8 @@ export interface TrainOptions {
   stopAfter?: number;
   /** No progress or notes on stderr. */
   quiet?: boolean;
+  /** Where warnings go (default: stderr, prefixed `warning:`); they are also returned. */
+  onWarning?: (message: string) => void;
 }
 
 /** What {@link trainTokenizer} returns. */
@@ -104,6 +107,8 @@ export interface TrainResult {
   model: string;
   state: TrainState;
   log: StepLog[];
+  /** What the run warned about (core/train/collapse.ts): a warm-up past the run, collapsed tokens. */
+  warnings: string[];
 }
 
 const spec = (m: string | ResolvedModel) => typeof m === "string" ? m : m.configSource;
@@ -146,6 +151,9 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     );
   }
   if (o.resume && o.overwrite) throw new UsageError("--overwrite: not with --resume");
+  const warn = o.onWarning ?? ((m: string) => console.error(`warning: ${m}`));
+  const early = [warmupWarning(o.warmup, o.steps)].filter((m): m is string => !!m);
+  early.forEach(warn);
   const settings = ganSettings(hooks, config, stage, o.gan, o.discriminator);
   const batch = o.batchSize, seed = o.seed;
   mkdirSync(o.out, { recursive: true });
@@ -221,11 +229,19 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       onCheckpoint: (state) => Promise.resolve(exportEma(o.out, config, state, isHelper)),
       gan,
       external: perceptual.weights,
+      vocabulary: info.vocabulary,
+      onWarning: warn,
     });
   } finally {
     await images.close();
   }
-  return { out: o.out, stage, model: join(o.out, "model"), ...result };
+  return {
+    out: o.out,
+    stage,
+    model: join(o.out, "model"),
+    ...result,
+    warnings: [...early, ...result.warnings],
+  };
 }
 
 /** Seeded random weights, then the `weights` sources through the family's `load`, then the stage's helpers. */
