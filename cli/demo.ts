@@ -47,7 +47,7 @@ export async function demoCommand(f: Partial<ModelFlags> & { out?: string }) {
     threads: f.threads,
     json: f.json,
     out,
-  });
+  }, photos.length);
   if (!f.json) {
     console.log(`token ids of ${basename(photos[0])} (one 1D sequence per image):`);
     console.log(firstTokens(join(out, "tokens.npy")));
