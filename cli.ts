@@ -110,7 +110,9 @@ export function program(): Command {
     .requiredOption("--out <dir>", "output folder")
     .action(exportCommand);
   modelOptions(
-    p.command("demo").description("reconstruct the held-out photos (never trained on) with the default model"),
+    p.command("demo").description(
+      "reconstruct the held-out photos (never trained on) with the default model",
+    ),
     false,
   )
     .option("--out <dir>", "output folder", "out/demo")
