@@ -20,7 +20,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Each small recipe with the optimiser settings its YAML header gives. */
 const RECIPES: { model: string; lr: number; init?: InitScheme; steps: number; batch: number }[] = [
-  { model: "titok/small", lr: 1e-3, init: "fanin", steps: 30, batch: 4 },
+  { model: "titok/small", lr: 2e-3, init: "fanin", steps: 30, batch: 4 },
   { model: "elastictok/small", lr: 1e-3, init: "fanin", steps: 30, batch: 4 },
   { model: "marvel/small", lr: 2e-3, init: "fanin", steps: 30, batch: 4 },
 ];
