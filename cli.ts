@@ -9,7 +9,8 @@ import { Command, CommanderError, Option } from "commander";
 import { setConfigPolicy } from "./core/config.ts";
 import { UsageError } from "./core/errors.ts";
 import { DEVICES } from "./core/runtime/mod.ts";
-import { demoCommand, exportCommand, infoCommand, listCommand } from "./cli/commands.ts";
+import { exportCommand, infoCommand, listCommand } from "./cli/commands.ts";
+import { demoCommand } from "./cli/demo.ts";
 import { decodeCommand } from "./cli/decode.ts";
 import { encodeCommand, reconstructCommand } from "./cli/encode.ts";
 import { encodeMergeCommand } from "./cli/encode_merge.ts";
@@ -135,11 +136,15 @@ export function program(): Command {
     .requiredOption("--out <dir>", "output folder")
     .action(exportCommand);
   modelOptions(
-    p.command("demo").description("reconstruct the bundled sample photos with the default model"),
+    p.command("demo").description(
+      "reconstruct the held-out photos (never trained on) with the default model",
+    ),
     false,
   )
     .option("--out <dir>", "output folder", "out/demo")
-    .action(demoCommand);
+    .action(async (f) => {
+      await demoCommand(f);
+    });
   registerTrain(p);
   p.addCommand(convertCommand());
   p.addCommand(evalCommand());

@@ -1,6 +1,6 @@
 /**
- * The small CLI commands: export, info, list and demo (encode and
- * reconstruct live in cli/encode.ts, decode in cli/decode.ts). Each reads
+ * The small CLI commands: export, info and list (encode and
+ * reconstruct live in cli/encode.ts, decode in cli/decode.ts, demo in cli/demo.ts). Each reads
  * flags, calls the library and writes files atomically.
  * @module
  */
@@ -13,7 +13,6 @@ import { DEFAULT_MODEL_DIR, listPresets, resolveModel } from "../core/resolve.ts
 import { memoGraphs, parameterShapes } from "../core/tokenizer.ts";
 import { PLUGINS } from "../plugins/mod.ts";
 import { type ModelFlags, outDir, tokenizerFromFlags } from "./common.ts";
-import { reconstructCommand } from "./encode.ts";
 
 function print(json: boolean | undefined, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value, null, 2) : text);
@@ -101,18 +100,4 @@ export function listCommand(f: { json?: boolean }): void {
 export function samplePhotos(): string[] {
   const dir = fileURLToPath(new URL("../tests/testdata/photos/", import.meta.url));
   return readdirSync(dir).filter((f) => /\.(png|jpe?g|webp)$/i.test(f)).sort().map((f) => join(dir, f));
-}
-
-/** `tok1d demo`: reconstructs the sample photos with the default model. */
-export async function demoCommand(f: Partial<ModelFlags> & { out?: string }): Promise<void> {
-  const out = f.out ?? "out/demo";
-  const flags = {
-    model: f.model ?? "default",
-    device: f.device ?? "cpu",
-    threads: f.threads,
-    json: f.json,
-    out,
-  };
-  const r = await reconstructCommand(samplePhotos(), flags);
-  if (!f.json) console.log(`demo: open ${r.grid}`);
 }

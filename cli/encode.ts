@@ -199,7 +199,7 @@ export async function encodeCommand(inputs: string[], f: EncodeFlags): Promise<v
 }
 
 /** `tok1d reconstruct`: encode → decode; returns what it wrote (for tests and the demo). */
-export async function reconstructCommand(inputs: string[], f: EncodeFlags) {
+export async function reconstructCommand(inputs: string[], f: EncodeFlags, gridItems = 8) {
   if (!inputs.length) {
     throw new UsageError("reconstruct: name image files, folders or shards after the flags");
   }
@@ -210,7 +210,7 @@ export async function reconstructCommand(inputs: string[], f: EncodeFlags) {
   const tok = await tokenizerFromFlags(f);
   const writer = new TokenWriter(dir, tok.info.tokensPerItem);
   if ("files" in source) return await reconstructVideos(source, tok, f, dir, writer);
-  const sink = new ReconstructionSink(dir, { perItem: tok.info.tokensPerItem, npy: f.npy, gridItems: 8 });
+  const sink = new ReconstructionSink(dir, { perItem: tok.info.tokensPerItem, npy: f.npy, gridItems });
   try {
     const o = encodeOptions(tok, f);
     await streamInputs(source, tok, f, "reconstruct", async (images, keys, sources) => {

@@ -4,7 +4,9 @@
  * `<out>/images.npy` (float32, before clamping, streamed), per-image PSNR and
  * token counts, and `<out>/grid.png` of the first items — beside the images
  * folder, never inside it, so `tok1d fid originals/ <out>/images` counts only
- * reconstructions.
+ * reconstructions. Grid tiles are at least {@link MIN_TILE} px on screen
+ * (nearest-neighbour enlargement of small models' images), each original
+ * captioned with its file name and each reconstruction with its PSNR.
  *
  * @example
  * ```ts
@@ -15,7 +17,7 @@
  * @module
  */
 import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { toUint8Image } from "../core/data/batch.ts";
 import { NpyStreamWriter } from "../core/data/npy_stream.ts";
 import { gridRows, writePng } from "../core/data/png.ts";
@@ -31,6 +33,9 @@ export interface ReconstructedItem {
   tokens: number;
 }
 
+/** Grid tiles are enlarged (nearest neighbour, by an integer) until they are at least this wide. */
+export const MIN_TILE = 128;
+
 function clamp01(t: Tensor): Tensor<"float32"> {
   const d = Float32Array.from(t.data as Float32Array, (v) => (v > 0 ? (v < 1 ? v : 1) : 0));
   return { dtype: "float32", shape: t.shape, data: d };
@@ -43,11 +48,12 @@ export class ReconstructionSink {
   private readonly items: ReconstructedItem[] = [];
   private originals: Tensor[] = [];
   private recons: Tensor[] = [];
+  private captions: [string[], string[]] = [[], []];
   private kept = 0;
 
   constructor(
     readonly dir: string,
-    private readonly o: { perItem: number; npy?: boolean; gridItems?: number },
+    private readonly o: { perItem: number; npy?: boolean; gridItems?: number; gridColumns?: number },
   ) {
     this.folder = join(dir, "images");
     mkdirSync(this.folder, { recursive: true });
@@ -77,6 +83,8 @@ export class ReconstructionSink {
     if (room > 0) {
       this.originals.push(sliceBatch(originals, 0, room));
       this.recons.push(sliceBatch(clamped, 0, room));
+      this.captions[0].push(...sources.slice(0, room).map((s) => basename(s)));
+      this.captions[1].push(...[...scores.slice(0, room)].map((p) => `PSNR ${p.toFixed(2)} dB`));
       this.kept += room;
     }
   }
@@ -85,8 +93,11 @@ export class ReconstructionSink {
   async finish() {
     this.npy?.close();
     const grid = join(this.dir, "grid.png");
-    const g = gridRows([concatBatch(this.originals), concatBatch(this.recons)], {
-      columns: Math.min(8, this.kept),
+    const originals = concatBatch(this.originals);
+    const g = gridRows([originals, concatBatch(this.recons)], {
+      columns: Math.min(this.o.gridColumns ?? 8, this.kept),
+      scale: Math.max(1, Math.ceil(MIN_TILE / (originals.shape[3] as number))),
+      labels: this.captions,
     });
     await writePng(grid, g.data, g.width, g.height);
     const finite = this.items.map((r) => r.psnr).filter(Number.isFinite);

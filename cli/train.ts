@@ -98,7 +98,7 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
   const bad = new BadImages(!!f.strict);
   const init = initFlags(f);
   if (f.posEmbed !== undefined && !init.file) throw new UsageError("--pos-embed: only with --init <file>");
-  const { state, log, model: modelDir, out, init: initReport } = await trainTokenizer({
+  const { state, log, model: modelDir, out, init: initReport, warnings } = await trainTokenizer({
     model: f.model,
     data: f.data,
     out: f.out,
@@ -143,6 +143,7 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
     model: modelDir,
     badImages: bad.summary(),
     ...(initReport ? { init: initReport } : {}),
+    warnings,
   };
   console.log(
     f.json ? JSON.stringify(summary, null, 2) : `trained to step ${state.step}; model in ${summary.model}`,

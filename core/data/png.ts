@@ -20,6 +20,7 @@ import { check, UsageError } from "../errors.ts";
 import { writeFileAtomic } from "../fs.ts";
 import type { Tensor } from "../tensor.ts";
 import { toUint8Image } from "./batch.ts";
+import { drawText, fitText, GLYPH_H } from "./font.ts";
 import type { RgbImage } from "./image.ts";
 
 function checkPixels(rgb: Uint8Array, width: number, height: number, what: string): void {
@@ -74,6 +75,42 @@ export interface GridOptions {
   pad?: number;
   /** Colour of the padding, in [0, 1] (default 0, black). */
   padValue?: number;
+  /** Integer nearest-neighbour enlargement of every cell (default 1), so small images stay judgeable. */
+  scale?: number;
+  /**
+   * gridRows: a caption under each cell, `labels[batch][item]` (white on black, 5×7 font, cut to
+   * the cell's width); a batch without labels gets an empty strip so that rows stay aligned.
+   */
+  labels?: (string[] | undefined)[];
+}
+
+/** Height of a caption strip under a cell. */
+export const LABEL_STRIP = GLYPH_H + 4;
+
+/** Enlarges `img` k× by repeating pixels (nearest neighbour). */
+export function upscaleNearest(img: RgbImage, k: number): RgbImage {
+  if (k === 1) return img;
+  const width = img.width * k, height = img.height * k;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const src = Math.floor(y / k) * img.width;
+    for (let x = 0; x < width; x++) {
+      data.set(
+        img.data.subarray((src + Math.floor(x / k)) * 3, (src + Math.floor(x / k)) * 3 + 3),
+        (y * width + x) * 3,
+      );
+    }
+  }
+  return { data, width, height };
+}
+
+/** `img` with a black strip below it holding `label` in white. */
+function captioned(img: RgbImage, label: string | undefined): RgbImage {
+  const out = { width: img.width, height: img.height + LABEL_STRIP, data: new Uint8Array(0) };
+  out.data = new Uint8Array(out.width * out.height * 3);
+  out.data.set(img.data);
+  if (label) drawText(out, fitText(label, img.width - 2), 1, img.height + 2, [255, 255, 255]);
+  return out;
 }
 
 function cellsOf(t: Tensor, what: string): { cells: RgbImage[]; h: number; w: number } {
@@ -82,6 +119,15 @@ function cellsOf(t: Tensor, what: string): { cells: RgbImage[]; h: number; w: nu
   }
   const cells = Array.from({ length: t.shape[0] }, (_, i) => toUint8Image(t, i));
   return { cells, h: t.shape[2], w: t.shape[3] };
+}
+
+function scaleOf(o: GridOptions): number {
+  const k = o.scale ?? 1;
+  check(
+    Number.isInteger(k) && k >= 1 && k <= 64,
+    () => `grid: scale must be an integer in [1, 64], got ${k}`,
+  );
+  return k;
 }
 
 /** Places cells (null = empty) on a grid of `columns` cells per line. */
@@ -122,7 +168,10 @@ function layout(
  * ```
  */
 export function makeGrid(images: Tensor, options: GridOptions = {}): RgbImage {
-  const { cells, h, w } = cellsOf(images, "makeGrid");
+  const { cells: raw, h: h0, w: w0 } = cellsOf(images, "makeGrid");
+  const k = scaleOf(options);
+  const cells = raw.map((c) => upscaleNearest(c, k));
+  const [h, w] = [h0 * k, w0 * k];
   const columns = Math.min(options.columns ?? 8, Math.max(1, cells.length));
   check(Number.isInteger(columns) && columns > 0, () => `makeGrid: columns must be a positive integer`);
   return layout(cells, columns, h, w, options);
@@ -144,14 +193,27 @@ export function makeGrid(images: Tensor, options: GridOptions = {}): RgbImage {
 export function gridRows(rows: Tensor[], options: GridOptions = {}): RgbImage {
   check(rows.length > 0, "gridRows: needs at least one batch");
   const batches = rows.map((t) => cellsOf(t, "gridRows"));
-  const { h, w } = batches[0];
   const b = batches[0].cells.length;
   for (const [i, t] of rows.entries()) {
     check(
-      t.shape[0] === b && t.shape[2] === h && t.shape[3] === w,
+      t.shape[0] === b && t.shape[2] === batches[0].h && t.shape[3] === batches[0].w,
       () => `gridRows: batch ${i} has shape [${t.shape}], batch 0 has [${rows[0].shape}]`,
     );
   }
+  const k = scaleOf(options);
+  const labels = options.labels;
+  check(
+    !labels || labels.length === rows.length,
+    () => `gridRows: ${labels?.length} label rows for ${rows.length} batches`,
+  );
+  for (const [bi, batch] of batches.entries()) {
+    batch.cells = batch.cells.map((c, i) => {
+      const big = upscaleNearest(c, k);
+      return labels ? captioned(big, labels[bi]?.[i]) : big;
+    });
+  }
+  const w = batches[0].w * k;
+  const h = batches[0].h * k + (labels ? LABEL_STRIP : 0);
   const columns = options.columns ?? Math.max(1, b);
   check(Number.isInteger(columns) && columns > 0, () => `gridRows: columns must be a positive integer`);
   const cells: (RgbImage | null)[] = [];

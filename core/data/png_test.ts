@@ -6,7 +6,7 @@ import { UsageError } from "../errors.ts";
 import { tensor } from "../tensor.ts";
 import { loadImages } from "./batch.ts";
 import { decodeImage, type RgbImage } from "./image.ts";
-import { encodePng, gridRows, makeGrid, writePng } from "./png.ts";
+import { encodePng, gridRows, LABEL_STRIP, makeGrid, upscaleNearest, writePng } from "./png.ts";
 
 const PHOTOS = new URL("../../tests/testdata/photos/", import.meta.url).pathname;
 const px = (img: RgbImage, x: number, y: number) =>
@@ -75,4 +75,58 @@ Deno.test("png: gridRows puts each reconstruction under its original", async () 
   const real = gridRows([photos, photos]);
   assert.deepEqual([real.width, real.height], [3 * 34 + 2, 2 * 34 + 2]);
   assert.deepEqual(px(real, 2, 2), px(real, 2, 36));
+});
+
+Deno.test("png: scale enlarges cells by pixel repetition; labels add a captioned strip under each cell", () => {
+  const originals = solid(2, 2, 3), recons = solid(2, 2, 3, 4);
+  const big = makeGrid(originals, { scale: 4, pad: 1 });
+  assert.deepEqual([big.width, big.height], [2 * (12 + 1) + 1, 8 + 2]);
+  // Every pixel of cell 0's 4×4 blocks repeats its source pixel (solid colour 0.1 → 26).
+  for (const [x, y] of [[1, 1], [4, 4], [12, 8]]) assert.deepEqual(px(big, x, y), [26, 26, 26]);
+  const g = gridRows([originals, recons], { scale: 4, pad: 0, labels: [["A.PNG", "B"], undefined] });
+  assert.deepEqual([g.width, g.height], [2 * 12, 2 * (8 + LABEL_STRIP)]);
+  // The strip is black with white glyph pixels where a label is drawn; an unlabelled row's strip is black.
+  const strip = (x0: number, y0: number) => {
+    let white = 0;
+    for (let y = y0; y < y0 + LABEL_STRIP; y++) {
+      for (let x = x0; x < x0 + 12; x++) if (px(g, x, y)[0] === 255) white++;
+    }
+    return white;
+  };
+  assert.ok(strip(0, 8) > 0 && strip(12, 8) > 0);
+  assert.equal(strip(0, 8 + LABEL_STRIP + 8), 0);
+  assert.throws(() => gridRows([originals], { labels: [["a"], ["b"]] }), UsageError);
+  assert.throws(() => makeGrid(originals, { scale: 1.5 }), UsageError);
+});
+
+Deno.test("png: upscaleNearest repeats each pixel k×k", () => {
+  const img = { width: 2, height: 1, data: Uint8Array.of(1, 2, 3, 4, 5, 6) };
+  const up = upscaleNearest(img, 2);
+  assert.deepEqual([up.width, up.height], [4, 2]);
+  assert.deepEqual(Array.from(up.data), [
+    1,
+    2,
+    3,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    4,
+    5,
+    6,
+    1,
+    2,
+    3,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    4,
+    5,
+    6,
+  ]);
 });

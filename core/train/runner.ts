@@ -25,6 +25,7 @@ import type { Graph } from "../graph/graph.ts";
 import type { GanSettings } from "../losses/gan.ts";
 import type { Tensor } from "../tensor.ts";
 import { loadCheckpointState, saveCheckpoint, type TrainState } from "./checkpoint.ts";
+import { CollapseMonitor } from "./collapse.ts";
 import { writeCurvesPng } from "./curve.ts";
 import type { GanSteps } from "./gan.ts";
 import { planStep } from "./gan_plan.ts";
@@ -81,6 +82,10 @@ export interface RunOptions {
   stopAfter?: number;
   quiet?: boolean;
   emaMax?: number;
+  /** Number of token ids, for the codebook-usage warning (core/train/collapse.ts). */
+  vocabulary?: number;
+  /** Where warnings go (default: stderr, prefixed `warning:`); they are also returned. */
+  onWarning?: (message: string) => void;
   /** Called after each checkpoint (e.g. to export the EMA model). */
   onCheckpoint?: (state: TrainState) => Promise<void>;
   gan?: GanRun;
@@ -169,7 +174,10 @@ export async function runTraining(
   batchAt: (s: number) => Promise<Record<string, Tensor>>,
   meta: Record<string, string>,
   o: RunOptions,
-): Promise<{ state: TrainState; log: StepLog[] }> {
+): Promise<{ state: TrainState; log: StepLog[]; warnings: string[] }> {
+  const warnings: string[] = [];
+  const warn = o.onWarning ?? ((m: string) => console.error(`warning: ${m}`));
+  const monitor = new CollapseMonitor(o.vocabulary);
   const ckpt = checkpointPath(o.out);
   const logPath = join(o.out, "log.jsonl");
   const gan = o.gan;
@@ -248,6 +256,12 @@ export async function runTraining(
         // A finite loss can still come with an infinite gradient, which clipping turns into NaN weights.
         stopIfBad(Number(r.grad_norm.data[0]), "the gradient norm", s);
         for (const k of g.terms) terms[k] = Number(r[`loss.${k}`].data[0]);
+        if (r.tokens) {
+          for (const m of monitor.observe(s + 1, r.tokens)) {
+            warnings.push(m);
+            warn(m);
+          }
+        }
       }
       let d: Feeds | undefined, dLr: number | undefined, dStep: TrainStep | undefined;
       if (plan.discriminator) {
@@ -309,7 +323,7 @@ export async function runTraining(
   } finally {
     await sessions.release();
   }
-  return { state, log };
+  return { state, log, warnings };
 }
 
 type Series = Record<string, [number, number][]>;

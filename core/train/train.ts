@@ -42,6 +42,7 @@ import { helperParam, type HelperSource, loadHelpers } from "./helpers.ts";
 import { applyInit, checkInitFrom, type InitFrom, initLines, type InitReport } from "./init_from.ts";
 import { isPerceptualParam, perceptualRun } from "./perceptual.ts";
 import { checkResume, type RunMeta } from "./resume.ts";
+import { warmupWarning } from "./collapse.ts";
 import { checkpointPath, runTraining, type StepLog } from "./runner.ts";
 import { type DiscriminatorOptions, ganSettings, vqRestartOptions } from "./settings.ts";
 import { applyWeights, parseWeightsSource, type WeightsSource } from "./weights.ts";
@@ -104,6 +105,8 @@ export interface TrainOptions {
   quiet?: boolean;
   /** The shared bad-image policy (core/data/bad_images.ts): skipped images are counted there; strict stops. */
   badImages?: BadImages;
+  /** Where warnings go (default: stderr, prefixed `warning:`); they are also returned. */
+  onWarning?: (message: string) => void;
 }
 
 /** What {@link trainTokenizer} returns. */
@@ -116,6 +119,8 @@ export interface TrainResult {
   log: StepLog[];
   /** What `initFrom` did (absent without it, or when resuming). */
   init?: InitReport;
+  /** What the run warned about (core/train/collapse.ts): a warm-up past the run, collapsed tokens. */
+  warnings: string[];
 }
 
 const spec = (m: string | ResolvedModel) => typeof m === "string" ? m : m.configSource;
@@ -158,6 +163,9 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     );
   }
   if (o.resume && o.overwrite) throw new UsageError("--overwrite: not with --resume");
+  const warn = o.onWarning ?? ((m: string) => console.error(`warning: ${m}`));
+  const early = [warmupWarning(o.warmup, o.steps)].filter((m): m is string => !!m);
+  early.forEach(warn);
   const settings = ganSettings(hooks, config, stage, o.gan, o.discriminator);
   if (o.initFrom) checkInitFrom(plugin, o.initFrom); // before any heavy work
   const batch = o.batchSize, seed = o.seed;
@@ -268,11 +276,20 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       gan,
       external: perceptual.weights,
       variants,
+      vocabulary: info.vocabulary,
+      onWarning: warn,
     });
   } finally {
     await images.close();
   }
-  return { out: o.out, stage, model: join(o.out, "model"), ...result, ...(report ? { init: report } : {}) };
+  return {
+    out: o.out,
+    stage,
+    model: join(o.out, "model"),
+    ...result,
+    warnings: [...early, ...result.warnings],
+    ...(report ? { init: report } : {}),
+  };
 }
 
 /**

@@ -135,9 +135,11 @@ export const marvel = definePlugin<MarvelConfig>({
   load: loadMarvel,
   helpers: { teacher: marvelTeacher },
   train: {
-    stages: ["stage1", "stage2"],
-    // As MDQ's configs: stage 1 runs with finetune_decoder false, stage 2 (and inference) with true.
-    defaultStage: (c) => (c.model.vq_model.finetune_decoder ? "stage2" : "stage1"),
+    stages: ["stage1", "stage2", "single"],
+    // As MDQ's configs: stage 1 runs with finetune_decoder false, stage 2 (and inference) with true;
+    // a direct-pixel config (is_legacy false) trains in tok1d's single stage.
+    defaultStage: (c) =>
+      !c.model.vq_model.is_legacy ? "single" : c.model.vq_model.finetune_decoder ? "stage2" : "stage1",
     loss: (c, o) => marvelLoss(c, { ...o, stage: o.stage as MarvelStage }),
     trainable: (c, o) => marvelTrainable(c, { stage: o.stage as MarvelStage, batch: o.batch }),
     adamw: (_c, stage) => marvelAdamW(stage as MarvelStage),

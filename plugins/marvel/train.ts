@@ -17,7 +17,12 @@
  *   also outputs `reconstruction` for the discriminator step. MDQ's stage 2:
  *   L2 1.0 + ConvNeXt-S 0.1 + 0.01·GAN from step 20k, LeCam 0.001.
  *
- * In both stages the decoder reads the sum of all D depths (straight-through),
+ * - `single` (tok1d, not MDQ's recipe): a direct-pixel config (`is_legacy:
+ *   false`, TiTok's single-stage layout) trained from scratch on photos with no
+ *   teacher — pixel MSE + quantizer_weight·(entropy + commitment) of the
+ *   multi-depth LFQ; the entropy term keeps the codes spread (configs/marvel/small.yaml).
+ *
+ * In every stage the decoder reads the sum of all D depths (straight-through),
  * as MDQ's forward does; no depth is dropped in training.
  *
  * @example
@@ -41,11 +46,12 @@ import {
 } from "../../core/losses/proxy_codes.ts";
 import type { HelperNetwork, ImageLossTerm, PerceptualSettings } from "../../core/plugin.ts";
 import { add, f32, mul, reduceMean, sub, transpose } from "../../core/ops/mod.ts";
+import { UsageError } from "../../core/errors.ts";
 import { type MarvelConfig, marvelSchema } from "./config.ts";
 import { dims, marvelDecoder, marvelEncoder, marvelQuantize } from "./model.ts";
 
 /** Training stages MARVEL supports. */
-export type MarvelStage = "stage1" | "stage2";
+export type MarvelStage = "stage1" | "stage2" | "single";
 
 /** Loss options and the fixed batch size of the step graph. */
 export interface MarvelLossOptions {
@@ -102,6 +108,7 @@ export function reconstructionTerms(
 
 /** The loss builder of MARVEL stage `o.stage`. */
 export function marvelLoss(cfg: MarvelConfig, o: MarvelLossOptions): LossBuilder {
+  if (o.stage === "single") return marvelSingleLoss(cfg, o);
   const stage1 = o.stage === "stage1";
   if (stage1) checkStage1(cfg);
   if (stage1 && (o.perceptual || o.adversarial)) {
@@ -123,6 +130,34 @@ export function marvelLoss(cfg: MarvelConfig, o: MarvelLossOptions): LossBuilder
       terms: { ce, entropy: entropy_loss, commitment: commitment_loss, per_sample_entropy, avg_entropy },
       total: add(g, ce, mul(g, quantizer, scalar(g, qw))),
       feeds: { image: IMAGES },
+    };
+  };
+}
+
+/** `single`: pixel MSE + quantizer_weight·(entropy + commitment) through a direct pixel head. */
+function marvelSingleLoss(cfg: MarvelConfig, o: MarvelLossOptions): LossBuilder {
+  const m = cfg.model.vq_model;
+  if (m.is_legacy || m.finetune_decoder) {
+    throw new UsageError(
+      `model.vq_model.${m.is_legacy ? "is_legacy" : "finetune_decoder"}: stage single trains the direct ` +
+        `pixel head (is_legacy: false, finetune_decoder: false), as configs/marvel/small.yaml`,
+    );
+  }
+  if (o.perceptual || o.adversarial) throw new Error("MARVEL's single stage has no perceptual or GAN term");
+  const d = dims(cfg);
+  const qw = o.quantizerWeight ?? 1;
+  return (g) => {
+    const image = g.input("image", "float32", [o.batch, 3, d.image, d.image]);
+    const q = marvelQuantize(g, marvelEncoder(g, image, cfg), cfg, true);
+    const out = marvelDecoder(g, transpose(g, q.quantized, [0, 3, 1, 2]), cfg);
+    const parts = reconstructionTerms(g, image, out.image);
+    const { entropy_loss, commitment_loss } = q.losses;
+    return {
+      ...parts,
+      terms: { ...parts.terms, entropy: entropy_loss, commitment: commitment_loss },
+      total: add(g, parts.total, mul(g, add(g, entropy_loss, commitment_loss), scalar(g, qw))),
+      // The batch's ids (B,1,K,D), for the trainer's collapse warnings.
+      outputs: { tokens: q.indices },
     };
   };
 }

@@ -13,7 +13,7 @@
  */
 import { definePlugin } from "../../core/plugin.ts";
 import { type TiTokConfig, titokSchema } from "./config.ts";
-import { dims, TITOK_GRAPHS, titokGraphs } from "./model.ts";
+import { dims, TITOK_GRAPHS, titokGraphs, vocabularySize } from "./model.ts";
 import { singlePassPrograms } from "../../core/programs.ts";
 import { presetsIn } from "../../core/presets.ts";
 import { titokCheckpoints } from "./checkpoints.ts";
@@ -42,7 +42,6 @@ export const titok = definePlugin<TiTokConfig>({
   recognises: (raw) => (isTitokLayout(raw) ? 1 : 0),
   info(config, variant) {
     const d = dims(config);
-    const m = config.model.vq_model;
     return {
       family: "titok",
       variant,
@@ -51,7 +50,7 @@ export const titok = definePlugin<TiTokConfig>({
       tokenShape: d.vae ? [d.c, 1, d.k] : [1, d.k],
       tokenDtype: d.vae ? "float32" : "int64",
       tokensPerItem: d.k,
-      vocabulary: d.vae ? undefined : m.codebook_size,
+      vocabulary: d.vae ? undefined : vocabularySize(config),
       inputRange: [0, 1],
       latentShape: [d.c, 1, d.k],
       budgets: [d.k],

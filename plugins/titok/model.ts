@@ -21,6 +21,10 @@ import {
 } from "../../core/nn/titok_vit.ts";
 import { transpose } from "../../core/ops/mod.ts";
 import {
+  fsqCodebookSize,
+  fsqIndicesToCodes,
+  type FsqOptions,
+  fsqQuantize,
   gaussianPosterior,
   gaussianSample,
   vqIndicesToCodes,
@@ -48,6 +52,7 @@ export function dims(c: TiTokConfig) {
     encGrid: image / m.vit_enc_patch_size,
     decGrid: image / m.vit_dec_patch_size,
     vae: m.quantize_mode === "vae",
+    fsq: m.quantize_mode === "fsq",
     twoStage: m.is_legacy && m.finetune_decoder,
     pixel: pixelDecoderConfig(m.pixel_decoder),
   };
@@ -84,6 +89,25 @@ export function vqOptions(c: TiTokConfig): VqOptions {
   };
 }
 
+/** The FSQ layer's options of an `fsq` config (levels checked by the schema). */
+export function fsqOptions(c: TiTokConfig): FsqOptions {
+  return { levels: c.model.vq_model.fsq_levels ?? [] };
+}
+
+/** The number of distinct token ids: the VQ codebook, or the product of the FSQ levels. */
+export function vocabularySize(c: TiTokConfig): number {
+  const m = c.model.vq_model;
+  return m.quantize_mode === "fsq" ? fsqCodebookSize(fsqOptions(c)) : m.codebook_size;
+}
+
+/** The discrete bottleneck (VQ or FSQ) on z (B,1,K,C): straight-through codes, indices and VQ losses. */
+export function titokQuantize(g: Graph, z: Value, c: TiTokConfig) {
+  return g.scope(
+    "quantize",
+    () => dims(c).fsq ? fsqQuantize(g, z, fsqOptions(c)) : vqQuantize(g, z, vqOptions(c)),
+  );
+}
+
 /** The graph names TiTok's programs run (core/programs.ts). */
 export const TITOK_GRAPHS = {
   encoder: "encoder",
@@ -107,10 +131,7 @@ export function titokEncodeGraph(c: TiTokConfig, opts: BuildOptions = {}): Graph
     encode.output(latent, "latent");
     encode.output(post.logvar, "logvar");
   } else {
-    const q = encode.scope(
-      "quantize",
-      () => vqQuantize(encode, transpose(encode, raw, [0, 2, 3, 1]), vqOptions(c)),
-    );
+    const q = titokQuantize(encode, transpose(encode, raw, [0, 2, 3, 1]), c);
     encode.output(q.indices, "tokens");
     encode.output(transpose(encode, q.quantized, [0, 3, 1, 2]), "latent");
   }
@@ -138,7 +159,10 @@ export function titokDecodeTokensGraph(c: TiTokConfig): Graph {
     const tokens = decodeTokens.input("tokens", "int64", [BATCH, 1, d.k]);
     const codes = decodeTokens.scope(
       "quantize",
-      () => vqIndicesToCodes(decodeTokens, tokens, vqOptions(c)),
+      () =>
+        d.fsq
+          ? fsqIndicesToCodes(decodeTokens, tokens, fsqOptions(c))
+          : vqIndicesToCodes(decodeTokens, tokens, vqOptions(c)),
     );
     z = transpose(decodeTokens, codes, [0, 3, 1, 2]);
   }

@@ -2,7 +2,8 @@
  * TiTok's training losses (architectures.md §1.6), as loss builders for the
  * train-step graph:
  * - `single`: the single-stage recipe of the direct-pixel (BL/SL/LL) models —
- *   pixel MSE + VQ loss (commitment β + codebook) or 1e-6·KL for the VAE;
+ *   pixel MSE + VQ loss (commitment β + codebook) or 1e-6·KL for the VAE
+ *   (tok1d's FSQ bottleneck adds no term);
  * - `stage1`: proxy codes — cross-entropy of the decoder's 1024-way logits
  *   against the codes a frozen MaskGIT-VQGAN (`teacher.*`) assigns, + VQ loss;
  * - `stage2`: decoder fine-tune of the two-stage models — pixel MSE through
@@ -31,7 +32,7 @@ import { type DeadCodeOptions, deadCodeRestart } from "../../core/quantizers/dea
 import { l2normalize } from "../../core/quantizers/_l2.ts";
 import { gaussianKl, gaussianPosterior, gaussianSample, vqQuantize } from "../../core/quantizers/mod.ts";
 import type { TiTokConfig } from "./config.ts";
-import { dims, titokDecoder, titokEncoder, vqOptions } from "./model.ts";
+import { dims, titokDecoder, titokEncoder, titokQuantize, vqOptions } from "./model.ts";
 
 /** Training stages TiTok supports here. */
 export type TitokStage = "single" | "stage1" | "stage2";
@@ -105,13 +106,19 @@ export function titokLoss(cfg: TiTokConfig, o: TitokLossOptions): LossBuilder {
     const terms: Record<string, Value> = {};
     let latent: Value;
     let restart: ReturnType<typeof vqRestartParts> | undefined;
+    let tokens: Value | undefined;
     if (d.vae) {
       const post = gaussianPosterior(g, raw, 1);
       latent = gaussianSample(g, post, g.input("noise", "float32", [o.batch, d.c, 1, d.k]));
       terms.kl = div(g, reduceSum(g, gaussianKl(g, post, [1, 2, 3]), [0], false), o.batch);
+    } else if (d.fsq) {
+      const q = titokQuantize(g, transpose(g, raw, [0, 2, 3, 1]), cfg);
+      latent = transpose(g, q.quantized, [0, 3, 1, 2]);
+      tokens = q.indices;
     } else {
       const z = transpose(g, raw, [0, 2, 3, 1]);
       const vq = vqTrain(g, z, cfg);
+      tokens = vq.indices;
       latent = transpose(g, vq.straight, [0, 3, 1, 2]);
       if (o.vqRestart) restart = vqRestartParts(g, z, vq.indices, cfg, o.vqRestart);
       terms.commitment = vq.commitment;
@@ -143,6 +150,8 @@ export function titokLoss(cfg: TiTokConfig, o: TitokLossOptions): LossBuilder {
     if (terms.kl) weighted(terms.kl, o.klWeight ?? 1e-6);
     if (extra.gan) weighted(terms.gan = extra.gan.build(g, image, out.image), extra.gan.weight);
     const outputs: Record<string, Value> = extra.gan ? { reconstruction: out.image } : {};
+    // The batch's token ids (B,1,K): the trainer warns when they collapse (core/train/collapse.ts).
+    if (tokens) outputs.tokens = tokens;
     const feeds: Record<string, Feed> = d.vae ? { image: IMAGES, noise: NOISE } : { image: IMAGES };
     return { terms, total, outputs, feeds, ...restart };
   };
@@ -169,7 +178,7 @@ export function titokAdamW(stage: TitokStage): AdamWOptions {
 
 /** Stages whose VQ codebook trains (VQ configs outside stage 2) can restart dead codes. */
 export function titokVqRestart(cfg: TiTokConfig, stage: TitokStage): boolean {
-  return !dims(cfg).vae && stage !== "stage2";
+  return cfg.model.vq_model.quantize_mode === "vq" && stage !== "stage2";
 }
 
 /**

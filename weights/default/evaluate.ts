@@ -1,11 +1,13 @@
 /**
  * The numbers of the default model's card: PSNR on the held-out photos
- * (tests/testdata/photos/heldout, never trained on) at the model's 64 px
- * evaluation transform, beside two trivial baselines that use no learning:
- * each image's mean colour, and a bicubic downsample to 8×8 then back up
- * (192 numbers per image, about half the model's 32×12 = 384).
+ * (tests/testdata/photos/heldout — packages the model never saw, see
+ * README.md) at the model's 64 px evaluation transform, beside two trivial
+ * baselines that use no learning: each image's mean colour, and a bicubic
+ * downsample to 8×8 then back up (192 numbers per image); and the codebook
+ * usage of the held-out token ids (distinct ids / vocabulary).
  *
- * Run: `deno run -A weights/default/evaluate.ts [--json]`
+ * Run: `deno run -A weights/default/evaluate.ts [--json] [--model <spec>]`
+ * (`--model` evaluates a training run's `model/` folder the same way).
  * @module
  */
 import { readdirSync } from "node:fs";
@@ -13,11 +15,18 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadImages, toUint8Image } from "../../core/data/batch.ts";
 import { resize } from "../../core/data/resize.ts";
+import { CodebookUsage } from "../../core/metrics/codebook.ts";
 import { psnr } from "../../core/metrics/psnr.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { loadTokenizer } from "../../core/tokenizer.ts";
 
-const HELDOUT = fileURLToPath(new URL("../../tests/testdata/photos/heldout/", import.meta.url));
+/** The held-out photos: never in the training list (prepare_data.sh). */
+export const HELDOUT = fileURLToPath(new URL("../../tests/testdata/photos/heldout/", import.meta.url));
+
+/** The held-out photo files, sorted by name. */
+export function heldoutFiles(): string[] {
+  return readdirSync(HELDOUT).filter((f) => /\.(png|jpe?g)$/.test(f)).sort().map((f) => join(HELDOUT, f));
+}
 
 function meanColour(x: Tensor<"float32">): Tensor<"float32"> {
   const [b, c, h, w] = x.shape;
@@ -45,10 +54,23 @@ function downUp(x: Tensor<"float32">, side: number): Tensor<"float32"> {
 
 const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
 
-/** PSNR (dB) of the default model and the baselines on the held-out photos. */
-export async function evaluateDefault(): Promise<Record<string, number>> {
-  const files = readdirSync(HELDOUT).filter((f) => f.endsWith(".png")).sort().map((f) => join(HELDOUT, f));
-  const tok = await loadTokenizer("default", { threads: 2 });
+/** What {@link evaluateDefault} measures. */
+export interface HeldoutReport {
+  images: number;
+  /** Mean PSNR (dB) of the model and of the two baselines. */
+  model: number;
+  mean_colour: number;
+  downsample_8x8_upsample: number;
+  /** Distinct token ids over all held-out tokens / vocabulary (discrete models). */
+  codebook_usage?: number;
+  /** Per-image PSNR of the model, by file name. */
+  per_image: Record<string, number>;
+}
+
+/** PSNR (dB) and codebook usage of a model (default: the embedded one) on the held-out photos. */
+export async function evaluateDefault(spec = "default"): Promise<HeldoutReport> {
+  const files = heldoutFiles();
+  const tok = await loadTokenizer(spec, { threads: 2 });
   try {
     const x = await loadImages(files, tok.info.imageSize);
     const recon = await tok.reconstruct(x);
@@ -56,11 +78,20 @@ export async function evaluateDefault(): Promise<Record<string, number>> {
       ...recon.images,
       data: Float32Array.from(recon.images.data as Float32Array, (v) => Math.min(1, Math.max(0, v))),
     };
+    const perImage = psnr(x, clamped);
+    let usage: number | undefined;
+    if (tok.info.vocabulary) {
+      const hist = new CodebookUsage(tok.info.vocabulary);
+      hist.add(recon.tokens.tokens);
+      usage = hist.result().usage;
+    }
     return {
       images: files.length,
-      model: mean(psnr(x, clamped)),
+      model: mean(perImage),
       mean_colour: mean(psnr(x, meanColour(x))),
       downsample_8x8_upsample: mean(psnr(x, downUp(x, 8))),
+      ...(usage === undefined ? {} : { codebook_usage: usage }),
+      per_image: Object.fromEntries(files.map((f, i) => [f.slice(HELDOUT.length), perImage[i]])),
     };
   } finally {
     await tok.release();
@@ -68,12 +99,17 @@ export async function evaluateDefault(): Promise<Record<string, number>> {
 }
 
 if (import.meta.main) {
-  const r = await evaluateDefault();
-  console.log(
-    Deno.args.includes("--json")
-      ? JSON.stringify(r)
-      : Object.entries(r).map(([k, v]) =>
-        `${k.padEnd(26)} ${typeof v === "number" && k !== "images" ? v.toFixed(2) + " dB" : v}`
-      ).join("\n"),
-  );
+  const at = Deno.args.indexOf("--model");
+  const r = await evaluateDefault(at >= 0 ? Deno.args[at + 1] : "default");
+  if (Deno.args.includes("--json")) console.log(JSON.stringify(r, null, 2));
+  else {
+    const db = (v: number) => `${v.toFixed(2)} dB`;
+    console.log(`held-out images             ${r.images}`);
+    console.log(`model                      ${db(r.model)}`);
+    console.log(`mean colour                ${db(r.mean_colour)}`);
+    console.log(`8×8 downsample → upsample  ${db(r.downsample_8x8_upsample)}`);
+    if (r.codebook_usage !== undefined) {
+      console.log(`codebook usage             ${(100 * r.codebook_usage).toFixed(1)} %`);
+    }
+  }
 }
