@@ -20,10 +20,11 @@
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
-import { add, avgPool, upsampleNearest } from "../ops/mod.ts";
+import { add, avgPool } from "../ops/mod.ts";
 import { silu } from "./activations.ts";
 import { conv2d } from "./conv.ts";
 import { groupNorm } from "./norm.ts";
+import { upsampleConv3x3 } from "./upsample_conv.ts";
 
 /** Size of a MaskGIT-VQGAN; the released one is {@link MASKGIT_VQGAN_F16}. */
 export interface VqganConfig {
@@ -118,7 +119,7 @@ export function vqganDecoder(g: Graph, z: Value, c: VqganConfig, n: VqganNaming 
           h = inScopes(
             g,
             n.upsampleConv,
-            () => conv2d(g, upsampleNearest(g, h, 2), outC, outC, 3, { padding: "same" }),
+            () => upsampleConv3x3(g, h, outC, outC),
           );
         }
       });
