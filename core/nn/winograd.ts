@@ -12,13 +12,14 @@
  * (N, C, 36, T) → Transpose → (N, 36, C, T); the filter transform
  * U = G g G^T → (36, O, C) from the weight (constant-folded by ONNX Runtime
  * when the weight is an initializer); 36 GEMMs M = U·V; the output transform
- * as one MatMul with A^T ⊗ A^T (16 × 36), then a Transpose that interleaves
- * the 4×4 tiles back into (N, O, H, W).
+ * as one MatMul with A^T ⊗ A^T (16 × 36), whose (N, 16, O, T) result is
+ * already DepthToSpace's channel order: one DepthToSpace interleaves the 4×4
+ * tiles back into (N, O, H, W).
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
 import { fmt } from "../graph/shape.ts";
-import { add, conv, expand, matmul, reshape, transpose } from "../ops/mod.ts";
+import { add, conv, depthToSpace, expand, matmul, reshape, transpose } from "../ops/mod.ts";
 import type { Tensor } from "../tensor.ts";
 
 const BT = [
@@ -80,10 +81,10 @@ export function winogradConv3x3(g: Graph, x: Value, weight: Value, bias?: Value)
   const u6 = matmul(g, matmul(g, k([6, 3], G.flat()), weight), k([3, 6], gT.flat()));
   const u = transpose(g, reshape(g, u6, [o, c, 36]), [2, 0, 1]);
   const m = matmul(g, u, v); // (N, 36, O, T)
-  // Output transform over ξ, then the 4×4 tiles back into rows and columns.
+  // Output transform over ξ → (N, 16·O, th, tw) with channel (4p + q)·O + o: DepthToSpace's DCR order,
+  // so one DepthToSpace puts output (p, q) of tile (i, j) at pixel (4i + p, 4j + q).
   const y16 = matmul(g, k([16, 36], kron(AT, AT)), reshape(g, m, [n, 36, o * tiles]));
-  const tilesOut = reshape(g, y16, [n, 4, 4, o, th, tw]);
-  const y = reshape(g, transpose(g, tilesOut, [0, 3, 4, 1, 5, 2]), [n, o, h, w]);
+  const y = depthToSpace(g, reshape(g, y16, [n, 16 * o, th, tw]), 4);
   return bias ? add(g, y, reshape(g, bias, [o, 1, 1])) : y;
 }
 
