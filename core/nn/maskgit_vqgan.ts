@@ -1,8 +1,9 @@
 /**
  * The MaskGIT-VQGAN convolutional encoder and decoder (open-muse port of
  * google-research/maskgit), shared by TiTok, MARVEL and ALIT. No attention;
- * GroupNorm(32, eps 1e-6) + SiLU; TF "SAME" padding; nearest ×2 + conv up;
- * 2×2 average pooling down.
+ * GroupNorm(32, eps 1e-6) + SiLU; TF "SAME" padding; nearest ×2 + conv up
+ * (computed as one folded ConvTranspose, core/nn/upsample_conv.ts); 2×2
+ * average pooling down.
  *
  * One network, two checkpoint namings ({@link VqganNaming}): TiTok's
  * `pixel_decoder` ({@link MASKGIT_NAMING}: `mid.0`, `up.1.upsample_conv`) and

@@ -34,6 +34,13 @@ export interface SessionOptions {
   spinning?: boolean;
   /** ORT's CPU memory arena (default on): reuses intermediate buffers across runs instead of page-faulting fresh ones. */
   memoryArena?: boolean;
+  /**
+   * ORT's memory pattern (default on): from the second run, one block planned for all intermediates,
+   * allocated beside the arena's own chunks. Off by default when the Winograd rewrite changed the
+   * graph: its large transient tiles then doubled a batch-4 VQGAN decoder session's memory
+   * (bench/README.md, "Conv decoders").
+   */
+  memoryPattern?: boolean;
   /** Write ORT's per-node profile (Chrome trace JSON) to `<profile>_<date>.json`; see {@link Session.endProfiling}. */
   profile?: string;
   /**
@@ -83,14 +90,15 @@ export class Session {
       ? winogradRewrite(live, (name) => packed.refs.has(name), winograd === true ? undefined : winograd)
       : live;
     const bytes = encodeModel(model, { weights: packed.refs });
+    const engineOptions = { ...opts, memoryPattern: opts.memoryPattern ?? model === live };
     // Parameters without weights are fed at run time (trainable parameters in a train step).
     const fed = [...graph.params.values()].filter((p) => !packed.refs.has(p.name));
     const inputs = [...graph.inputs, ...fed];
     const inPlace = opts.inPlace ? inPlacePairs(live, opts.inPlace) : new Map<string, string>();
     const engine = chooseEngine(opts.engine ?? "node", device);
     const inner = engine === "direct"
-      ? DirectEngine.create(bytes, packed.files, inputs, graph.outputs, opts)
-      : await NodeEngine.create(bytes, packed.files, device, opts.deviceId, opts);
+      ? DirectEngine.create(bytes, packed.files, inputs, graph.outputs, engineOptions)
+      : await NodeEngine.create(bytes, packed.files, device, opts.deviceId, engineOptions);
     return new Session(inner, inputs, graph.outputs, device, inPlace, engine);
   }
 

@@ -20,13 +20,20 @@
 import { Graph, type GraphNode, type Value } from "../graph/graph.ts";
 import { winogradConv3x3, winogradFits } from "../nn/winograd.ts";
 
-/** When a conv is worth rewriting: its input and output channels (ORT's direct conv wins below). */
+/**
+ * Which convs are rewritten. `minChannels`: both sides at least this wide (the transforms cost per
+ * input channel, the saving per channel pair). `minPixels`: H·W at least this — the filter
+ * transform is a 4× larger weight held by each session (36 vs 9 taps), so the narrow-image, wide-
+ * channel convs (a VQGAN's 512-channel 16² and 32² levels: most of its weights) would add ~0.7 GB
+ * per decoder session for ~15 % of the saving.
+ */
 export interface WinogradRule {
   minChannels: number;
+  minPixels: number;
 }
 
-/** The default rule: both sides at least 128 channels wide (measured in bench/conv_decoder_bench.ts). */
-export const WINOGRAD_RULE: WinogradRule = { minChannels: 128 };
+/** The default rule (bench/conv_decoder_bench.ts, bench/README.md "Conv decoders"). */
+export const WINOGRAD_RULE: WinogradRule = { minChannels: 128, minPixels: 64 * 64 };
 
 /** `graph` with each eligible Conv replaced by its Winograd form; `graph` itself when none is. */
 export function winogradRewrite(
@@ -87,6 +94,7 @@ function eligible(
   const b = n.inputs[2] ? graph.values.get(n.inputs[2]) : undefined;
   if (!x || !w || x.dtype !== "float32" || w.shape.length !== 4 || !winogradFits(x)) return undefined;
   const [o, c, kh, kw] = w.shape as number[];
-  if (kh !== 3 || kw !== 3 || Math.min(o, c) < rule.minChannels) return undefined;
+  const pixels = (x.shape[2] as number) * (x.shape[3] as number);
+  if (kh !== 3 || kw !== 3 || Math.min(o, c) < rule.minChannels || pixels < rule.minPixels) return undefined;
   return { x, w, b };
 }

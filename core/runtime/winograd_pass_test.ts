@@ -33,15 +33,19 @@ function graph(): Graph {
 Deno.test("winograd pass: rewrites only the wide 3×3 stride-1 conv with an initializer weight", () => {
   const g = graph();
   const before = g.nodes.map((n) => n.op).join();
-  const view = winogradRewrite(g, (name) => name !== "fed.weight");
+  const view = winogradRewrite(g, (name) => name !== "fed.weight", { minChannels: 128, minPixels: 64 });
   deepStrictEqual(g.nodes.map((n) => n.op).join(), before, "the caller's graph is unchanged");
   const convs = (gr: Graph) => gr.nodes.filter((n) => n.op === "Conv").map((n) => n.inputs[1]);
   ok(!convs(view).includes("wide.weight"), "the wide conv is rewritten");
   for (const name of ["narrow", "strided", "grouped", "fed"]) {
     ok(convs(view).includes(`${name}.weight`), name);
   }
-  ok(view.nodes.some((n) => n.op === "Add" && n.outputs[0] === "wide"), "the bias Add writes the output name");
+  ok(
+    view.nodes.some((n) => n.op === "Add" && n.outputs[0] === "wide"),
+    "the bias Add writes the output name",
+  );
   deepStrictEqual(winogradRewrite(g, () => false), g, "nothing eligible: the graph itself");
+  deepStrictEqual(winogradRewrite(g, () => true), g, "the default rule skips an 8×8 image");
 });
 
 Deno.test("winograd pass: a session with it on matches one with it off (symbolic batch)", async () => {
@@ -50,7 +54,10 @@ Deno.test("winograd pass: a session with it on matches one with it off (symbolic
   weights.delete("fed.weight");
   const feeds = { x: rnd([2, 128, 8, 8], 4), "fed.weight": rnd([128, 128, 3, 3], 5) };
   const run = async (winograd: boolean) => {
-    const s = await Session.create(g, weights, { threads: 1, winograd });
+    const s = await Session.create(g, weights, {
+      threads: 1,
+      winograd: winograd && { minChannels: 128, minPixels: 64 },
+    });
     try {
       return await s.run(feeds);
     } finally {
