@@ -24,11 +24,12 @@
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
-import { add, conv, f32, matmul, mul, reshape, softmax, transpose, upsampleNearest } from "../ops/mod.ts";
+import { add, conv, f32, matmul, mul, reshape, softmax, transpose } from "../ops/mod.ts";
 import { gaussianPosterior, gaussianSample } from "../quantizers/gaussian.ts";
 import { silu } from "./activations.ts";
 import { conv2d } from "./conv.ts";
 import { groupNorm } from "./norm.ts";
+import { upsampleConv3x3 } from "./upsample_conv.ts";
 
 /** Size of an LDM/MAR AutoencoderKL. */
 export interface Kl16Config {
@@ -140,7 +141,7 @@ export function kl16DecoderNet(g: Graph, z: Value, c: Kl16Config): Value {
         if (i !== 0) {
           h = g.scope(
             "upsample",
-            () => g.scope("conv", () => conv2d(g, upsampleNearest(g, h, 2), outC, outC, 3, { padding: 1 })),
+            () => g.scope("conv", () => upsampleConv3x3(g, h, outC, outC)),
           );
         }
       });

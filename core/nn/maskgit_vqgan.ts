@@ -1,8 +1,9 @@
 /**
  * The MaskGIT-VQGAN convolutional encoder and decoder (open-muse port of
  * google-research/maskgit), shared by TiTok, MARVEL and ALIT. No attention;
- * GroupNorm(32, eps 1e-6) + SiLU; TF "SAME" padding; nearest ×2 + conv up;
- * 2×2 average pooling down.
+ * GroupNorm(32, eps 1e-6) + SiLU; TF "SAME" padding; nearest ×2 + conv up
+ * (computed as one folded ConvTranspose, core/nn/upsample_conv.ts); 2×2
+ * average pooling down.
  *
  * One network, two checkpoint namings ({@link VqganNaming}): TiTok's
  * `pixel_decoder` ({@link MASKGIT_NAMING}: `mid.0`, `up.1.upsample_conv`) and
@@ -20,10 +21,11 @@
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
-import { add, avgPool, upsampleNearest } from "../ops/mod.ts";
+import { add, avgPool } from "../ops/mod.ts";
 import { silu } from "./activations.ts";
 import { conv2d } from "./conv.ts";
 import { groupNorm } from "./norm.ts";
+import { upsampleConv3x3 } from "./upsample_conv.ts";
 
 /** Size of a MaskGIT-VQGAN; the released one is {@link MASKGIT_VQGAN_F16}. */
 export interface VqganConfig {
@@ -118,7 +120,7 @@ export function vqganDecoder(g: Graph, z: Value, c: VqganConfig, n: VqganNaming 
           h = inScopes(
             g,
             n.upsampleConv,
-            () => conv2d(g, upsampleNearest(g, h, 2), outC, outC, 3, { padding: "same" }),
+            () => upsampleConv3x3(g, h, outC, outC),
           );
         }
       });

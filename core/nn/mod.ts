@@ -40,6 +40,8 @@ export {
   ldmResnetBlock,
 } from "./kl16_vae.ts";
 export { residualAttentionBlock, transformer } from "./vit_block.ts";
+export { upsampleConv3x3 } from "./upsample_conv.ts";
+export { winogradConv3x3, winogradFits } from "./winograd.ts";
 export {
   MASKGIT_CODES,
   TITOK_VIT_SIZES,

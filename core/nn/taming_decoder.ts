@@ -27,11 +27,11 @@
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
-import { upsampleNearest } from "../ops/mod.ts";
 import { silu } from "./activations.ts";
 import { conv2d } from "./conv.ts";
 import { ldmAttnBlock, ldmResnetBlock } from "./kl16_vae.ts";
 import { groupNorm } from "./norm.ts";
+import { upsampleConv3x3 } from "./upsample_conv.ts";
 
 /** The size of a taming decoder (its constructor's arguments). */
 export interface TamingDecoderConfig {
@@ -92,7 +92,7 @@ export function tamingDecoder(
         if (i !== 0) {
           h = g.scope(
             "upsample",
-            () => g.scope("conv", () => conv2d(g, upsampleNearest(g, h, 2), out, out, 3, { padding: 1 })),
+            () => g.scope("conv", () => upsampleConv3x3(g, h, out, out)),
           );
           res *= 2;
         }

@@ -12,6 +12,7 @@ export interface EngineOptions {
   threads?: number;
   spinning?: boolean;
   memoryArena?: boolean;
+  memoryPattern?: boolean;
   profile?: string;
 }
 

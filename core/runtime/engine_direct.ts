@@ -110,6 +110,11 @@ export class DirectEngine implements Engine {
       );
       check(
         ort,
+        (o.memoryPattern ?? true) ? ort.EnableMemPattern(options) : ort.DisableMemPattern(options),
+        "memory pattern",
+      );
+      check(
+        ort,
         ort.AddSessionConfigEntry(
           options,
           cString("session.intra_op.allow_spinning"),

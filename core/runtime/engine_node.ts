@@ -28,6 +28,7 @@ export class NodeEngine implements Engine {
       graphOptimizationLevel: "all",
       externalData: files,
       enableCpuMemArena: o.memoryArena ?? true,
+      enableMemPattern: o.memoryPattern ?? true,
       extra: { session: { intra_op: { allow_spinning: o.spinning === false ? "0" : "1" } } },
     };
     if (o.profile) {

@@ -38,6 +38,8 @@ const ENTRIES = {
   CreateSessionOptions: fn(10, ["buffer"], P),
   SetSessionExecutionMode: fn(13, [P, "i32"], P),
   EnableProfiling: fn(14, [P, "buffer"], P),
+  EnableMemPattern: fn(16, [P], P),
+  DisableMemPattern: fn(17, [P], P),
   EnableCpuMemArena: fn(18, [P], P),
   DisableCpuMemArena: fn(19, [P], P),
   SetSessionGraphOptimizationLevel: fn(23, [P, "i32"], P),

@@ -19,6 +19,7 @@ import { UsageError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
 import { pruned } from "./prune.ts";
 import { inPlacePairs } from "./in_place.ts";
+import { winogradRewrite, type WinogradRule } from "./winograd_pass.ts";
 import type { Engine } from "./engine.ts";
 import { NodeEngine } from "./engine_node.ts";
 import { DirectEngine } from "./engine_direct.ts";
@@ -33,6 +34,13 @@ export interface SessionOptions {
   spinning?: boolean;
   /** ORT's CPU memory arena (default on): reuses intermediate buffers across runs instead of page-faulting fresh ones. */
   memoryArena?: boolean;
+  /**
+   * ORT's memory pattern (default on): from the second run, one block planned for all intermediates,
+   * allocated beside the arena's own chunks. Off by default when the Winograd rewrite changed the
+   * graph: its large transient tiles then doubled a batch-4 VQGAN decoder session's memory
+   * (bench/README.md, "Conv decoders").
+   */
+  memoryPattern?: boolean;
   /** Write ORT's per-node profile (Chrome trace JSON) to `<profile>_<date>.json`; see {@link Session.endProfiling}. */
   profile?: string;
   /**
@@ -47,6 +55,12 @@ export interface SessionOptions {
    * "auto": "direct" on the CPU when the C API loads (needs --allow-ffi), else "node".
    */
   engine?: "node" | "direct" | "auto";
+  /**
+   * Run wide 3×3 convs with initializer weights as Winograd F(4×4, 3×3) (core/runtime/winograd_pass.ts):
+   * default on for the CPU, where it cuts a VQGAN decoder's conv time; outputs move by ~1e-4 of
+   * their scale per conv. A {@link WinogradRule} sets which convs; false keeps every conv direct.
+   */
+  winograd?: boolean | WinogradRule;
 }
 
 /** A compiled graph ready to run. */
@@ -71,15 +85,20 @@ export class Session {
     const device = opts.device ?? "cpu";
     const packed = packWeights(graph.params.values(), weights);
     const live = pruned(graph);
-    const bytes = encodeModel(live, { weights: packed.refs });
+    const winograd = opts.winograd ?? device === "cpu";
+    const model = winograd
+      ? winogradRewrite(live, (name) => packed.refs.has(name), winograd === true ? undefined : winograd)
+      : live;
+    const bytes = encodeModel(model, { weights: packed.refs });
+    const engineOptions = { ...opts, memoryPattern: opts.memoryPattern ?? model === live };
     // Parameters without weights are fed at run time (trainable parameters in a train step).
     const fed = [...graph.params.values()].filter((p) => !packed.refs.has(p.name));
     const inputs = [...graph.inputs, ...fed];
     const inPlace = opts.inPlace ? inPlacePairs(live, opts.inPlace) : new Map<string, string>();
     const engine = chooseEngine(opts.engine ?? "node", device);
     const inner = engine === "direct"
-      ? DirectEngine.create(bytes, packed.files, inputs, graph.outputs, opts)
-      : await NodeEngine.create(bytes, packed.files, device, opts.deviceId, opts);
+      ? DirectEngine.create(bytes, packed.files, inputs, graph.outputs, engineOptions)
+      : await NodeEngine.create(bytes, packed.files, device, opts.deviceId, engineOptions);
     return new Session(inner, inputs, graph.outputs, device, inPlace, engine);
   }
 

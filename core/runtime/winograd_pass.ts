@@ -1,0 +1,100 @@
+/**
+ * Rewrites a graph's wide 3×3 convolutions into Winograd F(4×4, 3×3)
+ * (core/nn/winograd.ts) before a CPU session is opened. On ONNX Runtime's CPU
+ * provider a VQGAN-style decoder spends ~85 % of its time in 3×3 convs that
+ * MLAS already runs near the cores' peak, so fewer multiplies is what is left;
+ * Winograd does 4× fewer in the channel GEMM and pays with transform passes,
+ * which only a wide conv amortises (bench/README.md, "Conv decoders").
+ *
+ * Only Conv nodes whose weight is an initializer are rewritten: a train
+ * step feeds its trainable weights, so its convs (and their gradients) stay
+ * as built. The caller's graph is not modified; the result is a view with the
+ * replacement nodes and their constants.
+ *
+ * @example
+ * ```ts
+ * const live = winogradRewrite(pruned(graph), (name) => packed.refs.has(name));
+ * ```
+ * @module
+ */
+import { Graph, type GraphNode, type Value } from "../graph/graph.ts";
+import { winogradConv3x3, winogradFits } from "../nn/winograd.ts";
+
+/**
+ * Which convs are rewritten. `minChannels`: both sides at least this wide (the transforms cost per
+ * input channel, the saving per channel pair). `minPixels`: H·W at least this — the filter
+ * transform is a 4× larger weight held by each session (36 vs 9 taps), so the narrow-image, wide-
+ * channel convs (a VQGAN's 512-channel 16² and 32² levels: most of its weights) would add ~0.7 GB
+ * per decoder session for ~15 % of the saving.
+ */
+export interface WinogradRule {
+  minChannels: number;
+  minPixels: number;
+}
+
+/** The default rule (bench/conv_decoder_bench.ts, bench/README.md "Conv decoders"). */
+export const WINOGRAD_RULE: WinogradRule = { minChannels: 128, minPixels: 64 * 64 };
+
+/** `graph` with each eligible Conv replaced by its Winograd form; `graph` itself when none is. */
+export function winogradRewrite(
+  graph: Graph,
+  isStatic: (name: string) => boolean,
+  rule: WinogradRule = WINOGRAD_RULE,
+): Graph {
+  const scratch = new Graph(`${graph.name}_winograd`);
+  const nodes: GraphNode[] = [];
+  let rewritten = 0;
+  for (const n of graph.nodes) {
+    const conv = eligible(graph, n, isStatic, rule);
+    if (!conv) {
+      nodes.push(n);
+      continue;
+    }
+    const first = scratch.nodes.length;
+    const y = scratch.scope(n.name, () => winogradConv3x3(scratch, conv.x, conv.w, conv.b));
+    const added = scratch.nodes.slice(first);
+    // The last node computes the conv's output: give it the original name its consumers read.
+    const last = added[added.length - 1];
+    last.outputs = last.outputs.map((o) => (o === y.name ? n.outputs[0] : o));
+    nodes.push(...added);
+    rewritten++;
+  }
+  if (!rewritten) return graph;
+  const view = { nodes, constants: new Map([...graph.constants, ...scratch.constants]) } as Record<
+    PropertyKey,
+    unknown
+  >;
+  return new Proxy(graph, { get: (t, k, r) => (k in view ? view[k] : Reflect.get(t, k, r)) });
+}
+
+/** The conv's operands when `n` is a 3×3, stride-1, pad-1, ungrouped Conv the rule accepts. */
+function eligible(
+  graph: Graph,
+  n: GraphNode,
+  isStatic: (name: string) => boolean,
+  rule: WinogradRule,
+): { x: Value; w: Value; b?: Value } | undefined {
+  if (n.op !== "Conv" || n.domain || n.inputs.length < 2 || !isStatic(n.inputs[1])) return undefined;
+  const ints = (key: string, fallback: number[]) => {
+    const a = n.attrs[key];
+    return a?.type === "ints" ? a.value : fallback;
+  };
+  const group = n.attrs.group;
+  if (group && !(group.type === "int" && group.value === 1)) return undefined;
+  if (n.attrs.auto_pad && !(n.attrs.auto_pad.type === "string" && n.attrs.auto_pad.value === "NOTSET")) {
+    return undefined;
+  }
+  const same = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+  if (
+    !same(ints("strides", [1, 1]), [1, 1]) || !same(ints("dilations", [1, 1]), [1, 1]) ||
+    !same(ints("pads", [0, 0, 0, 0]), [1, 1, 1, 1])
+  ) return undefined;
+  const x = graph.values.get(n.inputs[0]);
+  const w = graph.values.get(n.inputs[1]);
+  const b = n.inputs[2] ? graph.values.get(n.inputs[2]) : undefined;
+  if (!x || !w || x.dtype !== "float32" || w.shape.length !== 4 || !winogradFits(x)) return undefined;
+  const [o, c, kh, kw] = w.shape as number[];
+  const pixels = (x.shape[2] as number) * (x.shape[3] as number);
+  if (kh !== 3 || kw !== 3 || Math.min(o, c) < rule.minChannels || pixels < rule.minPixels) return undefined;
+  return { x, w, b };
+}
