@@ -255,14 +255,15 @@ function iteration(g: Graph, x: Value, c: AlitConfig, gt?: Value): void {
 
 /**
  * Image → the sequence entering iteration 0, `encoder_ln_pre([cls | N image
- * tokens | T latents])` (B, N+1+T, W), and for the VQGAN the true code ids gt (B,N).
+ * tokens | T latents])` (B, N+1+T, W), the base tokens h (B,Z,G,G) (the VAE
+ * variant's distillation target) and for the VQGAN the true code ids gt (B,N).
  */
 export function alitInitialSequence(
   g: Graph,
   image: Value,
   c: AlitConfig,
   noise?: Value,
-): { x: Value; gt?: Value } {
+): { x: Value; gt?: Value; h: Value } {
   const d = alitDims(c);
   const { h, gt } = baseTokens(g, image, c, noise);
   const patches = g.scope(
@@ -279,7 +280,7 @@ export function alitInitialSequence(
     g.param("encoder_positional_embedding", [d.n + 1, d.width]),
   );
   const seq = concat(g, [img, batched(g, newLatents(g, c, 0), image)], 1);
-  return { x: g.scope("encoder_ln_pre", () => layerNorm(g, seq, d.width)), gt };
+  return { x: g.scope("encoder_ln_pre", () => layerNorm(g, seq, d.width)), gt, h };
 }
 
 /** Iteration 0: image → base tokens, the initial sequence, one iteration (and `gt` for halting). */
