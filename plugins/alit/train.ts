@@ -17,6 +17,10 @@
  *   uniform draws are the `halting_u` input (B, I−1, N), a custom feed seeded
  *   by (seed, step); the drop mask carries no gradient (torch.bernoulli has none).
  *
+ * - `stage1` over the KL VAE: the decoder regresses the VAE latent (a fresh
+ *   posterior sample, the `noise` input) — λ_i·MSE + the quantiser's loss at
+ *   every iteration, no halting (upstream's VAE rule never fires).
+ *
  * - `stage2` (full fine-tuning with GAN): one graph per rollout iteration,
  *   plugins/alit/train_stage2.ts.
  *
