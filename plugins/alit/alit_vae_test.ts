@@ -2,12 +2,13 @@
  * ALIT over the KL VAE against upstream's own module (tests/testdata/alit_vae:
  * random weights at a reduced size — a 64-px f4 VAE — with the posterior's
  * noise recorded): every iteration's token ids, raw latents and
- * reconstructions, and decoding from ids.
+ * reconstructions, and decoding from ids; the `vae:` config section.
  */
 import { deepStrictEqual, ok } from "node:assert";
 import type { Tensor } from "../../core/tensor.ts";
 import { loadTokenizer } from "../../core/tokenizer.ts";
 import { readSafetensors } from "../../core/weights/safetensors.ts";
+import { alit } from "./mod.ts";
 
 const DIR = new URL("../../tests/testdata/alit_vae/", import.meta.url).pathname;
 const ref = readSafetensors(`${DIR}reference.safetensors`);
@@ -44,4 +45,24 @@ Deno.test("alit vae: every iteration's ids, latents and reconstructions match up
     ok(dec.max < 1e-3 && dec.mean < 5e-5, `decode ${k - 1}: max ${dec.max}, mean ${dec.mean}`);
   }
   await tok.release();
+});
+
+Deno.test("alit vae config: the vae: section defaults to KL-16; a grid or GroupNorm mismatch names its key", () => {
+  const tiny = alit.schema.parse(alit.presets["tiny_vae"]);
+  deepStrictEqual(tiny.vae, {
+    ch: 128,
+    ch_mult: [1, 1, 2, 2, 4],
+    num_res_blocks: 2,
+    attn_resolutions: [16],
+    resolution: 256,
+    z_channels: 16,
+  });
+  const test = alit.presets["test_vae"] as { alit: object; vae: object };
+  const issues = (vae: object) => {
+    const r = alit.schema.safeParse({ ...test, vae: { ...test.vae, ...vae } });
+    return r.success ? [] : r.error.issues.map((i) => i.path.join("."));
+  };
+  deepStrictEqual(issues({}), []);
+  deepStrictEqual(issues({ ch_mult: [1, 1] }), ["vae.ch_mult"]);
+  deepStrictEqual(issues({ ch: 48 }), ["vae.ch_mult.0", "vae.ch_mult.1", "vae.ch_mult.2"]);
 });
