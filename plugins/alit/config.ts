@@ -5,7 +5,8 @@
  * arguments of `AdaptiveLengthImageTokenizer`. tok1d's config is exactly those
  * arguments under `alit:` (the yaml's keys unchanged, the preset's widths
  * spelled out), with the base tokenizer's size under `vqgan:` (taming's
- * `ddconfig` keys; default: MAGE's released f16 VQGAN) — so the argument dict
+ * `ddconfig` keys; default: MAGE's released f16 VQGAN) or `vae:` (the KL VAE's
+ * `Encoder` arguments; default: MAR's KL-16) — so the argument dict
  * upstream builds, and the reference data's `alit_config`, parse as they are.
  *
  * @example
@@ -54,6 +55,30 @@ const vqganArgs = z.looseObject({
   n_embed: positive.default(1024),
 });
 
+/**
+ * The KL VAE's size in the keyword arguments of upstream's `Encoder`/`Decoder`
+ * (`base_tokenizers/vae_ldm.py`; default: MAR's KL-16, which `LDMVAEWrapper` builds).
+ * `resolution` is the nominal input size that places the attention levels.
+ */
+const vaeArgs = z.looseObject({
+  ch: positive.default(128),
+  ch_mult: z.array(positive).min(1).max(8).default([1, 1, 2, 2, 4]),
+  num_res_blocks: positive.default(2),
+  attn_resolutions: z.array(positive).default([16]),
+  resolution: positive.default(256),
+  z_channels: positive.default(16),
+});
+
+/** MAR's KL-16 (the default `vae:` section). */
+const KL16_ARGS = {
+  ch: 128,
+  ch_mult: [1, 1, 2, 2, 4],
+  num_res_blocks: 2,
+  attn_resolutions: [16],
+  resolution: 256,
+  z_channels: 16,
+};
+
 /** The ALIT config schema. */
 export const alitSchema = z.looseObject({
   alit: alitArgs,
@@ -64,6 +89,7 @@ export const alitSchema = z.looseObject({
     z_channels: 256,
     n_embed: 1024,
   }),
+  vae: vaeArgs.default(KL16_ARGS),
 }).superRefine((c, ctx) => {
   const a = c.alit;
   const at = (k: string) => ["alit", k];
@@ -102,12 +128,22 @@ export const alitSchema = z.looseObject({
         `the patch grid is ${grid}²`,
     });
   }
-  if (a.base_tokenizer === "vae" && a.img_size / 16 !== grid) {
+  const vaeGrid = a.img_size / 2 ** (c.vae.ch_mult.length - 1);
+  if (a.base_tokenizer === "vae" && vaeGrid !== grid) {
     ctx.addIssue({
       code: "custom",
-      path: at("patch_size"),
-      message: `the KL-16 VAE's grid is ${a.img_size / 16}², the patch grid ${grid}²`,
+      path: ["vae", "ch_mult"],
+      message: `the VAE's ${c.vae.ch_mult.length} levels give a ${vaeGrid}² grid, the patch grid is ${grid}²`,
     });
+  }
+  for (const [i, ch] of c.vae.ch_mult.entries()) {
+    if (a.base_tokenizer === "vae" && (c.vae.ch * ch) % 32) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["vae", "ch_mult", i],
+        message: `the VAE's GroupNorm(32) needs widths divisible by 32, level ${i} has ${c.vae.ch * ch}`,
+      });
+    }
   }
   if (a.num_init_latent_tokens * a.max_rollout_iters > 256) {
     ctx.addIssue({
@@ -129,8 +165,8 @@ export type AlitConfig = z.infer<typeof alitSchema>;
 export function normaliseAlitRaw(raw: unknown): unknown {
   const r = raw as Record<string, unknown> | undefined;
   if (r && typeof r === "object" && !("alit" in r) && "max_rollout_iters" in r) {
-    const { vqgan, ...alit } = r;
-    return { alit, ...(vqgan ? { vqgan } : {}) };
+    const { vqgan, vae, ...alit } = r;
+    return { alit, ...(vqgan ? { vqgan } : {}), ...(vae ? { vae } : {}) };
   }
   return raw;
 }
@@ -149,10 +185,10 @@ export function alitDims(c: AlitConfig) {
     t: a.num_init_latent_tokens,
     iters: a.max_rollout_iters,
     vae,
-    /** Channels of the base tokenizer's latent (VQGAN z, or the VAE's 16). */
-    z: vae ? 16 : c.vqgan.z_channels,
+    /** Channels of the base tokenizer's latent (VQGAN z, or the VAE's, 16 for KL-16). */
+    z: vae ? c.vae.z_channels : c.vqgan.z_channels,
     /** What the decoder head predicts per image token: VQGAN code logits, or the VAE latent. */
-    out: vae ? 16 : c.vqgan.n_embed,
+    out: vae ? c.vae.z_channels : c.vqgan.n_embed,
     c: a.vq_token_dim,
   };
 }

@@ -32,10 +32,13 @@ const presets = presetsIn(new URL("../../configs/alit/", import.meta.url));
 const TRAINING_ONLY = /^(gan_losses|criterion)\./;
 
 /** Upstream state dict → graph parameters: names are upstream's; training-only modules are dropped. */
-export function loadAlit(tensors: Map<string, Tensor>, _config: AlitConfig): Map<string, Tensor> {
+export function loadAlit(tensors: Map<string, Tensor>, config: AlitConfig): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
+  const vae = alitDims(config).vae;
   let skipped = 0;
   for (const [k, t] of tensors) {
+    // The VAE variant's halting never fires upstream (it assigns into a copy), so its mask token is never read.
+    if (vae && k === "encoder_mask_token") continue;
     if (TRAINING_ONLY.test(k)) skipped++;
     else out.set(k, t);
   }

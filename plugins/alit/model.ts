@@ -20,7 +20,7 @@
  */
 import { Graph, type Value } from "../../core/graph/graph.ts";
 import { conv2d } from "../../core/nn/conv.ts";
-import { KL16, KL16_LATENT_SCALE, kl16Decode, kl16Latent } from "../../core/nn/kl16_vae.ts";
+import { KL16_LATENT_SCALE, type Kl16Config, kl16Decode, kl16Latent } from "../../core/nn/kl16_vae.ts";
 import { linear } from "../../core/nn/linear.ts";
 import { TAMING_NAMING, type VqganConfig, vqganDecoder, vqganEncoder } from "../../core/nn/maskgit_vqgan.ts";
 import { layerNorm } from "../../core/nn/norm.ts";
@@ -63,6 +63,19 @@ export function vqganConfig(c: AlitConfig): VqganConfig {
   };
 }
 
+/** The KL VAE size of a config (`vae:`; MAR's KL-16 by default). */
+export function kl16Config(c: AlitConfig): Kl16Config {
+  const v = c.vae;
+  return {
+    ch: v.ch,
+    chMult: v.ch_mult,
+    numResBlocks: v.num_res_blocks,
+    attnResolutions: v.attn_resolutions,
+    resolution: v.resolution,
+    zChannels: v.z_channels,
+  };
+}
+
 /** The latent quantiser (`quantize.embedding.weight`, L2-normalised as upstream). */
 function latentVq(c: AlitConfig): VqOptions {
   const a = c.alit;
@@ -88,7 +101,7 @@ function baseTokens(g: Graph, image: Value, c: AlitConfig, noise?: Value): { h: 
       return {
         h: g.scope(
           "vae",
-          () => kl16Latent(g, image, { config: KL16, noise, scale: KL16_LATENT_SCALE }).latent,
+          () => kl16Latent(g, image, { config: kl16Config(c), noise, scale: KL16_LATENT_SCALE }).latent,
         ),
       };
     }
@@ -242,14 +255,15 @@ function iteration(g: Graph, x: Value, c: AlitConfig, gt?: Value): void {
 
 /**
  * Image → the sequence entering iteration 0, `encoder_ln_pre([cls | N image
- * tokens | T latents])` (B, N+1+T, W), and for the VQGAN the true code ids gt (B,N).
+ * tokens | T latents])` (B, N+1+T, W), the base tokens h (B,Z,G,G) (the VAE
+ * variant's distillation target) and for the VQGAN the true code ids gt (B,N).
  */
 export function alitInitialSequence(
   g: Graph,
   image: Value,
   c: AlitConfig,
   noise?: Value,
-): { x: Value; gt?: Value } {
+): { x: Value; gt?: Value; h: Value } {
   const d = alitDims(c);
   const { h, gt } = baseTokens(g, image, c, noise);
   const patches = g.scope(
@@ -266,7 +280,7 @@ export function alitInitialSequence(
     g.param("encoder_positional_embedding", [d.n + 1, d.width]),
   );
   const seq = concat(g, [img, batched(g, newLatents(g, c, 0), image)], 1);
-  return { x: g.scope("encoder_ln_pre", () => layerNorm(g, seq, d.width)), gt };
+  return { x: g.scope("encoder_ln_pre", () => layerNorm(g, seq, d.width)), gt, h };
 }
 
 /** Iteration 0: image → base tokens, the initial sequence, one iteration (and `gt` for halting). */
@@ -334,7 +348,7 @@ export function basePixels(g: Graph, code: Value, c: AlitConfig): Value {
   return g.scope(
     "base_tokenizer",
     () =>
-      d.vae ? g.scope("vae", () => kl16Decode(g, code, KL16)) : g.scope(
+      d.vae ? g.scope("vae", () => kl16Decode(g, code, kl16Config(c))) : g.scope(
         "vqgan",
         () => g.scope("decoder", () => vqganDecoder(g, code, vqganConfig(c), TAMING_NAMING)),
       ),

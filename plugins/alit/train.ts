@@ -17,6 +17,10 @@
  *   uniform draws are the `halting_u` input (B, I−1, N), a custom feed seeded
  *   by (seed, step); the drop mask carries no gradient (torch.bernoulli has none).
  *
+ * - `stage1` over the KL VAE: the decoder regresses the VAE latent (a fresh
+ *   posterior sample, the `noise` input) — λ_i·MSE + the quantiser's loss at
+ *   every iteration, no halting (upstream's VAE rule never fires).
+ *
  * - `stage2` (full fine-tuning with GAN): one graph per rollout iteration,
  *   plugins/alit/train_stage2.ts.
  *
@@ -107,14 +111,6 @@ export function haltingDraws(ctx: FeedContext): Tensor {
 
 const HALTING: Feed = { kind: "custom", generate: haltingDraws };
 
-function checkVqgan(c: AlitConfig): void {
-  if (alitDims(c).vae) {
-    throw new UsageError(
-      "alit.base_tokenizer: vae — training is implemented for the VQGAN base only (its code-id losses)",
-    );
-  }
-}
-
 /** Stage 1: the full rollout with upstream's per-iteration distillation losses. */
 function stage1(c: AlitConfig, batch: number): LossBuilder {
   const d = alitDims(c);
@@ -159,14 +155,49 @@ function stage1(c: AlitConfig, batch: number): LossBuilder {
   };
 }
 
+/**
+ * Stage 1 over the KL VAE (`adaptive_vae.py` `forward`/`forward_loss`): the
+ * decoder regresses the VAE latent (a fresh posterior sample × 0.2325, from the
+ * `noise` input, as upstream draws one every forward) — at every iteration
+ * λ_i·MSE(latent, decoded) + the latent quantiser's loss. No halting: the VAE
+ * rule never fires upstream (it assigns into a copy).
+ */
+function stage1Vae(c: AlitConfig, batch: number): LossBuilder {
+  const d = alitDims(c);
+  return (g) => {
+    const image = g.input("image", "float32", [batch, 3, d.image, d.image]);
+    const noise = g.input("noise", "float32", [batch, d.z, d.grid, d.grid]);
+    const first = alitInitialSequence(g, image, c, noise);
+    const target = stopGradient(g, first.h);
+    let x = first.x;
+    const terms: Record<string, Value> = {};
+    const sums: Value[][] = [[], []];
+    let total: Value | undefined;
+    for (let i = 0; i < d.iters; i++) {
+      const s = alitStep(g, x, c, { straightThrough: true });
+      const diff = sub(g, target, s.code);
+      const mse = terms[`code_${i}`] = meanAll(g, mul(g, diff, diff));
+      const weighted = mul(g, mse, scalar(g, ALIT_LAMBDA[i] ?? 1));
+      const vq = s.q.losses.quantizer_loss;
+      sums[0].push(weighted), sums[1].push(vq);
+      const it = add(g, weighted, vq);
+      total = total ? add(g, total, it) : it;
+      if (i < d.iters - 1) x = alitNextSequence(g, s.x, c, i + 1);
+    }
+    const sum = (vs: Value[]) => vs.reduce((p, v) => add(g, p, v));
+    terms.code = sum(sums[0]);
+    terms.quantizer = sum(sums[1]);
+    return { terms, total: total!, feeds: { image: IMAGES, noise: { kind: "normal" } } };
+  };
+}
+
 /** The loss builder of ALIT stage `o.stage`. */
 export function alitLoss(c: AlitConfig, o: TrainLossOptions): LossBuilder {
-  checkVqgan(c);
   if (o.stage === "stage1") {
     if (o.perceptual || o.adversarial) {
-      throw new Error("stage1 trains on code ids: no image loss, so no perceptual or GAN term");
+      throw new Error("stage1 distils the base tokens: no image loss, so no perceptual or GAN term");
     }
-    return stage1(c, o.batch);
+    return alitDims(c).vae ? stage1Vae(c, o.batch) : stage1(c, o.batch);
   }
   if (o.stage === "stage2") return alitStage2(c, o);
   throw new UsageError(`--stage ${o.stage}: ALIT stages are stage1, stage2`);
@@ -179,6 +210,7 @@ export function alitLoss(c: AlitConfig, o: TrainLossOptions): LossBuilder {
  * through `.data` (no gradient, so AdamW skips it).
  */
 export function alitTrainable(_c: AlitConfig, o: { stage: string }): (name: string) => boolean {
+  // (The VAE has no codebook: stage 2 trains all of it, the posterior's sample included.)
   if (o.stage === "stage2") return (name) => !name.startsWith("base_tokenizer.vqgan.quantize.");
   return (name) => !name.startsWith("base_tokenizer.");
 }

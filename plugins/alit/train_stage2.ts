@@ -42,8 +42,10 @@ import { UsageError } from "../../core/errors.ts";
 import { type AlitConfig, alitDims } from "./config.ts";
 import { alitEncoderPass, alitInitialSequence, alitNextSequence, alitStep, basePixels } from "./model.ts";
 
-/** The layer upstream's adaptive GAN weight differentiates against (`get_last_layer`). */
+/** The layer upstream's adaptive GAN weight differentiates against (`get_last_layer`), VQGAN base. */
 export const LAST_LAYER = "base_tokenizer.vqgan.decoder.conv_out.weight";
+/** The same for the VAE base (`adaptive_vae.py` `get_last_layer`). */
+export const LAST_LAYER_VAE = "base_tokenizer.vae.decoder.conv_out.weight";
 
 /** Steps per epoch of upstream's stage-2 run: ⌊126,689 / 96⌋ (ImageNet-100 train, batch 12 × 8, drop_last). */
 export const ALIT_EPOCH_STEPS = 1319;
@@ -59,7 +61,9 @@ export function alitStage2(c: AlitConfig, o: TrainLossOptions): LossBuilder {
   }
   return (g) => {
     const image = g.input("image", "float32", [o.batch, 3, d.image, d.image]);
-    let x = alitInitialSequence(g, image, c).x;
+    // The VAE base samples its posterior every forward (upstream's torch.randn): the noise is an input.
+    const noise = d.vae ? g.input("noise", "float32", [o.batch, d.z, d.grid, d.grid]) : undefined;
+    let x = alitInitialSequence(g, image, c, noise).x;
     for (let i = 0; i < k; i++) x = alitNextSequence(g, alitEncoderPass(g, x, c), c, i + 1);
     const s = alitStep(g, x, c, { straightThrough: true });
     const rec = basePixels(g, s.code, c);
@@ -74,10 +78,18 @@ export function alitStage2(c: AlitConfig, o: TrainLossOptions): LossBuilder {
     if (o.adversarial) {
       const weight = o.adversarial.scale?.(g) ?? g.constant(f32([], [o.adversarial.weight]), "w");
       terms.gan = o.adversarial.build(g, image, rec);
-      terms.gan_weight = mul(g, adaptiveGanWeight(g, nll, terms.gan, LAST_LAYER), weight);
+      terms.gan_weight = mul(
+        g,
+        adaptiveGanWeight(g, nll, terms.gan, d.vae ? LAST_LAYER_VAE : LAST_LAYER),
+        weight,
+      );
       total = add(g, total, mul(g, terms.gan, terms.gan_weight));
     }
-    return { terms, total, feeds: { image: { kind: "images" } }, outputs: { reconstruction: rec } };
+    const feeds = {
+      image: { kind: "images" as const },
+      ...(noise ? { noise: { kind: "normal" as const } } : {}),
+    };
+    return { terms, total, feeds, outputs: { reconstruction: rec } };
   };
 }
 
