@@ -41,13 +41,8 @@ export async function demoCommand(f: Partial<ModelFlags> & { out?: string }) {
         `held-out photos that it never saw in training (tests/testdata/photos/heldout)`,
     );
   }
-  const r = await reconstructCommand(photos, {
-    model,
-    device: f.device ?? "cpu",
-    threads: f.threads,
-    json: f.json,
-    out,
-  }, photos.length);
+  // Every model flag the help lists acts: the demo is `reconstruct` on the held-out photos.
+  const r = await reconstructCommand(photos, { ...f, model, device: f.device ?? "cpu", out }, photos.length);
   if (!f.json) {
     console.log(`token ids of ${basename(photos[0])} (one 1D sequence per image):`);
     console.log(firstTokens(join(out, "tokens.npy")));

@@ -39,3 +39,27 @@ Deno.test("demo: held-out photos only, token ids of the first, a labelled grid o
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+Deno.test("demo: the model flags its help lists act (a preset with --random, --batch-size)", async () => {
+  const dir = tmp();
+  try {
+    const r = await run([
+      "demo",
+      "--model",
+      "titok/tiny_fsq",
+      "--random",
+      "--batch-size",
+      "4",
+      "--out",
+      dir,
+      "--json",
+    ]);
+    deepStrictEqual(r.code, 0, r.err);
+    const summary = JSON.parse(r.out);
+    deepStrictEqual(summary.images, heldoutPhotos().length);
+    const bad = await run(["demo", "--model", "titok/tiny_fsq", "--out", dir]);
+    deepStrictEqual(bad.code, 2, "a preset without --weights or --random is refused, so --model was read");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
