@@ -75,3 +75,18 @@ Deno.test("bad images: --strict stops encode, reconstruct, eval and train with e
 function readFileOk(path: string): string {
   return Deno.readTextFileSync(path);
 }
+
+Deno.test("bad images: eval --shard parts merge, the skipped files of every part listed once", async () => {
+  const dir = tmp();
+  const common = [...M, "--data", data, "--no-fid"];
+  for (const k of [0, 1]) {
+    const p = await run(["eval", ...common, "--shard", `${k}/2`, "--out", join(dir, `part${k}`)]);
+    deepStrictEqual(p.code, 0, p.err);
+  }
+  const merged = await run(["eval", "merge", join(dir, "part0"), join(dir, "part1"), "--json"]);
+  deepStrictEqual(merged.code, 0, merged.err);
+  const json = JSON.parse(merged.out);
+  deepStrictEqual(json.data.images, 4);
+  deepStrictEqual(json.badImages.count, 1);
+  deepStrictEqual(json.badImages.files[0].source, corrupt);
+});

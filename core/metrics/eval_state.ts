@@ -93,9 +93,10 @@ export function loadEvaluationStates(
       throw new UsageError(`${dir}: no ${STATE} (not the --out folder of a tok1d eval --shard run)`);
     }
     const part = JSON.parse(readFileSync(file, "utf8"));
-    const { shard: _, ...same } = part.meta as EvaluationMeta;
+    // The shard and the images it skipped are the part's own; everything else must agree.
+    const { shard: _, badImages: partBad, ...same } = part.meta as EvaluationMeta & { badImages?: unknown[] };
     if (!merged || !meta) {
-      meta = part.meta;
+      meta = { ...part.meta, ...(partBad ? { badImages: [] } : {}) };
       merged = {
         images: 0,
         real: undefined,
@@ -117,7 +118,9 @@ export function loadEvaluationStates(
         reconstructions: part.points.map((_: unknown, i: number) => readNpy(join(dir, `samples_${i}.npy`))),
       };
     } else {
-      const { shard: __, ...first } = meta;
+      const { shard: __, badImages: _firstBad, ...first } = meta as EvaluationMeta & {
+        badImages?: unknown[];
+      };
       if (JSON.stringify(same) !== JSON.stringify(first)) {
         throw new UsageError(
           `${dir}: this part ran with other settings than ${dirs[0]} (model, data or protocol differ)`,
@@ -126,6 +129,10 @@ export function loadEvaluationStates(
     }
     if (part.points.length !== merged.points.length) {
       throw new UsageError(`${dir}: a different number of curve points`);
+    }
+    if (partBad) {
+      const into = meta as EvaluationMeta & { badImages?: unknown[] };
+      (into.badImages ??= []).push(...partBad);
     }
     merged.images += part.images;
     const rows = join(dir, "per_image.json");
