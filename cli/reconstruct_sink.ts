@@ -84,7 +84,8 @@ export class ReconstructionSink {
       this.originals.push(sliceBatch(originals, 0, room));
       this.recons.push(sliceBatch(clamped, 0, room));
       this.captions[0].push(...sources.slice(0, room).map((s) => basename(s)));
-      this.captions[1].push(...[...scores.slice(0, room)].map((p) => `PSNR ${p.toFixed(2)} dB`));
+      // The caption font has capitals only (core/data/font.ts): "dB" would read "DB", so the unit is left out.
+      this.captions[1].push(...[...scores.slice(0, room)].map((p) => `PSNR ${p.toFixed(2)}`));
       this.kept += room;
     }
   }
