@@ -4,7 +4,7 @@
  * `<out>/images.npy` (float32, before clamping, streamed), per-image PSNR and
  * token counts, and `<out>/grid.png` of the first items — beside the images
  * folder, never inside it, so `tok1d fid originals/ <out>/images` counts only
- * reconstructions. Grid tiles are at least {@link MIN_TILE} px on screen
+ * reconstructions. Grid tiles are at least `MIN_GRID_TILE` (core/data/png.ts) px on screen
  * (nearest-neighbour enlargement of small models' images), each original
  * captioned with its file name and each reconstruction with its PSNR.
  *
@@ -20,7 +20,7 @@ import { mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { toUint8Image } from "../core/data/batch.ts";
 import { NpyStreamWriter } from "../core/data/npy_stream.ts";
-import { gridRows, writePng } from "../core/data/png.ts";
+import { gridRows, MIN_GRID_TILE, writePng } from "../core/data/png.ts";
 import { psnr } from "../core/metrics/psnr.ts";
 import type { Tensor } from "../core/tensor.ts";
 import { concatBatch, sliceBatch, tokenCounts, type Tokens } from "../core/tokens.ts";
@@ -32,9 +32,6 @@ export interface ReconstructedItem {
   psnr: number;
   tokens: number;
 }
-
-/** Grid tiles are enlarged (nearest neighbour, by an integer) until they are at least this wide. */
-export const MIN_TILE = 128;
 
 function clamp01(t: Tensor): Tensor<"float32"> {
   const d = Float32Array.from(t.data as Float32Array, (v) => (v > 0 ? (v < 1 ? v : 1) : 0));
@@ -97,7 +94,7 @@ export class ReconstructionSink {
     const originals = concatBatch(this.originals);
     const g = gridRows([originals, concatBatch(this.recons)], {
       columns: Math.min(this.o.gridColumns ?? 8, this.kept),
-      scale: Math.max(1, Math.ceil(MIN_TILE / (originals.shape[3] as number))),
+      scale: Math.max(1, Math.ceil(MIN_GRID_TILE / (originals.shape[3] as number))),
       labels: this.captions,
     });
     await writePng(grid, g.data, g.width, g.height);

@@ -87,6 +87,9 @@ export interface GridOptions {
 /** Height of a caption strip under a cell. */
 export const LABEL_STRIP = GLYPH_H + 4;
 
+/** Smallest on-screen size of a grid tile: smaller images are enlarged (nearest-neighbour) to at least this. */
+export const MIN_GRID_TILE = 128;
+
 /** Enlarges `img` k× by repeating pixels (nearest neighbour). */
 export function upscaleNearest(img: RgbImage, k: number): RgbImage {
   if (k === 1) return img;

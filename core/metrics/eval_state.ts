@@ -136,7 +136,14 @@ export function loadEvaluationStates(
     }
     merged.images += part.images;
     const rows = join(dir, "per_image.json");
-    if (existsSync(rows)) merged.perImage.push(...JSON.parse(readFileSync(rows, "utf8")));
+    if (existsSync(rows)) {
+      const partRows: { source: string }[] = JSON.parse(readFileSync(rows, "utf8"));
+      // The samples are the first part's first images, in its evaluation order.
+      if (!merged.perImage.length) {
+        samples!.sources = partRows.slice(0, samples!.originals.shape[0]).map((r) => r.source);
+      }
+      merged.perImage.push(...(partRows as typeof merged.perImage));
+    }
     if (existsSync(join(dir, "real.npz"))) merged.real = mergeStats(merged.real, join(dir, "real.npz"));
     for (const [k, v] of Object.entries((part.lengths ?? {}) as Record<string, number>)) {
       if (merged.lengths) merged.lengths[k] = (merged.lengths[k] ?? 0) + v;

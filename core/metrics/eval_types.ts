@@ -117,4 +117,6 @@ export interface Evaluation {
 export interface EvaluationSamples {
   originals: Tensor;
   reconstructions: Tensor[];
+  /** Where each kept original came from (grid captions), when known. */
+  sources?: string[];
 }

@@ -168,7 +168,9 @@ export async function accumulateEvaluation(
     if (o.limit !== undefined && state.images >= o.limit) break;
   }
   if (!state.images || !originals) throw new UsageError("eval: the data source yielded no images");
-  return { state, samples: { originals, reconstructions: reconstructions as Tensor[] } };
+  // state.perImage is still in evaluation order here, so its first rows are the kept samples'.
+  const sources = state.perImage.slice(0, originals?.shape[0] ?? 0).map((r) => r.source);
+  return { state, samples: { originals, reconstructions: reconstructions as Tensor[], sources } };
 }
 
 /** Frees the statistics sessions of a state. */

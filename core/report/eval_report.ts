@@ -9,8 +9,9 @@
  * ```
  * @module
  */
-import { join } from "node:path";
-import { encodePng, gridRows } from "../data/png.ts";
+import { basename, join } from "node:path";
+import { encodePng, gridRows, MIN_GRID_TILE } from "../data/png.ts";
+import { psnr } from "../metrics/psnr.ts";
 import { writeFileAtomic } from "../fs.ts";
 import type { SkippedImage } from "../data/bad_images.ts";
 import type { Evaluation } from "../metrics/evaluate.ts";
@@ -133,8 +134,13 @@ export async function reportContent(e: Evaluation, ctx: ReportContext): Promise<
     ["time (s)", e.seconds.toFixed(1)],
   ];
   const grid = async (file: string, rows: Evaluation["samples"]["reconstructions"], caption: string) => {
-    const g = gridRows([e.samples.originals, ...rows], {
-      columns: Math.min(8, e.samples.originals.shape[0]),
+    const originals = e.samples.originals;
+    const names = e.samples.sources?.map((s) => basename(s));
+    const g = gridRows([originals, ...rows], {
+      columns: Math.min(8, originals.shape[0]),
+      // Tiles at least 128 px on screen (nearest-neighbour), captioned with file and PSNR.
+      scale: Math.max(1, Math.ceil(MIN_GRID_TILE / (originals.shape[3] as number))),
+      labels: [names, ...rows.map((r) => [...psnr(originals, r)].map((p) => `PSNR ${p.toFixed(2)}`))],
     });
     return { file, caption, png: await encodePng(g.data, g.width, g.height), width: g.width };
   };

@@ -78,9 +78,10 @@ Deno.test("eval report: metrics.json has JSON-safe numbers; rows, notes and grid
     { source: "/data/a.png", psnr: null, ssim: 1, l1: 0, tokens: 64 },
   ]);
   deepStrictEqual(c.notes.length, 3); // random tokenizer, random Inception, few images
-  deepStrictEqual(c.grids.map((g) => [g.file, g.width]), [["grid.png", 16 * 3 + 2 * 4], [
+  // 16-px samples are enlarged 8× to 128-px tiles (3 columns, 2-px padding).
+  deepStrictEqual(c.grids.map((g) => [g.file, g.width]), [["grid.png", 128 * 3 + 2 * 4], [
     "grid_tokens.png",
-    16 * 3 + 2 * 4,
+    128 * 3 + 2 * 4,
   ]]);
 });
 
