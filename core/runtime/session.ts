@@ -22,6 +22,7 @@ import { inPlacePairs } from "./in_place.ts";
 import type { Engine } from "./engine.ts";
 import { NodeEngine } from "./engine_node.ts";
 import { DirectEngine } from "./engine_direct.ts";
+import { trimNativeHeap } from "./native_heap.ts";
 
 /** How a session runs. */
 export interface SessionOptions {
@@ -80,6 +81,9 @@ export class Session {
     const inner = engine === "direct"
       ? DirectEngine.create(bytes, packed.files, inputs, graph.outputs, opts)
       : await NodeEngine.create(bytes, packed.files, device, opts.deviceId, opts);
+    // Creating a session frees ORT's staging copies of the weights; glibc keeps such blocks
+    // resident unless asked (core/runtime/native_heap.ts).
+    trimNativeHeap();
     return new Session(inner, inputs, graph.outputs, device, inPlace, engine);
   }
 
