@@ -24,6 +24,12 @@ const { values: o } = parseArgs({
 const mib = (field: string) =>
   Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync("/proc/self/status", "utf8"))![1]) / 1024;
 const stage: Record<string, number> = { start: mib("VmRSS") };
+/** VmHWM (the peak so far) after each stage: which step sets the peak. */
+const peakBy: Record<string, number> = {};
+const mark = (name: string) => {
+  stage[name] = mib("VmRSS");
+  peakBy[name] = mib("VmHWM");
+};
 const t0 = performance.now();
 const tok = await loadTokenizer(`titok/${o.preset}`, {
   weights: o.weights,
@@ -34,23 +40,23 @@ const tok = await loadTokenizer(`titok/${o.preset}`, {
   // What a reconstruct job opens; the token decoder's weights are dropped at load.
   programs: ["encode", "decodeLatent"],
 });
-stage.loaded = mib("VmRSS");
+mark("loaded");
 await tok.warmUp(["encoder", "decoder"]);
-stage.opened = mib("VmRSS");
+mark("opened");
 const openSeconds = (performance.now() - t0) / 1000;
 const size = tok.info.imageSize;
 const images = randomImages(Number(o.batch), size);
 const first = await tok.encode(rows(images, 0, 1));
-stage.encodedOne = mib("VmRSS");
+mark("encodedOne");
 await tok.decodeLatent(first.latent!);
-stage.decodedOne = mib("VmRSS");
+mark("decodedOne");
 const t1 = performance.now();
 const enc = await tok.encode(images);
 const encodeSeconds = (performance.now() - t1) / 1000;
 const t2 = performance.now();
 await tok.decodeLatent(enc.latent!);
 const decodeSeconds = (performance.now() - t2) / 1000;
-stage.afterBatch = mib("VmRSS");
+mark("afterBatch");
 const params = new Map(
   tok.graphNames.flatMap((g) => [...tok.graph(g).params.values()].map((p) => [p.name, p])),
 );
@@ -60,6 +66,7 @@ console.log(JSON.stringify({
   ...o,
   weightsMiB,
   stage,
+  peakBy,
   peak: mib("VmHWM"),
   openSeconds,
   encodeSeconds,
