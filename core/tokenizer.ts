@@ -71,6 +71,8 @@ export type Encoded = Tokens;
 /** A loaded tokenizer. */
 export class Tokenizer {
   private readonly sessions = new Map<string, Promise<Session>>();
+  /** The last session creation started; the next waits for it. */
+  private opening: Promise<unknown> = Promise.resolve();
   /** Graphs whose session has been created (their weights are ONNX Runtime's now). */
   private readonly handedOver = new Set<string>();
   /** Number of parameters (elements) of the checkpoint, counted before any is dropped. */
@@ -147,7 +149,10 @@ export class Tokenizer {
   private session(name: string): Promise<Session> {
     let s = this.sessions.get(name);
     if (!s) {
-      s = this.open(name);
+      // One creation at a time: dropping weights after one must not detach buffers another
+      // creation is still reading (and two staging copies at once would raise the peak).
+      s = this.opening.then(() => this.open(name));
+      this.opening = s.catch(() => undefined);
       this.sessions.set(name, s);
     }
     return s;

@@ -9,6 +9,7 @@ import { deepStrictEqual, notStrictEqual, ok, rejects, strictEqual } from "node:
 import type { Tensor } from "./tensor.ts";
 import { retainOnly } from "./tokenizer_weights.ts";
 import { loadTokenizer } from "./tokenizer.ts";
+import { writeSafetensors } from "./weights/safetensors.ts";
 
 Deno.test("retainOnly: survivors move out of a buffer they shared with dropped tensors, which is freed", () => {
   const shared = new ArrayBuffer(1 << 20);
@@ -111,4 +112,34 @@ Deno.test("retainOnly: a buffer mostly still in use is not copied; its survivors
   deepStrictEqual([...weights.keys()], ["big"]);
   strictEqual(weights.get("big")!.data, big);
   strictEqual(shared.byteLength, 1 << 20);
+});
+
+Deno.test("Tokenizer: graphs opened at once from one checkpoint buffer both work (creations run in turn)", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "tok1d-weights-" });
+  try {
+    const src = await loadTokenizer("titok/tiny", { random: true, seed: 3, threads: 1, keepWeights: true });
+    const images: Tensor = {
+      dtype: "float32",
+      shape: [2, 3, 32, 32],
+      data: new Float32Array(6 * 32 * 32).fill(0.25),
+    };
+    const enc = await src.encode(images);
+    const want = await src.decodeLatent(enc.latent!);
+    await src.release();
+    writeSafetensors(`${dir}/model.safetensors`, src.weights);
+    // One file, one buffer: whichever graph opens first moves the other's weights out of it and
+    // detaches it; the Tokenizer runs creations in turn so that no creation is reading it then.
+    const tok = await loadTokenizer("titok/tiny", {
+      weights: `${dir}/model.safetensors`,
+      threads: 1,
+      programs: ["encode", "decodeLatent"],
+    });
+    const [y, t] = await Promise.all([tok.decodeLatent(enc.latent!), tok.encode(images)]);
+    deepStrictEqual(t.tokens, enc.tokens);
+    deepStrictEqual(y, want);
+    strictEqual(tok.weights.size, 0);
+    await tok.release();
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
