@@ -18,6 +18,7 @@ export {
   type LoadOptions,
   loadTokenizer,
   openTokenizer,
+  type ProgramName,
   Tokenizer,
 } from "./core/tokenizer.ts";
 export { EXPORT_FILES, type ExportManifest, exportOnnx, graphFile } from "./core/export.ts";

@@ -208,6 +208,7 @@ try {
     threads,
     spinning,
     batchSize: batch,
+    keepWeights: true, // the stage timings open their own sessions on the same weights
   });
   perturb(tok, 1, Number(args["logit-scale"]), Number(args["embed-scale"]));
   const cfg = tok.model.config as AlitConfig;

@@ -42,9 +42,7 @@ export async function infoCommand(f: ModelFlags): Promise<void> {
     value.weights = null;
   } else {
     const tok = await tokenizerFromFlags(f);
-    let params = 0;
-    for (const t of tok.weights.values()) params += t.data.length;
-    value = { ...tok.info, parameters: params, config: tok.model.configSource };
+    value = { ...tok.info, parameters: tok.parameterCount, config: tok.model.configSource };
     value.weights = f.weights ?? tok.model.weights ?? null;
     value.randomWeights = tok.randomWeights;
     await tok.release();

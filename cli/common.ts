@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { UsageError } from "../core/errors.ts";
 export { configHash } from "../core/config.ts";
-import { type LoadOptions, loadTokenizer, type Tokenizer } from "../core/tokenizer.ts";
+import { type LoadOptions, loadTokenizer, type ProgramName, type Tokenizer } from "../core/tokenizer.ts";
 import { checkOutput } from "./preflight.ts";
 
 /** Flags every model-using command accepts. */
@@ -33,9 +33,16 @@ export function intFlag(value: string | undefined, flag: string, fallback?: numb
   return n;
 }
 
-/** Loads the tokenizer the flags name; says so on stderr when its weights are random. */
-export async function tokenizerFromFlags(f: ModelFlags): Promise<Tokenizer> {
+/**
+ * Loads the tokenizer the flags name; says so on stderr when its weights are random. `programs`:
+ * the programs the command runs (only their graphs' weights are kept; default: all).
+ */
+export async function tokenizerFromFlags(
+  f: ModelFlags,
+  programs?: readonly ProgramName[],
+): Promise<Tokenizer> {
   const opts: LoadOptions = {
+    programs,
     weights: f.weights,
     random: f.random,
     seed: f.seed === undefined ? undefined : Number(f.seed),

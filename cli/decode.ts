@@ -67,7 +67,7 @@ export async function decodeCommand(f: DecodeFlags): Promise<void> {
   if (!f.tokens) throw new UsageError("--tokens: required (a folder or .npy written by tok1d encode)");
   const file = readTokens(f.tokens);
   const dir = outDir(f.out);
-  const tok = await tokenizerFromFlags(f);
+  const tok = await tokenizerFromFlags(f, ["decode"]);
   const npy = f.npy ? new NpyStreamWriter(join(dir, "images.npy")) : undefined;
   try {
     if (file.meta?.family && file.meta.family !== tok.info.family) {

@@ -172,7 +172,7 @@ export async function encodeCommand(inputs: string[], f: EncodeFlags): Promise<v
   const bad = new BadImages(!!f.strict);
   const source = await openSource(inputs, f, bad);
   const dir = outDir(f.out);
-  const tok = await tokenizerFromFlags(f);
+  const tok = await tokenizerFromFlags(f, [f.adaptive ? "encodeAdaptive" : "encode"]);
   const writer = new TokenWriter(dir, tok.info.tokensPerItem);
   try {
     const o = encodeOptions(tok, f);
@@ -207,7 +207,11 @@ export async function reconstructCommand(inputs: string[], f: EncodeFlags, gridI
   const bad = new BadImages(!!f.strict);
   const source = await openSource(inputs, f, bad);
   const dir = outDir(f.out);
-  const tok = await tokenizerFromFlags(f);
+  // Images reconstruct in one program; videos and adaptive encodes run encode, then decode.
+  const tok = await tokenizerFromFlags(
+    f,
+    f.adaptive ? ["encodeAdaptive", "decode"] : "videos" in source ? ["encode", "decode"] : ["reconstruct"],
+  );
   const writer = new TokenWriter(dir, tok.info.tokensPerItem);
   if ("files" in source) return await reconstructVideos(source, tok, f, dir, writer);
   const sink = new ReconstructionSink(dir, { perItem: tok.info.tokensPerItem, npy: f.npy, gridItems });

@@ -55,7 +55,15 @@ export function exportOnnx(tok: Tokenizer, dir: string): string[] {
   const names = tok.graphNames;
   const used = new Map<string, Tensor>();
   for (const name of names) {
-    for (const p of tok.graph(name).params.values()) used.set(p.name, tok.weights.get(p.name)!);
+    for (const p of tok.graph(name).params.values()) {
+      const t = tok.weights.get(p.name);
+      if (!t) {
+        throw new Error(
+          `export: weight ${p.name} was dropped once graph '${name}' opened; load with keepWeights: true to export after running`,
+        );
+      }
+      used.set(p.name, t);
+    }
   }
   const weightsPath = join(dir, EXPORT_FILES.weights);
   writeSafetensors(weightsPath, used, { format: "pt", producer: "tok1d" });

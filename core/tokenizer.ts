@@ -32,6 +32,7 @@ import {
 import { checkInputs, checkTokens } from "./tokenizer_checks.ts";
 import { assertKeys, loadCheckpoint } from "./weights/checkpoint.ts";
 import { UsageError } from "./errors.ts";
+import { retainOnly } from "./tokenizer_weights.ts";
 
 /** Options of {@link loadTokenizer}. */
 export interface LoadOptions extends SessionOptions {
@@ -47,7 +48,22 @@ export interface LoadOptions extends SessionOptions {
   batchSize?: number;
   /** false: a training checkpoint's raw weights (`model`) instead of the family's preferred EMA ones. */
   ema?: boolean;
+  /**
+   * Keep every weight in {@link Tokenizer.weights} after the sessions open (to export them, or to
+   * reopen a graph after {@link Tokenizer.release}). By default a weight is dropped from JS once
+   * every graph that uses it has a session: ONNX Runtime holds its own copy by then.
+   */
+  keepWeights?: boolean;
+  /**
+   * The programs this tokenizer will run (`["encode"]` for an encode job): weights no graph of
+   * theirs uses are dropped at load, and a session for another graph is refused. Default: every
+   * program, each graph opened on first use.
+   */
+  programs?: readonly ProgramName[];
 }
+
+/** A family program's name (core/plugin.ts `Programs`). */
+export type ProgramName = keyof Programs;
 
 /** Result of {@link Tokenizer.encode}: the token container (core/tokens.ts). */
 export type Encoded = Tokens;
@@ -55,18 +71,35 @@ export type Encoded = Tokens;
 /** A loaded tokenizer. */
 export class Tokenizer {
   private readonly sessions = new Map<string, Promise<Session>>();
+  /** The last session creation started; the next waits for it. */
+  private opening: Promise<unknown> = Promise.resolve();
+  /** Graphs whose session has been created (their weights are ONNX Runtime's now). */
+  private readonly handedOver = new Set<string>();
+  /** Number of parameters (elements) of the checkpoint, counted before any is dropped. */
+  readonly parameterCount: number;
+  /** The graphs of {@link LoadOptions.programs} (undefined: every graph). */
+  private readonly usable?: ReadonlySet<string>;
   private readonly rng: Rng;
   private readonly ctx: ProgramContext;
 
   constructor(
     readonly model: ResolvedModel,
     private readonly builders: Record<string, () => Graph>,
+    /**
+     * The weights graphs not opened yet still need (all of them with `keepWeights`); views into
+     * the checkpoint's bytes until some are dropped.
+     */
     readonly weights: Map<string, Tensor>,
     readonly info: TokenizerInfo,
     readonly randomWeights: boolean,
     private readonly options: LoadOptions,
   ) {
     this.rng = new Rng(((options.seed ?? 0) * 0x9e3779b1 + 0x7f4a7c15) >>> 0);
+    this.parameterCount = [...weights.values()].reduce((a, t) => a + t.data.length, 0);
+    if (options.programs) {
+      this.usable = new Set(options.programs.flatMap((p) => this.graphsOf(p)));
+      if (!options.keepWeights) this.dropHandedOver();
+    }
     const draw = (shape: number[], f: () => number): Tensor<"float32"> => ({
       dtype: "float32",
       shape,
@@ -116,10 +149,50 @@ export class Tokenizer {
   private session(name: string): Promise<Session> {
     let s = this.sessions.get(name);
     if (!s) {
-      s = Session.create(this.graph(name), this.weights, this.options);
+      // One creation at a time: dropping weights after one must not detach buffers another
+      // creation is still reading (and two staging copies at once would raise the peak).
+      s = this.opening.then(() => this.open(name));
+      this.opening = s.catch(() => undefined);
       this.sessions.set(name, s);
     }
     return s;
+  }
+
+  /** The graphs program `name` runs ([] where the family has no such program). */
+  private graphsOf(name: ProgramName): readonly string[] {
+    const p = this.programs[name];
+    if (p) return this.programGraphs(p);
+    return name === "reconstruct" ? [...this.graphsOf("encode"), ...this.graphsOf("decode")] : [];
+  }
+
+  private async open(name: string): Promise<Session> {
+    if (this.usable && !this.usable.has(name)) {
+      throw new Error(
+        `graph '${name}' is run by none of the programs this tokenizer was loaded for ` +
+          `(${this.options.programs!.join(", ")}); add its program to the 'programs' option`,
+      );
+    }
+    const graph = this.graph(name);
+    const gone = [...graph.params.keys()].find((k) => !this.weights.has(k));
+    if (gone) {
+      throw new Error(
+        `graph '${name}': weight ${gone} was dropped once ONNX Runtime held it; ` +
+          `load with keepWeights: true to reopen graphs after release()`,
+      );
+    }
+    const session = await Session.create(graph, this.weights, this.options);
+    this.handedOver.add(name);
+    if (!this.options.keepWeights) this.dropHandedOver();
+    return session;
+  }
+
+  /** Drops the weights no usable graph without a session needs (sessions being created keep theirs). */
+  private dropHandedOver(): void {
+    const needed = new Set<string>();
+    for (const name of this.usable ?? this.graphNames) {
+      if (!this.handedOver.has(name)) { for (const p of this.graph(name).params.keys()) needed.add(p); }
+    }
+    retainOnly(this.weights, needed);
   }
 
   private get batchSize(): number {
@@ -168,9 +241,18 @@ export class Tokenizer {
     return typeof program.graphs === "function" ? program.graphs(this.model.config) : program.graphs;
   }
 
-  /** Opens the first graph's session now (it is otherwise opened on first use). */
-  async warmUp(): Promise<void> {
-    await this.session(this.programGraphs(this.programs.encode)[0]);
+  /**
+   * Opens sessions now (they are otherwise opened on first use): `graphs`, by default the first
+   * graph the job runs (see {@link LoadOptions.programs}).
+   */
+  async warmUp(graphs: readonly string[] = [this.firstGraph()]): Promise<void> {
+    for (const name of graphs) await this.session(name);
+  }
+
+  /** The first graph a job runs: `encode`'s, or that of the first program named in `programs`. */
+  private firstGraph(): string {
+    const programs = this.options.programs ?? [];
+    return [...programs.flatMap((p) => this.graphsOf(p)), ...this.graphsOf("encode")][0];
   }
 
   /** Items in [0,1] (`info.input`) → tokens (at `budget`, or the full budget). */

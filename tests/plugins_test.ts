@@ -1,11 +1,13 @@
 /**
  * Registry-wide checks: every family's tiny config builds, encodes and decodes
- * with the shapes its `info` promises, deterministically.
+ * with the shapes its `info` promises, deterministically; each program runs
+ * only the graphs it declares (a tokenizer loaded for it refuses others).
  */
 import { deepStrictEqual, ok } from "node:assert";
 import { PLUGINS } from "../plugins/mod.ts";
-import { loadTokenizer } from "../core/tokenizer.ts";
+import { loadTokenizer, type ProgramName, type Tokenizer } from "../core/tokenizer.ts";
 import type { Tensor } from "../core/tensor.ts";
+import type { Tokens } from "../core/tokens.ts";
 
 function image(b: number, s: number): Tensor {
   const data = new Float32Array(b * 3 * s * s);
@@ -45,6 +47,39 @@ for (const plugin of Object.values(PLUGINS)) {
       const single = await tok.encode(third);
       deepStrictEqual([...single.tokens.data], [...a.tokens.data].slice((2 * a.tokens.data.length) / 3));
       await tok.release();
+    });
+    Deno.test(`plugin ${plugin.name}/${preset}: encode, decode, reconstruct each run only their own graphs`, async () => {
+      const spec = `${plugin.name}/${preset}`;
+      const opts = { random: true, seed: 1, threads: 1, batchSize: 2 };
+      const all = await loadTokenizer(spec, { ...opts, keepWeights: true });
+      const x = image(2, all.info.imageSize);
+      const want = await all.reconstruct(x);
+      const decoded = await all.decode(want.tokens);
+      await all.release();
+      const runs: [ProgramName, (t: Tokenizer) => Promise<unknown>][] = [
+        ["encode", (t) => t.encode(x)],
+        ["decode", (t) => t.decode(want.tokens)],
+        ["reconstruct", (t) => t.reconstruct(x)],
+      ];
+      for (const [program, run] of runs) {
+        // A graph outside the program's declared ones would be refused (and fail this test).
+        const tok = await loadTokenizer(spec, { ...opts, programs: [program] });
+        const got = await run(tok);
+        const declared = program === "reconstruct" && !tok.programs.reconstruct
+          ? [...tok.programGraphs(tok.programs.encode), ...tok.programGraphs(tok.programs.decode)]
+          : tok.programGraphs(tok.programs[program]!);
+        // Left in JS: only weights of declared graphs that did not run.
+        const unopened = declared.filter((g) => !tok.openedGraphs.includes(g));
+        const needed = new Set(unopened.flatMap((g) => [...tok.graph(g).params.keys()]));
+        ok(
+          [...tok.weights.keys()].every((k) => needed.has(k)),
+          `${program}: weights of other graphs left in JS`,
+        );
+        if (program === "decode") deepStrictEqual(got, decoded);
+        else if (program === "encode") deepStrictEqual((got as Tokens).tokens, want.tokens.tokens);
+        else deepStrictEqual(got, want);
+        await tok.release();
+      }
     });
   }
 }

@@ -6,8 +6,8 @@
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
-import { add, f32, matmul, mul, reshape, softmax, split, transpose } from "../ops/mod.ts";
-import { linear } from "./linear.ts";
+import { f32, matmul, mul, reshape, softmax, split, transpose } from "../ops/mod.ts";
+import { linear, timesTransposed } from "./linear.ts";
 
 /** Full bidirectional self-attention over x (B, L, W). */
 export function multiheadAttention(g: Graph, x: Value, width: number, heads: number): Value {
@@ -15,7 +15,7 @@ export function multiheadAttention(g: Graph, x: Value, width: number, heads: num
   const hd = width / heads;
   const w = g.param("in_proj_weight", [3 * width, width]);
   const bias = g.param("in_proj_bias", [3 * width]);
-  const qkv = add(g, matmul(g, x, transpose(g, w, [1, 0])), bias);
+  const qkv = timesTransposed(g, x, w, bias);
   const [q, k, v] = split(g, qkv, -1, [width, width, width]).map((t) =>
     transpose(g, reshape(g, t, [b, l, heads, hd]), [0, 2, 1, 3])
   );

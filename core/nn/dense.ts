@@ -20,7 +20,8 @@
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
-import { f32, matmul, transpose } from "../ops/mod.ts";
+import { f32, matmul } from "../ops/mod.ts";
+import { timesTransposed } from "./linear.ts";
 
 /** Parameter naming and layout of a checkpoint family. */
 export type Layout = "flax" | "torch";
@@ -56,7 +57,7 @@ export function dense(
 ): Value {
   const p = paramFn(g, o);
   if ((o.layout ?? "flax") === "flax") return matmul(g, x, p("kernel", [inFeatures, outFeatures]));
-  return matmul(g, x, transpose(g, p("weight", [outFeatures, inFeatures]), [1, 0]));
+  return timesTransposed(g, x, p("weight", [outFeatures, inFeatures]));
 }
 
 /** A constant of `like`'s float dtype (float32 or float64) with the given shape and values. */

@@ -158,7 +158,7 @@ export { reduceMean } from "./reduce_mean.ts";
 export { reduceSum } from "./reduce_sum.ts";
 export { reduceSumSquare } from "./reduce_sum_square.ts";
 export { relu } from "./relu.ts";
-export { reshape } from "./reshape.ts";
+export { reshape, reshapeLike } from "./reshape.ts";
 export { upsampleNearest } from "./resize.ts";
 export { round } from "./round.ts";
 export { scatterAdd } from "./scatter_elements.ts";

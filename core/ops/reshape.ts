@@ -7,6 +7,7 @@
 import type { Graph, Value } from "../graph/graph.ts";
 import { type Dim, fmt, numel } from "../graph/shape.ts";
 import { f32, i64const, type OpDef, rnd } from "./op.ts";
+import { shapeOf } from "./shape.ts";
 
 /** Reshapes `x` to `shape` (numbers, -1 once, or symbols kept from the input). */
 export function reshape(g: Graph, x: Value, shape: readonly Dim[]): Value {
@@ -36,6 +37,16 @@ export function reshape(g: Graph, x: Value, shape: readonly Dim[]): Value {
   return g.addNode("Reshape", [x, i64const(g, spec)], {}, [{ dtype: x.dtype, shape: out }])[0];
 }
 
+/**
+ * `x` reshaped to `like`'s shape. When a symbol of `like` sits where `x` has another dim (x's rows
+ * are a flattened `B*T`, say), the target is read at run time from `Shape(like)`.
+ */
+export function reshapeLike(g: Graph, x: Value, like: Value): Value {
+  const positional = like.shape.every((d, i) => typeof d === "number" || x.shape[i] === d);
+  if (positional) return reshape(g, x, like.shape);
+  return g.addNode("Reshape", [x, shapeOf(g, like)], {}, [{ dtype: x.dtype, shape: like.shape }])[0];
+}
+
 export const def: OpDef = {
   key: "Reshape",
   type: "Reshape",
@@ -46,6 +57,6 @@ export const def: OpDef = {
     options: { shape: [3, -1] },
     expected: [f32([3, 2], [1, 2, 3, 4, 5, 6])],
   }],
-  vjp: (g, { inputs: [x] }, [dy]) => [reshape(g, dy!, x.shape), undefined],
+  vjp: (g, { inputs: [x] }, [dy]) => [reshapeLike(g, dy!, x), undefined],
   gradCases: [{ name: "2x3 -> 3x2", inputs: [rnd([2, 3], 1)], options: { shape: [3, -1] } }],
 };

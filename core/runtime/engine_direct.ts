@@ -63,7 +63,11 @@ export class DirectEngine implements Engine {
     private readonly session: Deno.PointerValue,
     private readonly inputNames: ReturnType<typeof nameArray>,
     private readonly outputNames: ReturnType<typeof nameArray>,
-    /** The external-data buffers and their names, alive for as long as the session. */
+    /**
+     * What ORT was handed by address, referenced until the session is released. Not the
+     * external-data buffers: ORT copies them while the session is created
+     * (core/runtime/session_weights_test.ts), so their owner may drop them.
+     */
     private readonly keep: unknown[],
   ) {}
 
@@ -93,7 +97,7 @@ export class DirectEngine implements Engine {
     const ort = ortC();
     const { env } = environment(ort);
     // Everything ORT reads through a raw address stays referenced from here to the engine.
-    const alive: unknown[] = [files];
+    const alive: unknown[] = [];
     const so = outPointer();
     check(ort, ort.CreateSessionOptions(so.slot), "CreateSessionOptions");
     const options = so.get();

@@ -23,6 +23,7 @@ import { winogradRewrite, type WinogradRule } from "./winograd_pass.ts";
 import type { Engine } from "./engine.ts";
 import { NodeEngine } from "./engine_node.ts";
 import { DirectEngine } from "./engine_direct.ts";
+import { trimNativeHeap } from "./native_heap.ts";
 
 /** How a session runs. */
 export interface SessionOptions {
@@ -99,6 +100,9 @@ export class Session {
     const inner = engine === "direct"
       ? DirectEngine.create(bytes, packed.files, inputs, graph.outputs, engineOptions)
       : await NodeEngine.create(bytes, packed.files, device, opts.deviceId, engineOptions);
+    // Creating a session frees ORT's staging copies of the weights; glibc keeps such blocks
+    // resident unless asked (core/runtime/native_heap.ts).
+    trimNativeHeap();
     return new Session(inner, inputs, graph.outputs, device, inPlace, engine);
   }
 

@@ -54,7 +54,7 @@ Deno.test("titok vq_two_stage: legacy logits over the 1024 MaskGIT codes match u
 });
 
 Deno.test("titok vae: posterior mean/logvar and decoded mode match upstream", async () => {
-  const tok = await loadTokenizer(`${DATA}vae`, { threads: 2 });
+  const tok = await loadTokenizer(`${DATA}vae`, { threads: 2, keepWeights: true });
   const x = fixture("vae", "input.npy");
   const enc = await tok.encode(x);
   near(enc.tokens, fixture("vae", "posterior_mean.npy"), 1e-4, "mean");

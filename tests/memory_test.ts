@@ -1,0 +1,29 @@
+/**
+ * Weights held once: TiTok-S-128-sized random weights (319 MiB), loaded for a
+ * reconstruct job, encoder and decoder sessions opened (in a fresh process,
+ * tests/_memory_probe.ts). RSS must grow by less than half a copy of the
+ * weights over the load (a second copy would be a whole one): ONNX Runtime's
+ * prepacked copy replaces the JS one (dropped once the sessions hold it), and
+ * glibc gives back the staging copies ORT freed. Before, opening the sessions
+ * added 2.4× the weights (bench/README.md, "Memory").
+ */
+import { deepStrictEqual, ok } from "node:assert";
+
+Deno.test("titok/s128: opening both sessions leaves about one copy of the weights resident", async () => {
+  const probe = new URL("./_memory_probe.ts", import.meta.url).pathname;
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-check", probe],
+    stderr: "inherit",
+  })
+    .output();
+  ok(r.success, "the probe ran");
+  const m = JSON.parse(new TextDecoder().decode(r.stdout).trim().split("\n").at(-1)!);
+  deepStrictEqual(m.left, 0, "no weight is left in JS");
+  // ORT's copy (≈ 1.1×) replaces the dropped JS one: about +0.1×.
+  const grown = m.opened - m.loaded;
+  ok(
+    grown < 0.5 * m.weightMiB,
+    `opening the sessions grew RSS by ${grown.toFixed(0)} MiB over the loaded ${m.loaded.toFixed(0)} MiB ` +
+      `(weights: ${m.weightMiB.toFixed(0)} MiB)`,
+  );
+});
