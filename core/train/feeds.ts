@@ -11,6 +11,7 @@ import type { BadImages } from "../data/bad_images.ts";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import type { Feed, TrainStep } from "../autodiff/train_step.ts";
 import { Rng } from "../init.ts";
+import type { InputTransform } from "../plugin.ts";
 import type { Tensor } from "../tensor.ts";
 import { CropSampler } from "./crops.ts";
 import { StreamSampler } from "./stream.ts";
@@ -21,21 +22,25 @@ export interface ImageBatches {
   close(): Promise<void>;
 }
 
-/** Opens `data` (photos folder, tree, shards or brace pattern) as seeded batches of `batch` crops of `size`². */
+/**
+ * Opens `data` (photos folder, tree, shards or brace pattern) as seeded batches of `batch` crops of `size`²,
+ * resized with `transform` (the family's `Plugin.inputTransform`; default bicubic, torchvision's rounding).
+ */
 export async function openImageBatches(
   data: string,
   size: number,
   batch: number,
   seed: number,
   badImages?: BadImages,
+  transform?: InputTransform,
 ): Promise<ImageBatches> {
   const flat = existsSync(data) && statSync(data).isDirectory() &&
     readdirSync(data).some((f) => /\.(png|jpe?g|webp)$/i.test(f));
   if (flat) {
-    const sampler = await CropSampler.fromFolder(data, size, seed, badImages);
+    const sampler = await CropSampler.fromFolder(data, size, seed, badImages, transform);
     return { at: (s) => Promise.resolve(sampler.batch(s, batch)), close: () => Promise.resolve() };
   }
-  const stream = new StreamSampler(data, size, batch, seed, undefined, undefined, badImages);
+  const stream = new StreamSampler(data, size, batch, seed, undefined, undefined, badImages, transform);
   return { at: (s) => stream.batchAt(s), close: () => stream.close() };
 }
 

@@ -255,8 +255,9 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       batch,
       seed,
       transform: plugin.inputTransform,
+      badImages: o.badImages,
     })
-    : await openImageBatches(o.data, info.imageSize, batch, seed, o.badImages);
+    : await openImageBatches(o.data, info.imageSize, batch, seed, o.badImages, plugin.inputTransform);
   const batchAt = batchFeeder(step, { images, seed, noiseScale: o.noiseScale });
   let result;
   try {
