@@ -76,7 +76,15 @@ export class CropSampler {
   }
 
   /** Writes the `size`² crop at (x0, y0) of `photo` at scale `level`, mirrored when `flip`, as CHW in [0, 1]. */
-  crop(photo: number, level: number, x0: number, y0: number, flip: boolean, out: Float32Array, base = 0): void {
+  crop(
+    photo: number,
+    level: number,
+    x0: number,
+    y0: number,
+    flip: boolean,
+    out: Float32Array,
+    base = 0,
+  ): void {
     const s = this.size;
     const img = this.pyramids[photo][level];
     for (let y = 0; y < s; y++) {
