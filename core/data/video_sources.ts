@@ -27,6 +27,7 @@ import { walkFiles } from "./scan.ts";
 import { type ShardSlice, sliceRange, WHOLE } from "./shard_slice.ts";
 import { readTar } from "./tar_read.ts";
 import { isVideoPath } from "./video.ts";
+import { splitKey } from "./webdataset.ts";
 import {
   checkMemberSize,
   listVideoMembers,
@@ -64,10 +65,15 @@ function shardsOf(spec: string): string[] | undefined {
   return tars.length ? tars.map((f) => f.path) : undefined;
 }
 
-/** Whether the first file member of the first shard is a video. */
+/** Whether the first sample of the first shard has a video field (`k.json` may come before `k.mp4`). */
 async function holdsVideos(shard: string): Promise<boolean> {
+  let first: string | undefined;
   for await (const m of readTar(shard, { skipData: true, chunkSize: 1 << 16 })) {
-    if (m.type === "file") return isVideoPath(m.name);
+    if (m.type !== "file") continue;
+    const key = splitKey(m.name)?.key ?? m.name;
+    if (first !== undefined && key !== first) return false;
+    first = key;
+    if (isVideoPath(m.name)) return true;
   }
   return false;
 }
