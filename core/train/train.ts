@@ -45,6 +45,7 @@ import { checkResume, type RunMeta } from "./resume.ts";
 import { warmupWarning } from "./collapse.ts";
 import { checkpointPath, runTraining, type StepLog } from "./runner.ts";
 import { type DiscriminatorOptions, ganSettings, vqRestartOptions } from "./settings.ts";
+import type { GanNetwork, GanSettings } from "../losses/gan.ts";
 import { applyWeights, parseWeightsSource, type WeightsSource } from "./weights.ts";
 
 /** Options of {@link trainTokenizer}; defaults are those of `tok1d train`. */
@@ -61,10 +62,20 @@ export interface TrainOptions {
   steps?: number;
   /** Images per step (8). */
   batchSize?: number;
-  /** Peak learning rate (1e-4), final rate of the cosine schedule (1e-5), linear warm-up steps (100). */
+  /**
+   * Peak learning rate, final rate of the cosine schedule (1e-5), linear warm-up steps: the
+   * family's recipe (TrainHooks.recipe), else 1e-4, 1e-5, 100.
+   */
   lr?: number;
   endLr?: number;
   warmup?: number;
+  /** Learning-rate schedule after the warm-up: `cosine` to `endLr` or `constant` (default: the family's, else cosine). */
+  schedule?: "cosine" | "constant";
+  /**
+   * Micro-batches per optimiser step (gradient accumulation; default: the family's recipe, else 1):
+   * each step runs `accumulate` batches of `batchSize` and updates once. `steps` counts optimiser steps.
+   */
+  accumulate?: number;
   /** Seed of initialisation, crops and noise (0). */
   seed?: number;
   /** Steps between checkpoints (100). */
@@ -145,16 +156,39 @@ export function trainTarget(model: string | ResolvedModel, stage?: string) {
 export async function trainTokenizer(options: TrainOptions): Promise<TrainResult> {
   const { model, hooks, stage } = trainTarget(options.model, options.stage);
   const { plugin, config } = model;
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const batchSize = options.batchSize ?? 8;
+  if (
+    options.accumulate !== undefined && !(Number.isInteger(options.accumulate) && options.accumulate >= 1)
+  ) {
+    throw new UsageError(`--accumulate: expected a whole number ≥ 1, got '${options.accumulate}'`);
+  }
+  const recipe = hooks.recipe?.(config, stage, { batch: batchSize, accumulate: options.accumulate }) ?? {};
   const o = {
     steps: 1000,
-    batchSize: 8,
-    lr: 1e-4,
+    batchSize,
+    lr: recipe.lr ?? 1e-4,
     endLr: 1e-5,
-    warmup: 100,
+    warmup: recipe.warmup ?? 100,
+    schedule: recipe.schedule ?? "cosine" as const,
+    accumulate: recipe.accumulate ?? 1,
     seed: 0,
     checkpointEvery: 100,
-    ...options,
+    ...given,
+  } as TrainOptions & {
+    steps: number;
+    batchSize: number;
+    lr: number;
+    endLr: number;
+    warmup: number;
+    schedule: "cosine" | "constant";
+    accumulate: number;
+    seed: number;
+    checkpointEvery: number;
   };
+  if (recipe.why && !options.quiet && (options.lr === undefined || options.accumulate === undefined)) {
+    console.error(`note: ${plugin.name} recipe: ${recipe.why}`);
+  }
   // Never lose a run: an existing run folder is continued or replaced only when asked.
   if (!o.resume && !o.overwrite && existsSync(checkpointPath(o.out))) {
     throw new UsageError(
@@ -186,7 +220,8 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     ? undefined
     : vqRestartOptions(hooks, config, stage, o.vqRestart);
   const withTerms = { stage, batch, perceptual: perceptual.term, vqRestart, params };
-  const step = buildTrainStep(name, hooks.loss(config, withTerms), trainable, adamw);
+  const acc = o.accumulate > 1 ? { accumulate: "final" as const } : {};
+  const step = buildTrainStep(name, hooks.loss(config, withTerms), trainable, adamw, acc);
   declaredFeeds(step);
   // A stage with step variants (ALIT's stage 2: one graph per rollout iteration) builds them all now:
   // their parameters together are the run's.
@@ -194,21 +229,19 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   const variantSteps = [step];
   for (let v = 1; v < variantCount; v++) {
     variantSteps.push(
-      buildTrainStep(`${name}_${v}`, hooks.loss(config, { ...withTerms, variant: v }), trainable, adamw),
+      buildTrainStep(`${name}_${v}`, hooks.loss(config, { ...withTerms, variant: v }), trainable, adamw, acc),
     );
   }
+  const reconstruct = (v: number) =>
+    forwardGraph(
+      `${name}_reconstruct_${v}`,
+      hooks.loss(config, { ...withTerms, variant: v }),
+      "reconstruction",
+    );
   const variants = variantCount > 1
-    ? {
-      count: variantCount,
-      step: (v: number) => variantSteps[v],
-      reconstruct: (v: number) =>
-        forwardGraph(
-          `${name}_reconstruct_${v}`,
-          hooks.loss(config, { ...withTerms, variant: v }),
-          "reconstruction",
-        ),
-    }
+    ? { count: variantCount, step: (v: number) => variantSteps[v], reconstruct }
     : undefined;
+  const discriminatorInit = new Map<string, Tensor>();
   let gan;
   try {
     gan = settings && buildGanRun({
@@ -220,6 +253,8 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       adamw,
       trainable,
       real: imagesInput(step),
+      accumulate: o.accumulate,
+      initial: discriminatorInit,
       loss: (adversarial, variant) => hooks.loss(config, { ...withTerms, adversarial, variant }),
     });
   } catch (e) {
@@ -238,6 +273,7 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     perceptual: perceptual.meta,
     vq_restart: o.vqRestart === undefined ? "off" : String(o.vqRestart),
     ...(Object.keys(params).length ? { params: JSON.stringify(params) } : {}),
+    ...(o.accumulate > 1 ? { accumulate: String(o.accumulate) } : {}),
   };
   const ckpt = checkpointPath(o.out);
   const resuming = !!o.resume && existsSync(ckpt);
@@ -247,7 +283,14 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   }
   const { weights: init, report } = resuming
     ? { weights: new Map<string, Tensor>(), report: undefined }
-    : initialWeights(plugin, config, stage, shapes, o);
+    : initialWeights(
+      plugin,
+      config,
+      stage,
+      shapes,
+      o,
+      discriminatorTaker(settings, discriminatorInit, o.quiet),
+    );
   const images = info.input.kind === "video"
     ? await openClipBatches(o.data, {
       size: info.imageSize,
@@ -257,7 +300,7 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       transform: plugin.inputTransform,
     })
     : await openImageBatches(o.data, info.imageSize, batch, seed, o.badImages);
-  const batchAt = batchFeeder(step, { images, seed, noiseScale: o.noiseScale });
+  const batchAt = batchFeeder(step, { images, seed, noiseScale: o.noiseScale, accumulate: o.accumulate });
   let result;
   try {
     result = await runTraining(step, init, batchAt, meta, {
@@ -266,6 +309,9 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       lr: o.lr,
       endLr: o.endLr,
       warmup: o.warmup,
+      schedule: o.schedule,
+      accumulate: o.accumulate,
+      reconstruct,
       checkpointEvery: o.checkpointEvery,
       device: o.device,
       threads: o.threads,
@@ -302,6 +348,7 @@ function initialWeights(
   stage: string,
   shapes: Map<string, number[]>,
   o: TrainOptions & { seed: number },
+  aside?: (raw: Map<string, Tensor>, path: string) => number,
 ): { weights: Map<string, Tensor>; report?: InitReport } {
   const specs = [...shapes].map(([name, shape]) => ({ name, shape, dtype: "float32" as const }));
   const scheme = o.init ?? "titok";
@@ -314,7 +361,7 @@ function initialWeights(
     if (!o.quiet) { for (const line of initLines(report)) console.error(line); }
   }
   const sources = (o.weights ?? []).map((w) => typeof w === "string" ? parseWeightsSource(w) : w);
-  const counts = applyWeights(weights, shapes, sources, (t) => plugin.load(t, config));
+  const counts = applyWeights(weights, shapes, sources, (t) => plugin.load(t, config), aside);
   if (!o.quiet) {
     sources.forEach((src, i) =>
       console.error(`--weights: ${counts[i]} of ${shapes.size} parameters from ${src.path}`)
@@ -327,6 +374,39 @@ function initialWeights(
   });
   for (const [k, t] of helpers) weights.set(k, t);
   return { weights, report };
+}
+
+/**
+ * Where the stage's discriminator network takes its weights from `--weights` files
+ * (GanNetwork.fromWeights): a callback that keeps the raw tensors under the network's
+ * prefix in `into`, for the GAN's start; undefined otherwise.
+ */
+function discriminatorTaker(
+  settings: GanSettings | undefined,
+  into: Map<string, Tensor>,
+  quiet?: boolean,
+): ((raw: Map<string, Tensor>, path: string) => number) | undefined {
+  const net = settings?.network;
+  if (!net?.fromWeights) return undefined;
+  const root = net.prefix(0).split(".")[0] + ".";
+  return (raw, path) => {
+    let n = 0;
+    for (const [k, t] of raw) {
+      if (k.startsWith(root) && isDiscriminatorKey(net, k)) {
+        into.set(k, t);
+        n++;
+      }
+    }
+    if (n && !quiet) console.error(`--weights: ${n} discriminator tensors from ${path} start the GAN stage`);
+    return n;
+  };
+}
+
+/** Whether a checkpoint key lies under one of the network's discriminator prefixes. */
+function isDiscriminatorKey(net: GanNetwork, key: string): boolean {
+  if (!net.perVariant) return key.startsWith(net.prefix(0));
+  const m = /^(.*?\.)(\d+)\./.exec(key);
+  return !!m && key.startsWith(net.prefix(Number(m[2])));
 }
 
 /** Writes `<out>/model/` with the EMA weights and the frozen ones, minus helper networks. */
