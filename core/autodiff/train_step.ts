@@ -217,7 +217,7 @@ export function buildTrainStep(
       g.output(g.scope("ema", () => emaUpdate(g, ema, u.p, emaDecay)), `new.ema.${p.name}`);
     }
   });
-  return stepOf(g, {
+  const built = stepOf(g, {
     trainable,
     frozen,
     fed,
@@ -232,6 +232,12 @@ export function buildTrainStep(
     ema: withEma,
     accumulate,
   });
+  if (accumulate === "final") {
+    let twin: TrainStep | undefined;
+    built.partial = () =>
+      twin ??= buildTrainStep(`${name}_partial`, loss, isTrainable, opt, { ...o, accumulate: "partial" });
+  }
+  return built;
 }
 
 interface StepParts {
