@@ -90,12 +90,13 @@ export function buildGanRun(o: GanRunOptions): GanRun {
   if (o.settings.network && o.settings.lecamWeight > 0) {
     throw new Error(`GAN network ${o.settings.network.name}: LeCam regularisation is TiTok's only`);
   }
+  let built: GanSteps | undefined;
   return {
     start: o.settings.start,
     lr: o.settings.lr,
     real: o.real,
     settings: o.settings,
-    build: () => buildGanSteps(o),
+    build: () => built ??= buildGanSteps(o),
   };
 }
 

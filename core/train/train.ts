@@ -291,6 +291,11 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       o,
       discriminatorTaker(settings, discriminatorInit, o.quiet),
     );
+  if (gan && discriminatorInit.size) {
+    // Discriminator weights from --weights: refuse a shape mismatch now, not at the GAN's start.
+    const steps = gan.build();
+    steps.init(steps.discriminator(0));
+  }
   const images = info.input.kind === "video"
     ? await openClipBatches(o.data, {
       size: info.imageSize,
