@@ -20,7 +20,7 @@
  * networks and updates each once (core/train/accumulate.ts).
  * @module
  */
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../fs.ts";
 import type { TrainStep } from "../autodiff/train_step.ts";
@@ -35,9 +35,9 @@ import { planStep, type StepPlan } from "./gan_plan.ts";
 import { GradientSums, microStep, TermMeans } from "./accumulate.ts";
 import { constantLr, cosineLr, discriminatorLr, emaDecay } from "./schedule.ts";
 import { StepSessions } from "./sessions.ts";
+import { curveSeries, progressLine, readLog, type StepLog } from "./run_log.ts";
 import {
   carriedMap,
-  copy,
   draws,
   type Feeds,
   freshState,
@@ -45,8 +45,11 @@ import {
   keepUpdates,
   optimiserFeeds,
   scalar,
-  zerosLike,
+  startDiscriminator,
+  stateOf,
 } from "./step_state.ts";
+
+export type { StepLog } from "./run_log.ts";
 
 /** The adversarial part of a run. */
 export interface GanRun {
@@ -128,74 +131,8 @@ interface MicroBatch {
   means: TermMeans;
 }
 
-/** One logged step; discriminator terms appear as `d.<term>` from the GAN start on. */
-export interface StepLog {
-  step: number;
-  lr: number;
-  loss: number;
-  grad_norm: number;
-  terms: Record<string, number>;
-  imagesPerS: number;
-  d_lr?: number;
-  d_grad_norm?: number;
-  /** The step variant (stages with several). */
-  variant?: number;
-  /** false on a discriminator-only step (`loss` and `grad_norm` are then the discriminator's). */
-  generator?: false;
-}
-
 /** Checkpoint path inside a run folder. */
 export const checkpointPath = (out: string) => join(out, "checkpoint.safetensors");
-
-/**
- * A discriminator's state when a step first needs it: nothing touches it
- * before, so it is created then (checkpoints of earlier steps stay small),
- * from its initial weights, zero moments and its initial carried state
- * (BatchNorm statistics; LeCam EMAs at 0).
- */
-function startDiscriminator(
-  state: TrainState,
-  gan: GanSteps,
-  d: TrainStep,
-  start: number,
-  ckpt: string,
-): void {
-  if (d.trainable.every((p) => state.dParams.has(p.name))) return;
-  if (!state.dParams.size && state.step !== start) {
-    throw new Error(
-      `${ckpt} (step ${state.step}) holds no discriminator state, but the GAN stage starts at ${start}`,
-    );
-  }
-  const init = gan.init(d);
-  for (const p of d.trainable) {
-    state.dParams.set(p.name, copy(init.get(p.name)!));
-    state.dM.set(p.name, zerosLike(p));
-    state.dV.set(p.name, zerosLike(p));
-  }
-  for (const v of d.stateInputs) {
-    state.ganState.set(v.name, init.has(v.name) ? copy(init.get(v.name)!) : zerosLike(v));
-  }
-}
-
-/** A carried state input's current value (zeros the first time a graph declares it). */
-function stateOf(state: TrainState, v: { name: string; shape: readonly (number | string)[] }): Tensor {
-  const map = carriedMap(state, v.name);
-  if (!map.has(v.name)) map.set(v.name, zerosLike(v));
-  return map.get(v.name)!;
-}
-
-function readLog(path: string, upTo: number): StepLog[] {
-  if (!existsSync(path)) return [];
-  const lines: StepLog[] = [];
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    try {
-      if (line) lines.push(JSON.parse(line));
-    } catch {
-      // A line torn by a killed process: the checkpoint decides what survives anyway.
-    }
-  }
-  return lines.filter((l) => l.step <= upTo);
-}
 
 /** Trains `step` from `init` (or from the run folder's checkpoint with `resume`); returns the final state and log. */
 export async function runTraining(
@@ -414,34 +351,4 @@ export async function runTraining(
     await sessions.release();
   }
   return { state, log, warnings };
-}
-
-type Series = Record<string, [number, number][]>;
-
-/**
- * Losses on a log scale; the adversarial values (the generator's `gan`
- * term, −mean D(x̂), and the discriminator's `d.*` terms) change sign, so
- * they go to a linear panel.
- */
-function curveSeries(log: StepLog[]): [Series, Series] {
-  const keys = [...new Set(log.flatMap((l) => Object.keys(l.terms)))];
-  const series = (k: string) =>
-    log.filter((l) => k in l.terms).map((l) => [l.step, l.terms[k]] as [number, number]);
-  const signed = (k: string) => k === "gan" || k.startsWith("d.");
-  const losses: Series = { loss: log.filter((l) => l.generator !== false).map((l) => [l.step, l.loss]) };
-  const linear: Series = {};
-  for (const k of keys) (signed(k) ? linear : losses)[k] = series(k);
-  return [losses, linear];
-}
-
-function progressLine(e: StepLog, total: number, started: number, done: number): void {
-  const elapsed = (performance.now() - started) / 1000;
-  const eta = ((total - e.step) * elapsed) / done;
-  const terms = Object.entries(e.terms).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(" ");
-  const line = `step ${e.step}/${total} loss ${e.loss.toFixed(4)} (${terms}) ${
-    e.imagesPerS.toFixed(1)
-  } img/s ETA ${eta.toFixed(0)} s`;
-  const tty = !!(process.stderr as { isTTY?: boolean }).isTTY;
-  if (tty) process.stderr.write(`\r${line}   ${e.step === total ? "\n" : ""}`);
-  else if (e.step % 10 === 0 || e.step === total) console.error(line);
 }

@@ -45,7 +45,8 @@ import { checkResume, type RunMeta } from "./resume.ts";
 import { warmupWarning } from "./collapse.ts";
 import { checkpointPath, runTraining, type StepLog } from "./runner.ts";
 import { type DiscriminatorOptions, ganSettings, vqRestartOptions } from "./settings.ts";
-import type { GanNetwork, GanSettings } from "../losses/gan.ts";
+import { discriminatorTaker } from "./discriminator_weights.ts";
+import { withRecipe } from "./recipe.ts";
 import { applyWeights, parseWeightsSource, type WeightsSource } from "./weights.ts";
 
 /** Options of {@link trainTokenizer}; defaults are those of `tok1d train`. */
@@ -156,39 +157,7 @@ export function trainTarget(model: string | ResolvedModel, stage?: string) {
 export async function trainTokenizer(options: TrainOptions): Promise<TrainResult> {
   const { model, hooks, stage } = trainTarget(options.model, options.stage);
   const { plugin, config } = model;
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const batchSize = options.batchSize ?? 8;
-  if (
-    options.accumulate !== undefined && !(Number.isInteger(options.accumulate) && options.accumulate >= 1)
-  ) {
-    throw new UsageError(`--accumulate: expected a whole number ≥ 1, got '${options.accumulate}'`);
-  }
-  const recipe = hooks.recipe?.(config, stage, { batch: batchSize, accumulate: options.accumulate }) ?? {};
-  const o = {
-    steps: 1000,
-    batchSize,
-    lr: recipe.lr ?? 1e-4,
-    endLr: 1e-5,
-    warmup: recipe.warmup ?? 100,
-    schedule: recipe.schedule ?? "cosine" as const,
-    accumulate: recipe.accumulate ?? 1,
-    seed: 0,
-    checkpointEvery: 100,
-    ...given,
-  } as TrainOptions & {
-    steps: number;
-    batchSize: number;
-    lr: number;
-    endLr: number;
-    warmup: number;
-    schedule: "cosine" | "constant";
-    accumulate: number;
-    seed: number;
-    checkpointEvery: number;
-  };
-  if (recipe.why && !options.quiet && (options.lr === undefined || options.accumulate === undefined)) {
-    console.error(`note: ${plugin.name} recipe: ${recipe.why}`);
-  }
+  const o = withRecipe(options, hooks, config, stage, plugin.name);
   // Never lose a run: an existing run folder is continued or replaced only when asked.
   if (!o.resume && !o.overwrite && existsSync(checkpointPath(o.out))) {
     throw new UsageError(
@@ -379,39 +348,6 @@ function initialWeights(
   });
   for (const [k, t] of helpers) weights.set(k, t);
   return { weights, report };
-}
-
-/**
- * Where the stage's discriminator network takes its weights from `--weights` files
- * (GanNetwork.fromWeights): a callback that keeps the raw tensors under the network's
- * prefix in `into`, for the GAN's start; undefined otherwise.
- */
-function discriminatorTaker(
-  settings: GanSettings | undefined,
-  into: Map<string, Tensor>,
-  quiet?: boolean,
-): ((raw: Map<string, Tensor>, path: string) => number) | undefined {
-  const net = settings?.network;
-  if (!net?.fromWeights) return undefined;
-  const root = net.prefix(0).split(".")[0] + ".";
-  return (raw, path) => {
-    let n = 0;
-    for (const [k, t] of raw) {
-      if (k.startsWith(root) && isDiscriminatorKey(net, k)) {
-        into.set(k, t);
-        n++;
-      }
-    }
-    if (n && !quiet) console.error(`--weights: ${n} discriminator tensors from ${path} start the GAN stage`);
-    return n;
-  };
-}
-
-/** Whether a checkpoint key lies under one of the network's discriminator prefixes. */
-function isDiscriminatorKey(net: GanNetwork, key: string): boolean {
-  if (!net.perVariant) return key.startsWith(net.prefix(0));
-  const m = /^(.*?\.)(\d+)\./.exec(key);
-  return !!m && key.startsWith(net.prefix(Number(m[2])));
 }
 
 /** Writes `<out>/model/` with the EMA weights and the frozen ones, minus helper networks. */
