@@ -17,13 +17,13 @@ import { bdd1d } from "./mod.ts";
 const PHOTOS = new URL("../../tests/testdata/photos/", import.meta.url).pathname;
 const CKPT = new URL("../../tests/testdata/bdd_1d/model.ckpt", import.meta.url).pathname;
 
-/** The tiny config with the checkpoint's discriminator size (or the default) and the GAN from step 1. */
+/** The tiny config (the checkpoint's discriminator size, or upstream's default) with the GAN from step 1. */
 function configFile(dir: string, sized: boolean): string {
   const raw = structuredClone(bdd1d.presets["tiny"]) as {
     model: { params: { loss_config: { params: Record<string, unknown> } } };
   };
   Object.assign(raw.model.params.loss_config.params, { disc_start: 2, warmup_steps: 0 });
-  if (sized) Object.assign(raw.model.params.loss_config.params, { disc_ndf: 8, disc_num_layers: 1 });
+  if (!sized) Object.assign(raw.model.params.loss_config.params, { disc_ndf: 64, disc_num_layers: 3 });
   const path = join(dir, sized ? "sized.yaml" : "default.yaml");
   writeFileSync(path, YAML.stringify(raw));
   return path;
