@@ -28,7 +28,7 @@ export interface FeedContext {
   /** 0-based step; a resumed run asks for the same steps again, so derive randomness from it. */
   step: number;
   /** The micro-batch within an accumulated step (0 … N − 1; 0 without accumulation): randomness should vary with it. */
-  micro: number;
+  micro?: number;
   /** The run's seed. */
   seed: number;
   /** The step's image batch (B,3,S,S in [0,1]), drawn on first use. */
