@@ -58,6 +58,8 @@ export interface FeedSources {
   seed: number;
   /** Multiplies every `normal` feed's scale (0: no noise, e.g. a VAE trained on its posterior mean). */
   noiseScale?: number;
+  /** Micro-batches per optimiser step (gradient accumulation; default 1). */
+  accumulate?: number;
 }
 
 /** The feed of every batch input of `step`; an undeclared one is the family's bug, named. */
@@ -74,20 +76,26 @@ export function declaredFeeds(step: TrainStep): [string, Feed][] {
 }
 
 /**
- * The batch function of a run: input name → tensor for step s. The k-th
- * `normal` feed draws from seed·7 + s + k·1000003.
+ * The batch function of a run: input name → tensor for micro-batch `micro`
+ * of step s, whose data index is i = s·N + micro. The k-th `normal` feed
+ * draws from seed·7 + i + k·1000003.
  */
-export function batchFeeder(step: TrainStep, o: FeedSources): (s: number) => Promise<Record<string, Tensor>> {
+export function batchFeeder(
+  step: TrainStep,
+  o: FeedSources,
+): (s: number, micro?: number) => Promise<Record<string, Tensor>> {
   const feeds = declaredFeeds(step);
   const inputs = new Map(step.batchInputs.map((v) => [v.name, v]));
   const noiseScale = o.noiseScale ?? 1;
-  return async (s) => {
+  const n = o.accumulate ?? 1;
+  return async (s, micro = 0) => {
+    const index = s * n + micro;
     let images: Promise<Tensor> | undefined;
     const imagesAt = () => {
       if (!o.images) {
         throw new Error(`train step ${step.graph.name}: a feed needs images but the run has no data`);
       }
-      return images ??= o.images.at(s);
+      return images ??= o.images.at(index);
     };
     const out: Record<string, Tensor> = {};
     let k = 0;
@@ -95,9 +103,9 @@ export function batchFeeder(step: TrainStep, o: FeedSources): (s: number) => Pro
       const input = inputs.get(name)!;
       if (feed.kind === "images") out[name] = await imagesAt();
       else if (feed.kind === "normal") {
-        const seed = o.seed * 7 + s + 1_000_003 * k++;
+        const seed = o.seed * 7 + index + 1_000_003 * k++;
         out[name] = normal(input.shape as number[], seed, (feed.scale ?? 1) * noiseScale);
-      } else out[name] = await feed.generate({ input, step: s, seed: o.seed, images: imagesAt });
+      } else out[name] = await feed.generate({ input, step: s, micro, seed: o.seed, images: imagesAt });
     }
     return out;
   };

@@ -99,10 +99,12 @@ export function vqOptions(c: BddConfig): VqOptions {
   return { codebookSize: d.codebook, dim: d.c, l2norm: false, commitment: d.beta, beta: "codebook" };
 }
 
-/** F.normalize along the last axis: x / max(‖x‖, 1e-12). */
+/**
+ * F.normalize along the last axis: x / max(‖x‖, 1e-12), written as x / √max(‖x‖², 1e-24) (the
+ * same values) so that a zero row has torch's zero gradient rather than ∞·0 = NaN from √ at 0.
+ */
 function l2normalize(g: Graph, x: Value): Value {
-  const norm = sqrt(g, reduceSum(g, mul(g, x, x), [-1], true));
-  return div(g, x, clip(g, norm, 1e-12, 3.4e38));
+  return div(g, x, sqrt(g, clip(g, reduceSum(g, mul(g, x, x), [-1], true), 1e-24, 3.4e38)));
 }
 
 /** Image (B,3,S,S) in [0,1] → the encoder's latent before quantisation, (B,1,K,C). */
