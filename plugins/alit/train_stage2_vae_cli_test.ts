@@ -22,17 +22,17 @@ Deno.test("cli train alit vae stage 2: LPIPS + GAN on, a short run lowers the ge
   const out = join(dir, "run");
   const r = await run([
     ...["train", "--model", model, "--stage", "stage2", "--data", PHOTOS, "--out", out],
-    ...["--steps", "21", "--batch-size", "2", "--lr", "2e-3", "--end-lr", "1e-3", "--warmup", "1"],
+    ...["--steps", "12", "--batch-size", "2", "--lr", "2e-3", "--end-lr", "1e-3", "--warmup", "1"],
     ...["--perceptual-weights", lpipsFiles(dir), "--discriminator-start", "3"],
-    ...["--checkpoint-every", "21", "--threads", "2", "--json"],
+    ...["--checkpoint-every", "12", "--threads", "2", "--json"],
   ]);
   deepStrictEqual(r.code, 0, r.err);
   const log = readFileSync(join(out, "log.jsonl"), "utf8").split("\n").filter(Boolean).map((l) =>
     JSON.parse(l)
   );
-  // Steps 1–3 the generator alone; then per 9 steps, 8 discriminator updates and one generator update.
+  // Steps 1–3 the generator alone; then 8 discriminator updates and one generator update (upstream's cycle).
   const generator = log.filter((l) => l.generator !== false);
-  deepStrictEqual(generator.map((l) => l.step), [1, 2, 3, 12, 21]);
+  deepStrictEqual(generator.map((l) => l.step), [1, 2, 3, 12]);
   for (const l of generator) {
     const t = l.terms;
     ok(t.l1 > 0 && t.perceptual > 0 && Number.isFinite(l.loss), JSON.stringify(l));
@@ -43,15 +43,13 @@ Deno.test("cli train alit vae stage 2: LPIPS + GAN on, a short run lowers the ge
       `step ${l.step}: ${l.loss} = L1 + LPIPS + VQ + d·GAN (${sum})`,
     );
   }
-  deepStrictEqual(generator.map((l) => "gan" in l.terms), [false, false, false, true, true]);
+  deepStrictEqual(generator.map((l) => "gan" in l.terms), [false, false, false, true]);
   ok(generator.slice(3).every((l) => l.terms.gan_weight > 0), "the adaptive weight is positive");
   const nll = generator.map((l) => l.terms.l1 + l.terms.perceptual);
-  ok(nll[4] < 0.8 * nll[0] && nll[3] < nll[0], `L1 + LPIPS at the generator steps: ${nll}`);
-  // Each cycle of 8 discriminator updates (between two generator updates) lowers its hinge.
+  ok(nll[3] < 0.8 * nll[0], `L1 + LPIPS at the generator steps: ${nll}`);
+  // The cycle's 8 discriminator updates lower its hinge.
   const hinge = log.filter((l) => l.generator === false).map((l) => l.terms["d.hinge"]);
-  deepStrictEqual(hinge.length, 16);
+  deepStrictEqual(hinge.length, 8);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  for (const cycle of [hinge.slice(0, 8), hinge.slice(8)]) {
-    ok(mean(cycle.slice(-4)) < mean(cycle.slice(0, 4)), `the discriminator's hinge: ${hinge}`);
-  }
+  ok(mean(hinge.slice(-4)) < mean(hinge.slice(0, 4)), `the discriminator's hinge: ${hinge}`);
 });
