@@ -10,6 +10,9 @@ import { main } from "../cli.ts";
 import { loadImages } from "../core/data/batch.ts";
 import { writePng } from "../core/data/png.ts";
 import { toUint8Image } from "../core/data/batch.ts";
+import { PERCEPTUAL_FILES, randomPerceptualWeights } from "../core/losses/perceptual_weights.ts";
+import type { Tensor } from "../core/tensor.ts";
+import { writeSafetensors } from "../core/weights/safetensors.ts";
 
 /** Runs `tok1d <args>`. */
 export async function run(args: string[]): Promise<{ code: number; err: string; out: string }> {
@@ -47,4 +50,19 @@ export async function photoFolder(
     await writePng(paths[i], img.data, img.width, img.height);
   }
   return paths;
+}
+
+/**
+ * Seeded LPIPS weights written as the two files a user brings (torchvision VGG16 keys, LPIPS head keys);
+ * returns the `--perceptual-weights` value naming them.
+ */
+export function lpipsFiles(dir: string, seed = 3): string {
+  const vgg = new Map<string, Tensor>(), heads = new Map<string, Tensor>();
+  for (const [k, t] of randomPerceptualWeights("lpips", seed)) {
+    if (k.startsWith(PERCEPTUAL_FILES.vgg.prefix)) vgg.set(k.slice(PERCEPTUAL_FILES.vgg.prefix.length), t);
+    else heads.set(k.slice(PERCEPTUAL_FILES.lpips.prefix.length), t);
+  }
+  writeSafetensors(join(dir, "vgg16.safetensors"), vgg);
+  writeSafetensors(join(dir, "lpips_heads.safetensors"), heads);
+  return `vgg=${join(dir, "vgg16.safetensors")},lpips=${join(dir, "lpips_heads.safetensors")}`;
 }

@@ -8,11 +8,8 @@
 import { deepStrictEqual, ok } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PERCEPTUAL_FILES } from "../core/losses/perceptual_weights.ts";
-import { randomPerceptualWeights } from "../core/losses/perceptual_weights.ts";
-import type { Tensor } from "../core/tensor.ts";
-import { readSafetensors, writeSafetensors } from "../core/weights/safetensors.ts";
-import { run, tmp } from "../cli/_test_run.ts";
+import { readSafetensors } from "../core/weights/safetensors.ts";
+import { lpipsFiles, run, tmp } from "../cli/_test_run.ts";
 
 const PHOTOS = new URL("./testdata/photos", import.meta.url).pathname;
 const base = (out: string) => [
@@ -21,19 +18,6 @@ const base = (out: string) => [
 ];
 const logOf = (out: string) =>
   readFileSync(join(out, "log.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-
-/** Seeded LPIPS weights written as the two files a user brings (torchvision VGG16 keys, LPIPS head keys). */
-function lpipsFiles(dir: string): string {
-  const all = randomPerceptualWeights("lpips", 3);
-  const vgg = new Map<string, Tensor>(), heads = new Map<string, Tensor>();
-  for (const [k, t] of all) {
-    if (k.startsWith(PERCEPTUAL_FILES.vgg.prefix)) vgg.set(k.slice(PERCEPTUAL_FILES.vgg.prefix.length), t);
-    else heads.set(k.slice(PERCEPTUAL_FILES.lpips.prefix.length), t);
-  }
-  writeSafetensors(join(dir, "vgg16.safetensors"), vgg);
-  writeSafetensors(join(dir, "lpips_heads.safetensors"), heads);
-  return `vgg=${join(dir, "vgg16.safetensors")},lpips=${join(dir, "lpips_heads.safetensors")}`;
-}
 
 Deno.test("cli train: a pixel stage without the perceptual weights stops naming every file, exit 2", async () => {
   const r = await run([...base(tmp()), "--steps", "1"]);

@@ -207,7 +207,9 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       hooks.loss(config, { ...withTerms, variant: v }),
       "reconstruction",
     );
-  const variants = variantCount > 1
+  // A cadence with discriminator-only steps (a GAN `period`) needs the reconstruction graph even with one
+  // variant (ALIT with a single rollout iteration).
+  const variants = variantCount > 1 || (settings?.period ?? 1) > 1
     ? { count: variantCount, step: (v: number) => variantSteps[v], reconstruct }
     : undefined;
   const discriminatorInit = new Map<string, Tensor>();
