@@ -104,7 +104,7 @@ export const alit = definePlugin<AlitConfig>({
   },
   train: {
     stages: ["stage1", "stage2"],
-    defaultStage: () => "stage1",
+    defaultStage: (c) => c.default_stage ?? "stage1",
     loss: alitLoss,
     trainable: alitTrainable,
     adamw: (_c, stage) => alitAdamW(stage),

@@ -126,8 +126,11 @@ function stage1(c: AlitConfig, batch: number): LossBuilder {
     const terms: Record<string, Value> = {};
     const sums: Value[][] = [[], [], []];
     let total: Value | undefined;
+    // The last iteration's ids (B, L): the trainer watches them for collapse (core/train/collapse.ts).
+    let lastIds: Value | undefined;
     for (let i = 0; i < d.iters; i++) {
       const s = alitStep(g, x, c, { straightThrough: true });
+      lastIds = s.q.indices;
       const nll = terms[`nll_${i}`] = meanNll(g, s.logits, gt);
       const diff = sub(g, gtCode, s.code);
       const code = meanAll(g, mul(g, diff, diff));
@@ -151,7 +154,7 @@ function stage1(c: AlitConfig, batch: number): LossBuilder {
     terms.code = sum(sums[1]);
     terms.quantizer = sum(sums[2]);
     const feeds: Record<string, Feed> = { image: IMAGES, ...(u ? { halting_u: HALTING } : {}) };
-    return { terms, total: total!, feeds };
+    return { terms, total: total!, feeds, outputs: { tokens: lastIds! } };
   };
 }
 
@@ -173,8 +176,10 @@ function stage1Vae(c: AlitConfig, batch: number): LossBuilder {
     const terms: Record<string, Value> = {};
     const sums: Value[][] = [[], []];
     let total: Value | undefined;
+    let lastIds: Value | undefined;
     for (let i = 0; i < d.iters; i++) {
       const s = alitStep(g, x, c, { straightThrough: true });
+      lastIds = s.q.indices;
       const diff = sub(g, target, s.code);
       const mse = terms[`code_${i}`] = meanAll(g, mul(g, diff, diff));
       const weighted = mul(g, mse, scalar(g, ALIT_LAMBDA[i] ?? 1));
@@ -187,7 +192,12 @@ function stage1Vae(c: AlitConfig, batch: number): LossBuilder {
     const sum = (vs: Value[]) => vs.reduce((p, v) => add(g, p, v));
     terms.code = sum(sums[0]);
     terms.quantizer = sum(sums[1]);
-    return { terms, total: total!, feeds: { image: IMAGES, noise: { kind: "normal" } } };
+    return {
+      terms,
+      total: total!,
+      feeds: { image: IMAGES, noise: { kind: "normal" } },
+      outputs: { tokens: lastIds! },
+    };
   };
 }
 

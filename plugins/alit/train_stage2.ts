@@ -89,7 +89,8 @@ export function alitStage2(c: AlitConfig, o: TrainLossOptions): LossBuilder {
       image: { kind: "images" as const },
       ...(noise ? { noise: { kind: "normal" as const } } : {}),
     };
-    return { terms, total, feeds, outputs: { reconstruction: rec } };
+    // This iteration's ids (B, L): the trainer watches them for collapse (core/train/collapse.ts).
+    return { terms, total, feeds, outputs: { reconstruction: rec, tokens: s.q.indices } };
   };
 }
 

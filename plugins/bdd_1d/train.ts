@@ -138,6 +138,8 @@ export function bddLoss(c: BddConfig, o: TrainLossOptions): LossBuilder {
     }
     const feeds: Record<string, Feed> = { image: { kind: "images" }, entropy_weight: entropyWeightFeed(c) };
     const outputs: Record<string, Value> = o.adversarial ? { reconstruction: rec01 } : {};
+    // The batch's ids (B,1,K): the trainer warns when they collapse (core/train/collapse.ts).
+    outputs.tokens = q.indices;
     return { terms, total, feeds, outputs };
   };
 }
