@@ -62,11 +62,12 @@ import {
   unsqueeze,
 } from "../../core/ops/mod.ts";
 import type { Tensor } from "../../core/tensor.ts";
-import { type AlitConfig, alitDims } from "./config.ts";
+import { type AlitConfig, alitDims, alitEntropyWeight } from "./config.ts";
 import { alitStage2 } from "./train_stage2.ts";
 import {
   alitInitialSequence,
   alitNextSequence,
+  type AlitStep,
   alitStep,
   baseCodebook,
   codeGrid,
@@ -111,9 +112,16 @@ export function haltingDraws(ctx: FeedContext): Tensor {
 
 const HALTING: Feed = { kind: "custom", generate: haltingDraws };
 
+/** An iteration's quantiser loss, plus the weighted entropy regulariser where the config asks for it. */
+function withEntropy(g: Graph, s: AlitStep, weight: number): Value {
+  const vq = s.q.losses.quantizer_loss;
+  return weight > 0 ? add(g, vq, mul(g, s.q.losses.entropy_aux, scalar(g, weight))) : vq;
+}
+
 /** Stage 1: the full rollout with upstream's per-iteration distillation losses. */
 function stage1(c: AlitConfig, batch: number): LossBuilder {
   const d = alitDims(c);
+  const entropyWeight = alitEntropyWeight(c);
   const a = c.alit;
   return (g) => {
     const image = g.input("image", "float32", [batch, 3, d.image, d.image]);
@@ -129,12 +137,12 @@ function stage1(c: AlitConfig, batch: number): LossBuilder {
     // The last iteration's ids (B, L): the trainer watches them for collapse (core/train/collapse.ts).
     let lastIds: Value | undefined;
     for (let i = 0; i < d.iters; i++) {
-      const s = alitStep(g, x, c, { straightThrough: true });
+      const s = alitStep(g, x, c, { straightThrough: true, entropy: entropyWeight > 0 });
       lastIds = s.q.indices;
       const nll = terms[`nll_${i}`] = meanNll(g, s.logits, gt);
       const diff = sub(g, gtCode, s.code);
       const code = meanAll(g, mul(g, diff, diff));
-      const vq = s.q.losses.quantizer_loss;
+      const vq = withEntropy(g, s, entropyWeight);
       const weighted = mul(g, nll, scalar(g, ALIT_LAMBDA[i] ?? 1));
       sums[0].push(weighted), sums[1].push(code), sums[2].push(vq);
       const it = add(g, add(g, weighted, code), vq);
@@ -167,6 +175,7 @@ function stage1(c: AlitConfig, batch: number): LossBuilder {
  */
 function stage1Vae(c: AlitConfig, batch: number): LossBuilder {
   const d = alitDims(c);
+  const entropyWeight = alitEntropyWeight(c);
   return (g) => {
     const image = g.input("image", "float32", [batch, 3, d.image, d.image]);
     const noise = g.input("noise", "float32", [batch, d.z, d.grid, d.grid]);
@@ -178,12 +187,12 @@ function stage1Vae(c: AlitConfig, batch: number): LossBuilder {
     let total: Value | undefined;
     let lastIds: Value | undefined;
     for (let i = 0; i < d.iters; i++) {
-      const s = alitStep(g, x, c, { straightThrough: true });
+      const s = alitStep(g, x, c, { straightThrough: true, entropy: entropyWeight > 0 });
       lastIds = s.q.indices;
       const diff = sub(g, target, s.code);
       const mse = terms[`code_${i}`] = meanAll(g, mul(g, diff, diff));
       const weighted = mul(g, mse, scalar(g, ALIT_LAMBDA[i] ?? 1));
-      const vq = s.q.losses.quantizer_loss;
+      const vq = withEntropy(g, s, entropyWeight);
       sums[0].push(weighted), sums[1].push(vq);
       const it = add(g, weighted, vq);
       total = total ? add(g, total, it) : it;
