@@ -25,7 +25,10 @@
  *   plugins/alit/train_stage2.ts.
  *
  * The base tokenizer (`base_tokenizer.*`) is frozen in stage 1; stage 2 trains
- * its encoder and decoder.
+ * its encoder and decoder. Every stage outputs the last iteration's ids as
+ * `tokens` (the trainer's collapse monitor reads them) and, with tok1d's
+ * `vq_entropy_loss_weight` (configs/alit/small.yaml), adds that weight × the
+ * latent VQ's entropy regulariser to each iteration's quantiser loss.
  *
  * @example
  * ```ts
