@@ -16,7 +16,9 @@ import { Command, Option } from "commander";
 import { BadImages, skippedLine } from "../core/data/bad_images.ts";
 import { openImageSource } from "../core/data/reader.ts";
 import { openVideoSource } from "../core/data/video_sources.ts";
-import { evalVideoAction, type VideoEvalFlags } from "./eval_video.ts";
+import { parseShardFlag } from "../core/data/shard_slice.ts";
+import { isVideoPart } from "../core/metrics/eval_video_state.ts";
+import { evalVideoAction, mergeVideoParts, type VideoEvalFlags } from "./eval_video.ts";
 import { UsageError } from "../core/errors.ts";
 import {
   accumulateEvaluation,
@@ -133,7 +135,7 @@ function adaptiveOption(f: EvalFlags): { threshold: number } | undefined {
 async function evalAction(f: EvalFlags): Promise<void> {
   if (!f.model) throw new UsageError("--model: required (a preset, config file or HF-style folder)");
   if (!f.data) throw new UsageError("--data: required (an image folder, class tree or webdataset shards)");
-  const videos = await openVideoSource([f.data]);
+  const videos = await openVideoSource([f.data], f.shard === undefined ? undefined : parseShardFlag(f.shard));
   if (videos) return await evalVideoAction(videos, f as VideoEvalFlags);
   if (f.shard && !f.out) {
     throw new UsageError("--shard: also pass --out <dir> for this part's results (then eval merge)");
@@ -217,6 +219,7 @@ async function mergeAction(
   parts: string[],
   f: { report?: string; saveStats?: string; json?: boolean; threads?: string },
 ) {
+  if (parts.length && isVideoPart(parts[0])) return mergeVideoParts(parts, f);
   const start = performance.now();
   const { state, samples, meta } = loadEvaluationStates(parts);
   const summary = await summarise(state, { threads: intFlag(f.threads, "--threads") });

@@ -3,6 +3,11 @@
  * PSNR/SSIM/L1 per frame, averaged per clip then over clips, at each budget
  * and with `--adaptive` the adaptive encode with its per-block token counts.
  * `--report <dir>` writes metrics.json and curve.html (the curve as SVG).
+ * Videos ffmpeg cannot read are skipped and counted (`badImages` in `--json`
+ * and metrics.json), or stop the run with `--strict`. `--shard K/N --out
+ * <dir>` scores a contiguous part of the files (or shards) and saves its sums
+ * (core/metrics/eval_video_state.ts); `tok1d eval merge` adds the parts up
+ * to the whole run's numbers.
  *
  * @example
  * ```sh
@@ -11,10 +16,18 @@
  * @module
  */
 import { join } from "node:path";
+import { BadImages, type SkippedImage, skippedLine } from "../core/data/bad_images.ts";
 import type { VideoSource } from "../core/data/video_sources.ts";
 import { UsageError } from "../core/errors.ts";
 import { writeFileAtomic } from "../core/fs.ts";
-import { evaluateVideos, type VideoEvaluation } from "../core/metrics/evaluate_video.ts";
+import {
+  accumulateVideos,
+  evaluateVideos,
+  summariseVideos,
+  type VideoEvaluateOptions,
+  type VideoEvaluation,
+} from "../core/metrics/evaluate_video.ts";
+import { loadVideoEvaluationStates, saveVideoEvaluationState } from "../core/metrics/eval_video_state.ts";
 import { escapeXml, lineChart } from "../core/report/chart.ts";
 import { intFlag, type ModelFlags, outDir, Progress, tokenizerFromFlags } from "./common.ts";
 import { type FamilyFlags, familyParams } from "./family_options.ts";
@@ -29,13 +42,17 @@ export interface VideoEvalFlags extends ModelFlags {
   threshold?: string;
   report?: string;
   shard?: string;
+  out?: string;
   fps?: string;
+  strict?: boolean;
 }
 
 /** The lines printed for a video evaluation. */
 export function videoSummary(e: VideoEvaluation): string {
   const lines = [
-    `clips: ${e.clips} (${e.frames} frames), ${e.tokensPerImage.toFixed(1)} tokens per clip`,
+    `videos: ${e.videos}, clips: ${e.clips} (${e.frames} frames), ${
+      e.tokensPerImage.toFixed(1)
+    } tokens per clip`,
     `PSNR: ${e.psnr.toFixed(3)} dB`,
     `SSIM: ${e.ssim.toFixed(4)}`,
     `L1: ${e.l1.toFixed(5)}`,
@@ -53,11 +70,17 @@ export function videoSummary(e: VideoEvaluation): string {
   return lines.join("\n");
 }
 
-/** metrics.json (no samples) and curve.html; returns the files written. */
-export function writeVideoReport(dir: string, e: VideoEvaluation, title: string): string[] {
+/** metrics.json (no samples; the bad videos skipped) and curve.html; returns the files written. */
+export function writeVideoReport(
+  dir: string,
+  e: VideoEvaluation,
+  title: string,
+  badImages: SkippedImage[] = [],
+): string[] {
   const { samples: _, ...metrics } = e;
   const files = [join(dir, "metrics.json")];
-  writeFileAtomic(files[0], JSON.stringify(metrics, null, 2) + "\n");
+  const bad = { badImages: { count: badImages.length, files: badImages } };
+  writeFileAtomic(files[0], JSON.stringify({ ...metrics, ...bad }, null, 2) + "\n");
   const fixed = (e.curve ?? []).filter((p) => !p.adaptive);
   if (fixed.length > 1) {
     const svg = lineChart([{ name: "PSNR", points: fixed.map((p) => [p.tokensPerImage, p.psnr]) }], {
@@ -75,9 +98,31 @@ export function writeVideoReport(dir: string, e: VideoEvaluation, title: string)
   return files;
 }
 
-/** Runs the video evaluation for `tok1d eval`. */
+/** Prints (and with `--report` writes) a finished video evaluation. */
+function finish(
+  e: VideoEvaluation,
+  bad: SkippedImage[],
+  f: { model?: string; report?: string; json?: boolean },
+  data: string,
+): void {
+  if (f.report) {
+    const files = writeVideoReport(outDir(f.report, "--report"), e, `${f.model} on ${data}`, bad);
+    if (!f.json) console.error(`wrote ${files.join(", ")}`);
+  }
+  const skipped = skippedLine(bad.length);
+  if (skipped) console.error(skipped);
+  const { samples: _, ...metrics } = e;
+  const badImages = { count: bad.length, files: bad };
+  console.log(
+    f.json ? JSON.stringify({ model: f.model, data, ...metrics, badImages }, null, 2) : videoSummary(e),
+  );
+}
+
+/** Runs the video evaluation for `tok1d eval` (`source` already sliced by `--shard`). */
 export async function evalVideoAction(source: VideoSource, f: VideoEvalFlags): Promise<void> {
-  if (f.shard) throw new UsageError("--shard: not supported for video evaluation yet");
+  if (f.shard && !f.out) {
+    throw new UsageError("--shard: also pass --out <dir> for this part's results (then eval merge)");
+  }
   let adaptive: { threshold: number } | undefined;
   if (f.adaptive) {
     const t = Number(f.threshold);
@@ -88,6 +133,7 @@ export async function evalVideoAction(source: VideoSource, f: VideoEvalFlags): P
   } else if (f.threshold !== undefined) throw new UsageError("--threshold: only with --adaptive");
   const limit = intFlag(f.limit, "--limit");
   const fps = intFlag(f.fps, "--fps");
+  const bad = new BadImages(!!f.strict);
   const tok = await tokenizerFromFlags(f);
   try {
     if (tok.info.input.kind !== "video") {
@@ -97,24 +143,65 @@ export async function evalVideoAction(source: VideoSource, f: VideoEvalFlags): P
     }
     if (f.fid && !f.json) console.error("note: no rFID for video models (PSNR, SSIM and L1 per frame)");
     const progress = source.count ? new Progress("eval", limit ?? source.count, f.json) : undefined;
-    const e = await evaluateVideos(tok, source, {
+    const o: VideoEvaluateOptions = {
       batchSize: intFlag(f.batchSize, "--batch-size", 4),
       limit,
       curve: f.curve,
       adaptive,
       params: familyParams(tok.model.plugin, f as unknown as FamilyFlags),
       fps,
+      badImages: bad,
       onProgress: (n) => progress?.update(n),
-    });
-    if (f.report) {
-      const files = writeVideoReport(outDir(f.report, "--report"), e, `${f.model} on ${f.data}`);
-      if (!f.json) console.error(`wrote ${files.join(", ")}`);
+    };
+    if (!f.shard) return finish(await evaluateVideos(tok, source, o), bad.skipped, f, f.data!);
+    // A part of a sharded run: its sums, merged by `tok1d eval merge`.
+    const { state } = await accumulateVideos(tok, source, o);
+    const meta = {
+      model: f.model,
+      family: tok.info.family,
+      variant: tok.info.variant,
+      randomWeights: tok.randomWeights,
+      data: f.data,
+      fps: fps ?? 24,
+      limit,
+      adaptive,
+      params: o.params,
+      shard: f.shard,
+      badImages: bad.skipped,
+    };
+    saveVideoEvaluationState(outDir(f.out!, "--out"), state, meta);
+    const summary = {
+      out: f.out,
+      shard: f.shard,
+      videos: state.videos,
+      clips: state.clips,
+      frames: state.frames,
+    };
+    if (f.json) console.log(JSON.stringify({ ...summary, badImages: bad.summary() }, null, 2));
+    else {
+      const skipped = skippedLine(bad.count);
+      if (skipped) console.error(skipped);
+      console.error(
+        `wrote part ${f.shard} (${state.videos} videos, ${state.clips} clips) to ${f.out}; ` +
+          `join the parts with tok1d eval merge`,
+      );
     }
-    const { samples: _, ...metrics } = e;
-    console.log(
-      f.json ? JSON.stringify({ model: f.model, data: f.data, ...metrics }, null, 2) : videoSummary(e),
-    );
   } finally {
     await tok.release();
   }
+}
+
+/** `tok1d eval merge` on the parts of a sharded video evaluation. */
+export function mergeVideoParts(parts: string[], f: { report?: string; json?: boolean }): void {
+  const start = performance.now();
+  const { state, meta } = loadVideoEvaluationStates(parts);
+  const samples = { originals: undefined as never, reconstructions: [] };
+  const e = summariseVideos(state, samples, (performance.now() - start) / 1000);
+  const data = `${meta.data} (${parts.length} parts merged)`;
+  finish(
+    e,
+    meta.badImages as SkippedImage[],
+    { ...f, model: String(meta.model) },
+    data,
+  );
 }

@@ -17,6 +17,7 @@ export type FlagKind = "posInt" | "nonNegInt" | "nonNegNumber" | "posNumber" | "
 
 /** The numeric (and K/N) flags of tok1d, by long name. */
 export const FLAG_KINDS: Readonly<Record<string, FlagKind>> = {
+  "--accumulate": "posInt",
   "--batch-size": "posInt",
   "--budget": "posInt",
   "--checkpoint-every": "posInt",

@@ -43,9 +43,11 @@ export interface TrainFlags extends GanFlags {
   stage?: string;
   steps: string;
   batchSize: string;
-  lr: string;
+  lr?: string;
   endLr: string;
-  warmup: string;
+  warmup?: string;
+  schedule?: string;
+  accumulate?: string;
   seed: string;
   checkpointEvery: string;
   resume?: boolean;
@@ -105,9 +107,11 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
     stage: f.stage,
     steps: intFlag(f.steps, "--steps")!,
     batchSize: intFlag(f.batchSize, "--batch-size")!,
-    lr: num(f.lr, "--lr"),
+    lr: f.lr === undefined ? undefined : num(f.lr, "--lr"),
     endLr: num(f.endLr, "--end-lr"),
-    warmup: num(f.warmup, "--warmup"),
+    warmup: f.warmup === undefined ? undefined : num(f.warmup, "--warmup"),
+    schedule: f.schedule as "cosine" | "constant" | undefined,
+    accumulate: intFlag(f.accumulate, "--accumulate"),
     seed: num(f.seed, "--seed"),
     checkpointEvery: intFlag(f.checkpointEvery, "--checkpoint-every")!,
     weights: f.weights,
@@ -173,11 +177,28 @@ export function registerTrain(p: Command): void {
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option("--stage <name>", "training stage (family specific; default from the config)")
-    .option("--steps <n>", "total optimizer steps", "1000")
-    .option("--batch-size <n>", "images per step", "8")
-    .option("--lr <x>", "peak learning rate", "1e-4")
+    .option(
+      "--steps <n>",
+      "total optimizer steps (with --accumulate N, each runs N micro-batches; logs, --checkpoint-every " +
+        "and the schedule count optimizer steps)",
+      "1000",
+    )
+    .option("--batch-size <n>", "images per micro-batch (per step without --accumulate)", "8")
+    .option(
+      "--accumulate <n>",
+      "gradient accumulation: micro-batches per optimizer step, losses averaged, one update " +
+        "(default: the family's recipe, e.g. BDD-1D's grad_acc_steps, else 1)",
+    )
+    .option("--lr <x>", "peak learning rate (default: the family's recipe, else 1e-4)")
     .option("--end-lr <x>", "final learning rate of the cosine schedule", "1e-5")
-    .option("--warmup <n>", "linear warm-up steps", "100")
+    .option("--warmup <n>", "linear warm-up steps (default: the family's recipe, else 100)")
+    .addOption(
+      new Option(
+        "--schedule <kind>",
+        "after the warm-up: cosine to --end-lr, or constant (default: the family's)",
+      )
+        .choices(["cosine", "constant"]),
+    )
     .option("--seed <n>", "seed for initialisation, crops and noise", "0")
     .option("--checkpoint-every <n>", "steps between checkpoints", "100")
     .addOption(

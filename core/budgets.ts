@@ -57,6 +57,12 @@ export const BUDGETS = {
   safetensorsHeaderBytes: 100_000_000,
   /** Bytes of a tar PAX or GNU long-name header (metadata only; real ones are < 1 KB). */
   tarHeaderBytes: 1 << 20,
+  /**
+   * Bytes of one video member of a webdataset shard, copied to a temporary
+   * file for ffmpeg (core/data/video_members.ts): generous for a clip of
+   * minutes, and what a hostile shard can make tok1d write to disk at once.
+   */
+  videoMemberBytes: 1 << 30,
   /** Bytes of a `.npy` header (numpy writes ~128; tok1d writes format 2.0 above 64 KiB). */
   npyHeaderBytes: 1 << 20,
   /** Pixels above which decoding an image warns (Pillow's `MAX_IMAGE_PIXELS`). */

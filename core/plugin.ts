@@ -202,6 +202,13 @@ export interface TrainHooks<C> {
   ): (name: string) => boolean;
   /** The stage's AdamW settings (generator and discriminator): upstream's recipe for this family. */
   adamw(config: C, stage: string): AdamWOptions;
+  /**
+   * Upstream's optimisation recipe where it differs from the trainer's defaults (warm-up then
+   * cosine, lr 1e-4, no accumulation): micro-batches per step, peak rate (which may scale with the
+   * batch and the accumulation, as Lightning scripts do), warm-up and schedule. Flags and
+   * {@link TrainRecipe} keys the caller gives win; `accumulate` is the caller's, if given.
+   */
+  recipe?(config: C, stage: string, o: { batch: number; accumulate?: number }): TrainRecipe;
   /** Upstream's GAN settings of a stage; undefined for stages trained without a discriminator. */
   gan?(config: C, stage: string): GanSettings | undefined;
   /** Whether a stage trains a VQ codebook whose dead codes can be restarted (`vqRestart`). */
@@ -216,6 +223,20 @@ export interface TrainHooks<C> {
    * discriminator-only cadence.
    */
   variants?(config: C, stage: string): number;
+}
+
+/** A family's training recipe ({@link TrainHooks.recipe}); absent keys take the trainer's defaults. */
+export interface TrainRecipe {
+  /** Micro-batches per optimiser step (gradient accumulation). */
+  accumulate?: number;
+  /** Peak learning rate. */
+  lr?: number;
+  /** Warm-up steps (optimiser steps). */
+  warmup?: number;
+  /** `cosine`: warm-up then cosine to the end rate; `constant`: warm-up then constant. */
+  schedule?: "cosine" | "constant";
+  /** Where the numbers come from (shown in notes), e.g. "base_learning_rate 8e-7 × batch 4 × accumulate 16". */
+  why?: string;
 }
 
 /**

@@ -52,6 +52,7 @@ for (const r of RECIPES) {
         lr: r.lr,
         endLr: r.lr / 10,
         warmup: 3,
+        schedule: "cosine",
         init: r.init,
         seed: 1,
         checkpointEvery: r.steps,

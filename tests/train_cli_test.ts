@@ -123,7 +123,7 @@ Deno.test("cli train: from webdataset shards, a stopped run resumes to the unint
   deepStrictEqual(losses(part), losses(full));
 });
 
-Deno.test("cli train: --gan on stage1, and discriminator flags under --no-gan, are refused naming the flag", async () => {
+Deno.test("cli train: --gan on stage1, discriminator flags under --no-gan, a bad --accumulate or --schedule are refused naming the flag", async () => {
   const base = ["train", "--data", PHOTOS, "--out", tmp(), "--steps", "1", "--no-perceptual"];
   const stage1 = await run([...base, "--model", "titok/tiny", "--stage", "stage1", "--gan"]);
   deepStrictEqual(stage1.code, 2);
@@ -134,6 +134,12 @@ Deno.test("cli train: --gan on stage1, and discriminator flags under --no-gan, a
   const bad = await run([...base, "--model", "titok/tiny_vq", "--discriminator-weight", "-1"]);
   deepStrictEqual(bad.code, 2);
   ok(/--discriminator-weight: expected a non-negative number/.test(bad.err), bad.err);
+  const acc = await run([...base, "--model", "titok/tiny_vq", "--accumulate", "0"]);
+  deepStrictEqual(acc.code, 2);
+  ok(/--accumulate: expected a positive integer/.test(acc.err), acc.err);
+  const schedule = await run([...base, "--model", "titok/tiny_vq", "--schedule", "step"]);
+  deepStrictEqual(schedule.code, 2);
+  ok(/'--schedule <kind>' argument 'step'/.test(schedule.err), schedule.err);
 });
 
 Deno.test("cli train: a GAN run logs the discriminator terms from --discriminator-start on and draws them", async () => {

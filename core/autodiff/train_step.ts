@@ -27,6 +27,8 @@ export interface FeedContext {
   input: Value;
   /** 0-based step; a resumed run asks for the same steps again, so derive randomness from it. */
   step: number;
+  /** The micro-batch within an accumulated step (0 … N − 1; 0 without accumulation): randomness should vary with it. */
+  micro?: number;
   /** The run's seed. */
   seed: number;
   /** The step's image batch (B,3,S,S in [0,1]), drawn on first use. */
@@ -80,6 +82,8 @@ export interface TrainStepOptions {
   isFed?: (name: string) => boolean;
   /** Keep an EMA of the trained weights (inputs `ema.*` and `ema_decay`); default true. */
   ema?: boolean;
+  /** A micro-batch of an accumulated step: `partial` (gradient only) or `final` (the update); see the module doc. */
+  accumulate?: "partial" | "final";
 }
 
 /** A built train step. */
@@ -102,6 +106,10 @@ export interface TrainStep {
   outputs: string[];
   /** Whether the graph keeps a weight EMA. */
   ema: boolean;
+  /** Which part of an accumulated step it is, if any ({@link TrainStepOptions.accumulate}). */
+  accumulate?: "partial" | "final";
+  /** A `final` step's `partial` twin (same loss, parameters and inputs), built on first use. */
+  partial?: () => TrainStep;
 }
 
 /** Builds the train-step graph; `isTrainable(name)` picks the optimised parameters. */
@@ -140,20 +148,48 @@ export function buildTrainStep(
     }
   }
   const grads = gradients(g, total, trainable.map((p) => p.name));
-  const step = g.input("step", "float32", []);
-  const lr = g.input("lr", "float32", []);
-  const withEma = o.ema ?? true;
-  const emaDecay = withEma ? g.input("ema_decay", "float32", []) : undefined;
-  const list = trainable.map((p) => {
-    const d = grads.get(p.name);
-    if (!d) throw new Error(`train step: parameter ${p.name} does not influence the loss; freeze it`);
-    return d;
-  });
-  const clipped = g.scope("clip", () => clipByGlobalNorm(g, list, opt.clipNorm));
+  const missing = (name: string) => {
+    throw new Error(`train step: parameter ${name} does not influence the loss; freeze it`);
+  };
+  let list = trainable.map((p) => grads.get(p.name) ?? missing(p.name));
+  const accumulate = o.accumulate;
+  if (accumulate) {
+    // The micro-batch's share of the step's gradient, added to what earlier micro-batches left.
+    const scale = g.input("accum_scale", "float32", []);
+    list = list.map((d, i) => {
+      const p = trainable[i];
+      return add(g, g.input(`grad_acc.${p.name}`, p.dtype, p.shape), mul(g, d, scale));
+    });
+  }
   g.output(total, "loss");
   for (const [k, v] of Object.entries(terms)) g.output(v, `loss.${k}`);
   for (const [k, v] of Object.entries(outputs)) g.output(v, k);
   for (const [k, v] of Object.entries(state)) g.output(v, `new.${k}`);
+  if (accumulate === "partial") {
+    // The norm of the gradient so far: a non-finite one stops the run before it is applied.
+    g.output(g.scope("clip", () => clipByGlobalNorm(g, list, 0)).norm, "grad_norm");
+    trainable.forEach((p, i) => g.output(list[i], `new.grad_acc.${p.name}`));
+    return stepOf(g, {
+      trainable,
+      frozen,
+      fed,
+      batchInputs,
+      stateInputs,
+      drawInputs,
+      draws,
+      feeds,
+      terms,
+      outputs,
+    }, {
+      ema: false,
+      accumulate,
+    });
+  }
+  const step = g.input("step", "float32", []);
+  const lr = g.input("lr", "float32", []);
+  const withEma = o.ema ?? true;
+  const emaDecay = withEma ? g.input("ema_decay", "float32", []) : undefined;
+  const clipped = g.scope("clip", () => clipByGlobalNorm(g, list, opt.clipNorm));
   g.output(clipped.norm, "grad_norm");
   trainable.forEach((p, i) => {
     const pv = g.values.get(p.name)!;
@@ -181,18 +217,60 @@ export function buildTrainStep(
       g.output(g.scope("ema", () => emaUpdate(g, ema, u.p, emaDecay)), `new.ema.${p.name}`);
     }
   });
-  return {
-    graph: g,
+  const built = stepOf(g, {
     trainable,
     frozen,
     fed,
     batchInputs,
     stateInputs,
-    draws: drawInputs.map((input) => ({ input, high: draws[input.name] })),
+    drawInputs,
+    draws,
     feeds,
-    terms: Object.keys(terms),
-    outputs: Object.keys(outputs),
+    terms,
+    outputs,
+  }, {
     ema: withEma,
+    accumulate,
+  });
+  if (accumulate === "final") {
+    let twin: TrainStep | undefined;
+    built.partial = () =>
+      twin ??= buildTrainStep(`${name}_partial`, loss, isTrainable, opt, { ...o, accumulate: "partial" });
+  }
+  return built;
+}
+
+interface StepParts {
+  trainable: ParamSpec[];
+  frozen: ParamSpec[];
+  fed: ParamSpec[];
+  batchInputs: Value[];
+  stateInputs: Value[];
+  drawInputs: Value[];
+  draws: Record<string, number>;
+  feeds: Record<string, Feed>;
+  terms: Record<string, Value>;
+  outputs: Record<string, Value>;
+}
+
+function stepOf(
+  g: Graph,
+  p: StepParts,
+  o: { ema: boolean; accumulate?: "partial" | "final" },
+): TrainStep {
+  return {
+    graph: g,
+    trainable: p.trainable,
+    frozen: p.frozen,
+    fed: p.fed,
+    batchInputs: p.batchInputs,
+    stateInputs: p.stateInputs,
+    draws: p.drawInputs.map((input) => ({ input, high: p.draws[input.name] })),
+    feeds: p.feeds,
+    terms: Object.keys(p.terms),
+    outputs: Object.keys(p.outputs),
+    ema: o.ema,
+    ...(o.accumulate ? { accumulate: o.accumulate } : {}),
   };
 }
 
@@ -202,6 +280,10 @@ export function buildTrainStep(
  * (core/runtime/in_place.ts decides which are safe).
  */
 export function stateUpdates(step: TrainStep): [input: string, output: string][] {
+  if (step.accumulate === "partial") {
+    const acc = step.trainable.map((p) => `grad_acc.${p.name}`);
+    return [...acc, ...step.stateInputs.map((v) => v.name)].map((n) => [n, `new.${n}`]);
+  }
   const names = step.trainable.flatMap((p) => [
     p.name,
     `adam_m.${p.name}`,

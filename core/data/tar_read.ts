@@ -28,10 +28,12 @@ export interface TarMember {
   name: string;
   /** "file" for regular files; other members carry no data. */
   type: "file" | "directory" | "link" | "other";
-  /** File contents (empty for non-files). */
+  /** File contents (empty for non-files, and for every member with `skipData`). */
   data: Uint8Array;
   /** Byte offset of the member's data in the archive. */
   offset: number;
+  /** Bytes of the member's data (its `data.length` unless skipped). */
+  size: number;
 }
 
 /** Reads `n` bytes at the current position; fewer only at the end of the source. */
@@ -168,6 +170,12 @@ export interface ReadTarOptions {
   chunkSize?: number;
   /** Name used in error messages when the source is bytes. */
   name?: string;
+  /**
+   * Headers only: file members come with `offset` and `size` and empty
+   * `data`, their bytes skipped unread (a caller copies what it needs from
+   * the file at `offset`, e.g. one large video member at a time).
+   */
+  skipData?: boolean;
 }
 
 /**
@@ -221,7 +229,7 @@ export async function* readTar(
       if (meta && size > BUDGETS.tarHeaderBytes) {
         throw overBudget(label, `a tar extended header of ${size} bytes at byte ${offset}`, "tarHeaderBytes");
       }
-      const hasData = "07".includes(flag) || meta;
+      const hasData = ("07".includes(flag) && !options.skipData) || meta;
       const data = hasData ? await src.read(size) : new Uint8Array(0);
       if (data.length < size && hasData) {
         throw new UsageError(`${label}: truncated tar member at byte ${offset} (${size} bytes announced)`);
@@ -256,7 +264,7 @@ export async function* readTar(
         : flag === "1" || flag === "2"
         ? "link"
         : "other";
-      yield { name, type, data: type === "file" ? data : new Uint8Array(0), offset: dataOffset };
+      yield { name, type, data: type === "file" ? data : new Uint8Array(0), offset: dataOffset, size };
     }
   } finally {
     await src.close();

@@ -8,9 +8,9 @@ import { packTar } from "./tar.ts";
 import { readTar, type TarMember } from "./tar_read.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tok1d-tarread-"));
-const collect = async (src: string | Uint8Array, chunkSize?: number) => {
+const collect = async (src: string | Uint8Array, chunkSize?: number, skipData?: boolean) => {
   const out: TarMember[] = [];
-  for await (const m of readTar(src, { chunkSize })) out.push(m);
+  for await (const m of readTar(src, { chunkSize, skipData })) out.push(m);
   return out;
 };
 
@@ -40,6 +40,14 @@ Deno.test("tar_read: GNU, PAX and ustar archives from Python's tarfile, in small
       assert.equal(ms[4].data.length, 0);
       const bytes = readFileSync(join(dir, f));
       assert.deepEqual(bytes.subarray(ms[1].offset, ms[1].offset + 600), Buffer.from(ms[1].data));
+      // Headers only: the same members, offsets and sizes, no bytes.
+      const heads = await collect(join(dir, f), chunk, true);
+      assert.deepEqual(
+        heads.map((m) => [m.name, m.type, m.offset, m.size]),
+        ms.map((m) => [m.name, m.type, m.offset, m.size]),
+      );
+      assert.deepEqual(heads.map((m) => m.data.length), [0, 0, 0, 0, 0]);
+      assert.deepEqual(ms.slice(1, 4).map((m) => m.size), [600, 1, 4]);
     }
   }
 });
@@ -70,6 +78,7 @@ Deno.test("tar_read: damaged archives are UsageErrors naming the file and the of
     type: "file",
     data: new Uint8Array(2000),
     offset: 512,
+    size: 2000,
   }]);
 });
 

@@ -17,8 +17,10 @@
  */
 import { basename, extname, join } from "node:path";
 import type { Tensor } from "../tensor.ts";
-import { readVideo, type VideoReadOptions, writeVideo } from "./video.ts";
-import type { VideoSource } from "./video_sources.ts";
+import type { BadImages } from "./bad_images.ts";
+import { findFfmpeg, readVideo, type VideoReadOptions, writeVideo } from "./video.ts";
+import { plainFile, type VideoSource } from "./video_sources.ts";
+import { UsageError } from "../errors.ts";
 
 /** A batch of clips. */
 export interface ClipBatch {
@@ -44,6 +46,12 @@ export interface ClipOptions {
   batch: number;
   /** Frame transform (the model's `Plugin.inputTransform`). */
   transform?: VideoReadOptions["transform"];
+  /**
+   * The shared bad-input policy: a video ffmpeg cannot read (or too short for
+   * a block) is reported there and skipped, or stops the run when strict.
+   * Without it, the first such video stops the run.
+   */
+  badImages?: BadImages;
 }
 
 /** Streams clips of the files (paths, or a video source) in batches (one file's frames in memory at a time, plus a batch). */
@@ -62,15 +70,18 @@ export async function* videoClips(files: string[] | VideoSource, o: ClipOptions)
     pending = [];
     return b;
   };
-  const items = Array.isArray(files)
-    ? files.map((path) => ({ name: path, path, release: () => {} }))
-    : files.files();
+  findFfmpeg(); // its absence stops the run (exit 2), never counts as a bad video
+  const items = Array.isArray(files) ? files.map(plainFile) : files.files();
   for await (const item of items) {
     const file = item.name;
     let v: Tensor<"float32">;
     try {
       v = (await readVideo(item.path, { size: o.size, fps: o.fps, block: o.block, transform: o.transform }))
         .video;
+    } catch (e) {
+      if (!o.badImages || !(e instanceof UsageError)) throw e;
+      o.badImages.report(file, (e as Error).message.replace(`${item.path}: `, "")); // throws when strict
+      continue;
     } finally {
       item.release();
     }

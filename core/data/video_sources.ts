@@ -2,8 +2,10 @@
  * Where videos come from: video files, folders holding them (recursive,
  * sorted), and webdataset shards (a `.tar`, a folder of them or a brace
  * pattern) whose members are videos (`<key>.mp4`, …). A shard member is
- * written to a temporary file while it is read (ffmpeg and ffprobe need a
- * path) and removed after, so one video at a time is on disk and in memory.
+ * copied from its offset to a temporary file while it is read (ffmpeg and
+ * ffprobe need a path) and removed after, so one video at a time is on disk,
+ * at most `BUDGETS.videoMemberBytes` (core/data/video_members.ts); the shard
+ * is never loaded or extracted whole.
  *
  * {@link openVideoSource} answers `undefined` for inputs that hold images,
  * so a command can try videos first and fall back to the image reader.
@@ -18,15 +20,21 @@
  * ```
  * @module
  */
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { existsSync, statSync } from "node:fs";
 import { UsageError } from "../errors.ts";
 import { expandBraces, hasBraces } from "./brace.ts";
 import { walkFiles } from "./scan.ts";
 import { type ShardSlice, sliceRange, WHOLE } from "./shard_slice.ts";
 import { readTar } from "./tar_read.ts";
 import { isVideoPath } from "./video.ts";
+import { splitKey } from "./webdataset.ts";
+import {
+  checkMemberSize,
+  listVideoMembers,
+  memberFile,
+  memberLabel,
+  type VideoMember,
+} from "./video_members.ts";
 
 /** A video ready to read; `release` removes a shard member's temporary file. */
 export interface VideoFile {
@@ -34,6 +42,8 @@ export interface VideoFile {
   name: string;
   path: string;
   release(): void;
+  /** The same video ready again after `release` (a shard member is copied anew): random access for training. */
+  reopen(): Promise<VideoFile>;
 }
 
 /** Videos of one or more inputs. */
@@ -55,10 +65,15 @@ function shardsOf(spec: string): string[] | undefined {
   return tars.length ? tars.map((f) => f.path) : undefined;
 }
 
-/** Whether the first file member of the first shard is a video. */
+/** Whether the first sample of the first shard has a video field (`k.json` may come before `k.mp4`). */
 async function holdsVideos(shard: string): Promise<boolean> {
-  for await (const m of readTar(shard)) {
-    if (m.type === "file") return isVideoPath(m.name);
+  let first: string | undefined;
+  for await (const m of readTar(shard, { skipData: true, chunkSize: 1 << 16 })) {
+    if (m.type !== "file") continue;
+    const key = splitKey(m.name)?.key ?? m.name;
+    if (first !== undefined && key !== first) return false;
+    first = key;
+    if (isVideoPath(m.name)) return true;
   }
   return false;
 }
@@ -104,27 +119,33 @@ export async function openVideoSource(
     kind: "files",
     count: files.length,
     async *files() {
-      for (const path of files) yield { name: path, path, release: () => {} };
+      for (const path of files) yield plainFile(path);
     },
   };
 }
 
+/** A video file on disk: nothing to release. */
+export function plainFile(path: string): VideoFile {
+  const f: VideoFile = { name: path, path, release: () => {}, reopen: () => Promise.resolve(f) };
+  return f;
+}
+
+/** A shard member as a {@link VideoFile} (copied now; `reopen` copies it again). */
+async function memberVideo(m: VideoMember): Promise<VideoFile> {
+  const file = await memberFile(m);
+  return { name: memberLabel(m), path: file.path, release: file.release, reopen: () => memberVideo(m) };
+}
+
 async function* shardMembers(shards: string[]): AsyncGenerator<VideoFile> {
   for (const shard of shards) {
-    for await (const m of readTar(shard)) {
-      if (m.type !== "file" || !isVideoPath(m.name)) continue;
-      const dir = mkdtempSync(join(tmpdir(), "tok1d-video-"));
-      const path = join(dir, basename(m.name));
-      writeFileSync(path, m.data);
-      let done = false;
-      const release = () => {
-        if (!done) rmSync(dir, { recursive: true, force: true });
-        done = true;
-      };
+    const members = await listVideoMembers(shard);
+    members.forEach((m) => checkMemberSize(m)); // refuse an oversized member before any work on the shard
+    for (const m of members) {
+      const f = await memberVideo(m);
       try {
-        yield { name: `${shard}:${m.name}`, path, release };
+        yield f;
       } finally {
-        release();
+        f.release();
       }
     }
   }

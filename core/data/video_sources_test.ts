@@ -39,11 +39,11 @@ Deno.test("video sources: files, folders and video shards; image inputs are left
     deepStrictEqual((await list(folder)).map((f) => f.body), ["A", "B", "C"]);
     const half = (await openVideoSource([join(dir, "v")], { index: 1, count: 2 }))!;
     deepStrictEqual((await list(half)).map((f) => f.body), ["B", "C"]);
-    // Shards whose members are videos.
+    // Shards whose members are videos (a sample's sidecar may come before its video).
     mkdirSync(join(dir, "s"));
     writeFileSync(
       join(dir, "s", "clips-000000.tar"),
-      packTar([{ name: "k1.mp4", data: bytes("one") }, { name: "k1.json", data: bytes("{}") }]),
+      packTar([{ name: "k1.json", data: bytes("{}") }, { name: "k1.mp4", data: bytes("one") }]),
     );
     writeFileSync(join(dir, "s", "clips-000001.tar"), packTar([{ name: "k2.mp4", data: bytes("two") }]));
     const shards = (await openVideoSource([join(dir, "s", "clips-{000000..000001}.tar")]))!;

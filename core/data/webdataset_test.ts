@@ -55,8 +55,8 @@ Deno.test("webdataset: samples group consecutive members; traversal names, links
   const members = async function* () {
     for (const m of evil) yield m;
     for await (const m of readTar(tar)) yield m;
-    yield { name: "dir/", type: "directory" as const, data: new Uint8Array(0), offset: 0 };
-    yield { name: "evil.jpg", type: "link" as const, data: new Uint8Array(0), offset: 0 };
+    yield { name: "dir/", type: "directory" as const, data: new Uint8Array(0), offset: 0, size: 0 };
+    yield { name: "evil.jpg", type: "link" as const, data: new Uint8Array(0), offset: 0, size: 0 };
   };
   for await (const s of groupSamples(members(), (p) => problems.push(p))) samples.push(s);
   assert.deepEqual(samples.map((s) => [s.key, [...s.fields.keys()]]), [["0001", ["jpg", "cls"]], ["0002", [
@@ -72,5 +72,5 @@ Deno.test("webdataset: samples group consecutive members; traversal names, links
 });
 
 function member(name: string) {
-  return { name, type: "file" as const, data: enc.encode("x"), offset: 0 };
+  return { name, type: "file" as const, data: enc.encode("x"), offset: 0, size: 1 };
 }

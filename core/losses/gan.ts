@@ -25,7 +25,7 @@ import type { Graph, ParamSpec, Value } from "../graph/graph.ts";
 import type { AdamWOptions } from "../autodiff/optimizer.ts";
 import type { Buffers } from "../nn/batch_norm.ts";
 import type { Tensor } from "../tensor.ts";
-import { add, f32, mul, neg, reduceMean, relu, sub } from "../ops/mod.ts";
+import { abs, add, exp, f32, log, mul, neg, reduceMean, relu, sub } from "../ops/mod.ts";
 import { discriminator, type DiscriminatorOptions, NLAYER_DEFAULTS } from "../nn/discriminator.ts";
 
 /** Upstream's names of the LeCam EMA buffers: the discriminator step's carried state. */
@@ -38,6 +38,14 @@ const c = (g: Graph, v: number) => g.constant(f32([], [v]), "gan_c");
 export function hingeDiscriminatorLoss(g: Graph, real: Value, fake: Value): Value {
   const r = meanAll(g, relu(g, sub(g, c(g, 1), real)));
   const f = meanAll(g, relu(g, add(g, c(g, 1), fake)));
+  return mul(g, add(g, r, f), c(g, 0.5));
+}
+
+/** taming's `vanilla_d_loss`: ½(mean softplus(−real) + mean softplus(fake)), softplus(x) = relu(x) + log(1 + e^−|x|). */
+export function vanillaDiscriminatorLoss(g: Graph, real: Value, fake: Value): Value {
+  const softplus = (x: Value) => add(g, relu(g, x), log(g, add(g, c(g, 1), exp(g, neg(g, abs(g, x))))));
+  const r = meanAll(g, softplus(neg(g, real)));
+  const f = meanAll(g, softplus(fake));
   return mul(g, add(g, r, f), c(g, 0.5));
 }
 
@@ -124,6 +132,21 @@ export interface GanSettings {
   adamw?: AdamWOptions;
   /** The family's discriminator network(s); absent: TiTok's NLayerDiscriminator (core/nn/discriminator.ts). */
   network?: GanNetwork;
+  /**
+   * Within a step, which network updates first (default `generator-first`). taming's VQGAN
+   * training steps computes the discriminator loss on the step's reconstruction and steps the
+   * discriminator, then the generator's adversarial term sees the updated discriminator
+   * (`discriminator-first`; the reconstruction comes from a forward-only graph).
+   */
+  order?: "generator-first" | "discriminator-first";
+  /**
+   * The discriminator's optimiser has stepped at every step before `start` (with zero gradients, as
+   * upstream's does when it steps both optimisers from the first batch): its bias corrections count
+   * from step 0, not from `start`.
+   */
+  discriminatorStepsFromZero?: boolean;
+  /** The discriminator's loss on its logits (default hinge; `vanilla`: ½(mean softplus(−D(x)) + mean softplus(D(x̂)))). */
+  loss?: "hinge" | "vanilla";
 }
 
 /**
@@ -142,6 +165,11 @@ export interface GanNetwork {
   prefix(index: number): string;
   /** Initial parameters (seeded) and buffers of the given specs. */
   init(params: ParamSpec[], buffers: Value[], seed: number): Map<string, Tensor>;
+  /**
+   * Tensors under its prefix in a `--weights` file (an upstream training checkpoint's
+   * discriminator, named as upstream names it) start the discriminator instead of `init`.
+   */
+  fromWeights?: boolean;
 }
 
 /** The generator's adversarial term against `network`: weight·factor · (−mean D(x̂)). */

@@ -19,6 +19,7 @@ import { UsageError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
 import type { Tokenizer } from "../tokenizer.ts";
 import { tokenCounts, type Tokens } from "../tokens.ts";
+import type { BadImages } from "../data/bad_images.ts";
 import { videoClips } from "../data/video_clips.ts";
 import type { VideoSource } from "../data/video_sources.ts";
 import type { CurvePoint, EvaluationSamples, PerImageRow } from "./eval_types.ts";
@@ -45,11 +46,15 @@ export interface VideoEvaluateOptions {
   params?: Record<string, unknown>;
   /** Frames per second the videos are sampled at (default 24). */
   fps?: number;
+  /** The shared bad-input policy: unreadable videos are skipped and counted there (or stop when strict). */
+  badImages?: BadImages;
   onProgress?: (clips: number) => void;
 }
 
 /** What {@link evaluateVideos} returns (the image evaluation's fields where they apply). */
 export interface VideoEvaluation {
+  /** Videos scored (each gave one clip or more). */
+  videos: number;
   clips: number;
   /** Real frames scored (per point). */
   frames: number;
@@ -67,13 +72,26 @@ export interface VideoEvaluation {
   seconds: number;
 }
 
-interface Point {
+/** One point of the curve as sums over clips (mergeable across `--shard` parts). */
+export interface VideoPointSums {
+  /** Tokens per clip (0 for the adaptive point, whose mean is `tokenSum / clips`). */
   tokens: number;
   params?: Record<string, unknown>;
+  /** Adaptive point: kept tokens summed over clips. */
   tokenSum?: number;
   psnr: number;
   ssim: number;
   l1: number;
+}
+
+/** Sums of a video evaluation, before the means: what a `--shard` part saves and `eval merge` adds up. */
+export interface VideoEvaluationState {
+  videos: number;
+  clips: number;
+  frames: number;
+  points: VideoPointSums[];
+  blockCounts?: Record<number, number>;
+  perImage: PerImageRow[];
 }
 
 /** Real frames of each clip as one (ΣF, 3, H, W) batch. */
@@ -107,13 +125,24 @@ export async function evaluateVideos(
   o: VideoEvaluateOptions = {},
 ): Promise<VideoEvaluation> {
   const start = performance.now();
+  const { state, samples } = await accumulateVideos(tok, source, o);
+  if (!state.clips) throw new UsageError("eval: the videos yielded no clips");
+  return summariseVideos(state, samples, (performance.now() - start) / 1000);
+}
+
+/** The sums of {@link evaluateVideos} (a part of a `--shard` run may score no clip) and its sample frames. */
+export async function accumulateVideos(
+  tok: Tokenizer,
+  source: VideoSource,
+  o: VideoEvaluateOptions = {},
+): Promise<{ state: VideoEvaluationState; samples: EvaluationSamples }> {
   const info = tok.info;
   if (info.input.kind !== "video") throw new UsageError(`${info.variant}: not a video model`);
   if (o.adaptive && !tok.programs.encodeAdaptive) {
     throw new UsageError(`--adaptive: ${info.family} has no adaptive encode`);
   }
   const budgets = o.curve === false ? (o.adaptive ? [] : [info.tokensPerItem]) : info.budgets;
-  const points: Point[] = [
+  const points: VideoPointSums[] = [
     ...(o.points ?? budgets.map((b) => ({ tokens: b, params: undefined })))
       .map((b) => ({ ...b, psnr: 0, ssim: 0, l1: 0 })),
     ...(o.adaptive ? [{ tokens: 0, tokenSum: 0, psnr: 0, ssim: 0, l1: 0 }] : []),
@@ -124,6 +153,7 @@ export async function evaluateVideos(
   const samples: EvaluationSamples = { originals: undefined as unknown as Tensor, reconstructions: [] };
   const keepSamples = 8;
   let clips = 0, frames = 0;
+  const files = new Set<string>();
   const batches = videoClips(source, {
     size: info.imageSize,
     frames: info.input.frames,
@@ -131,6 +161,7 @@ export async function evaluateVideos(
     fps: o.fps,
     batch: o.batchSize ?? 4,
     transform: tok.model.plugin.inputTransform,
+    badImages: o.badImages,
   });
   for await (const b of batches) {
     const take = o.limit === undefined ? b.sources.length : Math.min(b.sources.length, o.limit - clips);
@@ -169,11 +200,22 @@ export async function evaluateVideos(
     if (clips < keepSamples) samples.originals = join(samples.originals, real, counts);
     clips += take;
     frames += counts.reduce((a, n) => a + n, 0);
+    b.files.slice(0, take).forEach((f) => files.add(f));
     o.onProgress?.(clips);
     if (o.limit !== undefined && clips >= o.limit) break;
   }
-  if (!clips) throw new UsageError("eval: the videos yielded no clips");
-  const curve: CurvePoint[] = points.map((p) => ({
+  const state = { videos: files.size, clips, frames, points, blockCounts, perImage: rows };
+  return { state, samples };
+}
+
+/** The means of `state` (see the module doc). */
+export function summariseVideos(
+  state: VideoEvaluationState,
+  samples: EvaluationSamples,
+  seconds: number,
+): VideoEvaluation {
+  const { clips } = state;
+  const curve: CurvePoint[] = state.points.map((p) => ({
     tokensPerImage: p.tokenSum === undefined ? p.tokens : p.tokenSum / clips,
     psnr: p.psnr / clips,
     ssim: p.ssim / clips,
@@ -182,17 +224,18 @@ export async function evaluateVideos(
   }));
   const last = curve.at(-1)!;
   return {
+    videos: state.videos,
     clips,
-    frames,
+    frames: state.frames,
     tokensPerImage: last.tokensPerImage,
     psnr: last.psnr,
     ssim: last.ssim,
     l1: last.l1,
     curve: curve.length > 1 ? curve : undefined,
-    blockCounts,
-    perImage: rows.sort((a, b) => a.psnr - b.psnr),
+    blockCounts: state.blockCounts,
+    perImage: [...state.perImage].sort((a, b) => a.psnr - b.psnr),
     samples,
-    seconds: (performance.now() - start) / 1000,
+    seconds,
   };
 }
 

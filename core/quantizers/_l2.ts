@@ -6,8 +6,10 @@
 import type { Graph, Value } from "../graph/graph.ts";
 import { clip, div, mul, reduceSum, sqrt } from "../ops/mod.ts";
 
-/** Normalises `x` to unit length along its last axis. */
+/**
+ * Normalises `x` to unit length along its last axis. Written as x / √max(‖x‖², 1e-24) — the same values
+ * as x / max(‖x‖, 1e-12) — so that a zero row gets torch's zero gradient rather than ∞·0 = NaN from √ at 0.
+ */
 export function l2normalize(g: Graph, x: Value): Value {
-  const norm = sqrt(g, reduceSum(g, mul(g, x, x), [-1], true));
-  return div(g, x, clip(g, norm, 1e-12, 3.4e38));
+  return div(g, x, sqrt(g, clip(g, reduceSum(g, mul(g, x, x), [-1], true), 1e-24, 3.4e38)));
 }

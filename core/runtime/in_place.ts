@@ -15,7 +15,9 @@
  * update depends on every gradient, so the whole forward and backward reads
  * the old weights before the first one is overwritten; without clipping a
  * weight's update may be scheduled before the backward is done with it, and
- * the pair is refused here.
+ * the pair is refused here. Readers of a view of the input (Reshape,
+ * Squeeze, Unsqueeze, Flatten, Identity outputs, which ORT may alias to the
+ * input's buffer) count as readers of the input.
  *
  * @example
  * ```ts
@@ -24,6 +26,13 @@
  * @module
  */
 import type { Graph } from "../graph/graph.ts";
+
+/**
+ * Ops whose output ORT may hand out as a view of the input's buffer (no copy): a reader of their
+ * output reads the input, so it counts as one (a BatchNorm weight reshaped to (C, 1, 1) and read by
+ * the backward pass after the weight's update was written in place read the new weight).
+ */
+const ALIASES = new Set(["Reshape", "Squeeze", "Unsqueeze", "Flatten", "Identity"]);
 
 /** Ops whose output element i depends only on input elements i (for same-shape operands). */
 const ELEMENTWISE = new Set(["Add", "Sub", "Mul", "Div"]);
@@ -55,6 +64,21 @@ export function inPlacePairs(
       } else readers.set(inp, [i]);
     }
   });
+  /** The nodes that read `v`, directly or through a chain of views of it. */
+  const readersThroughAliases = (v: string): number[] => {
+    const out: number[] = [];
+    const queue = [v];
+    const seen = new Set(queue);
+    while (queue.length) {
+      for (const i of readers.get(queue.pop()!) ?? []) {
+        out.push(i);
+        const n = nodes[i];
+        if (!ALIASES.has(n.op) || n.inputs[0] === undefined || !seen.has(n.inputs[0])) continue;
+        for (const o of n.outputs) if (!seen.has(o)) (seen.add(o), queue.push(o));
+      }
+    }
+    return out;
+  };
   const pairs = [...candidates];
   const count = (xs: string[]) =>
     xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>());
@@ -67,7 +91,7 @@ export function inPlacePairs(
     const xv = graph.values.get(x), yv = graph.values.get(y);
     if (p === undefined || !xv || !yv || xv.dtype !== yv.dtype || !sameShape(xv.shape, yv.shape)) return;
     if (inputUses.get(x)! > 1 || outputUses.get(y)! > 1) return;
-    const pending = new Set(readers.get(x) ?? []);
+    const pending = new Set(readersThroughAliases(x));
     if (pending.has(p)) {
       if (!ELEMENTWISE.has(nodes[p].op)) return;
       pending.delete(p);

@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual, ok, rejects } from "node:assert";
 import { Graph } from "../graph/graph.ts";
-import { add, f32, matmul, mul, reduceSum, sub, transpose } from "../ops/mod.ts";
+import { add, f32, matmul, mul, reduceSum, reshape, sub, transpose } from "../ops/mod.ts";
 import { UsageError } from "../errors.ts";
 import { inPlacePairs } from "./in_place.ts";
 import { Session } from "./session.ts";
@@ -106,4 +106,23 @@ Deno.test("Session: an in-place input sharing memory with another input is refus
   });
   ok(r["new.w"].data.buffer === shared.buffer);
   await s.release();
+});
+
+Deno.test("inPlacePairs: a reader of a view of the input (Reshape) counts as a reader", () => {
+  // w is reshaped (ORT may alias the view to w's buffer); a node outside the update's ancestry reads
+  // the view, so writing new.w into w's buffer first would hand it the new weight.
+  const g = new Graph("view");
+  const x = g.input("x", "float32", [2, 2]);
+  const w = g.input("w", "float32", [2]);
+  const view = reshape(g, w, [2, 1]);
+  const y = mul(g, x, view);
+  g.output(sub(g, w, mul(g, reduceSum(g, y, [1], false), g.constant(f32([], [0.1]), "lr"))), "new.w");
+  g.output(mul(g, y, view), "late"); // reads the view; not an ancestor of new.w
+  deepStrictEqual([...inPlacePairs(g, [["w", "new.w"]])], []);
+  const h = new Graph("view_ok");
+  const x2 = h.input("x", "float32", [2, 2]);
+  const w2 = h.input("w", "float32", [2]);
+  const y2 = mul(h, x2, reshape(h, w2, [2, 1]));
+  h.output(sub(h, w2, mul(h, reduceSum(h, y2, [1], false), h.constant(f32([], [0.1]), "lr"))), "new.w");
+  deepStrictEqual([...inPlacePairs(h, [["w", "new.w"]])], [["new.w", "w"]]);
 });

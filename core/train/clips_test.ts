@@ -5,10 +5,12 @@
  */
 import { deepStrictEqual, ok, rejects } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
+import { BadImages } from "../data/bad_images.ts";
+import { packTar } from "../data/tar.ts";
 import { ffmpegAvailable, findFfmpeg, readVideo } from "../data/video.ts";
 import { openClipBatches } from "./clips.ts";
 
@@ -68,6 +70,75 @@ Deno.test({
         () => openClipBatches(join(dir, "v"), { ...o, frames: 20 }),
         (e: Error) => e instanceof UsageError && /no video holds a clip of 20 frames/.test(e.message),
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "train clips from video shards: the folder's clips for the same seed and step, re-read from the shard",
+  ignore: !ffmpegAvailable(),
+  async fn() {
+    const dir = mkdtempSync(join(tmpdir(), "clips-shards-"));
+    try {
+      mkdirSync(join(dir, "v"));
+      for (const [name, src] of [["a.mp4", "testsrc"], ["b.mp4", "testsrc2"], ["c.mp4", "smptebars"]]) {
+        const r = spawnSync(findFfmpeg().ffmpeg, [
+          "-v",
+          "error",
+          "-f",
+          "lavfi",
+          "-i",
+          `${src}=size=24x16:rate=24:duration=0.5`,
+          "-pix_fmt",
+          "yuv420p",
+          join(dir, "v", name),
+        ]);
+        deepStrictEqual(r.status, 0, String(r.stderr));
+      }
+      const member = (f: string) => ({ name: f, data: new Uint8Array(readFileSync(join(dir, "v", f))) });
+      // Two shards, in the folder's order, with a sidecar member and a damaged video between them.
+      writeFileSync(
+        join(dir, "s-000000.tar"),
+        packTar([member("a.mp4"), { name: "a.json", data: new TextEncoder().encode("{}") }]),
+      );
+      writeFileSync(
+        join(dir, "s-000001.tar"),
+        packTar([member("b.mp4"), { name: "bad.mp4", data: new Uint8Array(3000).fill(7) }, member("c.mp4")]),
+      );
+      const o = {
+        size: 8,
+        frames: 4,
+        batch: 3,
+        seed: 11,
+        transform: { filter: "bilinear", rounding: "floor" },
+      } as const;
+      const folder = await openClipBatches(join(dir, "v"), o);
+      const bad = new BadImages(false, () => {});
+      // A cache of one video's frames: every other draw copies its member out of the shard again.
+      const oneVideo = 12 * 3 * 8 * 8 * 4;
+      const shards = await openClipBatches(join(dir, "s-{000000..000001}.tar"), {
+        ...o,
+        badImages: bad,
+        maxCachedBytes: oneVideo,
+      });
+      for (const step of [0, 1, 2, 3, 4, 5]) {
+        const [x, y] = [await folder.at(step), await shards.at(step)];
+        deepStrictEqual(y.shape, [3, 4, 3, 8, 8]);
+        deepStrictEqual(y.data, x.data, `step ${step}`);
+      }
+      deepStrictEqual(bad.skipped.map((s) => s.source), [`${join(dir, "s-000001.tar")}:bad.mp4`]);
+      // --strict: the damaged member stops the run, named by shard and member.
+      await rejects(
+        () => openClipBatches(join(dir, "s-000001.tar"), { ...o, badImages: new BadImages(true) }),
+        (e: Error) =>
+          e instanceof UsageError && e.message.startsWith(`${join(dir, "s-000001.tar")}:bad.mp4: `) &&
+          /--strict/.test(e.message),
+      );
+      // Without a policy (library use), the damaged member is an error as before.
+      await rejects(() => openClipBatches(join(dir, "s-000001.tar"), o), UsageError);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

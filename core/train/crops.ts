@@ -1,7 +1,10 @@
 /**
  * Training batches from a folder of photos: every photo is decoded once and
  * kept at a few scales (shorter side = size × 1, 1.25, 1.5, 2, Pillow-exact
- * bicubic); a batch is random crops with horizontal flips. Which photo, scale,
+ * bicubic, or the family's `Plugin.inputTransform` — filter and shorter-side
+ * rounding — so that training resizes as encode does); a batch is random
+ * crops with horizontal flips. At scale 1, the crop at encode's centre-crop
+ * offsets without a flip is exactly encode's input for that photo. Which photo, scale,
  * crop and flip depend only on (seed, step, slot), so a resumed run sees the
  * same batches as an uninterrupted one.
  * @module
@@ -11,6 +14,7 @@ import { join } from "node:path";
 import type { BadImages } from "../data/bad_images.ts";
 import { decodeImage, type RgbImage } from "../data/image.ts";
 import { resize, shorterSideSize } from "../data/resize.ts";
+import type { InputTransform } from "../plugin.ts";
 import { UsageError } from "../errors.ts";
 import { Rng } from "../init.ts";
 import type { Tensor } from "../tensor.ts";
@@ -31,8 +35,14 @@ export class CropSampler {
     return this.pyramids.length;
   }
 
-  /** Loads every image in `dir` (not recursive; sorted by name). */
-  static async fromFolder(dir: string, size: number, seed: number, bad?: BadImages): Promise<CropSampler> {
+  /** Loads every image in `dir` (not recursive; sorted by name), resized with `transform` (default bicubic). */
+  static async fromFolder(
+    dir: string,
+    size: number,
+    seed: number,
+    bad?: BadImages,
+    transform: InputTransform = {},
+  ): Promise<CropSampler> {
     let files: string[];
     try {
       files = readdirSync(dir).filter((f) => IMAGE.test(f) && statSync(join(dir, f)).isFile()).sort();
@@ -51,12 +61,39 @@ export class CropSampler {
         continue;
       }
       pyramids.push(SCALES.map((s) => {
-        const [w, h] = shorterSideSize(img.width, img.height, Math.round(size * s));
-        return resize(img, w, h, "bicubic");
+        const [w, h] = shorterSideSize(img.width, img.height, Math.round(size * s), transform.rounding);
+        return resize(img, w, h, transform.filter ?? "bicubic");
       }));
     }
     if (!pyramids.length) throw new UsageError(`--data ${dir}: no readable image in the folder`);
     return new CropSampler(size, seed, pyramids);
+  }
+
+  /** Width and height of photo `photo` at scale index `level`. */
+  levelSize(photo: number, level: number): [number, number] {
+    const img = this.pyramids[photo][level];
+    return [img.width, img.height];
+  }
+
+  /** Writes the `size`² crop at (x0, y0) of `photo` at scale `level`, mirrored when `flip`, as CHW in [0, 1]. */
+  crop(
+    photo: number,
+    level: number,
+    x0: number,
+    y0: number,
+    flip: boolean,
+    out: Float32Array,
+    base = 0,
+  ): void {
+    const s = this.size;
+    const img = this.pyramids[photo][level];
+    for (let y = 0; y < s; y++) {
+      for (let x = 0; x < s; x++) {
+        const sx = x0 + (flip ? s - 1 - x : x);
+        const p = ((y0 + y) * img.width + sx) * 3;
+        for (let ch = 0; ch < 3; ch++) out[base + ch * s * s + y * s + x] = img.data[p + ch] / 255;
+      }
+    }
   }
 
   /** The batch of step `step`: float32 (n, 3, size, size) in [0, 1]. */
@@ -65,19 +102,12 @@ export class CropSampler {
     const data = new Float32Array(n * 3 * s * s);
     for (let i = 0; i < n; i++) {
       const rng = new Rng((this.seed * 1_000_003 + step * 7919 + i * 104_729) >>> 0);
-      const levels = this.pyramids[Math.floor(rng.next() * this.pyramids.length)];
-      const img = levels[Math.floor(rng.next() * levels.length)];
-      const x0 = Math.floor(rng.next() * (img.width - s + 1));
-      const y0 = Math.floor(rng.next() * (img.height - s + 1));
-      const flip = rng.next() < 0.5;
-      const base = i * 3 * s * s;
-      for (let y = 0; y < s; y++) {
-        for (let x = 0; x < s; x++) {
-          const sx = x0 + (flip ? s - 1 - x : x);
-          const p = ((y0 + y) * img.width + sx) * 3;
-          for (let ch = 0; ch < 3; ch++) data[base + ch * s * s + y * s + x] = img.data[p + ch] / 255;
-        }
-      }
+      const photo = Math.floor(rng.next() * this.pyramids.length);
+      const level = Math.floor(rng.next() * SCALES.length);
+      const [w, h] = this.levelSize(photo, level);
+      const x0 = Math.floor(rng.next() * (w - s + 1));
+      const y0 = Math.floor(rng.next() * (h - s + 1));
+      this.crop(photo, level, x0, y0, rng.next() < 0.5, data, i * 3 * s * s);
     }
     return { dtype: "float32", shape: [n, 3, s, s], data };
   }

@@ -11,6 +11,7 @@ import type { BadImages } from "../data/bad_images.ts";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import type { Feed, TrainStep } from "../autodiff/train_step.ts";
 import { Rng } from "../init.ts";
+import type { InputTransform } from "../plugin.ts";
 import type { Tensor } from "../tensor.ts";
 import { CropSampler } from "./crops.ts";
 import { StreamSampler } from "./stream.ts";
@@ -21,21 +22,25 @@ export interface ImageBatches {
   close(): Promise<void>;
 }
 
-/** Opens `data` (photos folder, tree, shards or brace pattern) as seeded batches of `batch` crops of `size`². */
+/**
+ * Opens `data` (photos folder, tree, shards or brace pattern) as seeded batches of `batch` crops of `size`²,
+ * resized with `transform` (the family's `Plugin.inputTransform`; default bicubic, torchvision's rounding).
+ */
 export async function openImageBatches(
   data: string,
   size: number,
   batch: number,
   seed: number,
   badImages?: BadImages,
+  transform?: InputTransform,
 ): Promise<ImageBatches> {
   const flat = existsSync(data) && statSync(data).isDirectory() &&
     readdirSync(data).some((f) => /\.(png|jpe?g|webp)$/i.test(f));
   if (flat) {
-    const sampler = await CropSampler.fromFolder(data, size, seed, badImages);
+    const sampler = await CropSampler.fromFolder(data, size, seed, badImages, transform);
     return { at: (s) => Promise.resolve(sampler.batch(s, batch)), close: () => Promise.resolve() };
   }
-  const stream = new StreamSampler(data, size, batch, seed, undefined, undefined, badImages);
+  const stream = new StreamSampler(data, size, batch, seed, undefined, undefined, badImages, transform);
   return { at: (s) => stream.batchAt(s), close: () => stream.close() };
 }
 
@@ -53,6 +58,8 @@ export interface FeedSources {
   seed: number;
   /** Multiplies every `normal` feed's scale (0: no noise, e.g. a VAE trained on its posterior mean). */
   noiseScale?: number;
+  /** Micro-batches per optimiser step (gradient accumulation; default 1). */
+  accumulate?: number;
 }
 
 /** The feed of every batch input of `step`; an undeclared one is the family's bug, named. */
@@ -69,20 +76,26 @@ export function declaredFeeds(step: TrainStep): [string, Feed][] {
 }
 
 /**
- * The batch function of a run: input name → tensor for step s. The k-th
- * `normal` feed draws from seed·7 + s + k·1000003.
+ * The batch function of a run: input name → tensor for micro-batch `micro`
+ * of step s, whose data index is i = s·N + micro. The k-th `normal` feed
+ * draws from seed·7 + i + k·1000003.
  */
-export function batchFeeder(step: TrainStep, o: FeedSources): (s: number) => Promise<Record<string, Tensor>> {
+export function batchFeeder(
+  step: TrainStep,
+  o: FeedSources,
+): (s: number, micro?: number) => Promise<Record<string, Tensor>> {
   const feeds = declaredFeeds(step);
   const inputs = new Map(step.batchInputs.map((v) => [v.name, v]));
   const noiseScale = o.noiseScale ?? 1;
-  return async (s) => {
+  const n = o.accumulate ?? 1;
+  return async (s, micro = 0) => {
+    const index = s * n + micro;
     let images: Promise<Tensor> | undefined;
     const imagesAt = () => {
       if (!o.images) {
         throw new Error(`train step ${step.graph.name}: a feed needs images but the run has no data`);
       }
-      return images ??= o.images.at(s);
+      return images ??= o.images.at(index);
     };
     const out: Record<string, Tensor> = {};
     let k = 0;
@@ -90,9 +103,9 @@ export function batchFeeder(step: TrainStep, o: FeedSources): (s: number) => Pro
       const input = inputs.get(name)!;
       if (feed.kind === "images") out[name] = await imagesAt();
       else if (feed.kind === "normal") {
-        const seed = o.seed * 7 + s + 1_000_003 * k++;
+        const seed = o.seed * 7 + index + 1_000_003 * k++;
         out[name] = normal(input.shape as number[], seed, (feed.scale ?? 1) * noiseScale);
-      } else out[name] = await feed.generate({ input, step: s, seed: o.seed, images: imagesAt });
+      } else out[name] = await feed.generate({ input, step: s, micro, seed: o.seed, images: imagesAt });
     }
     return out;
   };

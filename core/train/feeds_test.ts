@@ -75,6 +75,22 @@ Deno.test("feeds: images, scaled normal noise and a family's own generator fill 
   ok((await feed(5)).z.data[0] !== b.z.data[0]);
 });
 
+Deno.test("feeds: with accumulation N, micro-batch k of step s reads data batch s·N + k; families' feeds get the step", async () => {
+  const asked: number[] = [];
+  const images = {
+    at: (n: number) => {
+      asked.push(n);
+      return Promise.resolve({ dtype: "float32", shape: [2, 3, 4, 4], data: new Float32Array(96) } as Tensor);
+    },
+    close: () => Promise.resolve(),
+  };
+  const feed = batchFeeder(step(true), { images, seed: 3, accumulate: 3 });
+  const b = await feed(2, 1);
+  deepStrictEqual(asked, [7]);
+  deepStrictEqual(b.z, normal([2, 5], 3 * 7 + 7, 0.5), "noise from the data index");
+  deepStrictEqual([...b.iteration.data as Float32Array], [3], "the custom feed sees optimiser step 2");
+});
+
 Deno.test("feeds: a batch input the loss does not declare is refused, naming it", () => {
   throws(() => batchFeeder(step(false), { seed: 0 }), /batch input pixels has no declared feed/);
 });

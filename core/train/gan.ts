@@ -32,12 +32,14 @@ import {
   type GanSettings,
   generatorAdversarialLoss,
   hingeDiscriminatorLoss,
+  vanillaDiscriminatorLoss,
 } from "../losses/gan.ts";
 import { Buffers } from "../nn/batch_norm.ts";
 import { type DiscriminatorOptions, discriminatorWeights, NLAYER_DEFAULTS } from "../nn/discriminator.ts";
 import { f32, mul } from "../ops/mod.ts";
 import type { ImageLossTerm } from "../plugin.ts";
 import type { Tensor } from "../tensor.ts";
+import { UsageError } from "../errors.ts";
 import type { GanRun } from "./runner.ts";
 
 /** What {@link buildGanRun} needs. */
@@ -59,6 +61,13 @@ export interface GanRunOptions {
   network?: DiscriminatorOptions;
   /** The generator's batch input holding the real images (default `image`). */
   real?: string;
+  /** Micro-batches per optimiser step: with more than 1, every step is built to accumulate. */
+  accumulate?: number;
+  /**
+   * Discriminator weights and buffers to start from where given (e.g. `loss.discriminator.*` of an
+   * upstream training checkpoint), in place of the seeded ones; a shape mismatch is refused.
+   */
+  initial?: Map<string, Tensor>;
 }
 
 /** Prefix of TiTok's discriminator's parameters in every graph. */
@@ -81,12 +90,13 @@ export function buildGanRun(o: GanRunOptions): GanRun {
   if (o.settings.network && o.settings.lecamWeight > 0) {
     throw new Error(`GAN network ${o.settings.network.name}: LeCam regularisation is TiTok's only`);
   }
+  let built: GanSteps | undefined;
   return {
     start: o.settings.start,
     lr: o.settings.lr,
     real: o.real,
     settings: o.settings,
-    build: () => buildGanSteps(o),
+    build: () => built ??= buildGanSteps(o),
   };
 }
 
@@ -98,6 +108,8 @@ const memo = <T>(f: (k: number) => T) => {
 /** The graphs of the adversarial phase and the discriminator's seeded initial weights. */
 export function buildGanSteps(o: GanRunOptions): GanSteps {
   const net = o.settings.network;
+  const acc = (o.accumulate ?? 1) > 1 ? { accumulate: "final" as const } : {};
+  const withInitial = (init: Map<string, Tensor>) => initialOver(init, o.initial);
   const dAdamw = o.settings.adamw ?? o.adamw;
   const index = (v: number) => (net?.perVariant ? v : 0);
   if (!net) {
@@ -113,9 +125,9 @@ export function buildGanSteps(o: GanRunOptions): GanSteps {
       }),
       () => true,
       dAdamw,
-      { ema: false },
+      { ema: false, ...acc },
     );
-    const init = discriminatorWeights(discriminator.trainable, o.seed + 1);
+    const init = withInitial(discriminatorWeights(discriminator.trainable, o.seed + 1));
     return {
       generator: memo((v) =>
         buildTrainStep(
@@ -123,9 +135,7 @@ export function buildGanSteps(o: GanRunOptions): GanSteps {
           o.loss(adversarialTerm(o.settings, network), v),
           o.trainable,
           o.adamw,
-          {
-            isFed: (name) => name.startsWith(DISCRIMINATOR_PREFIX),
-          },
+          { isFed: (name) => name.startsWith(DISCRIMINATOR_PREFIX), ...acc },
         )
       ),
       discriminator: () => discriminator,
@@ -141,7 +151,7 @@ export function buildGanSteps(o: GanRunOptions): GanSteps {
         withAdversarialState(o.loss(networkAdversarialTerm(o.settings, net, index(v)), v)),
         (n) => !isD(n) && o.trainable(n),
         o.adamw,
-        { isFed: isD },
+        { isFed: isD, ...acc },
       )
     ),
     discriminator: memo((v) =>
@@ -150,12 +160,29 @@ export function buildGanSteps(o: GanRunOptions): GanSteps {
         networkDiscriminatorLoss(o, net, index(v)),
         () => true,
         dAdamw,
-        { ema: false },
+        { ema: false, ...acc },
       )
     ),
     discriminatorIndex: index,
-    init: (step) => net.init(step.trainable, step.stateInputs, o.seed + 1),
+    init: (step) => withInitial(net.init(step.trainable, step.stateInputs, o.seed + 1)),
   };
+}
+
+/** `init` with the tensors of `given` that name its entries (same shapes) in their place. */
+function initialOver(init: Map<string, Tensor>, given?: Map<string, Tensor>): Map<string, Tensor> {
+  if (!given?.size) return init;
+  const out = new Map(init);
+  for (const [k, t] of init) {
+    const g = given.get(k);
+    if (!g) continue;
+    if (g.shape.length !== t.shape.length || g.shape.some((d, i) => d !== t.shape[i])) {
+      throw new UsageError(
+        `--weights: discriminator tensor ${k} has shape [${g.shape}], the network's is [${t.shape}]`,
+      );
+    }
+    out.set(k, g);
+  }
+  return out;
 }
 
 /** Whether a parameter belongs to the network's discriminators (their prefixes share the first scope). */
@@ -193,7 +220,7 @@ export function withAdversarialState(loss: LossBuilder): LossBuilder {
 
 /** The discriminator step of a declared network: factor·hinge(D(x), D(x̂)), two calls, buffers carried. */
 export function networkDiscriminatorLoss(
-  o: { batch: number; imageSize: number; settings: Pick<GanSettings, "factor"> },
+  o: { batch: number; imageSize: number; settings: Pick<GanSettings, "factor" | "loss"> },
   net: GanNetwork,
   index: number,
 ): LossBuilder {
@@ -205,12 +232,15 @@ export function networkDiscriminatorLoss(
     const real = net.logits(g, image, index, buffers);
     const fake = net.logits(g, reconstruction, index, buffers);
     const mean = (v: Value) => mul(g, generatorAdversarialLoss(g, v), g.constant(f32([], [-1]), "neg"));
-    const hinge = hingeDiscriminatorLoss(g, real, fake);
+    const kind = o.settings.loss ?? "hinge";
+    const loss = kind === "hinge"
+      ? hingeDiscriminatorLoss(g, real, fake)
+      : vanillaDiscriminatorLoss(g, real, fake);
     return {
-      terms: { hinge, logits_real: mean(real), logits_fake: mean(fake) },
+      terms: { [kind]: loss, logits_real: mean(real), logits_fake: mean(fake) },
       total: o.settings.factor === 1
-        ? hinge
-        : mul(g, hinge, g.constant(f32([], [o.settings.factor]), "factor")),
+        ? loss
+        : mul(g, loss, g.constant(f32([], [o.settings.factor]), "factor")),
       state: buffers.updates(),
     };
   };

@@ -52,6 +52,12 @@ export function checkResume(ckpt: string, meta: RunMeta): void {
         `not ${meta.params ?? "{}"}; pass the same flags or use a new --out`,
     );
   }
+  if ((previous.accumulate ?? "1") !== (meta.accumulate ?? "1")) {
+    throw new UsageError(
+      `--resume: ${ckpt} was trained with --accumulate ${previous.accumulate ?? "1"}; ` +
+        `pass the same or use a new --out`,
+    );
+  }
   if ((previous.gan ?? "off") !== meta.gan) {
     throw new UsageError(
       `--resume: ${ckpt} was trained with GAN settings ${previous.gan ?? "off"}, ` +

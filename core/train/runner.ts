@@ -8,16 +8,19 @@
  * `gan.start` run the plain generator step only; from it on each step runs
  * the generator step with the adversarial term (the discriminator's current
  * weights fed in) and then the discriminator step on the batch and the
- * generator's reconstruction — upstream's alternation — or, with a cadence
+ * generator's reconstruction — upstream's alternation (with
+ * `order: "discriminator-first"`, taming's: the discriminator steps first on a
+ * forward-only reconstruction, then the generator against its new weights) — or, with a cadence
  * (core/train/gan_plan.ts), one of the two, a discriminator-only step taking
  * the reconstruction from a forward-only graph. With step `variants` (ALIT:
  * one graph per rollout iteration) each step runs its variant's graph, which
  * may train a subset of the parameters; the EMA of the others moves on the
  * host. The GAN sessions are created at the switch, and the plain ones are
- * released.
+ * released. With `accumulate` N, each step runs N micro-batches through both
+ * networks and updates each once (core/train/accumulate.ts).
  * @module
  */
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../fs.ts";
 import type { TrainStep } from "../autodiff/train_step.ts";
@@ -28,12 +31,13 @@ import { loadCheckpointState, saveCheckpoint, type TrainState } from "./checkpoi
 import { CollapseMonitor } from "./collapse.ts";
 import { writeCurvesPng } from "./curve.ts";
 import type { GanSteps } from "./gan.ts";
-import { planStep } from "./gan_plan.ts";
-import { cosineLr, discriminatorLr, emaDecay } from "./schedule.ts";
+import { planStep, type StepPlan } from "./gan_plan.ts";
+import { GradientSums, microStep, TermMeans } from "./accumulate.ts";
+import { constantLr, cosineLr, discriminatorLr, emaDecay } from "./schedule.ts";
 import { StepSessions } from "./sessions.ts";
+import { curveSeries, progressLine, readLog, type StepLog } from "./run_log.ts";
 import {
   carriedMap,
-  copy,
   draws,
   type Feeds,
   freshState,
@@ -41,8 +45,11 @@ import {
   keepUpdates,
   optimiserFeeds,
   scalar,
-  zerosLike,
+  startDiscriminator,
+  stateOf,
 } from "./step_state.ts";
+
+export type { StepLog } from "./run_log.ts";
 
 /** The adversarial part of a run. */
 export interface GanRun {
@@ -96,82 +103,42 @@ export interface RunOptions {
    */
   external?: Map<string, Tensor>;
   variants?: StepVariants;
+  /**
+   * Micro-batches per optimiser step (gradient accumulation, core/train/accumulate.ts; default 1).
+   * With N > 1 every train step (plain, GAN generator and discriminator) must be built with
+   * `accumulate: "final"`. Steps, the schedule, EMA updates and checkpoints count optimiser steps.
+   */
+  accumulate?: number;
+  /** The learning-rate schedule: warm-up then cosine to `endLr` (default), or warm-up then constant. */
+  schedule?: "cosine" | "constant";
+  /** A forward-only graph of variant v with output `reconstruction` (discriminator-only or discriminator-first steps). */
+  reconstruct?(v: number): Graph;
 }
 
-/** One logged step; discriminator terms appear as `d.<term>` from the GAN start on. */
-export interface StepLog {
-  step: number;
+/** Where one micro-batch of a step stands. */
+interface MicroBatch {
+  /** The 0-based optimiser step. */
+  s: number;
+  /** The micro-batch's data index, s·N + k (seeds its integer draws). */
+  index: number;
+  first: boolean;
+  /** The step's last micro-batch: the one that updates. */
+  final: boolean;
+  batch: Feeds;
   lr: number;
-  loss: number;
-  grad_norm: number;
-  terms: Record<string, number>;
-  imagesPerS: number;
-  d_lr?: number;
-  d_grad_norm?: number;
-  /** The step variant (stages with several). */
-  variant?: number;
-  /** false on a discriminator-only step (`loss` and `grad_norm` are then the discriminator's). */
-  generator?: false;
+  dLr?: number;
+  decay: number;
+  means: TermMeans;
 }
 
 /** Checkpoint path inside a run folder. */
 export const checkpointPath = (out: string) => join(out, "checkpoint.safetensors");
 
-/**
- * A discriminator's state when a step first needs it: nothing touches it
- * before, so it is created then (checkpoints of earlier steps stay small),
- * from its initial weights, zero moments and its initial carried state
- * (BatchNorm statistics; LeCam EMAs at 0).
- */
-function startDiscriminator(
-  state: TrainState,
-  gan: GanSteps,
-  d: TrainStep,
-  start: number,
-  ckpt: string,
-): void {
-  if (d.trainable.every((p) => state.dParams.has(p.name))) return;
-  if (!state.dParams.size && state.step !== start) {
-    throw new Error(
-      `${ckpt} (step ${state.step}) holds no discriminator state, but the GAN stage starts at ${start}`,
-    );
-  }
-  const init = gan.init(d);
-  for (const p of d.trainable) {
-    state.dParams.set(p.name, copy(init.get(p.name)!));
-    state.dM.set(p.name, zerosLike(p));
-    state.dV.set(p.name, zerosLike(p));
-  }
-  for (const v of d.stateInputs) {
-    state.ganState.set(v.name, init.has(v.name) ? copy(init.get(v.name)!) : zerosLike(v));
-  }
-}
-
-/** A carried state input's current value (zeros the first time a graph declares it). */
-function stateOf(state: TrainState, v: { name: string; shape: readonly (number | string)[] }): Tensor {
-  const map = carriedMap(state, v.name);
-  if (!map.has(v.name)) map.set(v.name, zerosLike(v));
-  return map.get(v.name)!;
-}
-
-function readLog(path: string, upTo: number): StepLog[] {
-  if (!existsSync(path)) return [];
-  const lines: StepLog[] = [];
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    try {
-      if (line) lines.push(JSON.parse(line));
-    } catch {
-      // A line torn by a killed process: the checkpoint decides what survives anyway.
-    }
-  }
-  return lines.filter((l) => l.step <= upTo);
-}
-
 /** Trains `step` from `init` (or from the run folder's checkpoint with `resume`); returns the final state and log. */
 export async function runTraining(
   step: TrainStep,
   init: Map<string, Tensor>,
-  batchAt: (s: number) => Promise<Record<string, Tensor>>,
+  batchAt: (s: number, micro: number) => Promise<Record<string, Tensor>>,
   meta: Record<string, string>,
   o: RunOptions,
 ): Promise<{ state: TrainState; log: StepLog[]; warnings: string[] }> {
@@ -196,6 +163,8 @@ export async function runTraining(
   });
   let ganSteps: GanSteps | undefined;
   const schedule = gan && { start: gan.start, weight: 0, ...gan.settings };
+  const dFirst = gan?.settings?.order === "discriminator-first";
+  const dFromZero = !!gan?.settings?.discriminatorStepsFromZero;
   const batchSize = step.batchInputs[0]?.shape[0] as number ?? 1;
   const started = performance.now();
   let done = 0;
@@ -214,103 +183,161 @@ export async function runTraining(
   };
   /** The generator's reconstruction of variant `v` without an update (a discriminator-only step). */
   const reconstruct = async (v: number, batch: Feeds): Promise<Tensor> => {
-    if (!o.variants?.reconstruct) {
-      throw new Error("a discriminator-only step needs RunOptions.variants.reconstruct");
-    }
-    const build = o.variants.reconstruct;
+    const build = o.reconstruct ?? o.variants?.reconstruct;
+    if (!build) throw new Error("a discriminator-only step needs RunOptions.reconstruct");
     const session = await sessions.get("gan", `reconstruct.${v}`, () => build(v));
     const feeds: Feeds = {};
     for (const i of session.inputs) feeds[i.name] = batch[i.name] ?? state.params.get(i.name)!;
     return (await session.run(feeds)).reconstruction;
+  };
+  const n = Math.max(1, o.accumulate ?? 1);
+  const gSums = new GradientSums(n), dSums = new GradientSums(n);
+  /** One micro-batch of the generator: updates state at the step's last one; returns the outputs. */
+  const generatorPass = async (plan: StepPlan, at: MicroBatch): Promise<Feeds> => {
+    const phase = plan.adversarial ? "gan" : "plain";
+    const whole = plan.adversarial ? ganSteps!.generator(plan.variant) : plainSteps[plan.variant];
+    const g = microStep(whole, at.final);
+    if (plan.adversarial) {
+      startDiscriminator(state, ganSteps!, ganSteps!.discriminator(plan.variant), gan!.start, ckpt);
+    }
+    const session = await sessions.get(phase, `${g.graph.name}`, () => g);
+    const feeds: Feeds = { ...at.batch };
+    if (at.final) {
+      optimiserFeeds(
+        feeds,
+        g.trainable.map((p) => p.name),
+        state.params,
+        state.m,
+        state.v,
+        state.ema,
+      );
+    } else for (const p of g.trainable) feeds[p.name] = state.params.get(p.name)!;
+    gSums.feed(feeds, g, at.first);
+    for (const p of g.fed) feeds[p.name] = state.dParams.get(p.name)!;
+    for (const v of g.stateInputs) feeds[v.name] = stateOf(state, v);
+    for (const d of g.draws) feeds[d.input.name] = draws(d.input, d.high, meta.seed, at.index);
+    if (at.final) {
+      feeds.step = scalar(at.s + 1);
+      feeds.lr = scalar(at.lr);
+      feeds.ema_decay = scalar(at.decay);
+    }
+    if (g.batchInputs.some((v) => v.name === "gan_weight")) feeds.gan_weight = scalar(plan.weight);
+    const r = await session.run(feeds);
+    stopIfBad(Number(r.loss.data[0]), "loss", at.s);
+    // A finite loss can still come with an infinite gradient, which clipping turns into NaN weights.
+    stopIfBad(Number(r.grad_norm.data[0]), "the gradient norm", at.s);
+    if (r.tokens) {
+      for (const m of monitor.observe(at.s + 1, r.tokens)) {
+        warnings.push(m);
+        warn(m);
+      }
+    }
+    for (const v of g.stateInputs) carriedMap(state, v.name).set(v.name, r[`new.${v.name}`]);
+    if (at.final) keepUpdates(r, g.trainable.map((p) => p.name), state.params, state.m, state.v, state.ema);
+    else gSums.keep(r, g);
+    const terms: Record<string, number> = { loss: Number(r.loss.data[0]) };
+    for (const k of g.terms) terms[k] = Number(r[`loss.${k}`].data[0]);
+    at.means.add(terms);
+    return r;
+  };
+  /** One micro-batch of the discriminator on the batch's real images and `reconstruction`. */
+  const discriminatorPass = async (
+    plan: StepPlan,
+    at: MicroBatch,
+    reconstruction: Tensor,
+  ): Promise<Feeds> => {
+    const whole = ganSteps!.discriminator(plan.variant);
+    const ds = microStep(whole, at.final);
+    startDiscriminator(state, ganSteps!, whole, gan!.start, ckpt);
+    const dFeeds: Feeds = { image: at.batch[gan!.real ?? "image"], reconstruction };
+    for (const v of ds.stateInputs) dFeeds[v.name] = stateOf(state, v);
+    dSums.feed(dFeeds, ds, at.first);
+    // Each discriminator's AdamW counts its own updates (torch keeps a step per parameter).
+    const counter = `updates.${ganSteps!.discriminatorIndex(plan.variant)}`;
+    const before = dFromZero ? at.s : at.s - gan!.start;
+    const updates = Number(state.ganState.get(counter)?.data[0] ?? before) + 1;
+    if (at.final) {
+      optimiserFeeds(dFeeds, ds.trainable.map((p) => p.name), state.dParams, state.dM, state.dV);
+      dFeeds.step = scalar(updates);
+      dFeeds.lr = scalar(at.dLr!);
+    } else for (const p of ds.trainable) dFeeds[p.name] = state.dParams.get(p.name)!;
+    const session = await sessions.get("gan", `discriminator.${ds.graph.name}`, () => ds, new Map());
+    const d = await session.run(dFeeds);
+    stopIfBad(Number(d.loss.data[0]), "the discriminator loss", at.s);
+    stopIfBad(Number(d.grad_norm.data[0]), "the discriminator's gradient norm", at.s);
+    for (const v of ds.stateInputs) carriedMap(state, v.name).set(v.name, d[`new.${v.name}`]);
+    if (at.final) {
+      keepUpdates(d, ds.trainable.map((p) => p.name), state.dParams, state.dM, state.dV);
+      state.ganState.set(counter, scalar(updates));
+    } else dSums.keep(d, ds);
+    const terms: Record<string, number> = { "d.loss": Number(d.loss.data[0]) };
+    for (const k of ds.terms) terms[`d.${k}`] = Number(d[`loss.${k}`].data[0]);
+    at.means.add(terms);
+    return d;
   };
   try {
     while (state.step < o.steps) {
       if (o.stopAfter !== undefined && done >= o.stopAfter) break;
       const s = state.step;
       const plan = planStep(s, { variants: count, gan: schedule });
-      const phase = plan.adversarial ? "gan" : "plain";
       if (plan.adversarial) ganSteps ??= gan!.build();
-      const lr = cosineLr({ lr: o.lr, endLr: o.endLr, warmup: o.warmup, steps: o.steps }, s);
+      const lr = o.schedule === "constant"
+        ? constantLr({ lr: o.lr, warmup: o.warmup }, s)
+        : cosineLr({ lr: o.lr, endLr: o.endLr, warmup: o.warmup, steps: o.steps }, s);
       const decay = emaDecay(s, o.emaMax);
+      const dLr = !plan.discriminator ? undefined : gan!.settings?.sameLr ? lr : discriminatorLr(
+        { lr: gan!.lr, baseLr: o.lr, endLr: o.endLr, warmup: o.warmup, steps: o.steps },
+        gan!.start,
+        s,
+      );
       const t0 = performance.now();
-      const batch = await batchAt(s);
-      const terms: Record<string, number> = {};
-      let r: Feeds | undefined, gStep: TrainStep | undefined;
-      if (plan.generator) {
-        const g = gStep = plan.adversarial ? ganSteps!.generator(plan.variant) : plainSteps[plan.variant];
-        if (plan.adversarial) {
-          startDiscriminator(state, ganSteps!, ganSteps!.discriminator(plan.variant), gan!.start, ckpt);
-        }
-        const session = await sessions.get(phase, `generator.${plan.variant}`, () => g);
-        const feeds: Feeds = { ...batch };
-        optimiserFeeds(feeds, g.trainable.map((p) => p.name), state.params, state.m, state.v, state.ema);
-        for (const p of g.fed) feeds[p.name] = state.dParams.get(p.name)!;
-        for (const v of g.stateInputs) feeds[v.name] = stateOf(state, v);
-        for (const d of g.draws) feeds[d.input.name] = draws(d.input, d.high, meta.seed, s);
-        feeds.step = scalar(s + 1);
-        feeds.lr = scalar(lr);
-        feeds.ema_decay = scalar(decay);
-        if (g.batchInputs.some((v) => v.name === "gan_weight")) feeds.gan_weight = scalar(plan.weight);
-        r = await session.run(feeds);
-        stopIfBad(Number(r.loss.data[0]), "loss", s);
-        // A finite loss can still come with an infinite gradient, which clipping turns into NaN weights.
-        stopIfBad(Number(r.grad_norm.data[0]), "the gradient norm", s);
-        for (const k of g.terms) terms[k] = Number(r[`loss.${k}`].data[0]);
-        if (r.tokens) {
-          for (const m of monitor.observe(s + 1, r.tokens)) {
-            warnings.push(m);
-            warn(m);
-          }
-        }
-      }
-      let d: Feeds | undefined, dLr: number | undefined, dStep: TrainStep | undefined;
-      if (plan.discriminator) {
-        const ds = dStep = ganSteps!.discriminator(plan.variant);
-        startDiscriminator(state, ganSteps!, ds, gan!.start, ckpt);
-        const reconstruction = r?.reconstruction ?? await reconstruct(plan.variant, batch);
-        dLr = gan!.settings?.sameLr ? lr : discriminatorLr(
-          { lr: gan!.lr, baseLr: o.lr, endLr: o.endLr, warmup: o.warmup, steps: o.steps },
-          gan!.start,
+      const gMeans = new TermMeans(), dMeans = new TermMeans();
+      let r: Feeds | undefined, d: Feeds | undefined;
+      for (let k = 0; k < n; k++) {
+        const batch = await batchAt(s, k);
+        const at = (means: TermMeans): MicroBatch => ({
           s,
-        );
-        // Each discriminator's AdamW counts its own updates (torch keeps a step per parameter).
-        const counter = `updates.${ganSteps!.discriminatorIndex(plan.variant)}`;
-        const updates = Number(state.ganState.get(counter)?.data[0] ?? s - gan!.start) + 1;
-        const dFeeds: Feeds = { image: batch[gan!.real ?? "image"], reconstruction };
-        for (const v of ds.stateInputs) dFeeds[v.name] = stateOf(state, v);
-        optimiserFeeds(dFeeds, ds.trainable.map((p) => p.name), state.dParams, state.dM, state.dV);
-        dFeeds.step = scalar(updates);
-        dFeeds.lr = scalar(dLr);
-        const session = await sessions.get(phase, `discriminator.${ds.graph.name}`, () => ds, new Map());
-        d = await session.run(dFeeds);
-        stopIfBad(Number(d.loss.data[0]), "the discriminator loss", s);
-        stopIfBad(Number(d.grad_norm.data[0]), "the discriminator's gradient norm", s);
-        for (const k of ds.terms) terms[`d.${k}`] = Number(d[`loss.${k}`].data[0]);
-        terms["d.loss"] = Number(d.loss.data[0]);
-        state.ganState.set(counter, scalar(updates));
+          index: s * n + k,
+          first: k === 0,
+          final: k === n - 1,
+          batch,
+          lr,
+          dLr,
+          decay,
+          means,
+        });
+        if (plan.generator && plan.discriminator && dFirst && k === n - 1) {
+          // Upstream steps the discriminator first, then the generator against the updated one.
+          d = await discriminatorPass(plan, at(dMeans), await reconstruct(plan.variant, batch));
+          r = await generatorPass(plan, at(gMeans));
+          continue;
+        }
+        if (plan.generator) r = await generatorPass(plan, at(gMeans));
+        if (plan.discriminator) {
+          const reconstruction = r?.reconstruction ?? await reconstruct(plan.variant, batch);
+          d = await discriminatorPass(plan, at(dMeans), reconstruction);
+        }
       }
-      // Both steps succeeded. (State updated in place has moved on already; a failed step above
-      // stops the run, and the checkpoint on disk is the last good state.)
-      const touched = new Set(gStep?.trainable.map((p) => p.name) ?? []);
-      if (r && gStep) {
-        keepUpdates(r, touched, state.params, state.m, state.v, state.ema);
-        for (const v of gStep.stateInputs) carriedMap(state, v.name).set(v.name, r[`new.${v.name}`]);
-      }
+      const touched = new Set(
+        plan.generator
+          ? (plan.adversarial ? ganSteps!.generator(plan.variant) : plainSteps[plan.variant])
+            .trainable.map((p) => p.name)
+          : [],
+      );
       if (touched.size < state.params.size) hostEma(state, touched, decay);
-      if (d && dStep) {
-        keepUpdates(d, dStep.trainable.map((p) => p.name), state.dParams, state.dM, state.dV);
-        for (const v of dStep.stateInputs) carriedMap(state, v.name).set(v.name, d[`new.${v.name}`]);
-      }
       state.step = s + 1;
       done++;
+      const gm = gMeans.mean(), dm = dMeans.mean();
       const lead = r ?? d!;
+      const { loss: gLoss, ...gTerms } = gm;
+      const terms = { ...gTerms, ...dm };
       const entry: StepLog = {
         step: state.step,
         lr,
-        loss: Number(lead.loss.data[0]),
+        loss: r ? gLoss : dm["d.loss"],
         grad_norm: Number(lead.grad_norm.data[0]),
         terms,
-        imagesPerS: batchSize / ((performance.now() - t0) / 1000),
+        imagesPerS: batchSize * n / ((performance.now() - t0) / 1000),
         ...(d ? { d_lr: dLr, d_grad_norm: Number(d.grad_norm.data[0]) } : {}),
         ...(count > 1 ? { variant: plan.variant } : {}),
         ...(r ? {} : { generator: false }),
@@ -324,34 +351,4 @@ export async function runTraining(
     await sessions.release();
   }
   return { state, log, warnings };
-}
-
-type Series = Record<string, [number, number][]>;
-
-/**
- * Losses on a log scale; the adversarial values (the generator's `gan`
- * term, −mean D(x̂), and the discriminator's `d.*` terms) change sign, so
- * they go to a linear panel.
- */
-function curveSeries(log: StepLog[]): [Series, Series] {
-  const keys = [...new Set(log.flatMap((l) => Object.keys(l.terms)))];
-  const series = (k: string) =>
-    log.filter((l) => k in l.terms).map((l) => [l.step, l.terms[k]] as [number, number]);
-  const signed = (k: string) => k === "gan" || k.startsWith("d.");
-  const losses: Series = { loss: log.filter((l) => l.generator !== false).map((l) => [l.step, l.loss]) };
-  const linear: Series = {};
-  for (const k of keys) (signed(k) ? linear : losses)[k] = series(k);
-  return [losses, linear];
-}
-
-function progressLine(e: StepLog, total: number, started: number, done: number): void {
-  const elapsed = (performance.now() - started) / 1000;
-  const eta = ((total - e.step) * elapsed) / done;
-  const terms = Object.entries(e.terms).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(" ");
-  const line = `step ${e.step}/${total} loss ${e.loss.toFixed(4)} (${terms}) ${
-    e.imagesPerS.toFixed(1)
-  } img/s ETA ${eta.toFixed(0)} s`;
-  const tty = !!(process.stderr as { isTTY?: boolean }).isTTY;
-  if (tty) process.stderr.write(`\r${line}   ${e.step === total ? "\n" : ""}`);
-  else if (e.step % 10 === 0 || e.step === total) console.error(line);
 }

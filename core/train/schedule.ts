@@ -44,3 +44,12 @@ export function discriminatorLr(s: DiscriminatorSchedule, start: number, step: n
     step - start,
   );
 }
+
+/**
+ * Linear warm-up then constant: lr · min(step / warmup, 1), as a torch
+ * `LambdaLR` with that lambda stepped once per optimiser step (taming's
+ * `get_warmup_scheduler`, used by BDD-1D): the first update runs at rate 0.
+ */
+export function constantLr(s: { lr: number; warmup: number }, step: number): number {
+  return s.warmup > 0 && step < s.warmup ? (s.lr * step) / s.warmup : s.lr;
+}

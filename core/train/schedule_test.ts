@@ -3,8 +3,8 @@
  * discriminator's, which restarts at the GAN start and spans steps − start
  * (upstream's LambdaLR factor applied to the discriminator's own rate).
  */
-import { ok } from "node:assert";
-import { cosineLr, discriminatorLr, emaDecay } from "./schedule.ts";
+import { deepStrictEqual, ok } from "node:assert";
+import { constantLr, cosineLr, discriminatorLr, emaDecay } from "./schedule.ts";
 
 const close = (a: number, b: number) =>
   ok(Math.abs(a - b) < 1e-12 * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
@@ -27,4 +27,12 @@ Deno.test("schedule: the discriminator's rate restarts at the GAN start, scaled 
   close(discriminatorLr(s, 6, 8), 2e-4); // the peak
   close(discriminatorLr(s, 6, 12), 2e-5 + 0.5 * 1.8e-4); // halfway through its 8 decay steps
   close(discriminatorLr(s, 6, 16), 2e-5);
+});
+
+Deno.test("schedule: warm-up then constant is torch's LambdaLR min(s/warmup, 1): rate 0 at the first step", () => {
+  const s = { lr: 1e-4, warmup: 4 };
+  [0, 2.5e-5, 5e-5, 7.5e-5, 1e-4, 1e-4].forEach((want, i) =>
+    close(constantLr(s, [0, 1, 2, 3, 4, 100][i]), want)
+  );
+  deepStrictEqual(constantLr({ lr: 1e-4, warmup: 0 }, 0), 1e-4);
 });

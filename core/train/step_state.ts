@@ -11,6 +11,7 @@ import { Rng } from "../init.ts";
 import { freeTensors } from "../runtime/free.ts";
 import { type Tensor, zeros } from "../tensor.ts";
 import { emptyState, type TrainState } from "./checkpoint.ts";
+import type { GanSteps } from "./gan.ts";
 
 export type Feeds = Record<string, Tensor>;
 
@@ -123,4 +124,41 @@ export function draws(
     () => BigInt(Math.floor(rng.next() * high)),
   );
   return { dtype: "int64", shape, data } as Tensor;
+}
+
+/**
+ * A discriminator's state when a step first needs it: nothing touches it
+ * before, so it is created then (checkpoints of earlier steps stay small),
+ * from its initial weights, zero moments and its initial carried state
+ * (BatchNorm statistics; LeCam EMAs at 0).
+ */
+export function startDiscriminator(
+  state: TrainState,
+  gan: GanSteps,
+  d: TrainStep,
+  start: number,
+  ckpt: string,
+): void {
+  if (d.trainable.every((p) => state.dParams.has(p.name))) return;
+  if (!state.dParams.size && state.step !== start) {
+    throw new Error(
+      `${ckpt} (step ${state.step}) holds no discriminator state, but the GAN stage starts at ${start}`,
+    );
+  }
+  const init = gan.init(d);
+  for (const p of d.trainable) {
+    state.dParams.set(p.name, copy(init.get(p.name)!));
+    state.dM.set(p.name, zerosLike(p));
+    state.dV.set(p.name, zerosLike(p));
+  }
+  for (const v of d.stateInputs) {
+    state.ganState.set(v.name, init.has(v.name) ? copy(init.get(v.name)!) : zerosLike(v));
+  }
+}
+
+/** A carried state input's current value (zeros the first time a graph declares it). */
+export function stateOf(state: TrainState, v: { name: string; shape: readonly (number | string)[] }): Tensor {
+  const map = carriedMap(state, v.name);
+  if (!map.has(v.name)) map.set(v.name, zerosLike(v));
+  return map.get(v.name)!;
 }

@@ -1,7 +1,9 @@
 /**
  * Training batches from any dataset the reader opens (webdataset shards,
  * brace patterns, ImageNet-style trees): upstream's train transform (shorter
- * side → size, random crop, horizontal flip), epochs reshuffled by seed.
+ * side → size, random crop, horizontal flip; resized with the family's
+ * `Plugin.inputTransform` where it declares one, as encode resizes), epochs
+ * reshuffled by seed.
  * The batch of step s is the s-th batch of this seeded stream, so a resumed
  * run skips the batches already seen and continues identically.
  * @module
@@ -9,6 +11,7 @@
 import type { BadImages } from "../data/bad_images.ts";
 import { type ImageBatch, openImageSource } from "../data/reader.ts";
 import { UsageError } from "../errors.ts";
+import type { InputTransform } from "../plugin.ts";
 import type { Tensor } from "../tensor.ts";
 
 /** A step-indexed view of a seeded batch stream. */
@@ -25,6 +28,7 @@ export class StreamSampler {
     private readonly shuffleBuffer = 1000,
     private readonly workers = 1,
     private readonly badImages?: BadImages,
+    private readonly transform: InputTransform = {},
   ) {}
 
   private async open(): Promise<void> {
@@ -33,6 +37,7 @@ export class StreamSampler {
       size: this.size,
       crop: "random",
       flip: true,
+      ...this.transform,
       seed: this.seed,
       epoch: this.epoch,
       shuffleBuffer: this.shuffleBuffer,

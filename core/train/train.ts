@@ -45,6 +45,8 @@ import { checkResume, type RunMeta } from "./resume.ts";
 import { warmupWarning } from "./collapse.ts";
 import { checkpointPath, runTraining, type StepLog } from "./runner.ts";
 import { type DiscriminatorOptions, ganSettings, vqRestartOptions } from "./settings.ts";
+import { discriminatorTaker } from "./discriminator_weights.ts";
+import { withRecipe } from "./recipe.ts";
 import { applyWeights, parseWeightsSource, type WeightsSource } from "./weights.ts";
 
 /** Options of {@link trainTokenizer}; defaults are those of `tok1d train`. */
@@ -61,10 +63,20 @@ export interface TrainOptions {
   steps?: number;
   /** Images per step (8). */
   batchSize?: number;
-  /** Peak learning rate (1e-4), final rate of the cosine schedule (1e-5), linear warm-up steps (100). */
+  /**
+   * Peak learning rate, final rate of the cosine schedule (1e-5), linear warm-up steps: the
+   * family's recipe (TrainHooks.recipe), else 1e-4, 1e-5, 100.
+   */
   lr?: number;
   endLr?: number;
   warmup?: number;
+  /** Learning-rate schedule after the warm-up: `cosine` to `endLr` or `constant` (default: the family's, else cosine). */
+  schedule?: "cosine" | "constant";
+  /**
+   * Micro-batches per optimiser step (gradient accumulation; default: the family's recipe, else 1):
+   * each step runs `accumulate` batches of `batchSize` and updates once. `steps` counts optimiser steps.
+   */
+  accumulate?: number;
   /** Seed of initialisation, crops and noise (0). */
   seed?: number;
   /** Steps between checkpoints (100). */
@@ -145,16 +157,7 @@ export function trainTarget(model: string | ResolvedModel, stage?: string) {
 export async function trainTokenizer(options: TrainOptions): Promise<TrainResult> {
   const { model, hooks, stage } = trainTarget(options.model, options.stage);
   const { plugin, config } = model;
-  const o = {
-    steps: 1000,
-    batchSize: 8,
-    lr: 1e-4,
-    endLr: 1e-5,
-    warmup: 100,
-    seed: 0,
-    checkpointEvery: 100,
-    ...options,
-  };
+  const o = withRecipe(options, hooks, config, stage, plugin.name);
   // Never lose a run: an existing run folder is continued or replaced only when asked.
   if (!o.resume && !o.overwrite && existsSync(checkpointPath(o.out))) {
     throw new UsageError(
@@ -186,7 +189,8 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     ? undefined
     : vqRestartOptions(hooks, config, stage, o.vqRestart);
   const withTerms = { stage, batch, perceptual: perceptual.term, vqRestart, params };
-  const step = buildTrainStep(name, hooks.loss(config, withTerms), trainable, adamw);
+  const acc = o.accumulate > 1 ? { accumulate: "final" as const } : {};
+  const step = buildTrainStep(name, hooks.loss(config, withTerms), trainable, adamw, acc);
   declaredFeeds(step);
   // A stage with step variants (ALIT's stage 2: one graph per rollout iteration) builds them all now:
   // their parameters together are the run's.
@@ -194,21 +198,19 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   const variantSteps = [step];
   for (let v = 1; v < variantCount; v++) {
     variantSteps.push(
-      buildTrainStep(`${name}_${v}`, hooks.loss(config, { ...withTerms, variant: v }), trainable, adamw),
+      buildTrainStep(`${name}_${v}`, hooks.loss(config, { ...withTerms, variant: v }), trainable, adamw, acc),
     );
   }
+  const reconstruct = (v: number) =>
+    forwardGraph(
+      `${name}_reconstruct_${v}`,
+      hooks.loss(config, { ...withTerms, variant: v }),
+      "reconstruction",
+    );
   const variants = variantCount > 1
-    ? {
-      count: variantCount,
-      step: (v: number) => variantSteps[v],
-      reconstruct: (v: number) =>
-        forwardGraph(
-          `${name}_reconstruct_${v}`,
-          hooks.loss(config, { ...withTerms, variant: v }),
-          "reconstruction",
-        ),
-    }
+    ? { count: variantCount, step: (v: number) => variantSteps[v], reconstruct }
     : undefined;
+  const discriminatorInit = new Map<string, Tensor>();
   let gan;
   try {
     gan = settings && buildGanRun({
@@ -220,6 +222,8 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       adamw,
       trainable,
       real: imagesInput(step),
+      accumulate: o.accumulate,
+      initial: discriminatorInit,
       loss: (adversarial, variant) => hooks.loss(config, { ...withTerms, adversarial, variant }),
     });
   } catch (e) {
@@ -238,6 +242,7 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     perceptual: perceptual.meta,
     vq_restart: o.vqRestart === undefined ? "off" : String(o.vqRestart),
     ...(Object.keys(params).length ? { params: JSON.stringify(params) } : {}),
+    ...(o.accumulate > 1 ? { accumulate: String(o.accumulate) } : {}),
   };
   const ckpt = checkpointPath(o.out);
   const resuming = !!o.resume && existsSync(ckpt);
@@ -247,7 +252,19 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   }
   const { weights: init, report } = resuming
     ? { weights: new Map<string, Tensor>(), report: undefined }
-    : initialWeights(plugin, config, stage, shapes, o);
+    : initialWeights(
+      plugin,
+      config,
+      stage,
+      shapes,
+      o,
+      discriminatorTaker(settings, discriminatorInit, o.quiet),
+    );
+  if (gan && discriminatorInit.size) {
+    // Discriminator weights from --weights: refuse a shape mismatch now, not at the GAN's start.
+    const steps = gan.build();
+    steps.init(steps.discriminator(0));
+  }
   const images = info.input.kind === "video"
     ? await openClipBatches(o.data, {
       size: info.imageSize,
@@ -255,9 +272,10 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       batch,
       seed,
       transform: plugin.inputTransform,
+      badImages: o.badImages,
     })
-    : await openImageBatches(o.data, info.imageSize, batch, seed, o.badImages);
-  const batchAt = batchFeeder(step, { images, seed, noiseScale: o.noiseScale });
+    : await openImageBatches(o.data, info.imageSize, batch, seed, o.badImages, plugin.inputTransform);
+  const batchAt = batchFeeder(step, { images, seed, noiseScale: o.noiseScale, accumulate: o.accumulate });
   let result;
   try {
     result = await runTraining(step, init, batchAt, meta, {
@@ -266,6 +284,9 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       lr: o.lr,
       endLr: o.endLr,
       warmup: o.warmup,
+      schedule: o.schedule,
+      accumulate: o.accumulate,
+      reconstruct,
       checkpointEvery: o.checkpointEvery,
       device: o.device,
       threads: o.threads,
@@ -302,6 +323,7 @@ function initialWeights(
   stage: string,
   shapes: Map<string, number[]>,
   o: TrainOptions & { seed: number },
+  aside?: (raw: Map<string, Tensor>, path: string) => number,
 ): { weights: Map<string, Tensor>; report?: InitReport } {
   const specs = [...shapes].map(([name, shape]) => ({ name, shape, dtype: "float32" as const }));
   const scheme = o.init ?? "titok";
@@ -314,7 +336,7 @@ function initialWeights(
     if (!o.quiet) { for (const line of initLines(report)) console.error(line); }
   }
   const sources = (o.weights ?? []).map((w) => typeof w === "string" ? parseWeightsSource(w) : w);
-  const counts = applyWeights(weights, shapes, sources, (t) => plugin.load(t, config));
+  const counts = applyWeights(weights, shapes, sources, (t) => plugin.load(t, config), aside);
   if (!o.quiet) {
     sources.forEach((src, i) =>
       console.error(`--weights: ${counts[i]} of ${shapes.size} parameters from ${src.path}`)

@@ -8,7 +8,8 @@
  * graph's parameters, so upstream files load as they are. A key with the
  * wrong shape, or a file that supplies none of the model's parameters, is an
  * error naming it: a wrong file must not silently leave the model at its
- * random initialisation.
+ * random initialisation. An `aside` callback sees each file's raw tensors
+ * first (the trainer takes a discriminator's from them).
  * @module
  */
 import { existsSync } from "node:fs";
@@ -46,10 +47,13 @@ export function applyWeights(
   shapes: Map<string, number[]>,
   sources: WeightsSource[],
   convert: Convert = (t) => t,
+  aside?: (raw: Map<string, Tensor>, path: string) => number,
 ): number[] {
   return sources.map(({ path, prefixes }) => {
     if (!existsSync(path)) throw new UsageError(`--weights: ${path} not found`);
     const raw = loadCheckpoint(path).tensors;
+    // Tensors the caller takes as they are (a discriminator's), counted as set.
+    const taken = aside?.(raw, path) ?? 0;
     let tensors: Map<string, Tensor>;
     try {
       tensors = convert(raw);
@@ -67,7 +71,7 @@ export function applyWeights(
       weights.set(k, t);
       set++;
     }
-    if (!set) {
+    if (!set && !taken) {
       const example = [...tensors.keys()][0];
       const filter = prefixes ? ` with prefix ${prefixes.join(" or ")}` : "";
       throw new UsageError(

@@ -105,10 +105,10 @@ function haltingDrop(g: Graph, p: Value, u: Value, threshold: number): Value {
   return unsqueeze(g, mul(g, hit, sub(g, scalar(g, 1), below)), [2]);
 }
 
-/** Seeded uniform draws in [0, 1) for the halting input, fixed by (seed, step). */
+/** Seeded uniform draws in [0, 1) for the halting input, fixed by (seed, step, micro-batch). */
 export function haltingDraws(ctx: FeedContext): Tensor {
   const shape = ctx.input.shape as number[];
-  const rng = new Rng((ctx.seed * 7919 + ctx.step * 104729 + 0x9e3779b) >>> 0);
+  const rng = new Rng((ctx.seed * 7919 + ctx.step * 104729 + 0x9e3779b + (ctx.micro ?? 0) * 0x51ed27) >>> 0);
   const n = shape.reduce((a, b) => a * b, 1);
   return { dtype: "float32", shape, data: Float32Array.from({ length: n }, () => rng.next()) };
 }

@@ -23,7 +23,8 @@ import { BDD_TARGET, type BddConfig, bddSchema, isBddLayout } from "./config.ts"
 import { DINO_HELPER } from "./dino.ts";
 import { BDD_INIT } from "./foundation.ts";
 import { BDD_GRAPHS, bddGraphs, dims, normaliseCodebook } from "./model.ts";
-import { BDD_STAGES, bddAdam, bddGan, bddLoss, bddPerceptual, bddTrainable } from "./train.ts";
+import { BDD_STAGES, bddAdam, bddLoss, bddPerceptual, bddTrainable } from "./train.ts";
+import { bddGan, bddRecipe } from "./train_gan.ts";
 
 /** Preset name → upstream-layout config object, read from configs/bdd_1d/. */
 const presets = presetsIn(new URL("../../configs/bdd_1d/", import.meta.url));
@@ -130,6 +131,7 @@ export const bdd1d = definePlugin<BddConfig>({
     trainable: bddTrainable,
     adamw: (c) => bddAdam(c),
     gan: (c) => bddGan(c),
+    recipe: (c, _stage, o) => bddRecipe(c, o),
     perceptual: (c) => bddPerceptual(c),
   },
 });

@@ -21,25 +21,13 @@
  */
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import { Graph as G } from "../../core/graph/graph.ts";
-import {
-  add,
-  clip,
-  concat,
-  div,
-  expand,
-  f32,
-  mul,
-  reduceSum,
-  reshape,
-  slice,
-  sqrt,
-  transpose,
-} from "../../core/ops/mod.ts";
+import { add, concat, expand, f32, mul, reshape, slice, transpose } from "../../core/ops/mod.ts";
 import { linear } from "../../core/nn/linear.ts";
 import { timmVitFeatures } from "../../core/nn/timm_vit.ts";
 import { scratchEncoder } from "./scratch_encoder.ts";
 import { tamingDecoder, type TamingDecoderConfig } from "../../core/nn/taming_decoder.ts";
 import { vqIndicesToCodes, type VqOptions, vqQuantize } from "../../core/quantizers/mod.ts";
+import { l2normalize } from "../../core/quantizers/_l2.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import type { BddConfig } from "./config.ts";
 
@@ -97,12 +85,6 @@ export function dims(c: BddConfig) {
 export function vqOptions(c: BddConfig): VqOptions {
   const d = dims(c);
   return { codebookSize: d.codebook, dim: d.c, l2norm: false, commitment: d.beta, beta: "codebook" };
-}
-
-/** F.normalize along the last axis: x / max(‖x‖, 1e-12). */
-function l2normalize(g: Graph, x: Value): Value {
-  const norm = sqrt(g, reduceSum(g, mul(g, x, x), [-1], true));
-  return div(g, x, clip(g, norm, 1e-12, 3.4e38));
 }
 
 /** Image (B,3,S,S) in [0,1] → the encoder's latent before quantisation, (B,1,K,C). */

@@ -8,7 +8,7 @@
  *   + codebook_w·(mean((sg(z_q) − z)²) + β·mean((z_q − sg(z))²))        (taming legacy VQ)
  *   + w_ent(step)·(mean H(p) − γ·H(mean p)), p = softmax(−100·distance)  (entropy regulariser)
  *   + dino_w·mean(1 − cos(DINO(x̂), DINO(x)))                           (stage `ae_dino` only)
- *   + disc_w·adaptive(nll, g)·(−mean D(x̂)) from disc_start               (the GAN run)
+ *   + disc_w·adaptive(nll, g)·(−mean D(x̂)) from disc_start               (the GAN run; train_gan.ts)
  *
  * with the weights of the config's `loss_config` (train_config.ts; the shipped
  * configs/vqgan_baseline.yaml's where absent). `w_ent` follows upstream's
@@ -33,7 +33,6 @@ import type { AdamWOptions } from "../../core/autodiff/optimizer.ts";
 import type { Feed, FeedContext, LossBuilder } from "../../core/autodiff/train_step.ts";
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import { adaptiveGanWeight } from "../../core/losses/adaptive_weight.ts";
-import type { GanSettings } from "../../core/losses/gan.ts";
 import { abs, add, f32, mul, reduceMean, reshape, sub, transpose } from "../../core/ops/mod.ts";
 import type { PerceptualSettings, TrainLossOptions } from "../../core/plugin.ts";
 import { vqQuantize } from "../../core/quantizers/mod.ts";
@@ -42,7 +41,7 @@ import { UsageError } from "../../core/errors.ts";
 import type { BddConfig } from "./config.ts";
 import { dinoArch, dinoFeatureLoss } from "./dino.ts";
 import { bddDecoder, bddEncoder, dims, vqOptions } from "./model.ts";
-import { bddEntropySchedule, bddLossSettings, entropyWeightAt } from "./train_config.ts";
+import { bddEntropySchedule, bddLossSettings, entropyWeightAt, globalStep } from "./train_config.ts";
 
 /** BDD-1D's training stages: upstream's (`ae`) and with the DINO feature loss (`ae_dino`). */
 export const BDD_STAGES = ["ae", "ae_dino"] as const;
@@ -73,7 +72,7 @@ function entropyGamma(c: BddConfig): number {
   return gamma;
 }
 
-/** The entropy weight of a step (upstream's scheduler), as the (1) `entropy_weight` input. */
+/** The entropy weight of a step (upstream's scheduler at Lightning's global step 2·s), as the (1) `entropy_weight` input. */
 export function entropyWeightFeed(c: BddConfig): Feed {
   const s = bddEntropySchedule(c);
   return {
@@ -81,7 +80,7 @@ export function entropyWeightFeed(c: BddConfig): Feed {
     generate: (ctx: FeedContext): Tensor => ({
       dtype: "float32",
       shape: [1],
-      data: Float32Array.of(entropyWeightAt(s, ctx.step)),
+      data: Float32Array.of(entropyWeightAt(s, globalStep(ctx.step))),
     }),
   };
 }
@@ -133,14 +132,13 @@ export function bddLoss(c: BddConfig, o: TrainLossOptions): LossBuilder {
       const adaptive = w.adaptive_disc_weight
         ? adaptiveGanWeight(g, nll, terms.gan, LAST_LAYER)
         : scalar(g, 1);
-      terms.gan_weight = mul(g, adaptive, scalar(g, o.adversarial.weight));
+      terms.gan_weight = mul(g, adaptive, o.adversarial.scale?.(g) ?? scalar(g, o.adversarial.weight));
       total = add(g, total, mul(g, terms.gan, terms.gan_weight));
     }
     const feeds: Record<string, Feed> = { image: { kind: "images" }, entropy_weight: entropyWeightFeed(c) };
-    const outputs: Record<string, Value> = o.adversarial ? { reconstruction: rec01 } : {};
-    // The batch's ids (B,1,K): the trainer warns when they collapse (core/train/collapse.ts).
-    outputs.tokens = q.indices;
-    return { terms, total, feeds, outputs };
+    // The reconstruction also feeds the discriminator (from a forward-only graph when it steps first);
+    // the batch's ids (B,1,K) let the trainer warn when they collapse (core/train/collapse.ts).
+    return { terms, total, feeds, outputs: { reconstruction: rec01, tokens: q.indices } };
   };
 }
 
@@ -163,15 +161,4 @@ export function bddAdam(c: BddConfig): AdamWOptions {
 export function bddPerceptual(c: BddConfig): PerceptualSettings | undefined {
   const weight = bddLossSettings(c).perceptual_weight;
   return weight > 0 ? { spec: "lpips", weight } : undefined;
-}
-
-/**
- * Upstream's GAN: hinge loss, no LeCam, from `disc_start` (10,000) at
- * `disc_weight` (0.1) × the adaptive weight × `disc_factor`; the discriminator
- * shares the generator's Adam and learning rate (upstream: 8e-7 × batch 4 ×
- * 2 GPUs × accumulation 16 = 1.024e-4).
- */
-export function bddGan(c: BddConfig): GanSettings {
-  const w = bddLossSettings(c);
-  return { start: w.disc_start, weight: w.disc_weight, factor: w.disc_factor, lecamWeight: 0, lr: 1.024e-4 };
 }

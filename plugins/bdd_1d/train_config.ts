@@ -27,6 +27,18 @@ const lossParams = z.looseObject({
   l1_loss_weight: weight(1.0),
   l2_loss_weight: weight(0.0),
   warmup_steps: z.number().int().nonnegative().default(5000),
+  min_lr_multiplier: z.number().nonnegative().default(0.1),
+  disc_num_layers: z.number().int().positive().default(3),
+  disc_in_channels: z.literal(3).default(3),
+  disc_ndf: z.number().int().positive().default(64),
+  disc_loss: z.enum(["hinge", "vanilla"]).default("hinge"),
+  use_actnorm: z.literal(false, {
+    error: "ActNorm discriminators are not built here (only BatchNorm, the default)",
+  })
+    .default(false),
+  disc_conditional: z.literal(false, { error: "conditional discriminators are not built here" }).default(
+    false,
+  ),
   beta_1: z.number().min(0).max(1).default(0.5),
   beta_2: z.number().min(0).max(1).default(0.9),
   dino_arch: z.strictObject({
@@ -62,6 +74,28 @@ function parse<T>(schema: z.ZodType<T>, raw: unknown, path: string): T {
 export function bddLossSettings(c: BddConfig): BddLossSettings {
   return parse(lossParams, section(c, "loss_config")?.params, "model.params.loss_config.params");
 }
+
+/** `model.base_learning_rate` (8e-7) and `model.params.grad_acc_steps` (16 shipped; the class default is 1). */
+const recipeKeys = z.object({
+  base_learning_rate: z.number().positive().default(8e-7),
+  grad_acc_steps: z.number().int().positive().default(1),
+});
+
+/** The optimisation numbers of a config: base learning rate and gradient accumulation. */
+export function bddRecipeKeys(c: BddConfig): z.infer<typeof recipeKeys> {
+  const model = c.model as Record<string, unknown>;
+  const params = model.params as Record<string, unknown>;
+  const lr = parse(recipeKeys.pick({ base_learning_rate: true }), model, "model");
+  const acc = parse(recipeKeys.pick({ grad_acc_steps: true }), params, "model.params");
+  return { ...lr, ...acc };
+}
+
+/**
+ * Lightning's `global_step` at optimiser step s: upstream steps two optimisers per step (manual
+ * optimisation), and Lightning counts each (Lightning-AI/pytorch-lightning#17958), so its
+ * `disc_start` and the entropy schedule run on 2·s.
+ */
+export const globalStep = (s: number) => 2 * s;
 
 /** The entropy weight's schedule of a config. */
 export function bddEntropySchedule(c: BddConfig): BddEntropySchedule {

@@ -59,7 +59,7 @@ Deno.test("bdd_1d: a short run on converted BDD-style frames lowers the loss and
       batchSize: 2,
       lr: 3e-3,
       endLr: 3e-4,
-      warmup: 1,
+      warmup: 0, // BDD's schedule is LambdaLR-style: with a warm-up the first update runs at rate 0
       weights: [CKPT],
       perceptual: false,
       threads: 2,
@@ -86,7 +86,7 @@ Deno.test("bdd_1d: a short run on converted BDD-style frames lowers the loss and
       "--lr",
       "3e-3",
       "--warmup",
-      "1",
+      "0",
       "--weights",
       CKPT,
       "--no-perceptual",
@@ -123,7 +123,7 @@ Deno.test("bdd_1d: from disc_start the adaptive-weight GAN term joins the genera
       steps: 3,
       batchSize: 2,
       lr: 1e-3,
-      warmup: 1,
+      warmup: 0, // BDD's schedule is LambdaLR-style: with a warm-up the first update runs at rate 0
       perceptual: false,
       threads: 2,
       quiet: true,

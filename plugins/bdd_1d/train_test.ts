@@ -18,8 +18,9 @@ import { loadCheckpoint } from "../../core/weights/checkpoint.ts";
 import { readSafetensors } from "../../core/weights/safetensors.ts";
 import { loadDino } from "./dino.ts";
 import { bdd1d, loadBdd } from "./mod.ts";
-import { bddAdam, bddGan, bddLoss, bddPerceptual, bddTrainable, entropyWeightFeed } from "./train.ts";
+import { bddAdam, bddLoss, bddPerceptual, bddTrainable, entropyWeightFeed } from "./train.ts";
 import { bddEntropySchedule, entropyWeightAt } from "./train_config.ts";
+import { bddGan, bddRecipe } from "./train_gan.ts";
 
 const DIR = new URL("../../tests/testdata/bdd_1d_train/", import.meta.url).pathname;
 const CKPT = new URL("../../tests/testdata/bdd_1d/model.ckpt", import.meta.url).pathname;
@@ -52,7 +53,8 @@ Deno.test("bdd_1d training: loss terms and gradients match upstream's modules in
   const weights = loadBdd(loadCheckpoint(CKPT).tensors, c, () => {});
   for (const [k, t] of loadDino(readSafetensors(`${DIR}dino.safetensors`).tensors, c)) weights.set(k, t);
   for (const [k, t] of randomPerceptualWeights("lpips", 2024)) weights.set(k, t);
-  const step = Number(ref.metadata!.step);
+  // The reference's step is Lightning's global step, twice the optimiser step (train_config.ts).
+  const step = Number(ref.metadata!.step) / 2;
   const ew = entropyWeightFeed(c);
   const input = { name: "entropy_weight", dtype: "float32" as const, shape: [1] };
   const entropyWeight = ew.kind === "custom"
@@ -88,7 +90,25 @@ Deno.test("bdd_1d training: upstream's entropy schedule, Adam, GAN and LPIPS set
   const s = bddEntropySchedule(c);
   deepStrictEqual([0, 5000, 10_000, 20_000].map((t) => entropyWeightAt(s, t)), [0.1, 0.0505, 0.001, 0.001]);
   deepStrictEqual(bddAdam(c), { beta1: 0.5, beta2: 0.9, eps: 1e-8, weightDecay: 0, clipNorm: 0 });
-  deepStrictEqual(bddGan(c), { start: 10_000, weight: 0.1, factor: 1, lecamWeight: 0, lr: 1.024e-4 });
+  const { network, ...gan } = bddGan(c);
+  deepStrictEqual(gan, {
+    start: 5000,
+    weight: 0.1,
+    factor: 1,
+    lecamWeight: 0,
+    lr: 0,
+    sameLr: true,
+    order: "discriminator-first",
+    discriminatorStepsFromZero: true,
+    loss: "hinge",
+  });
+  deepStrictEqual([network!.prefix(0), network!.fromWeights], ["loss.discriminator.", true]);
+  // main.py's rate: base_learning_rate × batch × GPUs × grad_acc_steps; the shipped config at batch 8.
+  const k64 = bdd1d.schema.parse(bdd1d.presets["k64"]);
+  const r = bddRecipe(k64, { batch: 8 });
+  deepStrictEqual([r.accumulate, r.warmup, r.schedule], [16, 5000, "constant"]);
+  ok(Math.abs(r.lr! - 1.024e-4) < 1e-12, `${r.lr}`);
+  deepStrictEqual(bddRecipe(c, { batch: 4, accumulate: 2 }).accumulate, 2);
   deepStrictEqual(bddPerceptual(c), { spec: "lpips", weight: 1 });
   const fixed = bddTrainable(c, {}), buggy = bddTrainable(c, { params: { upstreamBugs: true } });
   ok(fixed("ln.weight") && fixed("ln.bias") && fixed("encoder.prompt_tokens"));

@@ -1,0 +1,35 @@
+/** Resuming refuses a checkpoint written with another gradient accumulation (the steps would not be the same). */
+import { throws } from "node:assert";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { UsageError } from "../errors.ts";
+import { emptyState, saveCheckpoint } from "./checkpoint.ts";
+import { checkResume, type RunMeta } from "./resume.ts";
+
+Deno.test("resume: another --accumulate than the checkpoint's is refused, naming the flag", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tok1d-resume-"));
+  try {
+    const meta: RunMeta = {
+      seed: "0",
+      stage: "ae",
+      config: "{}",
+      configHash: "h",
+      data: "d",
+      gan: "off",
+      perceptual: "off",
+      vq_restart: "off",
+      accumulate: "4",
+    };
+    const ckpt = join(dir, "checkpoint.safetensors");
+    saveCheckpoint(ckpt, emptyState(meta));
+    checkResume(ckpt, meta);
+    const { accumulate: _, ...plain } = meta;
+    throws(
+      () => checkResume(ckpt, plain),
+      (e: Error) => e instanceof UsageError && /--accumulate 4/.test(e.message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
