@@ -44,6 +44,7 @@ import { DEVICES } from "../core/runtime/mod.ts";
 import { intFlag, type ModelFlags, outDir, Progress, tokenizerFromFlags } from "./common.ts";
 import { inceptionSpec } from "./fid.ts";
 import { addFamilyOptions, type FamilyFlags, familyParams } from "./family_options.ts";
+import { resolveModel } from "../core/resolve.ts";
 
 interface EvalFlags extends Omit<ModelFlags, "model"> {
   model?: string;
@@ -139,6 +140,8 @@ async function evalAction(f: EvalFlags): Promise<void> {
   if (f.shard && !f.out) {
     throw new UsageError("--shard: also pass --out <dir> for this part's results (then eval merge)");
   }
+  // A wrong or ambiguous --model is named first (resolving reads no weights), then what FID needs.
+  resolveModel(f.model);
   const inception = f.fid ? inceptionSpec(f.inception) : undefined;
   // Say what FID needs before any work starts.
   if (f.fid && (!inception || (!inception.startsWith("random") && !existsSync(inception)))) {

@@ -53,7 +53,9 @@ export function randomWeights(
     const n = p.shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
     const last = p.shape[p.shape.length - 1] ?? 1;
-    if (isNorm(p.name)) data.fill(p.name.endsWith(".bias") ? 0 : 1);
+    // Only 1-D tensors are norm scales: BDD-1D's 768→16 projection is a Linear named `ln`, and a
+    // weight of ones there makes every token channel equal, so its L2 normalisation divides ~0 by ~0.
+    if (isNorm(p.name) && p.shape.length === 1) data.fill(p.name.endsWith(".bias") ? 0 : 1);
     else if (p.name.endsWith(".bias") || p.name.endsWith("_bias")) data.fill(0);
     else if (p.name.endsWith("embedding.weight")) {
       for (let i = 0; i < n; i++) data[i] = (rng.next() * 2 - 1) / p.shape[0];

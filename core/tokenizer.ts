@@ -141,6 +141,11 @@ export class Tokenizer {
     return [...this.sessions.keys()];
   }
 
+  /** Whether the caller asked for sampled VAE posteriors (`sample`) rather than their mean. */
+  get samplesPosterior(): boolean {
+    return !!this.options.sample;
+  }
+
   /** Whether graph `name` declares input `input`. */
   hasInput(name: string, input: string): boolean {
     return this.graph(name).inputs.some((v: Value) => v.name === input);

@@ -102,6 +102,17 @@ const bad: [string, string[], RegExp][] = [
   ["missing --model", ["encode", "--out", "/tmp/x", "a.png"], /--model/],
   ["unknown preset", ["info", "--model", "titok/nope", "--random"], /--model titok\/nope/],
   ["ambiguous preset", ["info", "--model", "tiny", "--random"], /ambiguous.*titok\/tiny/],
+  [
+    "ambiguous recipe name",
+    ["train", "--model", "small", "--data", samplePhotos()[0], "--out", "/tmp/tok1d-x-small"],
+    /--model small: ambiguous.*alit\/small or bdd_1d\/small or elastictok\/small or marvel\/small or titok\/small/,
+  ],
+  // Named before eval says what FID needs.
+  [
+    "ambiguous preset in eval",
+    ["eval", "--model", "small", "--data", samplePhotos()[0]],
+    /--model small: ambiguous/,
+  ],
   ["no weights", ["export", "--model", "titok/tiny", "--out", "/tmp/tok1d-x-export"], /--weights/],
   [
     "missing image",

@@ -78,9 +78,9 @@ export async function accumulateEvaluation(
 ): Promise<{ state: EvaluationState; samples: EvaluationSamples }> {
   const info = tok.info;
   const plugin = tok.model.plugin;
-  if (tok.hasInput(tok.programGraphs(tok.programs.encode)[0], "noise")) {
-    throw new UsageError("eval uses the posterior mean: drop --sample");
-  }
+  // Only a requested --sample is refused: ALIT over its KL VAE samples the posterior in every encode, as
+  // upstream does (its program feeds seeded noise), so its encode graph has a `noise` input regardless.
+  if (tok.samplesPosterior) throw new UsageError("eval uses the posterior mean: drop --sample");
   const budgets = o.curve === false && !o.adaptive
     ? [info.tokensPerItem]
     : o.curve === false

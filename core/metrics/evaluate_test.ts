@@ -1,4 +1,4 @@
-import { deepStrictEqual, ok } from "node:assert";
+import { deepStrictEqual, ok, rejects } from "node:assert";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,4 +33,28 @@ Deno.test("evaluate: multi-depth tokens give the quality-against-token-count cur
   ]);
   deepStrictEqual([e.samples.originals.shape, e.samples.reconstructions.length], [[1, 3, 32, 32], depths]);
   ok(e.rfid === undefined && e.codebook!.tokens === 2 * k * depths && e.protocol.fid === undefined);
+});
+
+Deno.test("evaluate: ALIT over its KL VAE (whose encode samples the posterior, as upstream) evaluates; --sample is refused", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tok1d-evaluate-"));
+  const x = await loadImages([`${PHOTOS}chelsea.png`, `${PHOTOS}coffee.png`], 64);
+  for (let i = 0; i < 2; i++) {
+    const img = toUint8Image(x, i);
+    await writePng(join(dir, `${i}.png`), img.data, img.width, img.height);
+  }
+  const tok = await loadTokenizer("alit/small", { random: true, threads: 2 });
+  try {
+    const e = await evaluateTokenizer(tok, await openImageSource(dir), { fid: false });
+    // One point per rollout budget (32 … 128 ids); the last is the headline.
+    deepStrictEqual(e.curve!.map((p) => p.tokensPerImage), [32, 64, 96, 128]);
+    ok(Number.isFinite(e.psnr) && e.psnr === e.curve!.at(-1)!.psnr && e.codebook!.tokens === 2 * 128);
+  } finally {
+    await tok.release();
+  }
+  const sampled = await loadTokenizer("titok/tiny_vae", { random: true, sample: true, threads: 2 });
+  try {
+    await rejects(evaluateTokenizer(sampled, await openImageSource(dir), { fid: false }), /drop --sample/);
+  } finally {
+    await sampled.release();
+  }
 });

@@ -53,7 +53,8 @@ export class CollapseMonitor {
       this.lastSame = step;
       warnings.push(
         `step ${step}: every image of the batch (${rows.length}) maps to the same tokens — the ` +
-          `tokenizer has collapsed (a VQ codebook: try --vq-restart 0.01, or an FSQ bottleneck ` +
+          `tokenizer has collapsed (a VQ codebook: try --vq-restart 0.01 where the family has it, an ` +
+          `entropy term as in configs/alit/small.yaml and configs/bdd_1d/small.yaml, or an FSQ bottleneck ` +
           `as in configs/titok/small.yaml)`,
       );
     }

@@ -44,6 +44,13 @@ const alitArgs = z.looseObject({
   patch_size: positive.default(16),
   num_init_latent_tokens: positive.default(32),
   max_rollout_iters: positive.max(64).default(8),
+  /**
+   * tok1d's key (upstream has none): weight of taming's entropy regulariser on the latent VQ in
+   * training (core/quantizers/vq_entropy.ts, τ⁻¹ 100, γ 1) — per-token confidence minus the
+   * spread over the batch's codes. 0 (upstream) leaves it out; the CPU recipe uses it so a small
+   * run from scratch does not collapse onto a handful of codes.
+   */
+  vq_entropy_loss_weight: z.number().nonnegative().optional(),
 });
 
 /** The MAGE VQGAN's size in taming's `ddconfig` keys (default: the released f16 one). */
@@ -90,6 +97,12 @@ export const alitSchema = z.looseObject({
     n_embed: 1024,
   }),
   vae: vaeArgs.default(KL16_ARGS),
+  /**
+   * tok1d's key (upstream has none): the stage `tok1d train` runs without `--stage`. A recipe that
+   * trains its base tokenizer from scratch (configs/alit/small.yaml) starts in stage2: stage 1
+   * distils a frozen base, which a random one makes meaningless.
+   */
+  default_stage: z.enum(["stage1", "stage2"]).optional(),
 }).superRefine((c, ctx) => {
   const a = c.alit;
   const at = (k: string) => ["alit", k];
@@ -169,6 +182,11 @@ export function normaliseAlitRaw(raw: unknown): unknown {
     return { alit, ...(vqgan ? { vqgan } : {}), ...(vae ? { vae } : {}) };
   }
   return raw;
+}
+
+/** The weight of the latent VQ's entropy regulariser in training (tok1d's `vq_entropy_loss_weight`; 0: none). */
+export function alitEntropyWeight(c: AlitConfig): number {
+  return c.alit.vq_entropy_loss_weight ?? 0;
 }
 
 /** Derived sizes. */

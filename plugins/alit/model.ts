@@ -213,16 +213,24 @@ export interface AlitStep {
  * One iteration on the sequence x (B, N+1+L, W): encoder, `encoder_ln_post`,
  * `pre_quantizer_mlp`, quantiser, decoder. The decoder reads the codebook rows
  * (inference) or, with `straightThrough`, upstream's `z + (e − z).detach()`
- * (training: the same value up to rounding, with the gradient to z).
+ * (training: the same value up to rounding, with the gradient to z). With
+ * `entropy`, the quantiser also builds the entropy regulariser (`q.losses.entropy_aux`).
  */
-export function alitStep(g: Graph, x: Value, c: AlitConfig, o: { straightThrough?: boolean } = {}): AlitStep {
+export function alitStep(
+  g: Graph,
+  x: Value,
+  c: AlitConfig,
+  o: { straightThrough?: boolean; entropy?: boolean } = {},
+): AlitStep {
   const d = alitDims(c);
   x = alitEncoderPass(g, x, c);
   const L = (x.shape[1] as number) - d.n - 1;
   const raw = slice(g, x, 1, d.n + 1, d.n + 1 + L);
   const normed = g.scope("encoder_ln_post", () => layerNorm(g, raw, d.width));
   const z = g.scope("pre_quantizer_mlp", () => linear(g, normed, d.width, d.c));
-  const q = g.scope("quantize", () => vqQuantize(g, z, latentVq(c)));
+  // Training with `vq_entropy_loss_weight` also builds the entropy regulariser (q.losses.entropy_aux).
+  const entropy = o.entropy ? { inverseTemperature: 100, gamma: 1 } : undefined;
+  const q = g.scope("quantize", () => vqQuantize(g, z, { ...latentVq(c), entropy }));
   const logits = decoder(g, o.straightThrough ? q.quantized : q.codes, c);
   const { code, prob } = toCode(g, logits, c);
   return { x, raw, q, logits, code, prob };

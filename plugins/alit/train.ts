@@ -25,7 +25,10 @@
  *   plugins/alit/train_stage2.ts.
  *
  * The base tokenizer (`base_tokenizer.*`) is frozen in stage 1; stage 2 trains
- * its encoder and decoder.
+ * its encoder and decoder. Every stage outputs the last iteration's ids as
+ * `tokens` (the trainer's collapse monitor reads them) and, with tok1d's
+ * `vq_entropy_loss_weight` (configs/alit/small.yaml), adds that weight × the
+ * latent VQ's entropy regulariser to each iteration's quantiser loss.
  *
  * @example
  * ```ts
@@ -62,11 +65,12 @@ import {
   unsqueeze,
 } from "../../core/ops/mod.ts";
 import type { Tensor } from "../../core/tensor.ts";
-import { type AlitConfig, alitDims } from "./config.ts";
+import { type AlitConfig, alitDims, alitEntropyWeight } from "./config.ts";
 import { alitStage2 } from "./train_stage2.ts";
 import {
   alitInitialSequence,
   alitNextSequence,
+  type AlitStep,
   alitStep,
   baseCodebook,
   codeGrid,
@@ -111,9 +115,16 @@ export function haltingDraws(ctx: FeedContext): Tensor {
 
 const HALTING: Feed = { kind: "custom", generate: haltingDraws };
 
+/** An iteration's quantiser loss, plus the weighted entropy regulariser where the config asks for it. */
+function withEntropy(g: Graph, s: AlitStep, weight: number): Value {
+  const vq = s.q.losses.quantizer_loss;
+  return weight > 0 ? add(g, vq, mul(g, s.q.losses.entropy_aux, scalar(g, weight))) : vq;
+}
+
 /** Stage 1: the full rollout with upstream's per-iteration distillation losses. */
 function stage1(c: AlitConfig, batch: number): LossBuilder {
   const d = alitDims(c);
+  const entropyWeight = alitEntropyWeight(c);
   const a = c.alit;
   return (g) => {
     const image = g.input("image", "float32", [batch, 3, d.image, d.image]);
@@ -126,12 +137,15 @@ function stage1(c: AlitConfig, batch: number): LossBuilder {
     const terms: Record<string, Value> = {};
     const sums: Value[][] = [[], [], []];
     let total: Value | undefined;
+    // The last iteration's ids (B, L): the trainer watches them for collapse (core/train/collapse.ts).
+    let lastIds: Value | undefined;
     for (let i = 0; i < d.iters; i++) {
-      const s = alitStep(g, x, c, { straightThrough: true });
+      const s = alitStep(g, x, c, { straightThrough: true, entropy: entropyWeight > 0 });
+      lastIds = s.q.indices;
       const nll = terms[`nll_${i}`] = meanNll(g, s.logits, gt);
       const diff = sub(g, gtCode, s.code);
       const code = meanAll(g, mul(g, diff, diff));
-      const vq = s.q.losses.quantizer_loss;
+      const vq = withEntropy(g, s, entropyWeight);
       const weighted = mul(g, nll, scalar(g, ALIT_LAMBDA[i] ?? 1));
       sums[0].push(weighted), sums[1].push(code), sums[2].push(vq);
       const it = add(g, add(g, weighted, code), vq);
@@ -151,7 +165,7 @@ function stage1(c: AlitConfig, batch: number): LossBuilder {
     terms.code = sum(sums[1]);
     terms.quantizer = sum(sums[2]);
     const feeds: Record<string, Feed> = { image: IMAGES, ...(u ? { halting_u: HALTING } : {}) };
-    return { terms, total: total!, feeds };
+    return { terms, total: total!, feeds, outputs: { tokens: lastIds! } };
   };
 }
 
@@ -164,6 +178,7 @@ function stage1(c: AlitConfig, batch: number): LossBuilder {
  */
 function stage1Vae(c: AlitConfig, batch: number): LossBuilder {
   const d = alitDims(c);
+  const entropyWeight = alitEntropyWeight(c);
   return (g) => {
     const image = g.input("image", "float32", [batch, 3, d.image, d.image]);
     const noise = g.input("noise", "float32", [batch, d.z, d.grid, d.grid]);
@@ -173,12 +188,14 @@ function stage1Vae(c: AlitConfig, batch: number): LossBuilder {
     const terms: Record<string, Value> = {};
     const sums: Value[][] = [[], []];
     let total: Value | undefined;
+    let lastIds: Value | undefined;
     for (let i = 0; i < d.iters; i++) {
-      const s = alitStep(g, x, c, { straightThrough: true });
+      const s = alitStep(g, x, c, { straightThrough: true, entropy: entropyWeight > 0 });
+      lastIds = s.q.indices;
       const diff = sub(g, target, s.code);
       const mse = terms[`code_${i}`] = meanAll(g, mul(g, diff, diff));
       const weighted = mul(g, mse, scalar(g, ALIT_LAMBDA[i] ?? 1));
-      const vq = s.q.losses.quantizer_loss;
+      const vq = withEntropy(g, s, entropyWeight);
       sums[0].push(weighted), sums[1].push(vq);
       const it = add(g, weighted, vq);
       total = total ? add(g, total, it) : it;
@@ -187,7 +204,12 @@ function stage1Vae(c: AlitConfig, batch: number): LossBuilder {
     const sum = (vs: Value[]) => vs.reduce((p, v) => add(g, p, v));
     terms.code = sum(sums[0]);
     terms.quantizer = sum(sums[1]);
-    return { terms, total: total!, feeds: { image: IMAGES, noise: { kind: "normal" } } };
+    return {
+      terms,
+      total: total!,
+      feeds: { image: IMAGES, noise: { kind: "normal" } },
+      outputs: { tokens: lastIds! },
+    };
   };
 }
 

@@ -39,7 +39,7 @@ import { abs, add, f32, mul, reduceMean, sub } from "../../core/ops/mod.ts";
 import type { PerceptualSettings, TrainLossOptions } from "../../core/plugin.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { UsageError } from "../../core/errors.ts";
-import { type AlitConfig, alitDims } from "./config.ts";
+import { type AlitConfig, alitDims, alitEntropyWeight } from "./config.ts";
 import { alitEncoderPass, alitInitialSequence, alitNextSequence, alitStep, basePixels } from "./model.ts";
 
 /** The layer upstream's adaptive GAN weight differentiates against (`get_last_layer`), VQGAN base. */
@@ -65,10 +65,15 @@ export function alitStage2(c: AlitConfig, o: TrainLossOptions): LossBuilder {
     const noise = d.vae ? g.input("noise", "float32", [o.batch, d.z, d.grid, d.grid]) : undefined;
     let x = alitInitialSequence(g, image, c, noise).x;
     for (let i = 0; i < k; i++) x = alitNextSequence(g, alitEncoderPass(g, x, c), c, i + 1);
-    const s = alitStep(g, x, c, { straightThrough: true });
+    const entropyWeight = alitEntropyWeight(c);
+    const s = alitStep(g, x, c, { straightThrough: true, entropy: entropyWeight > 0 });
     const rec = basePixels(g, s.code, c);
-    const vq = s.q.losses.quantizer_loss;
+    let vq = s.q.losses.quantizer_loss;
     const terms: Record<string, Value> = { l1: meanAll(g, abs(g, sub(g, image, rec))), quantizer: vq };
+    if (entropyWeight > 0) {
+      terms.entropy = s.q.losses.entropy_aux;
+      vq = add(g, vq, mul(g, terms.entropy, g.constant(f32([], [entropyWeight]), "entropy_weight")));
+    }
     let nll = terms.l1;
     if (o.perceptual) {
       terms.perceptual = o.perceptual.build(g, image, rec);
@@ -89,7 +94,8 @@ export function alitStage2(c: AlitConfig, o: TrainLossOptions): LossBuilder {
       image: { kind: "images" as const },
       ...(noise ? { noise: { kind: "normal" as const } } : {}),
     };
-    return { terms, total, feeds, outputs: { reconstruction: rec } };
+    // This iteration's ids (B, L): the trainer watches them for collapse (core/train/collapse.ts).
+    return { terms, total, feeds, outputs: { reconstruction: rec, tokens: s.q.indices } };
   };
 }
 

@@ -136,8 +136,9 @@ export function bddLoss(c: BddConfig, o: TrainLossOptions): LossBuilder {
       total = add(g, total, mul(g, terms.gan, terms.gan_weight));
     }
     const feeds: Record<string, Feed> = { image: { kind: "images" }, entropy_weight: entropyWeightFeed(c) };
-    // The reconstruction also feeds the discriminator (from a forward-only graph when it steps first).
-    return { terms, total, feeds, outputs: { reconstruction: rec01 } };
+    // The reconstruction also feeds the discriminator (from a forward-only graph when it steps first);
+    // the batch's ids (B,1,K) let the trainer warn when they collapse (core/train/collapse.ts).
+    return { terms, total, feeds, outputs: { reconstruction: rec01, tokens: q.indices } };
   };
 }
 
