@@ -34,7 +34,7 @@ const RECIPES: {
   { model: "elastictok/small", lr: 1e-3, init: "fanin", steps: 30, batch: 4 },
   { model: "marvel/small", lr: 2e-3, init: "fanin", steps: 30, batch: 4 },
   // Stage 2 from scratch (the config's default_stage): each step trains one of the 4 rollout iterations.
-  { model: "alit/small", lr: 1e-3, init: "fanin", steps: 32, batch: 4, term: "l1" },
+  { model: "alit/small_recipe", lr: 1e-3, init: "fanin", steps: 32, batch: 4, term: "l1" },
   { model: "bdd_1d/small", lr: 1e-3, init: "fanin", steps: 60, batch: 4, term: "l1" },
 ];
 

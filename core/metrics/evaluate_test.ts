@@ -42,7 +42,7 @@ Deno.test("evaluate: ALIT over its KL VAE (whose encode samples the posterior, a
     const img = toUint8Image(x, i);
     await writePng(join(dir, `${i}.png`), img.data, img.width, img.height);
   }
-  const tok = await loadTokenizer("alit/small", { random: true, threads: 2 });
+  const tok = await loadTokenizer("alit/small_recipe", { random: true, threads: 2 });
   try {
     const e = await evaluateTokenizer(tok, await openImageSource(dir), { fid: false });
     // One point per rollout budget (32 … 128 ids); the last is the headline.

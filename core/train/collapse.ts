@@ -54,7 +54,7 @@ export class CollapseMonitor {
       warnings.push(
         `step ${step}: every image of the batch (${rows.length}) maps to the same tokens — the ` +
           `tokenizer has collapsed (a VQ codebook: try --vq-restart 0.01 where the family has it, an ` +
-          `entropy term as in configs/alit/small.yaml and configs/bdd_1d/small.yaml, or an FSQ bottleneck ` +
+          `entropy term as in configs/alit/small_recipe.yaml and configs/bdd_1d/small.yaml, or an FSQ bottleneck ` +
           `as in configs/titok/small.yaml)`,
       );
     }

@@ -23,17 +23,17 @@ const dropbox = (
 export const alitCheckpoints: UpstreamCheckpoints = {
   note: "upstream's table: https://github.com/ShivamDuggal4/adaptive-length-tokenizer#pretrained-checkpoints",
   presets: {
-    small_vqgan: [
+    small: [
       dropbox(
-        "small_vqgan",
+        "small",
         "alit_vqgan_small_quantized_latent.pth",
         "u8jyro5wysttp5mvs6gir",
         "1py1s9755gjhdyw5ifd9h2wff",
         "ImageNet-1k",
       ),
       dropbox(
-        "small_vqgan",
-        "alit_small_vqgan_quantized_latents.pth",
+        "small",
+        "alit_small_quantized_latents.pth",
         "iszluhiop09z3afo2gw5f",
         "klt0zgeunb60l1snuzhjdzdq2",
         "ImageNet100",

@@ -99,7 +99,7 @@ export const alitSchema = z.looseObject({
   vae: vaeArgs.default(KL16_ARGS),
   /**
    * tok1d's key (upstream has none): the stage `tok1d train` runs without `--stage`. A recipe that
-   * trains its base tokenizer from scratch (configs/alit/small.yaml) starts in stage2: stage 1
+   * trains its base tokenizer from scratch (configs/alit/small_recipe.yaml) starts in stage2: stage 1
    * distils a frozen base, which a random one makes meaningless.
    */
   default_stage: z.enum(["stage1", "stage2"]).optional(),

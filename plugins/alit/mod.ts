@@ -3,8 +3,8 @@
  * https://arxiv.org/abs/2411.02393): a recurrent 1D tokenizer over a frozen 2D
  * base tokenizer (MAGE's VQGAN, or MAR's KL-16 VAE) that adds 32 tokens per
  * iteration, up to 256, and lets each image stop when its reconstruction is
- * good enough. Presets alit/tiny, small_vqgan, base, semilarge over both bases
- * (upstream's sizes) and alit/small, a CPU training recipe from scratch;
+ * good enough. Presets alit/tiny, small, base, semilarge over both bases
+ * (upstream's sizes) and alit/small_recipe, a CPU training recipe from scratch;
  * released checkpoints (`{"model", "ema"}` wrappers, EMA by default) load
  * unchanged, with their GAN/LPIPS modules skipped.
  *

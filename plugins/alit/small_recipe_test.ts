@@ -1,5 +1,5 @@
 /**
- * tok1d's keys of the `alit/small` CPU recipe (configs/alit/small.yaml):
+ * tok1d's keys of the `alit/small_recipe` CPU recipe (configs/alit/small_recipe.yaml):
  * `default_stage` picks the stage `tok1d train` runs, and
  * `vq_entropy_loss_weight` adds w × the latent VQ's entropy regulariser to
  * the quantiser loss of every stage (its value checked by running the graph
@@ -17,7 +17,7 @@ import { alitLoss } from "./train.ts";
 
 const small = () => alit.schema.parse(alit.presets.small);
 
-Deno.test("alit/small: trains in stage2 by default; upstream's presets in stage1", () => {
+Deno.test("alit/small_recipe: trains in stage2 by default; upstream's presets in stage1", () => {
   deepStrictEqual(alit.train!.defaultStage(small()), "stage2");
   deepStrictEqual(alit.train!.defaultStage(alit.schema.parse(alit.presets.tiny_vae)), "stage1");
   deepStrictEqual(small().alit.vq_entropy_loss_weight, 0.05);
@@ -36,7 +36,7 @@ function feedsOf(shape: Record<string, number[]>, seed: number): Record<string, 
 
 for (const [stage, variant] of [["stage2", 1], ["stage1", undefined]] as const) {
   const what = stage === "stage2" ? "= total without + w × entropy" : "lower by the summed regularisers";
-  Deno.test(`alit/small ${stage}: total with the entropy weight ${what}; ids (B, L) out`, async () => {
+  Deno.test(`alit/small_recipe ${stage}: total with the entropy weight ${what}; ids (B, L) out`, async () => {
     const run = async (c: AlitConfig) => {
       const g = new Graph(`alit_small_${stage}`);
       const { terms, total, outputs } = alitLoss(c, { stage, batch: 2, variant })(g);

@@ -27,7 +27,7 @@
  * The base tokenizer (`base_tokenizer.*`) is frozen in stage 1; stage 2 trains
  * its encoder and decoder. Every stage outputs the last iteration's ids as
  * `tokens` (the trainer's collapse monitor reads them) and, with tok1d's
- * `vq_entropy_loss_weight` (configs/alit/small.yaml), adds that weight × the
+ * `vq_entropy_loss_weight` (configs/alit/small_recipe.yaml), adds that weight × the
  * latent VQ's entropy regulariser to each iteration's quantiser loss.
  *
  * @example
