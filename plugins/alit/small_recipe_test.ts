@@ -15,7 +15,7 @@ import type { AlitConfig } from "./config.ts";
 import { alit } from "./mod.ts";
 import { alitLoss } from "./train.ts";
 
-const small = () => alit.schema.parse(alit.presets.small);
+const small = () => alit.schema.parse(alit.presets.small_recipe);
 
 Deno.test("alit/small_recipe: trains in stage2 by default; upstream's presets in stage1", () => {
   deepStrictEqual(alit.train!.defaultStage(small()), "stage2");
