@@ -169,6 +169,8 @@ async function evalAction(f: EvalFlags): Promise<void> {
       variant: tok.info.variant,
       data: f.data,
       randomWeights: tok.randomWeights,
+      // Only when not fp32, so fp32 runs' metrics.json are as before; parts of other precisions do not merge.
+      precision: f.precision && f.precision !== "fp32" ? f.precision : undefined,
       inception,
       inceptionWarning: inception ? inceptionFileWarning(inception) : undefined,
       shard: f.shard,

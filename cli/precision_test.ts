@@ -77,3 +77,35 @@ Deno.test("cli --precision int8: reconstruct runs", async () => {
   strictEqual(r.code, 0, r.err);
   ok(existsSync(join(out, "tokens.npy")));
 });
+
+Deno.test("cli --precision int8: eval records it in its JSON and the report notes", async () => {
+  const heldout = new URL("../tests/testdata/photos/heldout/", import.meta.url).pathname;
+  const r = await run([
+    "eval",
+    "--model",
+    "default",
+    "--data",
+    heldout,
+    "--no-fid",
+    "--limit",
+    "2",
+    "--precision",
+    "int8",
+    "--json",
+  ]);
+  strictEqual(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  strictEqual(j.model.precision, "int8");
+  const plain = await run([
+    "eval",
+    "--model",
+    "default",
+    "--data",
+    heldout,
+    "--no-fid",
+    "--limit",
+    "2",
+    "--json",
+  ]);
+  strictEqual(JSON.parse(plain.out).model.precision, undefined, "fp32 runs' metrics are as before");
+});

@@ -67,10 +67,10 @@ export function int8Rewrite(
     return t && p.shape.length === rank && t.data.length >= rule.minElements ? t : undefined;
   };
   /** The int8 codes and scale parameters of weight `name` in `layout` (shared by its consumers). */
-  const quantized = (name: string, layout: WeightLayout, unsigned = false) => {
+  const quantized = (name: string, layout: WeightLayout) => {
     const key = `${name}::int8_${layout}`;
     if (!added.has(key)) {
-      const q = quantizeInt8(pool, weights.get(name)!, layout, unsigned);
+      const q = quantizeInt8(pool, weights.get(name)!, layout);
       const t = weights.get(name)!;
       const codeShape = layout === "conv"
         ? [...t.shape]
@@ -79,7 +79,7 @@ export function int8Rewrite(
         : [...t.shape];
       const channels = layout === "in-out" ? t.shape[1] : t.shape[0];
       added.set(key, {
-        spec: { name: key, dtype: unsigned ? "uint8" : "int8", shape: codeShape },
+        spec: { name: key, dtype: "int8", shape: codeShape },
         tensor: q.codes,
       });
       added.set(`${key}_scale`, {
@@ -127,10 +127,8 @@ export function int8Rewrite(
     const w = weightOf(n.inputs[1], graph.params.get(n.inputs[1] ?? "")?.shape.length ?? 0);
     const x = graph.values.get(n.inputs[0]);
     if (!w || w.shape.length < 3 || !x || x.dtype !== "float32") return undefined;
-    const q = quantized(n.inputs[1], "conv", true);
+    const q = quantized(n.inputs[1], "conv");
     const id = `${n.name}/int8`;
-    const zero = `${id}/w_zero`;
-    constants.set(zero, { dtype: "uint8", shape: [], data: Uint8Array.of(128) });
     const channelShape = [1, w.shape[0], ...w.shape.slice(2).map(() => 1)];
     const shape = `${id}/channel_shape`;
     constants.set(shape, {
@@ -142,7 +140,7 @@ export function int8Rewrite(
     const chain: GraphNode[] = [
       node(`${id}/quantize_x`, "DynamicQuantizeLinear", [n.inputs[0]], [`${id}/xq`, `${id}/xs`, `${id}/xz`]),
       {
-        ...node(`${id}/conv`, "ConvInteger", [`${id}/xq`, q.codes, `${id}/xz`, zero], [`${id}/acc`]),
+        ...node(`${id}/conv`, "ConvInteger", [`${id}/xq`, q.codes, `${id}/xz`], [`${id}/acc`]),
         attrs: n.attrs,
       },
       {

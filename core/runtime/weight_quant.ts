@@ -77,7 +77,7 @@ export type WeightLayout = "out-in" | "in-out" | "conv";
 
 /** int8 codes and per-channel scales, with the codes in the layout the integer op reads. */
 export interface Int8Weight {
-  /** int8 (K, N) for matrices, (O, C/g, …) for convs; uint8 (codes + 128) when asked for convs. */
+  /** int8 (K, N) for matrices, (O, C/g, …) for convs. */
   codes: () => Tensor;
   /** float32 (N) or (O): w ≈ codes · scale. */
   scale: () => Tensor<"float32">;
@@ -85,15 +85,9 @@ export interface Int8Weight {
 
 /**
  * Reserves per-channel symmetric int8 codes of `w` in `pool`. Matrices come out (K, N) (what
- * DynamicQuantizeMatMul reads); `unsigned` stores codes + 128 as uint8 (ConvInteger's weight type
- * with zero point 128).
+ * DynamicQuantizeMatMul reads), conv kernels in their stored layout (what ConvInteger reads).
  */
-export function quantizeInt8(
-  pool: WeightPool,
-  t: Tensor,
-  layout: WeightLayout,
-  unsigned = false,
-): Int8Weight {
+export function quantizeInt8(pool: WeightPool, t: Tensor, layout: WeightLayout): Int8Weight {
   const w = (t.dtype === "float32" ? t : toFloat32(t)).data as Float32Array;
   const channels = layout === "in-out" ? t.shape[1] : t.shape[0];
   const per = w.length / channels;
@@ -112,13 +106,12 @@ export function quantizeInt8(
   const out = layout === "conv"
     ? (c: number, j: number) => c * per + j
     : (c: number, j: number) => j * channels + c;
-  const shift = unsigned ? 128 : 0;
-  const codes = pool.reserve(unsigned ? "uint8" : "int8", codeShape, (q) => {
+  const codes = pool.reserve("int8", codeShape, (q) => {
     for (let c = 0; c < channels; c++) {
       const inv = 1 / scales[c];
       for (let j = 0; j < per; j++) {
         const v = Math.max(-127, Math.min(127, Math.round(w[at(c, j)] * inv)));
-        q[out(c, j)] = v + shift;
+        q[out(c, j)] = v;
       }
     }
   });
