@@ -89,29 +89,29 @@ export interface Int8Weight {
  */
 export function quantizeInt8(pool: WeightPool, t: Tensor, layout: WeightLayout): Int8Weight {
   const w = (t.dtype === "float32" ? t : toFloat32(t)).data as Float32Array;
-  const channels = layout === "in-out" ? t.shape[1] : t.shape[0];
+  // Channel c's values: row c of (N, K) and of conv weights (contiguous), column c of (K, N).
+  const rows = layout !== "in-out";
+  const channels = rows ? t.shape[0] : t.shape[1];
   const per = w.length / channels;
-  // Element (channel c, position j) of w: rows of (N, K) and conv weights, columns of (K, N).
-  const at = layout === "in-out"
-    ? (c: number, j: number) => j * channels + c
-    : (c: number, j: number) => c * per + j;
   const scales = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    let m = 0;
-    for (let j = 0; j < per; j++) m = Math.max(m, Math.abs(w[at(c, j)]));
-    scales[c] = m > 0 ? m / 127 : 1;
-  }
-  const codeShape = layout === "conv" ? [...t.shape] : [per, channels];
-  // Codes (K, N) for matrices, the stored layout for convs.
-  const out = layout === "conv"
-    ? (c: number, j: number) => c * per + j
-    : (c: number, j: number) => j * channels + c;
-  const codes = pool.reserve("int8", codeShape, (q) => {
+  if (rows) {
     for (let c = 0; c < channels; c++) {
-      const inv = 1 / scales[c];
-      for (let j = 0; j < per; j++) {
-        const v = Math.max(-127, Math.min(127, Math.round(w[at(c, j)] * inv)));
-        q[out(c, j)] = v;
+      let m = 0;
+      for (let j = c * per; j < (c + 1) * per; j++) m = Math.max(m, Math.abs(w[j]));
+      scales[c] = m;
+    }
+  } else {
+    for (let i = 0; i < w.length; i++) scales[i % channels] = Math.max(scales[i % channels], Math.abs(w[i]));
+  }
+  for (let c = 0; c < channels; c++) scales[c] = scales[c] > 0 ? scales[c] / 127 : 1;
+  const code = (v: number, c: number) => Math.max(-127, Math.min(127, Math.round(v / scales[c])));
+  // Codes (K, N) for matrices (a (N, K) weight is transposed here), the stored layout for convs.
+  const codes = pool.reserve("int8", layout === "conv" ? [...t.shape] : [per, channels], (q) => {
+    if (layout === "conv") { for (let i = 0; i < w.length; i++) q[i] = code(w[i], Math.floor(i / per)); }
+    else if (layout === "in-out") { for (let i = 0; i < w.length; i++) q[i] = code(w[i], i % channels); }
+    else {
+      for (let c = 0; c < channels; c++) {
+        for (let j = 0; j < per; j++) q[j * channels + c] = code(w[c * per + j], c);
       }
     }
   });
