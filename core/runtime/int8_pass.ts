@@ -7,10 +7,15 @@
  *
  * - `Gemm(x, W, b)` (a Linear, W stored (out, in)) and `MatMul(x, W)` whose
  *   weight is a loaded parameter → com.microsoft `DynamicQuantizeMatMul`
- *   (what ORT's own quantize_dynamic lowers to; measured fastest here,
- *   bench/README.md "Precision").
+ *   (the node ORT's own quantize_dynamic ends in: it fuses DynamicQuantizeLinear
+ *   + MatMulInteger into it). TiTok-S-128's encoder at batch 4 ran 2.1× faster
+ *   than fp32 (bench/README.md "Precision").
  * - `Conv` with a parameter weight → `DynamicQuantizeLinear` + `ConvInteger`
- *   + rescale, when {@link Int8Rule.conv} says so.
+ *   (int8 kernels) + rescale, only when {@link Int8Rule.conv} says so: off by
+ *   default, because ORT's ConvInteger (im2col, then three elementwise passes
+ *   to rescale) made the S-128 VQGAN decoder 3.5× slower than fp32 with
+ *   Winograd. ORT's fast int8 conv (QLinearConv, NHWC) needs a static output
+ *   scale, i.e. calibration data; not done.
  *
  * Left in float32: nodes made inside `Graph.exact` (a quantizer's distances,
  * roundings and codebook matmuls, where one rounding flips a token id), ops
