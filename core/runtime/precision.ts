@@ -23,7 +23,7 @@
 import type { Graph } from "../graph/graph.ts";
 import { UsageError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
-import { int8Rewrite, type Rewritten } from "./int8_pass.ts";
+import { int8Rewrite, type Int8Rule, type Rewritten } from "./int8_pass.ts";
 import { bf16Rewrite } from "./bf16_pass.ts";
 import { fp16Rewrite } from "./fp16_pass.ts";
 
@@ -72,12 +72,13 @@ export function applyPrecision(
   graph: Graph,
   weights: ReadonlyMap<string, Tensor>,
   precision: Precision,
+  int8Rule?: Int8Rule,
 ): Rewritten {
   switch (precision) {
     case "fp32":
       return { graph, weights: new Map() };
     case "int8":
-      return int8Rewrite(graph, weights);
+      return int8Rewrite(graph, weights, int8Rule);
     case "bf16":
       return bf16Rewrite(graph, weights);
     case "fp16":

@@ -25,6 +25,7 @@ import { NodeEngine } from "./engine_node.ts";
 import { DirectEngine } from "./engine_direct.ts";
 import { trimNativeHeap } from "./native_heap.ts";
 import { applyPrecision, parsePrecision, type Precision } from "./precision.ts";
+import type { INT8_RULE, Int8Rule } from "./int8_pass.ts";
 
 /** How a session runs. */
 export interface SessionOptions {
@@ -68,6 +69,8 @@ export interface SessionOptions {
    * built), "int8" or "bf16" on the CPU, "fp16" on cuda/tensorrt. Checked against the device.
    */
   precision?: Precision;
+  /** Which ops `precision: "int8"` quantizes (default: Linear/MatMul, not convs; core/runtime/int8_pass.ts). */
+  int8?: Int8Rule;
 }
 
 /** A compiled graph ready to run. */
@@ -92,7 +95,7 @@ export class Session {
     const device = opts.device ?? "cpu";
     const precision = parsePrecision(opts.precision, device, "precision");
     // A precision rewrite adds parameters (int8 codes, rounded weights) beside the checkpoint's.
-    const lowered = applyPrecision(pruned(graph), weights, precision);
+    const lowered = applyPrecision(pruned(graph), weights, precision, opts.int8);
     const live = lowered.graph;
     const all = lowered.weights.size ? new Map([...weights, ...lowered.weights]) : weights;
     const packed = packWeights(live.params.values(), all);
