@@ -7,7 +7,7 @@
  * only one model is resident), then torch in a subprocess.
  *
  *   deno run -A bench/precision_bench.ts [--models s128,l32] [--batch 4] [--threads 2]
- *     [--precisions fp32,int8,bf16] [--rounds 3] [--iters 2] [--warmup 1] [--min-time 0]
+ *     [--precisions fp32,int8,bf16] [--ops encode,decode] [--rounds 3] [--iters 2] [--warmup 1] [--min-time 0]
  *     [--no-torch] [--python /usr/bin/python3] [--json out.json]
  *
  * A round's figure is the median call; the table shows the median over rounds
@@ -25,12 +25,14 @@ import { loadTokenizer, type Tokenizer } from "../core/tokenizer.ts";
 import { median, randomImages, Rng, timeCalls } from "./_titok_util.ts";
 import { torchEnvironment } from "./_torch_env.ts";
 
+type Op = "encode" | "decode";
 const { values: args } = parseArgs({
   options: {
     models: { type: "string", default: "s128,l32" },
     batch: { type: "string", default: "4" },
     threads: { type: "string", default: "2" },
     precisions: { type: "string", default: "fp32,int8,bf16" },
+    ops: { type: "string", default: "encode,decode" },
     rounds: { type: "string", default: "3" },
     iters: { type: "string", default: "2" },
     warmup: { type: "string", default: "1" },
@@ -51,6 +53,7 @@ if (args.help) {
 const batch = Number(args.batch), threads = Number(args.threads), rounds = Number(args.rounds);
 const iters = Number(args.iters), warmup = Number(args.warmup), minTime = Number(args["min-time"]);
 const precisions = args.precisions.split(",") as Precision[];
+const ops = args.ops.split(",") as Op[];
 const TORCH = new URL("./torch_titok.py", import.meta.url).pathname;
 const { env: torchEnv, tunedVars } = torchEnvironment("tuned");
 
@@ -74,7 +77,6 @@ async function open(model: string, precision: Precision): Promise<Tokenizer> {
 
 const fmt = (x: number) => x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 const range = (xs: number[]) => `${fmt(median(xs))} (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})`;
-type Op = "encode" | "decode";
 /** img/s per round, by `model/op/precision` ("torch" for torch). */
 const results = new Map<string, number[]>();
 const push = (key: string, v: number) => results.set(key, [...(results.get(key) ?? []), v]);
@@ -92,17 +94,16 @@ try {
     for (let r = 0; r < rounds; r++) {
       for (const p of precisions) {
         const tok = await open(model, p);
-        const times: Record<Op, number> = {
-          encode: median(await timeCalls(() => tok.encode(images), warmup, iters, minTime)),
-          decode: median(await timeCalls(() => tok.decodeLatent(latent), warmup, iters, minTime)),
+        const run: Record<Op, () => Promise<unknown>> = {
+          encode: () => tok.encode(images),
+          decode: () => tok.decodeLatent(latent),
         };
+        for (const op of ops) {
+          const v = batch / median(await timeCalls(run[op], warmup, iters, minTime));
+          push(`${model}/${op}/${p}`, v);
+          console.error(`[${model}] round ${r + 1} ${p}: ${op} ${fmt(v)} img/s`);
+        }
         await tok.release();
-        for (const op of ["encode", "decode"] as Op[]) push(`${model}/${op}/${p}`, batch / times[op]);
-        console.error(
-          `[${model}] round ${r + 1} ${p}: encode ${fmt(batch / times.encode)} img/s, decode ${
-            fmt(batch / times.decode)
-          } img/s`,
-        );
       }
       if (!args["no-torch"]) {
         const out = execFileSync(args.python, [
@@ -121,14 +122,14 @@ try {
           String(warmup),
           "--min-time",
           String(minTime),
+          "--ops",
+          ops.join(","),
         ], { env: torchEnv, encoding: "utf8", maxBuffer: 1 << 24 });
         const t = JSON.parse(out.trim().split("\n").pop()!);
-        for (const op of ["encode", "decode"] as Op[]) push(`${model}/${op}/torch`, batch / t[op].median_s);
-        console.error(
-          `[${model}] round ${r + 1} torch: encode ${fmt(batch / t.encode.median_s)} img/s, decode ${
-            fmt(batch / t.decode.median_s)
-          } img/s`,
-        );
+        for (const op of ops) {
+          push(`${model}/${op}/torch`, batch / t[op].median_s);
+          console.error(`[${model}] round ${r + 1} torch: ${op} ${fmt(batch / t[op].median_s)} img/s`);
+        }
       }
       loads.push(Deno.loadavg()[0]);
     }
@@ -145,7 +146,7 @@ console.log(
 console.log("| model | op | precision | tok1d img/s | torch img/s | ÷ torch | ÷ fp32 |");
 console.log("|---|---|---|---|---|---|---|");
 for (const model of args.models.split(",")) {
-  for (const op of ["encode", "decode"]) {
+  for (const op of ops) {
     const torch = results.get(`${model}/${op}/torch`);
     const fp32 = results.get(`${model}/${op}/fp32`);
     for (const p of precisions) {
