@@ -25,7 +25,7 @@ import { NodeEngine } from "./engine_node.ts";
 import { DirectEngine } from "./engine_direct.ts";
 import { trimNativeHeap } from "./native_heap.ts";
 import { applyPrecision, parsePrecision, type Precision } from "./precision.ts";
-import type { INT8_RULE, Int8Rule } from "./int8_pass.ts";
+import type { Int8Rule } from "./int8_pass.ts";
 
 /** How a session runs. */
 export interface SessionOptions {
