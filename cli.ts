@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from "commander";
 import { setConfigPolicy } from "./core/config.ts";
 import { UsageError } from "./core/errors.ts";
 import { DEVICES } from "./core/runtime/mod.ts";
+import { precisionOption } from "./cli/precision.ts";
 import { exportCommand, infoCommand, listCommand } from "./cli/commands.ts";
 import { demoCommand } from "./cli/demo.ts";
 import { decodeCommand } from "./cli/decode.ts";
@@ -27,7 +28,7 @@ import { checkRequired, deferRequired } from "./cli/required.ts";
 export const ERROR_PREFIX = "tok1d: error: ";
 
 /** Flags of the model-running commands that only matter when images go through ONNX Runtime. */
-const RUN_FLAGS = ["--device", "--threads", "--batch-size"];
+const RUN_FLAGS = ["--device", "--threads", "--batch-size", "--precision"];
 
 /**
  * The model flags, less those that do nothing for this command (`omit`): a
@@ -50,6 +51,7 @@ function modelOptions(cmd: Command, required = true, omit: string[] = []): Comma
     new Option("--device <name>", "execution provider").choices([...DEVICES]).default("cpu"),
     new Option("--threads <n>", "intra-op threads (default: all cores)"),
     new Option("--batch-size <n>", "images per ONNX Runtime call").default("8"),
+    precisionOption(),
     new Option("--sample", "sample VAE posteriors instead of using the mean"),
     new Option(
       "--no-ema",

@@ -83,4 +83,4 @@ export { gradients } from "./core/autodiff/grad.ts";
 export { type GanRun, type RunOptions, runTraining, type StepLog } from "./core/train/runner.ts";
 export { buildGanRun } from "./core/train/gan.ts";
 export * from "./core/losses/mod.ts";
-export { type Device, DEVICES } from "./core/runtime/mod.ts";
+export { type Device, DEVICES, type Precision, PRECISIONS } from "./core/runtime/mod.ts";

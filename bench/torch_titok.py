@@ -50,6 +50,8 @@ from torch import nn  # noqa: E402
 PRESETS = {
     "s128": dict(width=512, layers=8, heads=8, patch=16, image=256, k=128, c=12, codebook=4096,
                  pixel=dict(hidden=128, mult=[1, 1, 2, 2, 4], res_blocks=2, z=256)),
+    "l32": dict(width=1024, layers=24, heads=16, patch=16, image=256, k=32, c=12, codebook=4096,
+                pixel=dict(hidden=128, mult=[1, 1, 2, 2, 4], res_blocks=2, z=256)),
     "tiny": dict(width=64, layers=2, heads=4, patch=8, image=32, k=8, c=12, codebook=64,
                  pixel=dict(hidden=32, mult=[1, 1, 2, 2], res_blocks=2, z=256)),
 }

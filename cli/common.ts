@@ -8,6 +8,7 @@ import { UsageError } from "../core/errors.ts";
 export { configHash } from "../core/config.ts";
 import { type LoadOptions, loadTokenizer, type ProgramName, type Tokenizer } from "../core/tokenizer.ts";
 import { checkOutput } from "./preflight.ts";
+import { parsePrecision } from "../core/runtime/precision.ts";
 
 /** Flags every model-using command accepts. */
 export interface ModelFlags {
@@ -17,6 +18,8 @@ export interface ModelFlags {
   seed?: string;
   device: string;
   threads?: string;
+  /** fp32 (default), int8, bf16 or fp16 (core/runtime/precision.ts). */
+  precision?: string;
   batchSize?: string;
   sample?: boolean;
   json?: boolean;
@@ -48,6 +51,7 @@ export async function tokenizerFromFlags(
     seed: f.seed === undefined ? undefined : Number(f.seed),
     device: f.device,
     threads: intFlag(f.threads, "--threads"),
+    precision: parsePrecision(f.precision, f.device, "--precision"),
     batchSize: intFlag(f.batchSize, "--batch-size"),
     sample: f.sample,
     ema: f.ema,

@@ -41,6 +41,7 @@ import { inceptionFileWarning, missingInceptionMessage } from "../core/metrics/i
 import { writeStatistics } from "../core/metrics/stats_file.ts";
 import { evaluationJson, type ReportContext, writeEvaluationReport } from "../core/report/eval_report.ts";
 import { DEVICES } from "../core/runtime/mod.ts";
+import { precisionOption } from "./precision.ts";
 import { intFlag, type ModelFlags, outDir, Progress, tokenizerFromFlags } from "./common.ts";
 import { inceptionSpec } from "./fid.ts";
 import { addFamilyOptions, type FamilyFlags, familyParams } from "./family_options.ts";
@@ -173,6 +174,8 @@ async function evalAction(f: EvalFlags): Promise<void> {
       variant: tok.info.variant,
       data: f.data,
       randomWeights: tok.randomWeights,
+      // Only when not fp32, so fp32 runs' metrics.json are as before; parts of other precisions do not merge.
+      precision: f.precision && f.precision !== "fp32" ? f.precision : undefined,
       inception,
       inceptionWarning: inception ? inceptionFileWarning(inception) : undefined,
       shard: f.shard,
@@ -265,6 +268,7 @@ export function evalCommand(): Command {
     .option("--out <dir>", "with --shard: folder for this part's results")
     .addOption(new Option("--device <name>", "execution provider").choices([...DEVICES]).default("cpu"))
     .option("--threads <n>", "intra-op threads (default: all cores)")
+    .addOption(precisionOption())
     .option("--batch-size <n>", "images per batch", "16")
     .option("--workers <n>", "image decoding threads (default: decode on the main thread)")
     .option("--strict", "stop at the first unreadable or corrupt image (exit 2) instead of skipping it")

@@ -13,6 +13,7 @@ import type { Command } from "commander";
 import { UsageError } from "../core/errors.ts";
 import { missingInceptionMessage } from "../core/metrics/inception_weights.ts";
 import { clip } from "./flags.ts";
+import { parsePrecision } from "../core/runtime/precision.ts";
 
 /** What an input must be: a file, a folder, either, or a dataset spec (a brace/glob pattern is left to the reader). */
 type InputKind = "file" | "dir" | "path" | "data";
@@ -127,6 +128,9 @@ export function preflight(cmd: Command): void {
     }
     if (!o.out) throw new UsageError("--out: required (the folder for tokens.npy and tokens.json)");
   }
+  const opts = cmd.optsWithGlobals();
+  // --precision fp16 needs a GPU provider, int8 and bf16 the CPU: refused before any model loads.
+  if (typeof opts.precision === "string") parsePrecision(opts.precision, opts.device ?? "cpu", "--precision");
   for (const c of lineage(cmd)) {
     for (const o of c.options) {
       const v = o.long ? c.getOptionValue(o.attributeName()) : undefined;

@@ -33,6 +33,7 @@ import { checkInputs, checkTokens } from "./tokenizer_checks.ts";
 import { assertKeys, loadCheckpoint } from "./weights/checkpoint.ts";
 import { UsageError } from "./errors.ts";
 import { retainOnly } from "./tokenizer_weights.ts";
+import { parsePrecision } from "./runtime/precision.ts";
 
 /** Options of {@link loadTokenizer}. */
 export interface LoadOptions extends SessionOptions {
@@ -336,6 +337,8 @@ export async function openTokenizer(
   spec = model.configSource,
 ) {
   const plugin = model.plugin;
+  // A precision the device cannot run is refused before any weights are read.
+  parsePrecision(options.precision, options.device ?? "cpu", "precision");
   const builders = memoGraphs(plugin.graphs(model.config, { sample: options.sample }));
   const info = plugin.info(model.config, model.variant);
   const shapes = parameterShapes(builders);

@@ -69,6 +69,11 @@ export class Graph {
   readonly values = new Map<string, Value>();
   /** Values marked as stop-gradient: the walker passes no gradient through them. */
   readonly stops = new Set<string>();
+  /**
+   * Nodes a lower-precision rewrite (core/runtime/precision.ts) must leave in float32: made inside
+   * {@link Graph.exact} (a quantizer's distances and codebook lookups, where a rounding flips ids).
+   */
+  readonly exactNodes = new Set<string>();
   private readonly scopes: string[] = [];
   /** Values whose producing node now writes a graph-output name (old name → output name). */
   private readonly renamed = new Map<string, string>();
@@ -89,6 +94,16 @@ export class Graph {
       return fn();
     } finally {
       this.scopes.pop();
+    }
+  }
+
+  /** Runs `fn`, marking every node it adds as one that must stay float32 (see {@link Graph.exactNodes}). */
+  exact<T>(fn: () => T): T {
+    const first = this.nodes.length;
+    try {
+      return fn();
+    } finally {
+      for (const n of this.nodes.slice(first)) this.exactNodes.add(n.name);
     }
   }
 

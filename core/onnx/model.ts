@@ -112,7 +112,13 @@ export function encodeModel(graph: Graph, opts: EncodeOptions = {}): Uint8Array 
     producerName: "tok1d",
     producerVersion: "0.1.0",
     docString: opts.docString ?? "",
-    opsetImport: [{ domain: "", version: OPSET }],
+    // ONNX Runtime's contrib ops (the int8 rewrite's DynamicQuantizeMatMul) live in com.microsoft, version 1.
+    opsetImport: [
+      { domain: "", version: OPSET },
+      ...(graph.nodes.some((n) => n.domain === "com.microsoft")
+        ? [{ domain: "com.microsoft", version: 1 }]
+        : []),
+    ],
     metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: {
       name: graph.name,

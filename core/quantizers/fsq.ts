@@ -73,6 +73,11 @@ export function fsqBound(g: Graph, z: Value, o: FsqOptions): Value {
 
 /** Quantises z (…, n) → straight-through normalised codes (…, n), int64 indices (…); no loss terms. */
 export function fsqQuantize(g: Graph, z: Value, o: FsqOptions): QuantizeResult {
+  // Rounding and nearest-code choices stay float32 under --precision (core/runtime/precision.ts).
+  return g.exact(() => fsqQuantizeFloat32(g, z, o));
+}
+
+function fsqQuantizeFloat32(g: Graph, z: Value, o: FsqOptions): QuantizeResult {
   const bounded = fsqBound(g, z, o);
   const q = add(g, bounded, stopGradient(g, sub(g, round(g, bounded), bounded)));
   const quantized = div(g, q, vec(g, halfWidths(o), "fsq_half_width"));
@@ -81,6 +86,11 @@ export function fsqQuantize(g: Graph, z: Value, o: FsqOptions): QuantizeResult {
 
 /** Normalised codes (…, n) → int64 indices (…). */
 export function fsqCodesToIndices(g: Graph, codes: Value, o: FsqOptions): Value {
+  // Rounding and nearest-code choices stay float32 under --precision (core/runtime/precision.ts).
+  return g.exact(() => fsqCodesToIndicesFloat32(g, codes, o));
+}
+
+function fsqCodesToIndicesFloat32(g: Graph, codes: Value, o: FsqOptions): Value {
   const hw = vec(g, halfWidths(o), "fsq_half_width");
   const digits = cast(g, round(g, add(g, mul(g, codes, hw), hw)), "int64");
   const basis = g.constant(t("int64", [o.levels.length], fsqBasis(o)), "fsq_basis");

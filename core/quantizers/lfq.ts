@@ -147,6 +147,11 @@ function transposed(bits: number): Float32Array {
 
 /** Quantises z (…, bits) at `depth` depths → straight-through codes (…, bits), int64 indices (…, D), losses. */
 export function lfqQuantize(g: Graph, z: Value, o: LfqOptions): QuantizeResult {
+  // Rounding and nearest-code choices stay float32 under --precision (core/runtime/precision.ts).
+  return g.exact(() => lfqQuantizeFloat32(g, z, o));
+}
+
+function lfqQuantizeFloat32(g: Graph, z: Value, o: LfqOptions): QuantizeResult {
   const { residuals, codes, indices, sum } = decompose(g, z, o);
   const terms = residuals.map((r, d) => {
     const diff = sub(g, stopGradient(g, codes[d]), r);
@@ -188,5 +193,10 @@ export function lfqIndicesToCodes(g: Graph, indices: Value, o: Pick<LfqOptions, 
 
 /** Codes (…, bits) that are sums of D depths → their indices (…, D); inverse of {@link lfqIndicesToCodes}. */
 export function lfqCodesToIndices(g: Graph, codes: Value, o: Pick<LfqOptions, "bits" | "depth">): Value {
+  // Rounding and nearest-code choices stay float32 under --precision (core/runtime/precision.ts).
+  return g.exact(() => lfqCodesToIndicesFloat32(g, codes, o));
+}
+
+function lfqCodesToIndicesFloat32(g: Graph, codes: Value, o: Pick<LfqOptions, "bits" | "depth">): Value {
   return decompose(g, codes, { ...o, commitment: 0, entropyWeight: 0, temperature: 1, gamma: 1 }).indices;
 }

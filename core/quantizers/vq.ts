@@ -98,6 +98,11 @@ function nearest(g: Graph, zn: Value, e: Value): Value {
 
 /** Quantises z (…, dim) → straight-through codes (…, dim), int64 indices (…), losses. */
 export function vqQuantize(g: Graph, z: Value, o: VqOptions): QuantizeResult {
+  // Rounding and nearest-code choices stay float32 under --precision (core/runtime/precision.ts).
+  return g.exact(() => vqQuantizeFloat32(g, z, o));
+}
+
+function vqQuantizeFloat32(g: Graph, z: Value, o: VqOptions): QuantizeResult {
   const e = vqCodebook(g, o);
   const zn = o.l2norm ? l2normalize(g, z) : z;
   const d = distances(g, zn, e);
@@ -129,6 +134,11 @@ export function vqIndicesToCodes(g: Graph, indices: Value, o: VqOptions): Value 
 
 /** Code vectors (…, dim) → nearest indices (…): the inverse of {@link vqIndicesToCodes} on codebook rows. */
 export function vqCodesToIndices(g: Graph, codes: Value, o: VqOptions): Value {
+  // Rounding and nearest-code choices stay float32 under --precision (core/runtime/precision.ts).
+  return g.exact(() => vqCodesToIndicesFloat32(g, codes, o));
+}
+
+function vqCodesToIndicesFloat32(g: Graph, codes: Value, o: VqOptions): Value {
   return nearest(g, o.l2norm ? l2normalize(g, codes) : codes, vqCodebook(g, o));
 }
 

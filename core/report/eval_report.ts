@@ -26,6 +26,8 @@ export interface ReportContext {
   variant: string;
   data: string;
   randomWeights?: boolean;
+  /** The inference precision when not fp32 (`--precision`, core/runtime/precision.ts). */
+  precision?: string;
   inception?: string;
   /** Set when the Inception file is not the official one (inception_weights.ts). */
   inceptionWarning?: string;
@@ -52,7 +54,13 @@ export function evaluationJson(e: Evaluation, ctx: ReportContext): Record<string
   return {
     tool: "tok1d",
     warnings: fidWarnings(e, ctx),
-    model: { spec: ctx.model, family: ctx.family, variant: ctx.variant, randomWeights: !!ctx.randomWeights },
+    model: {
+      spec: ctx.model,
+      family: ctx.family,
+      variant: ctx.variant,
+      randomWeights: !!ctx.randomWeights,
+      ...(ctx.precision ? { precision: ctx.precision } : {}),
+    },
     data: { spec: ctx.data, images: e.images, shard: ctx.shard ?? null, limit: ctx.limit ?? null },
     badImages: { count: ctx.badImages?.length ?? 0, files: ctx.badImages ?? [] },
     protocol: { ...e.protocol, inception: ctx.inception ?? null },
@@ -114,6 +122,9 @@ export async function reportContent(e: Evaluation, ctx: ReportContext): Promise<
   }
   if (ctx.randomWeights) {
     notes.push("The tokenizer ran with RANDOM weights: these numbers are not meaningful.");
+  }
+  if (ctx.precision) {
+    notes.push(`The tokenizer ran at --precision ${ctx.precision}, not fp32 (bench/README.md, "Precision").`);
   }
   if (ctx.inception?.startsWith("random")) {
     notes.push("FID used RANDOM Inception weights: the rFID values are not comparable to published ones.");

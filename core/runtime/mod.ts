@@ -3,6 +3,7 @@
  * @module
  */
 export { checkFeeds, Session, type SessionOptions } from "./session.ts";
+export { parsePrecision, type Precision, PRECISIONS } from "./precision.ts";
 export { DirectEngine } from "./engine_direct.ts";
 export { type Device, DEVICES, executionProviders, providerAvailable } from "./providers.ts";
 export { OnnxFileSession } from "./file.ts";

@@ -24,6 +24,8 @@ import type { Engine } from "./engine.ts";
 import { NodeEngine } from "./engine_node.ts";
 import { DirectEngine } from "./engine_direct.ts";
 import { trimNativeHeap } from "./native_heap.ts";
+import { applyPrecision, parsePrecision, type Precision } from "./precision.ts";
+import type { Int8Rule } from "./int8_pass.ts";
 
 /** How a session runs. */
 export interface SessionOptions {
@@ -62,6 +64,13 @@ export interface SessionOptions {
    * their scale per conv. A {@link WinogradRule} sets which convs; false keeps every conv direct.
    */
   winograd?: boolean | WinogradRule;
+  /**
+   * The arithmetic inference runs in (core/runtime/precision.ts): "fp32" (default, the graph as
+   * built), "int8" or "bf16" on the CPU, "fp16" on cuda/tensorrt. Checked against the device.
+   */
+  precision?: Precision;
+  /** Which ops `precision: "int8"` quantizes (default: Linear/MatMul, not convs; core/runtime/int8_pass.ts). */
+  int8?: Int8Rule;
 }
 
 /** A compiled graph ready to run. */
@@ -84,8 +93,12 @@ export class Session {
     opts: SessionOptions = {},
   ): Promise<Session> {
     const device = opts.device ?? "cpu";
-    const packed = packWeights(graph.params.values(), weights);
-    const live = pruned(graph);
+    const precision = parsePrecision(opts.precision, device, "precision");
+    // A precision rewrite adds parameters (int8 codes, rounded weights) beside the checkpoint's.
+    const lowered = applyPrecision(pruned(graph), weights, precision, opts.int8);
+    const live = lowered.graph;
+    const all = lowered.weights.size ? new Map([...weights, ...lowered.weights]) : weights;
+    const packed = packWeights(live.params.values(), all);
     const winograd = opts.winograd ?? device === "cpu";
     const model = winograd
       ? winogradRewrite(live, (name) => packed.refs.has(name), winograd === true ? undefined : winograd)
@@ -93,7 +106,7 @@ export class Session {
     const bytes = encodeModel(model, { weights: packed.refs });
     const engineOptions = { ...opts, memoryPattern: opts.memoryPattern ?? model === live };
     // Parameters without weights are fed at run time (trainable parameters in a train step).
-    const fed = [...graph.params.values()].filter((p) => !packed.refs.has(p.name));
+    const fed = [...live.params.values()].filter((p) => !packed.refs.has(p.name));
     const inputs = [...graph.inputs, ...fed];
     const inPlace = opts.inPlace ? inPlacePairs(live, opts.inPlace) : new Map<string, string>();
     const engine = chooseEngine(opts.engine ?? "node", device);
