@@ -22,6 +22,7 @@ import argparse
 import ctypes
 import json
 import os
+import resource
 import struct
 import sys
 import time
@@ -50,6 +51,8 @@ from torch import nn  # noqa: E402
 PRESETS = {
     "s128": dict(width=512, layers=8, heads=8, patch=16, image=256, k=128, c=12, codebook=4096,
                  pixel=dict(hidden=128, mult=[1, 1, 2, 2, 4], res_blocks=2, z=256)),
+    "l32": dict(width=1024, layers=24, heads=16, patch=16, image=256, k=32, c=12, codebook=4096,
+                pixel=dict(hidden=128, mult=[1, 1, 2, 2, 4], res_blocks=2, z=256)),
     "tiny": dict(width=64, layers=2, heads=4, patch=8, image=32, k=8, c=12, codebook=64,
                  pixel=dict(hidden=32, mult=[1, 1, 2, 2], res_blocks=2, z=256)),
 }
@@ -59,20 +62,23 @@ PRESETS = {
 # safetensors: 8-byte little-endian header length, JSON header {name: {dtype, shape, data_offsets}}, raw data.
 
 def read_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    start = 8 + n
-    dtypes = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
+    """Each tensor read straight into its own buffer: the file is never held whole beside the copies."""
+    dtypes = {"F32": torch.float32, "F16": torch.float16, "I64": torch.int64, "I32": torch.int32}
     out = {}
-    for name, meta in header.items():
-        if name == "__metadata__":
-            continue
-        b, e = meta["data_offsets"]
-        dt = np.dtype(dtypes[meta["dtype"]])
-        arr = np.frombuffer(data, dtype=dt, count=(e - b) // dt.itemsize, offset=start + b)
-        out[name] = torch.from_numpy(arr.reshape(meta["shape"]).copy())
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+        start = 8 + n
+        for name, meta in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0] if kv[0] != "__metadata__" else -1):
+            if name == "__metadata__":
+                continue
+            b, e = meta["data_offsets"]
+            t = torch.empty(meta["shape"], dtype=dtypes[meta["dtype"]])
+            f.seek(start + b)
+            view = t.numpy().reshape(-1).view(np.uint8)
+            if t.numel() and f.readinto(memoryview(view)) != e - b:
+                raise ValueError(f"{path}: tensor {name} is truncated")
+            out[name] = t
     return out
 
 
@@ -319,8 +325,10 @@ def main():
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
     p = PRESETS[a.preset]
+    t0 = time.perf_counter()
     model = TiTok(p).eval()
     model.load_state_dict(read_safetensors(a.weights), strict=True)  # same keys, same shapes, nothing left over
+    load_s = time.perf_counter() - t0
 
     with torch.inference_mode():
         if a.check:
@@ -345,12 +353,13 @@ def main():
         img = torch.rand(a.batch, 3, p["image"], p["image"], generator=g)
         _, latent = model.encode(img)
         res = {"preset": a.preset, "batch": a.batch, "threads": a.threads, "torch": torch.__version__,
-               "openblas_core": openblas_core()}
+               "openblas_core": openblas_core(), "load_s": load_s}
         fns = {"encode": lambda: model.encode(img), "decode": lambda: model.decode(latent)}
         for op in a.ops.split(","):
             secs = timed(fns[op], a.warmup, a.iters, a.min_time)
             med = float(np.median(secs))
             res[op] = {"median_s": med, "images_per_s": a.batch / med, "runs_s": secs}
+        res["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         print(json.dumps(res))
 
 
