@@ -112,7 +112,14 @@ export function encodeModel(graph: Graph, opts: EncodeOptions = {}): Uint8Array 
     producerName: "tok1d",
     producerVersion: "0.1.0",
     docString: opts.docString ?? "",
-    opsetImport: [{ domain: "", version: OPSET }],
+    opsetImport: [
+      { domain: "", version: OPSET },
+      // ONNX Runtime's contrib ops (com.microsoft), where a CPU session pass put one.
+      ...[...new Set(graph.nodes.map((n) => n.domain ?? ""))].filter((d) => d).map((domain) => ({
+        domain,
+        version: 1,
+      })),
+    ],
     metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: {
       name: graph.name,

@@ -20,6 +20,7 @@ import type { Tensor } from "../tensor.ts";
 import { pruned } from "./prune.ts";
 import { inPlacePairs } from "./in_place.ts";
 import { winogradRewrite, type WinogradRule } from "./winograd_pass.ts";
+import { fuseRegions } from "./fusion_pass.ts";
 import type { Engine } from "./engine.ts";
 import { NodeEngine } from "./engine_node.ts";
 import { DirectEngine } from "./engine_direct.ts";
@@ -62,6 +63,11 @@ export interface SessionOptions {
    * their scale per conv. A {@link WinogradRule} sets which convs; false keeps every conv direct.
    */
   winograd?: boolean | WinogradRule;
+  /**
+   * Replace the regions emitters marked as fusions (core/runtime/fusion_pass.ts) by their fused form,
+   * e.g. attention as one ONNX Runtime contrib kernel: default on for the CPU.
+   */
+  fuse?: boolean;
 }
 
 /** A compiled graph ready to run. */
@@ -85,7 +91,8 @@ export class Session {
   ): Promise<Session> {
     const device = opts.device ?? "cpu";
     const packed = packWeights(graph.params.values(), weights);
-    const live = pruned(graph);
+    const plain = pruned(graph);
+    const live = (opts.fuse ?? device === "cpu") ? fuseRegions(plain, () => true) : plain;
     const winograd = opts.winograd ?? device === "cpu";
     const model = winograd
       ? winogradRewrite(live, (name) => packed.refs.has(name), winograd === true ? undefined : winograd)

@@ -1,0 +1,79 @@
+import { ok, strictEqual } from "node:assert";
+import { Graph } from "../graph/graph.ts";
+import { Rng } from "../init.ts";
+import { multiheadAttention } from "../nn/attention.ts";
+import { residualAttentionBlock } from "../nn/vit_block.ts";
+import type { Tensor } from "../tensor.ts";
+import { fuseRegions } from "./fusion_pass.ts";
+import { pruned } from "./prune.ts";
+import { Session } from "./session.ts";
+
+const rng = new Rng(5);
+const rand = (shape: number[], scale: number): Tensor<"float32"> => ({
+  dtype: "float32",
+  shape,
+  data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * rng.normal()),
+});
+
+function block(extraOutput = false) {
+  const g = new Graph("block");
+  const x = g.input("x", "float32", ["batch", 7, 32]);
+  const y = g.scope("blk", () => residualAttentionBlock(g, x, 32, 4));
+  g.output(y, "y");
+  if (extraOutput) {
+    // An intermediate of the attention region read outside it: the region must stay as built.
+    const softmax = g.nodes.find((n) => n.op === "Softmax")!;
+    g.output(g.values.get(softmax.outputs[0])!, "probs");
+  }
+  const weights = new Map<string, Tensor>(
+    [...g.params.values()].map((p) => [p.name, rand(p.shape, p.name.endsWith("weight") ? 0.2 : 0.1)]),
+  );
+  return { g, weights };
+}
+
+Deno.test("fusion pass: attention runs as one MultiHeadAttention kernel with the plain graph's outputs", async () => {
+  const { g, weights } = block();
+  const fused = fuseRegions(pruned(g), () => true);
+  const ops = fused.nodes.map((n) => n.op);
+  strictEqual(ops.filter((o) => o === "MultiHeadAttention").length, 1);
+  strictEqual(ops.filter((o) => o === "Softmax").length, 0);
+  ok(g.nodes.some((n) => n.op === "Softmax"), "the caller's graph keeps its plain attention");
+  const x = rand([3, 7, 32], 1);
+  const plain = await Session.create(g, weights, { threads: 1, fuse: false });
+  const fast = await Session.create(g, weights, { threads: 1 });
+  const a = (await plain.run({ x })).y.data as Float32Array;
+  const b = (await fast.run({ x })).y.data as Float32Array;
+  let worst = 0, scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(a[i]));
+  }
+  ok(scale > 0.5 && worst < 2e-6 * scale, `max |Δ| ${worst} of ${scale}`);
+  await plain.release();
+  await fast.release();
+});
+
+Deno.test("fusion pass: a region whose intermediate is read elsewhere, or a refused kind, stays as built", () => {
+  const { g } = block(true);
+  const live = pruned(g);
+  strictEqual(fuseRegions(live, () => true), live);
+  const { g: g2 } = block();
+  const live2 = pruned(g2);
+  strictEqual(fuseRegions(live2, (kind) => kind !== "attention"), live2);
+});
+
+Deno.test("fusion pass: two attentions in a row with different head counts both fuse, outputs unchanged", async () => {
+  const g = new Graph("two");
+  const x = g.input("x", "float32", [2, 5, 16]);
+  const h = g.scope("a", () => multiheadAttention(g, x, 16, 2));
+  g.output(g.scope("b", () => multiheadAttention(g, h, 16, 4)), "y");
+  const weights = new Map<string, Tensor>([...g.params.values()].map((p) => [p.name, rand(p.shape, 0.3)]));
+  strictEqual(
+    fuseRegions(pruned(g), () => true).nodes.filter((n) => n.op === "MultiHeadAttention").length,
+    2,
+  );
+  const feed = { x: rand([2, 5, 16], 1) };
+  const a = (await (await Session.create(g, weights, { threads: 1, fuse: false })).run(feed)).y.data;
+  const b = (await (await Session.create(g, weights, { threads: 1 })).run(feed)).y.data;
+  for (let i = 0; i < a.length; i++) ok(Math.abs(a[i] as number - (b[i] as number)) < 1e-5, `at ${i}`);
+});
