@@ -20,7 +20,7 @@
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
-import { add, concat, depthToSpace, expand, reshape, slice, tanh, transpose } from "../ops/mod.ts";
+import { add, concat, depthToSpace, expand, reshape, tanh, transpose } from "../ops/mod.ts";
 import { vqSoftCodes } from "../quantizers/vq.ts";
 import { conv2d } from "./conv.ts";
 import { linear } from "./linear.ts";
