@@ -3,6 +3,7 @@ import { Graph } from "../graph/graph.ts";
 import { Rng } from "../init.ts";
 import { multiheadAttention } from "../nn/attention.ts";
 import { residualAttentionBlock } from "../nn/vit_block.ts";
+import { groupNorm } from "../nn/norm.ts";
 import type { Tensor } from "../tensor.ts";
 import { fuseRegions } from "./fusion_pass.ts";
 import { pruned } from "./prune.ts";
@@ -76,4 +77,24 @@ Deno.test("fusion pass: two attentions in a row with different head counts both 
   const a = (await (await Session.create(g, weights, { threads: 1, fuse: false })).run(feed)).y.data;
   const b = (await (await Session.create(g, weights, { threads: 1 })).run(feed)).y.data;
   for (let i = 0; i < a.length; i++) ok(Math.abs(a[i] as number - (b[i] as number)) < 1e-5, `at ${i}`);
+});
+
+Deno.test("fusion pass: GroupNorm as statistics + one BatchNormalization pass, same outputs, fixed or symbolic batch", async () => {
+  for (const batch of [3, "batch"] as const) {
+    const g = new Graph("gn");
+    const x = g.input("x", "float32", [batch, 8, 5, 6]);
+    g.output(g.scope("norm", () => groupNorm(g, x, 4, 8, 1e-6)), "y");
+    const fused = fuseRegions(pruned(g), () => true);
+    strictEqual(fused.nodes.filter((n) => n.op === "BatchNormalization").length, 1);
+    strictEqual(fused.nodes.filter((n) => n.op === "LayerNormalization").length, 0);
+    const weights = new Map<string, Tensor>([["norm.weight", rand([8], 1)], ["norm.bias", rand([8], 1)]]);
+    const input = rand([3, 8, 5, 6], 2);
+    for (let i = 0; i < input.data.length; i++) input.data[i] += 3 + (i % 240 < 120 ? 1 : -2); // offsets per item
+    const a =
+      (await (await Session.create(g, weights, { threads: 1, fuse: false })).run({ x: input })).y.data;
+    const b = (await (await Session.create(g, weights, { threads: 1 })).run({ x: input })).y.data;
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
+    ok(worst < 2e-5, `batch ${batch}: max |Δ| ${worst}`);
+  }
 });
