@@ -1,9 +1,10 @@
-import { ok, strictEqual } from "node:assert";
+import { deepStrictEqual, ok, strictEqual } from "node:assert";
 import { Graph } from "../graph/graph.ts";
 import { Rng } from "../init.ts";
 import { multiheadAttention } from "../nn/attention.ts";
 import { residualAttentionBlock } from "../nn/vit_block.ts";
 import { groupNorm } from "../nn/norm.ts";
+import { upsampleConv3x3 } from "../nn/upsample_conv.ts";
 import type { Tensor } from "../tensor.ts";
 import { fuseRegions } from "./fusion_pass.ts";
 import { pruned } from "./prune.ts";
@@ -96,5 +97,26 @@ Deno.test("fusion pass: GroupNorm as statistics + one BatchNormalization pass, s
     let worst = 0;
     for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
     ok(worst < 2e-5, `batch ${batch}: max |Δ| ${worst}`);
+  }
+});
+
+Deno.test("fusion pass: the folded upsampling conv as 4 phase convs + DepthToSpace, same outputs", async () => {
+  for (const withBias of [true, false]) {
+    const g = new Graph("up");
+    const x = g.input("x", "float32", [2, 6, 5, 7]);
+    g.output(g.scope("up", () => upsampleConv3x3(g, x, 6, 4, { bias: withBias })), "y");
+    const fused = fuseRegions(pruned(g), () => true);
+    strictEqual(fused.nodes.filter((n) => n.op === "ConvTranspose").length, 0);
+    strictEqual(fused.nodes.filter((n) => n.op === "Conv").length, 4);
+    const weights = new Map<string, Tensor>([...g.params.values()].map((p) => [p.name, rand(p.shape, 0.5)]));
+    const input = rand([2, 6, 5, 7], 1);
+    const a = (await (await Session.create(g, weights, { threads: 1, fuse: false })).run({ x: input })).y;
+    const b = (await (await Session.create(g, weights, { threads: 1 })).run({ x: input })).y;
+    deepStrictEqual(b.shape, [2, 4, 10, 14]);
+    let worst = 0;
+    for (let i = 0; i < a.data.length; i++) {
+      worst = Math.max(worst, Math.abs((a.data[i] as number) - (b.data[i] as number)));
+    }
+    ok(worst < 1e-5, `bias ${withBias}: max |Δ| ${worst}`);
   }
 });
