@@ -13,6 +13,8 @@ export interface SideRun {
   decode: number;
   load: number;
   peakMiB: number;
+  /** Process CPU seconds per call (all threads), when the side reports it. */
+  cpu?: { encode: number; decode: number };
 }
 
 /** Every round of one (model, batch): tok1d's and (when torch runs) upstream's process. */
@@ -39,6 +41,9 @@ export interface CellSummary {
   upstreamPeakMiB?: number;
   tok1dLoadSeconds: number;
   upstreamLoadSeconds?: number;
+  /** Median process CPU seconds per call: steadier than wall time on a shared host. */
+  tok1dCpuSeconds?: number;
+  upstreamCpuSeconds?: number;
   rounds: number;
 }
 
@@ -54,6 +59,7 @@ export function summarize(cells: CellRounds[]): CellSummary[] {
         tok1dPeakMiB: median(c.tok1d.map((r) => r.peakMiB)),
         tok1dLoadSeconds: median(c.tok1d.map((r) => r.load)),
         rounds: c.tok1d.length,
+        tok1dCpuSeconds: cpuMedian(c.tok1d, phase),
       };
       if (c.upstream.length) {
         const paired = c.upstream.slice(0, c.tok1d.length).map((u, i) => u[phase] / c.tok1d[i][phase]);
@@ -61,10 +67,16 @@ export function summarize(cells: CellRounds[]): CellSummary[] {
         row.ratio = { median: median(paired), min: Math.min(...paired), max: Math.max(...paired) };
         row.upstreamPeakMiB = median(c.upstream.map((r) => r.peakMiB));
         row.upstreamLoadSeconds = median(c.upstream.map((r) => r.load));
+        row.upstreamCpuSeconds = cpuMedian(c.upstream, phase);
       }
       return row;
     })
   );
+}
+
+function cpuMedian(runs: SideRun[], phase: Phase): number | undefined {
+  const xs = runs.flatMap((r) => (r.cpu ? [r.cpu[phase]] : []));
+  return xs.length ? median(xs) : undefined;
 }
 
 /** Seconds with 3 significant digits (0.0912, 1.10, 10.5). */
@@ -81,6 +93,7 @@ export const TABLE_HEADER = [
   "upstream / tok1d (min–max)",
   "peak RSS MiB upstream / tok1d",
   "load s upstream / tok1d",
+  "CPU s upstream / tok1d",
 ] as const;
 
 /** A Markdown table of the rows ("—" where torch did not run). */
@@ -96,6 +109,9 @@ export function table(rows: CellSummary[]): string {
     `${r.upstreamPeakMiB === undefined ? dash : r.upstreamPeakMiB.toFixed(0)} / ${r.tok1dPeakMiB.toFixed(0)}`,
     `${r.upstreamLoadSeconds === undefined ? dash : seconds(r.upstreamLoadSeconds)} / ${
       seconds(r.tok1dLoadSeconds)
+    }`,
+    `${r.upstreamCpuSeconds === undefined ? dash : seconds(r.upstreamCpuSeconds)} / ${
+      r.tok1dCpuSeconds === undefined ? dash : seconds(r.tok1dCpuSeconds)
     }`,
   ]);
   const widths = TABLE_HEADER.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));

@@ -12,6 +12,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import process from "node:process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { writeNpy } from "../core/data/npy.ts";
@@ -62,14 +63,22 @@ const images = randomImages(batch, size, 0);
 const latent = (await tok.encode(images)).latent!;
 const [iters, warmup, minTime] = [Number(o.iters), Number(o.warmup), Number(o["min-time"])];
 const result: Record<string, unknown> = { preset: o.preset, batch, load_s: loadSeconds };
-for (
-  const [op, fn] of [["encode", () => tok.encode(images)], [
-    "decode",
-    () => tok.decodeLatent(latent),
-  ]] as const
-) {
-  const runs = await timeCalls(fn, warmup, iters, minTime);
-  result[op] = { median_s: median(runs), runs_s: runs };
+const phases = [["encode", () => tok.encode(images)], ["decode", () => tok.decodeLatent(latent)]] as const;
+for (const [op, fn] of phases) {
+  // Process CPU seconds per call beside the wall times: on a loaded host they move far less.
+  const cpu: number[] = [];
+  const runs = await timeCalls(
+    async () => {
+      const c0 = process.cpuUsage();
+      await fn();
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1e6);
+    },
+    warmup,
+    iters,
+    minTime,
+  );
+  result[op] = { median_s: median(runs), runs_s: runs, cpu_s: median(cpu.slice(warmup)) };
 }
 result.peak_mib = peakMiB();
 console.log(JSON.stringify(result));

@@ -287,15 +287,18 @@ class TiTok(nn.Module):
 
 # ---------------------------------------------------------------------------------------------------------
 
-def timed(fn, warmup, iters, min_time):
-    """Per-call seconds after `warmup` untimed calls: at least `iters` calls and `min_time` seconds."""
+def timed(fn, warmup, iters, min_time, cpu=None):
+    """Per-call seconds after `warmup` untimed calls: at least `iters` calls and `min_time` seconds.
+    Process CPU seconds per call are appended to `cpu` when given."""
     for _ in range(warmup):
         fn()
     out = []
     while len(out) < iters or sum(out) < min_time:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         out.append(time.perf_counter() - t)
+        if cpu is not None:
+            cpu.append(time.process_time() - c)
     return out
 
 
@@ -356,9 +359,10 @@ def main():
                "openblas_core": openblas_core(), "load_s": load_s}
         fns = {"encode": lambda: model.encode(img), "decode": lambda: model.decode(latent)}
         for op in a.ops.split(","):
-            secs = timed(fns[op], a.warmup, a.iters, a.min_time)
+            cpu = []
+            secs = timed(fns[op], a.warmup, a.iters, a.min_time, cpu)
             med = float(np.median(secs))
-            res[op] = {"median_s": med, "images_per_s": a.batch / med, "runs_s": secs}
+            res[op] = {"median_s": med, "images_per_s": a.batch / med, "runs_s": secs, "cpu_s": float(np.median(cpu))}
         res["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         print(json.dumps(res))
 

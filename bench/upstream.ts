@@ -122,12 +122,19 @@ function jsonOf(cmd: string[], env?: Record<string, string>): Record<string, unk
   });
   return JSON.parse(out.trim().split("\n").at(-1)!);
 }
-const side = (r: Record<string, unknown>): SideRun => ({
-  encode: (r.encode as { median_s: number }).median_s,
-  decode: (r.decode as { median_s: number }).median_s,
-  load: r.load_s as number,
-  peakMiB: r.peak_mib as number,
-});
+const side = (r: Record<string, unknown>): SideRun => {
+  const phase = (k: string) => r[k] as { median_s: number; cpu_s?: number };
+  const cpu = phase("encode").cpu_s !== undefined
+    ? { encode: phase("encode").cpu_s!, decode: phase("decode").cpu_s! }
+    : undefined;
+  return {
+    encode: phase("encode").median_s,
+    decode: phase("decode").median_s,
+    load: r.load_s as number,
+    peakMiB: r.peak_mib as number,
+    cpu,
+  };
+};
 const timing = ["--threads", String(threads), "--iters", String(iters), "--warmup", String(warmup)];
 timing.push("--min-time", String(minTime));
 

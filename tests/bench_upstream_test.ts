@@ -74,13 +74,14 @@ Deno.test("bench:upstream --quick --no-torch: one table row per (model, batch, p
       ok(Number(c[4]) > 0, `tok1d seconds ${c[4]}`);
       strictEqual(c[5], "—");
       ok(/^— \/ \d+$/.test(c[6]) && Number(c[6].split("/ ")[1]) > 50, `peak RSS ${c[6]}`);
+      ok(/^— \/ [\d.]+$/.test(c[8]) && Number(c[8].split("/ ")[1]) > 0, `CPU ${c[8]}`);
     }
     const report = JSON.parse(readFileSync(json, "utf8"));
     strictEqual(report.rows.length, 4);
     deepStrictEqual(report.torch, { missing: "off" });
     for (const row of report.rows) {
       ok(Number.isFinite(row.tok1dSeconds) && row.tok1dSeconds > 0);
-      ok(row.tok1dLoadSeconds > 0 && row.tok1dPeakMiB > 50);
+      ok(row.tok1dLoadSeconds > 0 && row.tok1dPeakMiB > 50 && row.tok1dCpuSeconds > 0);
       strictEqual(row.ratio, undefined);
     }
   } finally {
