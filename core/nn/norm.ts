@@ -3,28 +3,14 @@
  *
  * GroupNorm is built as Reshape + LayerNormalization + per-channel affine
  * (plain ONNX, differentiable). It is also marked as a {@link Fusion}: an
- * inference session on the CPU computes the statistics with two reductions
- * and applies normalisation and affine in one BatchNormalization pass over
- * the (1, N·C, H, W) view, three passes over the activation fewer
+ * inference session on the CPU applies the affine in one BatchNormalization
+ * pass over the (1, N·C, H, W) view instead of a Mul and an Add pass
  * (core/runtime/fusion_pass.ts; bench/README.md, "fp32 lead").
  * @module
  */
 import { float, type Fusion, type Graph, type Value } from "../graph/graph.ts";
 import { type Dim, fmt } from "../graph/shape.ts";
-import {
-  add,
-  div,
-  expand,
-  f32,
-  i64const,
-  layerNorm as layerNormOp,
-  mul,
-  reduceMean,
-  reduceSumSquare,
-  reshape,
-  sqrt,
-  sub,
-} from "../ops/mod.ts";
+import { add, expand, f32, i64const, layerNorm as layerNormOp, mul, reshape } from "../ops/mod.ts";
 
 /** torch.nn.LayerNorm over the last axis (eps 1e-5 by default). */
 export function layerNorm(g: Graph, x: Value, dim: number, eps = 1e-5): Value {
@@ -59,10 +45,11 @@ export function groupNorm(g: Graph, x: Value, groups: number, channels: number, 
 }
 
 /**
- * The same GroupNorm as statistics + one BatchNormalization pass: mean and mean square per group
- * (two reading passes), scale a = γ/√(var + eps) and shift b = β − mean·a per (sample, channel),
- * then y = a·x + b by BatchNormalization (mean 0, variance 1, epsilon 0) over the (1, N·C, H, W)
- * view, where every (sample, channel) is a channel.
+ * The same GroupNorm with its affine as one BatchNormalization pass: LayerNormalization over each
+ * group (as built), then y = γ·x̂ + β by BatchNormalization (mean 0, variance 1, epsilon 0) over the
+ * (1, N·C, H, W) view, where every (sample, channel) is a channel — instead of a Mul and an Add
+ * pass. (Statistics from E[x²] − mean² would save the normalised write too, but lose ~1e-4 to
+ * cancellation in a VQGAN decoder's deep layers.)
  */
 function groupNormOnePass(
   g: Graph,
@@ -73,35 +60,33 @@ function groupNormOnePass(
   eps: number,
 ): Value {
   const [n, c, h, w] = x.shape as [Dim, number, number, number];
-  const per = (c / groups) * h * w;
   const flat = reshape(g, x, [n, groups, -1] as Dim[]);
-  const mean = reduceMean(g, flat, [2]); // (N, G, 1)
-  const meanSquare = mul(g, reduceSumSquare(g, flat, [2]), g.constant(f32([], [1 / per]), "inv_count"));
-  const variance = sub(g, meanSquare, mul(g, mean, mean));
-  const inv = div(
+  const normed = layerNormOp(
     g,
-    g.constant(f32([], [1]), "one"),
-    sqrt(g, add(g, variance, g.constant(f32([], [eps]), "eps"))),
+    flat,
+    g.constant(f32([1], [1]), "one"),
+    g.constant(f32([1], [0]), "zero"),
+    eps,
+    2,
   );
-  // Per group → per channel: (N, G, 1) → (N, G, C/G) → (N, C).
-  const perChannel = (t: Value) => reshape(g, expand(g, t, [n, groups, c / groups], x), [n, c]);
-  const scale = mul(g, perChannel(inv), weight);
-  const shift = sub(g, bias, mul(g, perChannel(mean), scale));
   const channels: Dim = typeof n === "number" ? n * c : `${n}*${c}`;
-  const flatNC = (t: Value) =>
-    g.addNode("Reshape", [t, i64const(g, [-1])], {}, [{ dtype: t.dtype, shape: [channels] }])[0];
-  const zeros = mul(g, flatNC(scale), g.constant(f32([], [0]), "zero"));
+  // γ and β repeated for every sample: (C) → (N·C).
+  const perItem = (t: Value) =>
+    g.addNode("Reshape", [expand(g, reshape(g, t, [1, c]), [n, c], x), i64const(g, [-1])], {}, [{
+      dtype: t.dtype,
+      shape: [channels],
+    }])[0];
+  const scale = perItem(weight), shift = perItem(bias);
+  const zeros = mul(g, scale, g.constant(f32([], [0]), "zero"));
   const ones = add(g, zeros, g.constant(f32([], [1]), "one"));
-  const view = g.addNode("Reshape", [x, i64const(g, [1, -1, h, w])], {}, [{
+  const view = g.addNode("Reshape", [normed, i64const(g, [1, -1, h, w])], {}, [{
     dtype: x.dtype,
     shape: [1, channels, h, w],
   }])[0];
-  const y = g.addNode(
-    "BatchNormalization",
-    [view, flatNC(scale), flatNC(shift), zeros, ones],
-    { epsilon: float(0) },
-    [{ dtype: x.dtype, shape: view.shape }],
-  )[0];
+  const y = g.addNode("BatchNormalization", [view, scale, shift, zeros, ones], { epsilon: float(0) }, [{
+    dtype: x.dtype,
+    shape: view.shape,
+  }])[0];
   return g.addNode("Reshape", [y, i64const(g, typeof n === "number" ? [n, c, h, w] : [-1, c, h, w])], {}, [{
     dtype: x.dtype,
     shape: x.shape,

@@ -65,9 +65,10 @@ export interface SessionOptions {
   winograd?: boolean | WinogradRule;
   /**
    * Replace the regions emitters marked as fusions (core/runtime/fusion_pass.ts) by their fused form,
-   * e.g. attention as one ONNX Runtime contrib kernel: default on for the CPU.
+   * e.g. attention as one ONNX Runtime contrib kernel: default on for the CPU; a predicate picks kinds
+   * (`attention`, `group-norm`, `upsample-conv`).
    */
-  fuse?: boolean;
+  fuse?: boolean | ((kind: string) => boolean);
 }
 
 /** A compiled graph ready to run. */
@@ -92,7 +93,8 @@ export class Session {
     const device = opts.device ?? "cpu";
     const packed = packWeights(graph.params.values(), weights);
     const plain = pruned(graph);
-    const live = (opts.fuse ?? device === "cpu") ? fuseRegions(plain, () => true) : plain;
+    const fuse = opts.fuse ?? device === "cpu";
+    const live = fuse ? fuseRegions(plain, fuse === true ? () => true : fuse) : plain;
     const winograd = opts.winograd ?? device === "cpu";
     const model = winograd
       ? winogradRewrite(live, (name) => packed.refs.has(name), winograd === true ? undefined : winograd)
