@@ -9,7 +9,9 @@ decoder ViT / softmax-weighted MaskGIT codebook / MaskGIT-VQGAN conv decoder), n
     /usr/bin/python3 bench/torch_titok.py --weights DIR/model.safetensors --preset s128 \
         --threads 2 --batch 4 --iters 5 [--warmup 1] [--check DIR]
 
-Prints one JSON object on stdout. Needs torch and numpy only (the safetensors file is parsed here).
+Prints one JSON object on stdout: per op the median and every call's seconds and the median process CPU
+seconds, plus `load_s` (model built + state dict loaded) and `peak_mib` (ru_maxrss). Presets: s128, l32, tiny.
+Needs torch and numpy only (the safetensors file is parsed here, each tensor read straight into its buffer).
 
 Debian's torch does its matmuls in OpenBLAS (pthread build), which sizes its own thread pool and picks its
 kernels from the CPU model: on an unrecognised CPU it falls back to a generic SSE3 ("Prescott") kernel,
