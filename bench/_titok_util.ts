@@ -47,3 +47,16 @@ export async function timeCalls(
   }
   return out;
 }
+
+/**
+ * Seeded noise (σ 0.05) on every bias and norm parameter, in place: the initialiser sets them to
+ * exactly 0 and 1, and a parity check on those values would not notice a misplaced bias.
+ */
+export function perturbBiasesAndNorms(weights: Map<string, Tensor>, seed: number): void {
+  const rng = new Rng(seed);
+  for (const [name, t] of weights) {
+    if (!/(bias|(ln_\w+|norm\w*)\.weight)$/.test(name)) continue;
+    const d = t.data as Float32Array;
+    for (let i = 0; i < d.length; i++) d[i] += 0.05 * rng.normal();
+  }
+}

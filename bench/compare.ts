@@ -31,27 +31,32 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { exportOnnx } from "../core/export.ts";
 import { writeNpy } from "../core/data/npy.ts";
-import { loadTokenizer, type Tokenizer } from "../core/tokenizer.ts";
-import { median, randomImages, Rng, timeCalls } from "./_titok_util.ts";
+import { loadTokenizer } from "../core/tokenizer.ts";
+import { median, perturbBiasesAndNorms, randomImages, timeCalls } from "./_titok_util.ts";
 import { torchEnvironment } from "./_torch_env.ts";
+import { benchArgs } from "./_cli.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    models: { type: "string", default: "s128,tiny" },
-    batches: { type: "string", default: "1,4" },
-    threads: { type: "string", default: "2" },
-    rounds: { type: "string", default: "3" },
-    iters: { type: "string", default: "3" },
-    warmup: { type: "string", default: "1" },
-    "min-time": { type: "string", default: "1" },
-    python: { type: "string", default: "/usr/bin/python3" },
-    "torch-env": { type: "string", default: "tuned" },
-    json: { type: "string" },
-    keep: { type: "string" },
-  },
+const USAGE = `tok1d (ONNX Runtime) vs PyTorch eager (bench/torch_titok.py) on TiTok encode and decode.
+
+  deno run -A bench/compare.ts [--models s128,tiny] [--batches 1,4] [--threads 2]
+    [--rounds 3] [--iters 3] [--warmup 1] [--min-time 1] [--python /usr/bin/python3]
+    [--torch-env tuned|installed] [--json out.json] [--keep dir]
+
+Side-by-side with fresh processes, peak RSS and load time: deno task bench:upstream --help.`;
+const args = benchArgs(USAGE, {
+  models: { type: "string", default: "s128,tiny" },
+  batches: { type: "string", default: "1,4" },
+  threads: { type: "string", default: "2" },
+  rounds: { type: "string", default: "3" },
+  iters: { type: "string", default: "3" },
+  warmup: { type: "string", default: "1" },
+  "min-time": { type: "string", default: "1" },
+  python: { type: "string", default: "/usr/bin/python3" },
+  "torch-env": { type: "string", default: "tuned" },
+  json: { type: "string" },
+  keep: { type: "string" },
 });
 const models = args.models.split(",");
 const batches = args.batches.split(",").map(Number);
@@ -73,16 +78,6 @@ function torch(extra: string[]): Record<string, unknown> {
     maxBuffer: 1 << 24,
   });
   return JSON.parse(out.trim().split("\n").pop()!);
-}
-
-/** Seeded noise on every bias and norm parameter, in place (before any session opens). */
-function perturb(tok: Tokenizer, seed: number): void {
-  const rng = new Rng(seed);
-  for (const [name, t] of tok.weights) {
-    if (!/(bias|(ln_\w+|norm\w*)\.weight)$/.test(name)) continue;
-    const d = t.data as Float32Array;
-    for (let i = 0; i < d.length; i++) d[i] += 0.05 * rng.normal();
-  }
 }
 
 const loadStart = Deno.loadavg()[0];
@@ -112,7 +107,7 @@ try {
       threads,
       batchSize: maxBatch,
     });
-    perturb(tok, 1);
+    perturbBiasesAndNorms(tok.weights, 1);
     exportOnnx(tok, dir);
     const weights = join(dir, "model.safetensors");
     const size = tok.info.imageSize;

@@ -28,7 +28,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { readNpy, writeNpy } from "../core/data/npy.ts";
 import { loadTokenizer, type Tokenizer } from "../core/tokenizer.ts";
 import { Session } from "../core/runtime/session.ts";
@@ -38,26 +37,34 @@ import { writeSafetensors } from "../core/weights/safetensors.ts";
 import { type AlitConfig, alitDims } from "../plugins/alit/config.ts";
 import { median, randomImages, Rng, timeCalls } from "./_titok_util.ts";
 import { torchEnvironment } from "./_torch_env.ts";
+import { benchArgs } from "./_cli.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    model: { type: "string", default: "tiny" },
-    batch: { type: "string", default: "4" },
-    threshold: { type: "string", default: "auto" },
-    threads: { type: "string", default: "2" },
-    rounds: { type: "string", default: "3" },
-    iters: { type: "string", default: "1" },
-    warmup: { type: "string", default: "0" },
-    cases: { type: "string", default: "adaptive,decode,stages" },
-    python: { type: "string", default: "/usr/bin/python3" },
-    "torch-env": { type: "string", default: "tuned" },
-    "logit-scale": { type: "string", default: "20" },
-    "embed-scale": { type: "string", default: "0.05" },
-    decide: { type: "string", default: "0,2,4,6" },
-    spinning: { type: "string", default: "on" },
-    json: { type: "string" },
-    keep: { type: "string" },
-  },
+const USAGE =
+  `tok1d (ONNX Runtime) vs PyTorch eager (bench/torch_alit.py) on ALIT: adaptive encode and decode.
+
+  deno run -A bench/compare_alit.ts [--model tiny] [--batch 4] [--decide 0,2,4,6] [--threshold auto|<L1>]
+    [--threads 2] [--spinning on|off] [--rounds 3] [--iters 1] [--warmup 0] [--cases adaptive,decode,stages]
+    [--logit-scale 20] [--embed-scale 0.05] [--python /usr/bin/python3] [--torch-env tuned|installed]
+    [--json out.json] [--keep dir]
+
+See bench/README.md; all TiTok/ALIT/BDD comparisons: deno task bench:upstream --help.`;
+const args = benchArgs(USAGE, {
+  model: { type: "string", default: "tiny" },
+  batch: { type: "string", default: "4" },
+  threshold: { type: "string", default: "auto" },
+  threads: { type: "string", default: "2" },
+  rounds: { type: "string", default: "3" },
+  iters: { type: "string", default: "1" },
+  warmup: { type: "string", default: "0" },
+  cases: { type: "string", default: "adaptive,decode,stages" },
+  python: { type: "string", default: "/usr/bin/python3" },
+  "torch-env": { type: "string", default: "tuned" },
+  "logit-scale": { type: "string", default: "20" },
+  "embed-scale": { type: "string", default: "0.05" },
+  decide: { type: "string", default: "0,2,4,6" },
+  spinning: { type: "string", default: "on" },
+  json: { type: "string" },
+  keep: { type: "string" },
 });
 const batch = Number(args.batch), threads = Number(args.threads), rounds = Number(args.rounds);
 if (!["on", "off"].includes(args.spinning)) throw new Error(`--spinning: expected on or off`);

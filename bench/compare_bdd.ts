@@ -18,7 +18,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
 import { readNpy, writeNpy } from "../core/data/npy.ts";
 import { Session } from "../core/runtime/session.ts";
 import type { Tensor } from "../core/tensor.ts";
@@ -28,21 +27,26 @@ import type { BddConfig } from "../plugins/bdd_1d/config.ts";
 import { dims, normaliseCodebook } from "../plugins/bdd_1d/model.ts";
 import { median, randomImages, Rng, timeCalls } from "./_titok_util.ts";
 import { torchEnvironment } from "./_torch_env.ts";
+import { benchArgs } from "./_cli.ts";
 import { kernelEvents } from "./profile_train.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    model: { type: "string", default: "k64" },
-    batch: { type: "string", default: "4" },
-    threads: { type: "string", default: "2" },
-    rounds: { type: "string", default: "3" },
-    python: { type: "string", default: "/usr/bin/python3" },
-    "torch-env": { type: "string", default: "tuned" },
-    spinning: { type: "string", default: "on" },
-    profile: { type: "boolean", default: false },
-    json: { type: "string" },
-    keep: { type: "string" },
-  },
+const USAGE = `tok1d (ONNX Runtime) vs PyTorch eager (bench/torch_bdd.py) on BDD-1D encode and decode.
+
+  deno run -A bench/compare_bdd.ts [--model k64] [--batch 4] [--threads 2] [--rounds 3] [--spinning on|off]
+    [--python /usr/bin/python3] [--torch-env tuned|installed] [--profile] [--json out.json] [--keep dir]
+
+See bench/README.md; all TiTok/ALIT/BDD comparisons: deno task bench:upstream --help.`;
+const args = benchArgs(USAGE, {
+  model: { type: "string", default: "k64" },
+  batch: { type: "string", default: "4" },
+  threads: { type: "string", default: "2" },
+  rounds: { type: "string", default: "3" },
+  python: { type: "string", default: "/usr/bin/python3" },
+  "torch-env": { type: "string", default: "tuned" },
+  spinning: { type: "string", default: "on" },
+  profile: { type: "boolean", default: false },
+  json: { type: "string" },
+  keep: { type: "string" },
 });
 const batch = Number(args.batch), threads = Number(args.threads), rounds = Number(args.rounds);
 if (!["on", "off"].includes(args.spinning)) throw new Error("--spinning: expected on or off");

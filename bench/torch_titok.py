@@ -9,7 +9,9 @@ decoder ViT / softmax-weighted MaskGIT codebook / MaskGIT-VQGAN conv decoder), n
     /usr/bin/python3 bench/torch_titok.py --weights DIR/model.safetensors --preset s128 \
         --threads 2 --batch 4 --iters 5 [--warmup 1] [--check DIR]
 
-Prints one JSON object on stdout. Needs torch and numpy only (the safetensors file is parsed here).
+Prints one JSON object on stdout: per op the median and every call's seconds and the median process CPU
+seconds, plus `load_s` (model built + state dict loaded) and `peak_mib` (ru_maxrss). Presets: s128, l32, tiny.
+Needs torch and numpy only (the safetensors file is parsed here, each tensor read straight into its buffer).
 
 Debian's torch does its matmuls in OpenBLAS (pthread build), which sizes its own thread pool and picks its
 kernels from the CPU model: on an unrecognised CPU it falls back to a generic SSE3 ("Prescott") kernel,
@@ -22,6 +24,7 @@ import argparse
 import ctypes
 import json
 import os
+import resource
 import struct
 import sys
 import time
@@ -61,20 +64,23 @@ PRESETS = {
 # safetensors: 8-byte little-endian header length, JSON header {name: {dtype, shape, data_offsets}}, raw data.
 
 def read_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    start = 8 + n
-    dtypes = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
+    """Each tensor read straight into its own buffer: the file is never held whole beside the copies."""
+    dtypes = {"F32": torch.float32, "F16": torch.float16, "I64": torch.int64, "I32": torch.int32}
     out = {}
-    for name, meta in header.items():
-        if name == "__metadata__":
-            continue
-        b, e = meta["data_offsets"]
-        dt = np.dtype(dtypes[meta["dtype"]])
-        arr = np.frombuffer(data, dtype=dt, count=(e - b) // dt.itemsize, offset=start + b)
-        out[name] = torch.from_numpy(arr.reshape(meta["shape"]).copy())
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+        start = 8 + n
+        for name, meta in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0] if kv[0] != "__metadata__" else -1):
+            if name == "__metadata__":
+                continue
+            b, e = meta["data_offsets"]
+            t = torch.empty(meta["shape"], dtype=dtypes[meta["dtype"]])
+            f.seek(start + b)
+            view = t.numpy().reshape(-1).view(np.uint8)
+            if t.numel() and f.readinto(memoryview(view)) != e - b:
+                raise ValueError(f"{path}: tensor {name} is truncated")
+            out[name] = t
     return out
 
 
@@ -283,15 +289,18 @@ class TiTok(nn.Module):
 
 # ---------------------------------------------------------------------------------------------------------
 
-def timed(fn, warmup, iters, min_time):
-    """Per-call seconds after `warmup` untimed calls: at least `iters` calls and `min_time` seconds."""
+def timed(fn, warmup, iters, min_time, cpu=None):
+    """Per-call seconds after `warmup` untimed calls: at least `iters` calls and `min_time` seconds.
+    Process CPU seconds per call are appended to `cpu` when given."""
     for _ in range(warmup):
         fn()
     out = []
     while len(out) < iters or sum(out) < min_time:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         out.append(time.perf_counter() - t)
+        if cpu is not None:
+            cpu.append(time.process_time() - c)
     return out
 
 
@@ -321,8 +330,10 @@ def main():
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
     p = PRESETS[a.preset]
+    t0 = time.perf_counter()
     model = TiTok(p).eval()
     model.load_state_dict(read_safetensors(a.weights), strict=True)  # same keys, same shapes, nothing left over
+    load_s = time.perf_counter() - t0
 
     with torch.inference_mode():
         if a.check:
@@ -347,12 +358,14 @@ def main():
         img = torch.rand(a.batch, 3, p["image"], p["image"], generator=g)
         _, latent = model.encode(img)
         res = {"preset": a.preset, "batch": a.batch, "threads": a.threads, "torch": torch.__version__,
-               "openblas_core": openblas_core()}
+               "openblas_core": openblas_core(), "load_s": load_s}
         fns = {"encode": lambda: model.encode(img), "decode": lambda: model.decode(latent)}
         for op in a.ops.split(","):
-            secs = timed(fns[op], a.warmup, a.iters, a.min_time)
+            cpu = []
+            secs = timed(fns[op], a.warmup, a.iters, a.min_time, cpu)
             med = float(np.median(secs))
-            res[op] = {"median_s": med, "images_per_s": a.batch / med, "runs_s": secs}
+            res[op] = {"median_s": med, "images_per_s": a.batch / med, "runs_s": secs, "cpu_s": float(np.median(cpu))}
+        res["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         print(json.dumps(res))
 
 

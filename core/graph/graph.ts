@@ -56,6 +56,19 @@ export interface ParamSpec {
   shape: number[];
 }
 
+/**
+ * Nodes an emitter built from `inputs` to `outputs` that a runtime pass may swap for an equivalent,
+ * faster form (`build`, emitted from the same inputs) where nothing else reads their intermediates:
+ * e.g. attention as ONNX Runtime's fused CPU kernel (core/runtime/fusion_pass.ts). The graph as built
+ * stays plain ONNX (exports, gradients); a train step, whose backward reads the intermediates, keeps it.
+ */
+export interface Fusion {
+  kind: string;
+  inputs: Value[];
+  outputs: Value[];
+  build(g: Graph, inputs: Value[]): Value[];
+}
+
 /** Builds one ONNX graph. */
 export class Graph {
   readonly nodes: GraphNode[] = [];
@@ -74,6 +87,8 @@ export class Graph {
    * {@link Graph.exact} (a quantizer's distances and codebook lookups, where a rounding flips ids).
    */
   readonly exactNodes = new Set<string>();
+  /** Regions a runtime may replace by a faster equivalent ({@link Fusion}). */
+  readonly fusions: Fusion[] = [];
   private readonly scopes: string[] = [];
   /** Values whose producing node now writes a graph-output name (old name → output name). */
   private readonly renamed = new Map<string, string>();

@@ -20,7 +20,7 @@
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
-import { add, concat, depthToSpace, expand, reshape, slice, tanh, transpose } from "../ops/mod.ts";
+import { add, concat, depthToSpace, expand, reshape, tanh, transpose } from "../ops/mod.ts";
 import { vqSoftCodes } from "../quantizers/vq.ts";
 import { conv2d } from "./conv.ts";
 import { linear } from "./linear.ts";
@@ -98,8 +98,8 @@ export function vitTokenEncoder(g: Graph, image: Value, a: VitTokenEncoderArch):
     const lat = add(g, latentTokens, g.param("latent_token_positional_embedding", [k, w]));
     x = concat(g, [x, batched(g, lat, image)], 1);
     x = g.scope("ln_pre", () => layerNorm(g, x, w));
-    x = transformer(g, x, w, a.heads, a.layers);
-    x = slice(g, x, 1, n + 1, n + 1 + k);
+    // Only the K latent positions are read after the last block.
+    x = transformer(g, x, w, a.heads, a.layers, [n + 1, n + 1 + k]);
     x = g.scope("ln_post", () => layerNorm(g, x, w));
     // Legacy checkpoints reshape (B,K,W) to (B,W,K,1) without transposing: keep it.
     x = a.isLegacy ? reshape(g, x, [B, w, k, 1]) : transpose(g, reshape(g, x, [B, k, w, 1]), [0, 2, 1, 3]);
@@ -127,8 +127,8 @@ export function vitTokenDecoder(
     x = add(g, x, g.param("latent_token_positional_embedding", [k, w]));
     x = concat(g, [seq, x], 1);
     x = g.scope("ln_pre", () => layerNorm(g, x, w));
-    x = transformer(g, x, w, a.heads, a.layers);
-    x = slice(g, x, 1, 1, n + 1);
+    // Only the mask-token positions are read after the last block.
+    x = transformer(g, x, w, a.heads, a.layers, [1, n + 1]);
     x = g.scope("ln_post", () => layerNorm(g, x, w));
     x = reshape(g, transpose(g, x, [0, 2, 1]), [B, w, grid, grid]);
     return g.scope("ffn", () => {

@@ -14,11 +14,18 @@
  * tensor. The folded kernel is computed in the graph from `weight` (two small
  * MatMuls and a Transpose), which ONNX Runtime constant-folds at session
  * creation; in a train step the gradient flows through it back to `weight`.
+ *
+ * On ONNX Runtime's CPU provider a ConvTranspose is a GEMM into a column
+ * buffer 4× the output and a col2im scatter, outside MLAS's blocked conv
+ * path; an inference session therefore runs the same sums as a
+ * {@link Fusion}: four 2×2 convs on the input, one per output phase (row and
+ * column parity, each with its own asymmetric padding and folded kernel),
+ * concatenated and interleaved by DepthToSpace.
  * @module
  */
-import type { Graph, Value } from "../graph/graph.ts";
+import type { Fusion, Graph, Value } from "../graph/graph.ts";
 import { fmt } from "../graph/shape.ts";
-import { convTranspose, f32, matmul, transpose } from "../ops/mod.ts";
+import { concat, conv, convTranspose, depthToSpace, f32, matmul, transpose } from "../ops/mod.ts";
 
 /** Kernel row k of the folded 4-tap filter as a sum of the 3 original taps: FOLD[k][t]. */
 const FOLD = [[0, 0, 1], [0, 1, 1], [1, 1, 0], [1, 0, 0]];
@@ -50,13 +57,46 @@ export function upsampleConvWith(g: Graph, x: Value, weight: Value, bias?: Value
   const foldT = g.constant({ ...f32([3, 4], cols), ...typed(weight, cols) }, "upsample_foldT");
   // (out, in, 3, 3) → columns folded (…, 3, 4) → rows folded (…, 4, 4) → ConvTranspose's (in, out, 4, 4).
   const kernel = transpose(g, matmul(g, fold, matmul(g, weight, foldT)), [1, 0, 2, 3]);
-  return convTranspose(
+  const y = convTranspose(
     g,
     x,
     kernel,
     { strides: [2, 2], pads: [1, 1, 1, 1], outputSize: [2 * h, 2 * w] },
     bias,
   );
+  const fusion: Fusion = {
+    kind: "upsample-conv",
+    inputs: bias ? [x, weight, bias] : [x, weight],
+    outputs: [y],
+    build: (g, [x, weight, bias]) => [phaseConvs(g, x, weight, bias)],
+  };
+  g.fusions.push(fusion);
+  return y;
+}
+
+/**
+ * Phase p of an output axis (row 2i+p) as 2 taps over input rows (i−1, i) for p = 0 and (i, i+1) for
+ * p = 1: PHASE[p][k][t] says whether original tap t adds to 2-tap row k.
+ */
+const PHASE = [[[1, 0, 0], [0, 1, 1]], [[1, 1, 0], [0, 0, 1]]];
+
+/** The upsampling conv as 4 phase convs (2×2 kernels) + Concat + DepthToSpace (inference form). */
+function phaseConvs(g: Graph, x: Value, weight: Value, bias?: Value): Value {
+  const phases: Value[] = [];
+  for (const a of [0, 1]) {
+    for (const b of [0, 1]) {
+      const rows = g.constant(
+        { ...f32([2, 3], PHASE[a].flat()), ...typed(weight, PHASE[a].flat()) },
+        "phase_rows",
+      );
+      const colsT = [0, 1, 2].flatMap((t) => PHASE[b].map((row) => row[t]));
+      const cols = g.constant({ ...f32([3, 2], colsT), ...typed(weight, colsT) }, "phase_cols");
+      const kernel = matmul(g, rows, matmul(g, weight, cols)); // (out, in, 2, 2)
+      // Rows (i−1, i) need one row of padding above, rows (i, i+1) one below; the same for columns.
+      phases.push(conv(g, x, kernel, bias, { pads: [1 - a, 1 - b, a, b] }));
+    }
+  }
+  return depthToSpace(g, concat(g, phases, 1), 2);
 }
 
 /** The fold constants in the weight's float type (float64 in gradient checks). */

@@ -4,22 +4,28 @@
  * @module
  */
 import type { Graph, Value } from "../graph/graph.ts";
-import { add } from "../ops/mod.ts";
+import { add, slice } from "../ops/mod.ts";
 import { gelu } from "./activations.ts";
 import { multiheadAttention } from "./attention.ts";
 import { linear } from "./linear.ts";
 import { layerNorm } from "./norm.ts";
 
-/** One block; parameters `ln_1`, `attn`, `ln_2`, `mlp.c_fc`, `mlp.c_proj` in the current scope. */
+/**
+ * One block; parameters `ln_1`, `attn`, `ln_2`, `mlp.c_fc`, `mlp.c_proj` in the current scope. With
+ * `rows` [start, end) only those positions come out (every position is still attended to): the same
+ * values for a fraction of the work when nothing reads the others.
+ */
 export function residualAttentionBlock(
   g: Graph,
   x: Value,
   width: number,
   heads: number,
   mlpRatio = 4,
+  rows?: readonly [number, number],
 ): Value {
   const h = g.scope("ln_1", () => layerNorm(g, x, width));
-  x = add(g, x, g.scope("attn", () => multiheadAttention(g, h, width, heads)));
+  const attended = g.scope("attn", () => multiheadAttention(g, h, width, heads, rows));
+  x = add(g, rows ? slice(g, x, 1, ...rows) : x, attended);
   const h2 = g.scope("ln_2", () => layerNorm(g, x, width));
   const hidden = width * mlpRatio;
   const m = g.scope("mlp", () => {
@@ -29,10 +35,24 @@ export function residualAttentionBlock(
   return add(g, x, m);
 }
 
-/** `depth` blocks under `transformer.{i}`. */
-export function transformer(g: Graph, x: Value, width: number, heads: number, depth: number): Value {
+/**
+ * `depth` blocks under `transformer.{i}`. `keepRows` [start, end): the positions the caller reads
+ * afterwards; the last block computes only those (TiTok's encoder keeps its K latent tokens, its
+ * decoder the mask tokens), which saves most of that block's GEMM rows.
+ */
+export function transformer(
+  g: Graph,
+  x: Value,
+  width: number,
+  heads: number,
+  depth: number,
+  keepRows?: readonly [number, number],
+): Value {
   return g.scope("transformer", () => {
-    for (let i = 0; i < depth; i++) x = g.scope(i, () => residualAttentionBlock(g, x, width, heads));
+    for (let i = 0; i < depth; i++) {
+      const rows = i === depth - 1 ? keepRows : undefined;
+      x = g.scope(i, () => residualAttentionBlock(g, x, width, heads, 4, rows));
+    }
     return x;
   });
 }

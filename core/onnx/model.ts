@@ -112,12 +112,13 @@ export function encodeModel(graph: Graph, opts: EncodeOptions = {}): Uint8Array 
     producerName: "tok1d",
     producerVersion: "0.1.0",
     docString: opts.docString ?? "",
-    // ONNX Runtime's contrib ops (the int8 rewrite's DynamicQuantizeMatMul) live in com.microsoft, version 1.
     opsetImport: [
       { domain: "", version: OPSET },
-      ...(graph.nodes.some((n) => n.domain === "com.microsoft")
-        ? [{ domain: "com.microsoft", version: 1 }]
-        : []),
+      // ONNX Runtime's contrib ops (com.microsoft), where a CPU session pass put one.
+      ...[...new Set(graph.nodes.map((n) => n.domain ?? ""))].filter((d) => d).map((domain) => ({
+        domain,
+        version: 1,
+      })),
     ],
     metadataProps: Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: {

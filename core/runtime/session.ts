@@ -20,6 +20,7 @@ import type { Tensor } from "../tensor.ts";
 import { pruned } from "./prune.ts";
 import { inPlacePairs } from "./in_place.ts";
 import { winogradRewrite, type WinogradRule } from "./winograd_pass.ts";
+import { fuseRegions } from "./fusion_pass.ts";
 import type { Engine } from "./engine.ts";
 import { NodeEngine } from "./engine_node.ts";
 import { DirectEngine } from "./engine_direct.ts";
@@ -71,6 +72,12 @@ export interface SessionOptions {
   precision?: Precision;
   /** Which ops `precision: "int8"` quantizes (default: Linear/MatMul, not convs; core/runtime/int8_pass.ts). */
   int8?: Int8Rule;
+  /**
+   * Replace the regions emitters marked as fusions (core/runtime/fusion_pass.ts) by their fused form,
+   * e.g. attention as one ONNX Runtime contrib kernel: default on for the CPU; a predicate picks kinds
+   * (`attention`, `group-norm`, `upsample-conv`).
+   */
+  fuse?: boolean | ((kind: string) => boolean);
 }
 
 /** A compiled graph ready to run. */
@@ -94,8 +101,11 @@ export class Session {
   ): Promise<Session> {
     const device = opts.device ?? "cpu";
     const precision = parsePrecision(opts.precision, device, "precision");
+    const plain = pruned(graph);
+    const fuse = opts.fuse ?? device === "cpu";
+    const fused = fuse ? fuseRegions(plain, fuse === true ? () => true : fuse) : plain;
     // A precision rewrite adds parameters (int8 codes, rounded weights) beside the checkpoint's.
-    const lowered = applyPrecision(pruned(graph), weights, precision, opts.int8);
+    const lowered = applyPrecision(fused, weights, precision, opts.int8);
     const live = lowered.graph;
     const all = lowered.weights.size ? new Map([...weights, ...lowered.weights]) : weights;
     const packed = packWeights(live.params.values(), all);
