@@ -56,7 +56,11 @@ Deno.test("fp16 pass: every family's graphs are valid float16 graphs with float3
         }
       }
       // ORT's graph resolution checks every node's input types; the CPU runs float16 nodes via casts.
-      const s = await Session.create(half.graph, new Map([...weights, ...half.weights]), { threads: 1 });
+      // No CPU fusions: on cuda/tensorrt (fp16's devices) sessions do not fuse by default.
+      const s = await Session.create(half.graph, new Map([...weights, ...half.weights]), {
+        threads: 1,
+        fuse: false,
+      });
       await s.release();
     }
   }
@@ -74,8 +78,11 @@ Deno.test("fp16 pass: TiTok tiny in float16 computes float32's latent and image 
       const n = shape.reduce((a, b) => a * b, 1);
       feeds[v.name] = { dtype: "float32", shape, data: Float32Array.from({ length: n }, () => rng.next()) };
     }
-    const a = await Session.create(g, weights, { threads: 1 });
-    const b = await Session.create(half.graph, new Map([...weights, ...half.weights]), { threads: 1 });
+    const a = await Session.create(g, weights, { threads: 1, fuse: false });
+    const b = await Session.create(half.graph, new Map([...weights, ...half.weights]), {
+      threads: 1,
+      fuse: false,
+    });
     try {
       const x = await a.run(feeds), y = await b.run(feeds);
       for (const out of g.outputs.filter((o) => o.dtype === "float32")) {
