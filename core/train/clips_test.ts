@@ -4,15 +4,15 @@
  * same clips. Skipped without ffmpeg.
  */
 import { deepStrictEqual, ok, rejects } from "node:assert";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import { BadImages } from "../data/bad_images.ts";
 import { packTar } from "../data/tar.ts";
-import { ffmpegAvailable, findFfmpeg, readVideo } from "../data/video.ts";
+import { ffmpegAvailable, readVideo } from "../data/video.ts";
 import { openClipBatches } from "./clips.ts";
+import { makeTestVideo } from "../data/_test_video.ts";
 
 Deno.test({
   name: "train clips: random temporal crops of the videos, the same for the same seed and step",
@@ -22,18 +22,7 @@ Deno.test({
     try {
       mkdirSync(join(dir, "v"));
       for (const [name, src] of [["a.mp4", "testsrc"], ["b.mp4", "testsrc2"]]) {
-        const r = spawnSync(findFfmpeg().ffmpeg, [
-          "-v",
-          "error",
-          "-f",
-          "lavfi",
-          "-i",
-          `${src}=size=24x16:rate=24:duration=0.5`,
-          "-pix_fmt",
-          "yuv420p",
-          join(dir, "v", name),
-        ]);
-        deepStrictEqual(r.status, 0, String(r.stderr));
+        makeTestVideo(join(dir, "v", name), src);
       }
       const o = {
         size: 8,
@@ -85,18 +74,7 @@ Deno.test({
     try {
       mkdirSync(join(dir, "v"));
       for (const [name, src] of [["a.mp4", "testsrc"], ["b.mp4", "testsrc2"], ["c.mp4", "smptebars"]]) {
-        const r = spawnSync(findFfmpeg().ffmpeg, [
-          "-v",
-          "error",
-          "-f",
-          "lavfi",
-          "-i",
-          `${src}=size=24x16:rate=24:duration=0.5`,
-          "-pix_fmt",
-          "yuv420p",
-          join(dir, "v", name),
-        ]);
-        deepStrictEqual(r.status, 0, String(r.stderr));
+        makeTestVideo(join(dir, "v", name), src);
       }
       const member = (f: string) => ({ name: f, data: new Uint8Array(readFileSync(join(dir, "v", f))) });
       // Two shards, in the folder's order, with a sidecar member and a damaged video between them.

@@ -5,17 +5,17 @@
  * without ffmpeg (Debian package `ffmpeg`).
  */
 import { deepStrictEqual, notDeepStrictEqual, ok, strictEqual } from "node:assert";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { photoFolder, run, tmp } from "../../cli/_test_run.ts";
-import { ffmpegAvailable, findFfmpeg, probeVideo } from "../../core/data/video.ts";
+import { ffmpegAvailable, probeVideo } from "../../core/data/video.ts";
 import { decodeImage } from "../../core/data/image.ts";
 import { readNpy } from "../../core/data/npy.ts";
 import { writePng } from "../../core/data/png.ts";
 import { packTar } from "../../core/data/tar.ts";
 import { type Filter, resizeCenterCrop, type Rounding } from "../../core/data/resize.ts";
 import { elastictok } from "./mod.ts";
+import { makeTestVideo } from "../../core/data/_test_video.ts";
 
 const hasFfmpeg = ffmpegAvailable();
 
@@ -102,18 +102,7 @@ Deno.test({
     const dir = tmp();
     try {
       const src = join(dir, "clip.mp4");
-      const made = spawnSync(findFfmpeg().ffmpeg, [
-        "-v",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=24x16:rate=30:duration=1",
-        "-pix_fmt",
-        "yuv420p",
-        src,
-      ]);
-      strictEqual(made.status, 0, String(made.stderr));
+      makeTestVideo(src, "testsrc", 1, "24x16", 30);
       const cfg = join(dir, "video.json");
       writeFileSync(cfg, JSON.stringify({ ...(elastictok.presets.tiny_fsq as object), video_frames: 16 }));
       const out = join(dir, "rec");
@@ -152,18 +141,7 @@ Deno.test({
     try {
       mkdirSync(join(dir, "videos"));
       for (const [name, pattern] of [["a.mp4", "testsrc"], ["b.mp4", "smptebars"]]) {
-        const made = spawnSync(findFfmpeg().ffmpeg, [
-          "-v",
-          "error",
-          "-f",
-          "lavfi",
-          "-i",
-          `${pattern}=size=24x16:rate=24:duration=0.5`,
-          "-pix_fmt",
-          "yuv420p",
-          join(dir, "videos", name),
-        ]);
-        strictEqual(made.status, 0, String(made.stderr));
+        makeTestVideo(join(dir, "videos", name), pattern);
       }
       const cfg = join(dir, "video.json");
       writeFileSync(cfg, JSON.stringify({ ...(elastictok.presets.tiny_fsq as object), video_frames: 8 }));

@@ -6,13 +6,13 @@
  * `eval merge` to the unsharded numbers. Skipped without ffmpeg.
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, tmp } from "../../cli/_test_run.ts";
 import { packTar } from "../../core/data/tar.ts";
-import { ffmpegAvailable, findFfmpeg } from "../../core/data/video.ts";
+import { ffmpegAvailable } from "../../core/data/video.ts";
 import { elastictok } from "./mod.ts";
+import { makeTestVideo } from "../../core/data/_test_video.ts";
 
 interface Metrics {
   videos: number;
@@ -50,18 +50,7 @@ Deno.test({
       mkdirSync(join(dir, "v"));
       const bytes: Record<string, Uint8Array> = {};
       for (const [name, pattern] of [["a.mp4", "testsrc"], ["b.mp4", "smptebars"], ["c.mp4", "testsrc2"]]) {
-        const made = spawnSync(findFfmpeg().ffmpeg, [
-          "-v",
-          "error",
-          "-f",
-          "lavfi",
-          "-i",
-          `${pattern}=size=24x16:rate=24:duration=0.5`,
-          "-pix_fmt",
-          "yuv420p",
-          join(dir, "v", name),
-        ]);
-        strictEqual(made.status, 0, String(made.stderr));
+        makeTestVideo(join(dir, "v", name), pattern);
         bytes[name] = new Uint8Array(readFileSync(join(dir, "v", name)));
       }
       const [s0, s1] = [join(dir, "s-000000.tar"), join(dir, "s-000001.tar")];

@@ -6,12 +6,11 @@
  * without ffmpeg.
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { videoClips } from "../../core/data/video_clips.ts";
-import { ffmpegAvailable, findFfmpeg } from "../../core/data/video.ts";
+import { ffmpegAvailable } from "../../core/data/video.ts";
 import { openVideoSource } from "../../core/data/video_sources.ts";
 import { quantize8bit } from "../../core/metrics/eval_protocol.ts";
 import { evaluateVideos } from "../../core/metrics/evaluate_video.ts";
@@ -19,6 +18,7 @@ import { psnr } from "../../core/metrics/psnr.ts";
 import type { Tensor } from "../../core/tensor.ts";
 import { openTokenizer } from "../../core/tokenizer.ts";
 import { elastictok } from "./mod.ts";
+import { makeTestVideo } from "../../core/data/_test_video.ts";
 
 Deno.test({
   name: "video eval: per-clip means over real frames equal a hand computation; adaptive counts per block",
@@ -32,18 +32,7 @@ Deno.test({
     );
     try {
       mkdirSync(join(dir, "v"));
-      const r = spawnSync(findFfmpeg().ffmpeg, [
-        "-v",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=24x16:rate=24:duration=0.5",
-        "-pix_fmt",
-        "yuv420p",
-        join(dir, "v", "a.mp4"),
-      ]);
-      strictEqual(r.status, 0, String(r.stderr));
+      makeTestVideo(join(dir, "v", "a.mp4"), "testsrc2");
       const src = async () => (await openVideoSource([join(dir, "v")]))!;
       const e = await evaluateVideos(tok, await src(), { adaptive: { threshold: 0.02 } });
       // 12 frames: clips of 8 and 4 (+ 4 padding frames).

@@ -6,13 +6,13 @@
  * named by shard and member). Skipped without ffmpeg.
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, tmp } from "../../cli/_test_run.ts";
 import { packTar } from "../../core/data/tar.ts";
-import { ffmpegAvailable, findFfmpeg } from "../../core/data/video.ts";
+import { ffmpegAvailable } from "../../core/data/video.ts";
 import { elastictok } from "./mod.ts";
+import { makeTestVideo } from "../../core/data/_test_video.ts";
 
 const losses = (out: string): number[] =>
   readFileSync(join(out, "log.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).loss);
@@ -26,18 +26,7 @@ Deno.test({
       mkdirSync(join(dir, "v"));
       const members = [];
       for (const [name, pattern] of [["a.mp4", "testsrc2"], ["b.mp4", "smptebars"]]) {
-        const made = spawnSync(findFfmpeg().ffmpeg, [
-          "-v",
-          "error",
-          "-f",
-          "lavfi",
-          "-i",
-          `${pattern}=size=24x16:rate=24:duration=1`,
-          "-pix_fmt",
-          "yuv420p",
-          join(dir, "v", name),
-        ]);
-        strictEqual(made.status, 0, String(made.stderr));
+        makeTestVideo(join(dir, "v", name), pattern, 1);
         members.push({ name, data: new Uint8Array(readFileSync(join(dir, "v", name))) });
       }
       const shard = join(dir, "clips-000000.tar");
