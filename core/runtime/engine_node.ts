@@ -26,6 +26,9 @@ export class NodeEngine implements Engine {
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: executionProviders(device, deviceId),
       graphOptimizationLevel: "all",
+      // Errors only: ORT's warnings (e.g. "can't constant fold" on float16 graphs) are noise to a user and
+      // interleave with the output of whatever runs the session.
+      logSeverityLevel: 3,
       externalData: files,
       enableCpuMemArena: o.memoryArena ?? true,
       enableMemPattern: o.memoryPattern ?? true,
