@@ -2,15 +2,15 @@
  * The quality cost of `--precision` on real photos with trained models
  * (bench/README.md "Precision" has the table): the default model on the
  * held-out photos and the tiny ElasticTok on held-out clips. Measured here:
- * int8 keeps 93.5 % (default, step-12,000 weights) and 94.9 % (ElasticTok) of
- * the fp32 token ids and moves PSNR by −0.005 and +0.011 dB; bf16 keeps 99.3 %
- * and 99.2 % and moves PSNR by −0.018 and +0.002 dB. The bounds sit below
- * (int8 kernels differ between CPUs; the step-6,000 weights kept 95.2 %); fp32 is exact.
+ * int8 keeps 95.0 % (default model) and 94.9 % (ElasticTok) of the fp32 token
+ * ids and moves PSNR by +0.017 and +0.011 dB; bf16 keeps 98.9 % and 99.2 % and
+ * moves PSNR by +0.005 and +0.002 dB. The bounds sit below (int8 kernels differ
+ * between CPUs; an earlier default kept 93.5 % under int8); fp32 is exact.
  */
 import { ok, strictEqual } from "node:assert";
 import { measureQuality } from "../bench/precision_quality.ts";
 
-const BOUNDS = { fp32: { ids: 1, db: 0 }, bf16: { ids: 0.98, db: 0.05 }, int8: { ids: 0.9, db: 0.1 } };
+const BOUNDS = { fp32: { ids: 1, db: 0 }, bf16: { ids: 0.97, db: 0.05 }, int8: { ids: 0.9, db: 0.1 } };
 
 for (const model of ["default", "elastictok"]) {
   Deno.test(`precision quality (${model}): ids equal to fp32 and PSNR change within bounds`, async () => {
