@@ -165,22 +165,23 @@ export function buildTrainStep(
   for (const [k, v] of Object.entries(terms)) g.output(v, `loss.${k}`);
   for (const [k, v] of Object.entries(outputs)) g.output(v, k);
   for (const [k, v] of Object.entries(state)) g.output(v, `new.${k}`);
+  const parts = {
+    trainable,
+    frozen,
+    fed,
+    batchInputs,
+    stateInputs,
+    drawInputs,
+    draws,
+    feeds,
+    terms,
+    outputs,
+  };
   if (accumulate === "partial") {
     // The norm of the gradient so far: a non-finite one stops the run before it is applied.
     g.output(g.scope("clip", () => clipByGlobalNorm(g, list, 0)).norm, "grad_norm");
     trainable.forEach((p, i) => g.output(list[i], `new.grad_acc.${p.name}`));
-    return stepOf(g, {
-      trainable,
-      frozen,
-      fed,
-      batchInputs,
-      stateInputs,
-      drawInputs,
-      draws,
-      feeds,
-      terms,
-      outputs,
-    }, {
+    return stepOf(g, parts, {
       ema: false,
       accumulate,
     });
@@ -217,18 +218,7 @@ export function buildTrainStep(
       g.output(g.scope("ema", () => emaUpdate(g, ema, u.p, emaDecay)), `new.ema.${p.name}`);
     }
   });
-  const built = stepOf(g, {
-    trainable,
-    frozen,
-    fed,
-    batchInputs,
-    stateInputs,
-    drawInputs,
-    draws,
-    feeds,
-    terms,
-    outputs,
-  }, {
+  const built = stepOf(g, parts, {
     ema: withEma,
     accumulate,
   });
