@@ -11,9 +11,10 @@
  * ```
  * @module
  */
-import { closeSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { DType, Tensor } from "../tensor.ts";
+import { writeAllSync } from "../fs.ts";
 import { npyHeader } from "./npy.ts";
 
 /** Streams batches (same dtype and item shape) into one `.npy` along axis 0. */
@@ -49,7 +50,7 @@ export class NpyStreamWriter {
       throw new Error(`${this.path}: rows ${t.dtype} (${t.shape}) differ from the first (${this.item})`);
     }
     const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-    for (let at = 0; at < bytes.length;) at += writeSync(this.fd!, bytes, at);
+    writeAllSync(this.fd!, bytes);
     this.rows += t.shape[0];
   }
 
@@ -63,16 +64,15 @@ export class NpyStreamWriter {
     try {
       const w = openSync(tmp, "w");
       try {
-        writeSync(w, npyHeader(this.dtype, shape));
+        writeAllSync(w, npyHeader(this.dtype, shape));
         const r = openSync(this.part, "r");
         try {
           const buf = new Uint8Array(1 << 22);
-          for (let n; (n = readSync(r, buf, 0, buf.length, null)) > 0;) {
-            for (let at = 0; at < n;) at += writeSync(w, buf, at, n - at);
-          }
+          for (let n; (n = readSync(r, buf, 0, buf.length, null)) > 0;) writeAllSync(w, buf.subarray(0, n));
         } finally {
           closeSync(r);
         }
+        fsyncSync(w);
       } finally {
         closeSync(w);
       }

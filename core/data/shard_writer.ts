@@ -17,8 +17,9 @@
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { writeAllSync } from "../fs.ts";
 import { blockPadding, tarHeader, type TarHeaderOptions, tarTrailer } from "./tar.ts";
 
 /** The temporary name a shard is written under before it is complete. */
@@ -59,8 +60,7 @@ export class ShardWriter {
   private flush(): void {
     for (const chunk of this.pending) {
       this.hash.update(chunk);
-      let at = 0;
-      while (at < chunk.length) at += writeSync(this.fd, chunk, at, chunk.length - at);
+      writeAllSync(this.fd, chunk); // in slices ≤ 1 GiB: one write call of more fails under Deno
     }
     this.written += this.pendingBytes;
     this.pending = [];
