@@ -15,7 +15,7 @@
  * @module
  */
 import { join } from "node:path";
-import { BadImages } from "../core/data/bad_images.ts";
+import { BadImages, skippedLine } from "../core/data/bad_images.ts";
 import { type ImageSource, openImageSource } from "../core/data/reader.ts";
 import { type ClipBatch, videoClips, VideoStitcher } from "../core/data/video_clips.ts";
 import { openVideoSource, type VideoSource } from "../core/data/video_sources.ts";
@@ -102,14 +102,26 @@ function encodeOptions(tok: Tokenizer, f: EncodeFlags): EncodeOptions {
   return o;
 }
 
-/** Streams the inputs through `step`, one batch at a time; returns the items done. */
+/** What {@link streamInputs} went through: items (images or clips) and, for video inputs, the videos read. */
+interface Streamed {
+  items: number;
+  /** Videos encoded (each one or more clips); with the bad ones skipped, the videos of the inputs. */
+  videos?: number;
+}
+
+/**
+ * Streams the inputs through `step`, one batch at a time. A video that cannot
+ * be read (a damaged shard member, a file ffmpeg refuses) goes to `bad` as an
+ * unreadable image does: skipped and counted, or the end of the run (exit 2) when strict.
+ */
 async function streamInputs(
   source: ImageSource | VideoSource,
   tok: Tokenizer,
   f: EncodeFlags,
   label: string,
+  bad: BadImages,
   step: (images: Tensor<"float32">, keys: string[], sources: string[], clips?: ClipBatch) => Promise<void>,
-): Promise<number> {
+): Promise<Streamed> {
   const input = tok.info.input;
   if ("files" in source || input.kind === "video") {
     if (!("files" in source) || input.kind !== "video") {
@@ -120,7 +132,7 @@ async function streamInputs(
       );
     }
     const frames = (tok.model.config as { frames_per_block?: number }).frames_per_block;
-    let n = 0;
+    let n = 0, videos = 0, last: string | undefined;
     for await (
       const b of videoClips(source, {
         size: input.height,
@@ -129,12 +141,19 @@ async function streamInputs(
         fps: f.fps === undefined ? 24 : intFlag(f.fps, "--fps"),
         batch: intFlag(f.batchSize, "--batch-size", 8)!,
         transform: tok.model.plugin.inputTransform,
+        badImages: bad,
       })
     ) {
       await step(b.video, b.sources, b.sources, b);
       n += b.sources.length;
+      // A video's clips come together (in order, possibly across batches): count each file once.
+      for (const file of b.files) {
+        if (file !== last) videos++;
+        last = file;
+      }
     }
-    return n;
+    if (!n) throw new UsageError(`${label}: the inputs held no readable videos`);
+    return { items: n, videos };
   }
   const progress = source.count ? new Progress(label, source.count, f.json) : undefined;
   const size = tok.info.imageSize;
@@ -154,7 +173,13 @@ async function streamInputs(
     progress?.update(done);
   }
   if (!done) throw new UsageError(`${label}: the inputs held no readable images`);
-  return done;
+  return { items: done };
+}
+
+/** The line on skipped inputs (stderr), or undefined when none was skipped; videos say how many there were. */
+function skippedSummary(bad: BadImages, streamed: Streamed): string | undefined {
+  if (streamed.videos === undefined) return bad.line();
+  return skippedLine(bad.count, { noun: "video", of: streamed.videos + bad.count });
 }
 
 function checkShard(f: EncodeFlags) {
@@ -176,7 +201,7 @@ export async function encodeCommand(inputs: string[], f: EncodeFlags): Promise<v
   const writer = new TokenWriter(dir, tok.info.tokensPerItem);
   try {
     const o = encodeOptions(tok, f);
-    await streamInputs(source, tok, f, "encode", async (images, _keys, sources) => {
+    const streamed = await streamInputs(source, tok, f, "encode", bad, async (images, _keys, sources) => {
       const t: Tokens = f.adaptive ? await tok.encodeAdaptive(images, o) : await tok.encode(images, o);
       writer.append(t, sources);
     });
@@ -186,9 +211,18 @@ export async function encodeCommand(inputs: string[], f: EncodeFlags): Promise<v
       ...(shard ? { shard } : {}),
     }));
     const npy = join(dir, "tokens.npy");
-    if (f.json) console.log(JSON.stringify({ tokens: npy, ...side, badImages: bad.summary() }, null, 2));
-    else console.log(`wrote ${npy} (${side.tokenDtype} [${side.tokenShape}]) and tokens.json`);
-    const skipped = bad.line();
+    const videos = streamed.videos === undefined ? {} : { videos: streamed.videos };
+    if (f.json) {
+      console.log(JSON.stringify({ tokens: npy, ...side, ...videos, badImages: bad.summary() }, null, 2));
+    } else {
+      console.log(
+        `wrote ${npy} (${side.tokenDtype} [${side.tokenShape}]) and tokens.json` +
+          (streamed.videos === undefined
+            ? ""
+            : `: ${streamed.items} clips of ${streamed.videos} video${streamed.videos === 1 ? "" : "s"}`),
+      );
+    }
+    const skipped = skippedSummary(bad, streamed);
     if (skipped) console.error(skipped);
   } catch (e) {
     writer.abort();
@@ -210,14 +244,14 @@ export async function reconstructCommand(inputs: string[], f: EncodeFlags, gridI
   // Images reconstruct in one program; videos and adaptive encodes run encode, then decode.
   const tok = await tokenizerFromFlags(
     f,
-    f.adaptive ? ["encodeAdaptive", "decode"] : "videos" in source ? ["encode", "decode"] : ["reconstruct"],
+    f.adaptive ? ["encodeAdaptive", "decode"] : "files" in source ? ["encode", "decode"] : ["reconstruct"],
   );
   const writer = new TokenWriter(dir, tok.info.tokensPerItem);
-  if ("files" in source) return await reconstructVideos(source, tok, f, dir, writer);
+  if ("files" in source) return await reconstructVideos(source, tok, f, dir, writer, bad);
   const sink = new ReconstructionSink(dir, { perItem: tok.info.tokensPerItem, npy: f.npy, gridItems });
   try {
     const o = encodeOptions(tok, f);
-    await streamInputs(source, tok, f, "reconstruct", async (images, keys, sources) => {
+    await streamInputs(source, tok, f, "reconstruct", bad, async (images, keys, sources) => {
       let r: { tokens: Tokens; images: Tensor };
       if (f.adaptive) {
         const tokens = await tok.encodeAdaptive(images, o);
@@ -269,6 +303,7 @@ async function reconstructVideos(
   f: EncodeFlags,
   dir: string,
   writer: TokenWriter,
+  bad: BadImages,
 ) {
   const stitcher = new VideoStitcher(
     dir,
@@ -278,17 +313,34 @@ async function reconstructVideos(
   const psnrs: number[] = [];
   try {
     const o = encodeOptions(tok, f);
-    const n = await streamInputs(source, tok, f, "reconstruct", async (video, _keys, sources, clips) => {
-      const tokens = f.adaptive ? await tok.encodeAdaptive(video, o) : await tok.encode(video, o);
-      writer.append(tokens, sources);
-      const recon = await tok.decode(tokens);
-      psnrs.push(...clipPsnr(clips!, recon));
-      await stitcher.add(clips!, recon);
-    });
+    const streamed = await streamInputs(
+      source,
+      tok,
+      f,
+      "reconstruct",
+      bad,
+      async (video, _keys, sources, clips) => {
+        const tokens = f.adaptive ? await tok.encodeAdaptive(video, o) : await tok.encode(video, o);
+        writer.append(tokens, sources);
+        const recon = await tok.decode(tokens);
+        psnrs.push(...clipPsnr(clips!, recon));
+        await stitcher.add(clips!, recon);
+      },
+    );
     writer.close(sidecarMeta(tok, f));
     const videos = await stitcher.finish();
     const psnr = psnrs.reduce((a, b) => a + b, 0) / Math.max(1, psnrs.length);
-    const summary = { folder: dir, grid: videos[0], npy: null, images: n, psnr, perImage: [], videos };
+    const n = streamed.items;
+    const summary = {
+      folder: dir,
+      grid: videos[0],
+      npy: null,
+      images: n,
+      psnr,
+      perImage: [],
+      videos,
+      badImages: bad.summary(),
+    };
     if (f.json) console.log(JSON.stringify({ tokens: join(dir, "tokens.npy"), ...summary }, null, 2));
     else {
       console.log(
@@ -296,6 +348,8 @@ async function reconstructVideos(
           `mean PSNR ${psnr.toFixed(2)} dB`,
       );
     }
+    const skipped = skippedSummary(bad, streamed);
+    if (skipped) console.error(skipped);
     return summary;
   } catch (e) {
     writer.abort();

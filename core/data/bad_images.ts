@@ -58,9 +58,13 @@ export class BadImages {
   }
 }
 
-/** The summary line for `count` skipped images, or undefined for none. */
-export function skippedLine(count: number): string | undefined {
+/**
+ * The summary line for `count` skipped inputs, or undefined for none: `noun`
+ * names them (default "image"), `of` the inputs there were in all.
+ */
+export function skippedLine(count: number, o: { noun?: string; of?: number } = {}): string | undefined {
   if (!count) return undefined;
-  return `skipped ${count} bad image${count === 1 ? "" : "s"} (see the warnings above); ` +
-    `--strict stops at the first instead`;
+  return `skipped ${count} bad ${o.noun ?? "image"}${count === 1 ? "" : "s"}${
+    o.of === undefined ? "" : ` of ${o.of}`
+  } (see the warnings above); --strict stops at the first instead`;
 }
