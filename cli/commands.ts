@@ -9,6 +9,7 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exportOnnx } from "../core/export.ts";
 import type { Plugin } from "../core/plugin.ts";
+import { presetRecipe } from "../core/presets.ts";
 import { DEFAULT_MODEL_DIR, listPresets, resolveModel } from "../core/resolve.ts";
 import { memoGraphs, parameterShapes } from "../core/tokenizer.ts";
 import { PLUGINS } from "../plugins/mod.ts";
@@ -52,14 +53,57 @@ export async function infoCommand(f: ModelFlags): Promise<void> {
   print(f.json, value, text.join("\n"));
 }
 
-/** One preset as `tok1d list` shows it: its name and where upstream publishes its weights. */
+/**
+ * What a preset is, for `tok1d list`: an upstream config (`upstream`: its released weights load
+ * with `--weights`, where upstream published any), one of tok1d's training recipes (`recipe`: train
+ * it from scratch, there is nothing to fetch) or a test size (`test`: random weights).
+ */
+export type PresetKind = "upstream" | "recipe" | "test";
+
+/** The order `tok1d list` shows the kinds in, with the heading of each group. */
+const KINDS: readonly { kind: PresetKind; heading?: string }[] = [
+  { kind: "upstream" },
+  { kind: "recipe", heading: "recipes — train from scratch (no weights to fetch):" },
+  { kind: "test" },
+];
+
+/** One preset as `tok1d list` shows it: its kind, where upstream publishes its weights, or how to train it. */
 function presetEntry(p: Plugin<unknown>, name: string) {
   const sources = p.checkpoints?.presets[name] ?? [];
-  const test = (p.testPresets ?? Object.keys(p.presets).filter((n) => n.startsWith("tiny"))).includes(name);
-  return { name: `${p.name}/${name}`, testPreset: test, checkpoints: sources };
+  // The registry suites' sizes, and any `test_*` config (ALIT's test_vae: test-sized, not in the suites).
+  const test = name.startsWith("test_") ||
+    (p.testPresets ?? Object.keys(p.presets).filter((n) => n.startsWith("tiny"))).includes(name);
+  const recipe = sources.length ? undefined : presetRecipe(p.presets[name]);
+  const kind: PresetKind = test ? "test" : recipe ? "recipe" : "upstream";
+  return {
+    name: `${p.name}/${name}`,
+    kind,
+    testPreset: test,
+    checkpoints: sources,
+    ...(recipe ? { train: recipe.train, use: `--model ${recipe.model}` } : {}),
+  };
 }
 
-/** `tok1d list`: `default`, then each family's presets with the upstream checkpoint each expects. */
+type Entry = ReturnType<typeof presetEntry>;
+
+/** The text lines of one preset. */
+function entryLines(e: Entry): string[] {
+  const head = `  ${e.name.padEnd(24)}`;
+  const more = " ".repeat(head.length + 2);
+  if (e.kind === "test") return [`${head}test size (use --random)`];
+  if (e.kind === "recipe") return [`${head}${e.train}`, `${more}→ then ${e.use}`];
+  if (!e.checkpoints.length) return [`${head}no released weights (--weights <yours>)`];
+  return e.checkpoints.map((c, i) =>
+    `${i ? " ".repeat(head.length) : head}${c.label ? `[${c.label}] ` : ""}${c.files.join(" + ")} from ${
+      c.where.includes("://") ? "" : "HF "
+    }${c.where}\n${more}→ ${c.use}`
+  );
+}
+
+/**
+ * `tok1d list`: `default`, then each family's presets: upstream's with the checkpoint each
+ * expects, then tok1d's training recipes with the command that trains each, then the test sizes.
+ */
 export function listCommand(f: { json?: boolean }): void {
   const families = Object.values(PLUGINS).map((p) => ({
     name: p.name,
@@ -73,25 +117,21 @@ export function listCommand(f: { json?: boolean }): void {
     ...families.flatMap((fam) => [
       "",
       `${fam.name}  ${fam.paper}${fam.note ? `\n  ${fam.note}` : ""}`,
-      ...fam.presets.flatMap((e) => {
-        const head = `  ${e.name.padEnd(24)}`;
-        if (!e.checkpoints.length) {
-          return [
-            `${head}${e.testPreset ? "test size (use --random)" : "no released weights (--weights <yours>)"}`,
-          ];
-        }
-        return e.checkpoints.map((c, i) =>
-          `${i ? " ".repeat(head.length) : head}${c.label ? `[${c.label}] ` : ""}${
-            c.files.join(" + ")
-          } from ${c.where.includes("://") ? "" : "HF "}${c.where}` +
-          `\n${" ".repeat(head.length + 2)}→ ${c.use}`
-        );
+      ...KINDS.flatMap(({ kind, heading }) => {
+        const entries = fam.presets.filter((e) => e.kind === kind);
+        if (!entries.length) return [];
+        return [...(heading ? [`  ${heading}`] : []), ...entries.flatMap(entryLines)];
       }),
     ]),
     "",
     "tok1d never downloads: fetch the files named above, then pass them as shown.",
+    "A recipe has no weights anywhere: its command trains it on your photos (README, " +
+    '"Train your own small tokenizer").',
   ];
-  print(f.json, { default: defaultModel, families, presets: listPresets() }, lines.join("\n"));
+  const recipes = families.flatMap((fam) =>
+    fam.presets.filter((e) => e.kind === "recipe").map((e) => e.name)
+  );
+  print(f.json, { default: defaultModel, families, presets: listPresets(), recipes }, lines.join("\n"));
 }
 
 /** The bundled sample photos (CC0/public domain, see tests/testdata/photos/README.md). */

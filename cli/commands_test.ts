@@ -1,6 +1,6 @@
 import { deepStrictEqual, ok } from "node:assert";
 import { listPresets } from "../core/resolve.ts";
-import { run } from "./_test_run.ts";
+import { run, tmp } from "./_test_run.ts";
 
 Deno.test("list: default first, each preset with the upstream files it expects and where they are published", async () => {
   const text = await run(["list"]);
@@ -27,6 +27,61 @@ Deno.test("list: default first, each preset with the upstream files it expects a
     files: ["config.json", "model.safetensors"],
     use: "--model <folder> (the titok/l32 model)",
   });
+});
+
+Deno.test("list: training recipes are listed as recipes with their command, apart from upstream's presets", async () => {
+  const text = (await run(["list"])).out;
+  // A recipe is never "no released weights": it shows the command that trains it and the model it leaves.
+  ok(!/titok\/small +no released weights/.test(text), text);
+  ok(
+    text.includes(
+      "  recipes — train from scratch (no weights to fetch):\n" +
+        "  titok/small             deno task tok1d train --model titok/small --data photos/ --out runs/small ",
+    ),
+    text,
+  );
+  ok(text.includes("--no-gan\n                            → then --model runs/small/model\n"), text);
+  // Upstream presets first, then the recipes, then the test sizes.
+  const at = (s: string) => text.indexOf(`  ${s} `);
+  ok(at("titok/sl256_vq8k") < at("titok/small") && at("titok/small") < at("titok/tiny"));
+  ok(/\n {2}alit\/test_vae +test size \(use --random\)\n/.test(text), "a test_* config is a test size");
+  ok(
+    /\n {2}bdd_1d\/k16 +no released weights/.test(text),
+    "upstream configs without weights stay as they were",
+  );
+  const json = JSON.parse((await run(["list", "--json"])).out);
+  deepStrictEqual(json.recipes, [
+    "alit/small_recipe",
+    "bdd_1d/small",
+    "elastictok/small",
+    "marvel/small",
+    "titok/small",
+  ]);
+  const entries = json.families.flatMap((f: { presets: { name: string; kind: string }[] }) => f.presets);
+  const small = entries.find((p: { name: string }) => p.name === "bdd_1d/small");
+  deepStrictEqual([small.kind, small.checkpoints, small.use], ["recipe", [], "--model runs/b/model"]);
+  ok(small.train.startsWith("deno task tok1d train --model bdd_1d/small --data photos/ --out runs/b "));
+  const kinds = (k: string) => entries.filter((p: { kind: string }) => p.kind === k).length;
+  deepStrictEqual([kinds("recipe"), kinds("test"), kinds("upstream")], [5, 14, entries.length - 19]);
+  deepStrictEqual(entries.find((p: { name: string }) => p.name === "alit/small").kind, "upstream");
+});
+
+Deno.test("a recipe run without weights says how to train it (exit 2), not only 'no weights'", async () => {
+  const r = await run([
+    "encode",
+    "--model",
+    "marvel/small",
+    "--out",
+    tmp(),
+    "tests/testdata/photos/coffee.png",
+  ]);
+  deepStrictEqual(r.code, 2, r.err);
+  ok(
+    r.err.includes("model marvel/small is a training recipe (no released weights): train it, e.g. "),
+    r.err,
+  );
+  ok(r.err.includes("`deno task tok1d train --model marvel/small --data photos/ --out runs/m "), r.err);
+  ok(r.err.includes("then pass --model runs/m/model (or --weights <checkpoint>, or --random)"), r.err);
 });
 
 Deno.test("--model: an HF repo id names the files to fetch and the folder layout; a preset typo gets did-you-mean", async () => {

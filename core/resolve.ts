@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { checkConfigBudgets, clipValue, parseConfig, readConfigFile } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { looksLikeRepoId, repoIdMessage } from "./model_hints.ts";
+import { type PresetRecipe, presetRecipe } from "./presets.ts";
 import { didYouMean } from "./suggest.ts";
 import type { Plugin } from "./plugin.ts";
 import { PLUGINS } from "../plugins/mod.ts";
@@ -24,6 +25,8 @@ export interface ResolvedModel {
   configSource: string;
   /** Folder or file holding the weights, if any. */
   weights?: string;
+  /** For a training recipe (core/presets.ts), which has no weights to fetch: how to train it. */
+  recipe?: PresetRecipe;
 }
 
 /** Folder of the embedded default model. */
@@ -105,7 +108,11 @@ export function resolveModel(spec: string): ResolvedModel {
   );
   if (candidates.length === 1) {
     const p = candidates[0];
-    return fromConfig(p.presets[name], `preset:${p.name}/${name}`, name);
+    const recipe = presetRecipe(p.presets[name]);
+    return {
+      ...fromConfig(p.presets[name], `preset:${p.name}/${name}`, name),
+      ...(recipe ? { recipe } : {}),
+    };
   }
   const all = listPresets();
   if (candidates.length > 1) {

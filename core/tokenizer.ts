@@ -347,6 +347,11 @@ export async function openTokenizer(
   if (options.random || (!source && !shapes.size)) {
     const specs = [...shapes].map(([name, shape]) => ({ name, shape, dtype: "float32" as const }));
     weights = randomWeights(specs, options.seed ?? 0);
+  } else if (!source && model.recipe) {
+    throw new UsageError(
+      `model ${spec} is a training recipe (no released weights): train it, e.g. \`${model.recipe.train}\`, ` +
+        `then pass --model ${model.recipe.model} (or --weights <checkpoint>, or --random)`,
+    );
   } else if (!source) {
     throw new UsageError(
       `model ${spec} has no weights: pass --weights <checkpoint> (an HF folder, .safetensors or .bin) or --random`,
