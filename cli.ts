@@ -20,7 +20,7 @@ import { registerTrain } from "./cli/train.ts";
 import { convertCommand } from "./cli/convert.ts";
 import { evalCommand } from "./cli/eval.ts";
 import { fidCommand } from "./cli/fid.ts";
-import { clip, typeFlags } from "./cli/flags.ts";
+import { clip, STRICT_HELP, typeFlags } from "./cli/flags.ts";
 import { preflight } from "./cli/preflight.ts";
 import { checkRequired, deferRequired } from "./cli/required.ts";
 
@@ -34,12 +34,17 @@ const RUN_FLAGS = ["--device", "--threads", "--batch-size", "--precision"];
  * The model flags, less those that do nothing for this command (`omit`): a
  * command's help lists only flags that change what it does.
  */
-function modelOptions(cmd: Command, required = true, omit: string[] = []): Command {
+function modelOptions(
+  cmd: Command,
+  required: boolean | "in the action" = true,
+  omit: string[] = [],
+): Command {
   const model = new Option(
     "--model <spec>",
-    "HF-style folder, config file, preset (titok/s128) or 'default'",
+    "HF-style folder, config file, preset (titok/s128) or 'default'" +
+      (required === "in the action" ? " (required)" : ""),
   );
-  if (required) model.makeOptionMandatory();
+  if (required === true) model.makeOptionMandatory();
   const options = [
     model,
     new Option("--weights <path>", "checkpoint: HF folder, .safetensors, .bin/.pth/.ckpt"),
@@ -74,8 +79,8 @@ function encodeFlags(cmd: Command, outRequired = true): Command {
       "--no-resize",
       "centre-crop the full-size image, no resize (BDD-1D's and ALIT's evaluation protocol)",
     )
-    .option("--fps <n>", "video files: frames per second to sample (default 24)")
-    .option("--strict", "stop at the first unreadable or corrupt image (exit 2) instead of skipping it");
+    .option("--fps <n>", "videos (files or shard members): frames per second to sample (default 24)")
+    .option("--strict", STRICT_HELP);
   return addFamilyOptions(cmd);
 }
 
@@ -87,7 +92,8 @@ export function program(): Command {
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  p.command("list").description("list families and presets").option("--json").action(listCommand);
+  p.command("list").description("list families, their presets (upstream's and tok1d's training recipes)")
+    .option("--json", "machine-readable output on stdout").action(listCommand);
   modelOptions(
     p.command("info").description("show a model's token shape, vocabulary and size"),
     true,
@@ -95,15 +101,15 @@ export function program(): Command {
   ).action(infoCommand);
   // --model and --out are checked in the action: `encode merge` must parse without them.
   const encode = modelOptions(
-    p.command("encode").description("images → tokens.npy + tokens.json (streamed)"),
-    false,
+    p.command("encode").description("images or videos → tokens.npy + tokens.json (streamed)"),
+    "in the action",
   );
   encodeFlags(encode, false)
     .option("--budget <n>", "encode at this many tokens per image (the family's budgets: tok1d info)")
     .option("--length <n>", "the same as --budget (ALIT's fixed-length mode)")
     .option("--adaptive", "the family's adaptive encode: per image, the fewest tokens under --threshold")
     .option("--threshold <x>", "quality threshold of --adaptive (family specific: ALIT L1, ElasticTok MSE)")
-    .argument("<inputs...>", "image files, folders, .tar shards or a brace pattern")
+    .argument("<inputs...>", "image or video files, folders, .tar shards or a brace pattern")
     .action(encodeCommand);
   // --out and --json are the parent's (commander parses them anywhere on the line).
   encode.command("merge").description("join the parts of 'encode --shard K/N' runs; takes --out, --json")
@@ -126,12 +132,14 @@ export function program(): Command {
     .option("--length <n>", "the same as --budget")
     .option("--adaptive", "the family's adaptive encode (see encode)")
     .option("--threshold <x>", "quality threshold of --adaptive")
-    .argument("<inputs...>", "image files, folders, .tar shards or a brace pattern")
+    .argument("<inputs...>", "image or video files, folders, .tar shards or a brace pattern")
     .action(async (files, f) => {
       await reconstructCommand(files, f);
     });
   modelOptions(
-    p.command("export").description("write encoder/decoder .onnx + model.safetensors"),
+    p.command("export").description(
+      "write each graph as .onnx, the weights as model.safetensors, manifest.json",
+    ),
     true,
     RUN_FLAGS,
   )

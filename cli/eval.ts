@@ -43,6 +43,7 @@ import { evaluationJson, type ReportContext, writeEvaluationReport } from "../co
 import { DEVICES } from "../core/runtime/mod.ts";
 import { precisionOption } from "./precision.ts";
 import { intFlag, type ModelFlags, outDir, Progress, tokenizerFromFlags } from "./common.ts";
+import { STRICT_HELP } from "./flags.ts";
 import { inceptionSpec } from "./fid.ts";
 import { addFamilyOptions, type FamilyFlags, familyParams } from "./family_options.ts";
 import { resolveModel } from "../core/resolve.ts";
@@ -134,7 +135,9 @@ function adaptiveOption(f: EvalFlags): { threshold: number } | undefined {
 }
 
 async function evalAction(f: EvalFlags): Promise<void> {
-  if (!f.model) throw new UsageError("--model: required (a preset, config file or HF-style folder)");
+  if (!f.model) {
+    throw new UsageError("--model: required (a preset, config file, HF-style folder or 'default')");
+  }
   if (!f.data) throw new UsageError("--data: required (an image folder, class tree or webdataset shards)");
   const videos = await openVideoSource([f.data], f.shard === undefined ? undefined : parseShardFlag(f.shard));
   if (videos) return await evalVideoAction(videos, f as VideoEvalFlags);
@@ -239,11 +242,15 @@ export function evalCommand(): Command {
     .description(
       "reconstruction quality: rFID (upstream protocol), PSNR, SSIM, codebook usage; --report HTML",
     )
-    .option("--model <spec>", "HF-style folder, config file, preset (titok/s128) or 'default'")
+    // --model and --data are checked in the action: `eval merge` must parse without them.
+    .option("--model <spec>", "HF-style folder, config file, preset (titok/s128) or 'default' (required)")
     .option("--weights <path>", "checkpoint: HF folder, .safetensors, .bin/.pth/.ckpt")
     .option("--random", "use seeded random weights (tests, benchmarks)")
     .option("--seed <n>", "seed for --random")
-    .option("--data <spec>", "image folder, class tree, webdataset shard(s) or brace pattern; or videos")
+    .option(
+      "--data <spec>",
+      "image folder, class tree, webdataset shard(s) or brace pattern; or videos (required)",
+    )
     .option("--fps <n>", "videos: frames per second sampled (default 24)")
     .option("--limit <n>", "evaluate the first n images")
     .option(
@@ -271,7 +278,7 @@ export function evalCommand(): Command {
     .addOption(precisionOption())
     .option("--batch-size <n>", "images per batch", "16")
     .option("--workers <n>", "image decoding threads (default: decode on the main thread)")
-    .option("--strict", "stop at the first unreadable or corrupt image (exit 2) instead of skipping it")
+    .option("--strict", STRICT_HELP)
     .option("--json", "machine-readable output on stdout")
     .action(evalAction);
   addFamilyOptions(cmd);

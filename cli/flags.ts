@@ -12,6 +12,10 @@ import type { Command } from "commander";
 import { parseShardFlag } from "../core/data/shard_slice.ts";
 import { UsageError } from "../core/errors.ts";
 
+/** `--strict` of every command that reads images or videos (the policy of core/data/bad_images.ts). */
+export const STRICT_HELP =
+  "stop at the first unreadable or corrupt image or video (exit 2) instead of skipping and counting it";
+
 /** What a flag's value must be. */
 export type FlagKind = "posInt" | "nonNegInt" | "nonNegNumber" | "posNumber" | "seed" | "shard" | "percent";
 

@@ -10,14 +10,19 @@
 import type { Command, Option } from "commander";
 import { UsageError } from "../core/errors.ts";
 
-const REQUIRED = new WeakSet<Option>();
+/** The deferred options, with their description as declared (the help's says "(required)" too). */
+const REQUIRED = new WeakMap<Option, string>();
 
-/** Makes the mandatory options of `cmd` (not its subcommands) checked by {@link checkRequired} instead. */
+/**
+ * Makes the mandatory options of `cmd` (not its subcommands) checked by {@link checkRequired}
+ * instead; their help says "(required)", which commander's help does not show for them.
+ */
 export function deferRequired(cmd: Command): void {
   for (const o of cmd.options) {
     if (!o.mandatory) continue;
     o.mandatory = false;
-    REQUIRED.add(o);
+    REQUIRED.set(o, o.description);
+    o.description = `${o.description} (required)`;
   }
 }
 
@@ -26,7 +31,7 @@ export function checkRequired(cmd: Command): void {
   for (let c: Command | null = cmd; c; c = c.parent) {
     for (const o of c.options) {
       if (REQUIRED.has(o) && c.getOptionValue(o.attributeName()) === undefined) {
-        throw new UsageError(`${o.long}: required (${o.description})`);
+        throw new UsageError(`${o.long}: required (${REQUIRED.get(o)})`);
       }
     }
   }

@@ -22,6 +22,7 @@ import { BadImages } from "../core/data/bad_images.ts";
 import { initLines } from "../core/train/init_from.ts";
 import { trainTokenizer } from "../core/train/train.ts";
 import { intFlag } from "./common.ts";
+import { STRICT_HELP } from "./flags.ts";
 import { addFamilyOptions, type FamilyFlags, familyParams } from "./family_options.ts";
 import {
   discriminatorOptions,
@@ -163,7 +164,10 @@ export function registerTrain(p: Command): void {
     "train or fine-tune a tokenizer (one ONNX train-step graph per step)",
   )
     .requiredOption("--model <spec>", "config: preset, config file or HF-style folder")
-    .requiredOption("--data <spec>", "photos folder, ImageNet-style tree, .tar shard(s) or brace pattern")
+    .requiredOption(
+      "--data <spec>",
+      "photos folder, ImageNet-style tree, .tar shard(s) or brace pattern; or videos (video models)",
+    )
     .requiredOption("--out <dir>", "run folder: checkpoint, log.jsonl, loss.png, model/")
     .option(
       "--weights <path[@prefixes]>",
@@ -249,7 +253,7 @@ export function registerTrain(p: Command): void {
     .addOption(new Option("--device <name>", "execution provider").choices([...DEVICES]).default("cpu"))
     .option("--threads <n>", "intra-op threads")
     .addOption(new Option("--stop-after <n>", "stop this process after n steps (testing)").hideHelp())
-    .option("--strict", "stop at the first unreadable or corrupt image (exit 2) instead of skipping it")
+    .option("--strict", STRICT_HELP)
     .option("--json", "machine-readable summary");
   for (const o of helperFlagOptions()) cmd.addOption(o);
   addFamilyOptions(cmd, "train");
