@@ -34,7 +34,7 @@ const INPUT_ARGS: Record<string, Record<string, InputKind>> = {
 
 /** Input flags, by long name, of whichever command declares them. */
 const INPUT_FLAGS: Record<string, InputKind> = {
-  "--tokens": "file",
+  "--tokens": "path", // a token folder (from encode) or its tokens.npy
   "--teacher": "file",
   "--labels": "file",
   "--data": "data",

@@ -49,6 +49,31 @@ Deno.test("cli: encode → decode round trip writes the contract's files", async
   const images = readNpy(join(dir, "dec", "images.npy"));
   deepStrictEqual(images.shape, [3, 3, 32, 32]);
   deepStrictEqual(images.dtype, "float32");
+  // --tokens also takes the folder encode wrote (as the help and README say), with the same images.
+  const folder = await run([
+    "decode",
+    "--model",
+    TWO_STAGE,
+    "--tokens",
+    join(dir, "enc"),
+    "--out",
+    join(dir, "d2"),
+  ]);
+  deepStrictEqual(folder.code, 0, folder.err);
+  for (const f of ["astronaut.png", "chelsea.png", "coffee.png"]) {
+    deepStrictEqual(readFileSync(join(dir, "d2", f)), readFileSync(join(dir, "dec", f)), f);
+  }
+  const empty = await run([
+    "decode",
+    "--model",
+    TWO_STAGE,
+    "--tokens",
+    join(dir, "dec"),
+    "--out",
+    join(dir, "d3"),
+  ]);
+  deepStrictEqual(empty.code, 2);
+  ok(empty.err.includes(`--tokens ${join(dir, "dec")}: the folder has no tokens.npy`), empty.err);
 });
 
 Deno.test("cli: reconstruct writes grid.png and --json gives machine output", async () => {
