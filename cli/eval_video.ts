@@ -109,7 +109,7 @@ function finish(
     const files = writeVideoReport(outDir(f.report, "--report"), e, `${f.model} on ${data}`, bad);
     if (!f.json) console.error(`wrote ${files.join(", ")}`);
   }
-  const skipped = skippedLine(bad.length);
+  const skipped = skippedLine(bad.length, { noun: "video", of: e.videos + bad.length });
   if (skipped) console.error(skipped);
   const { samples: _, ...metrics } = e;
   const badImages = { count: bad.length, files: bad };
@@ -179,7 +179,7 @@ export async function evalVideoAction(source: VideoSource, f: VideoEvalFlags): P
     };
     if (f.json) console.log(JSON.stringify({ ...summary, badImages: bad.summary() }, null, 2));
     else {
-      const skipped = skippedLine(bad.count);
+      const skipped = skippedLine(bad.count, { noun: "video", of: state.videos + bad.count });
       if (skipped) console.error(skipped);
       console.error(
         `wrote part ${f.shard} (${state.videos} videos, ${state.clips} clips) to ${f.out}; ` +
