@@ -15,10 +15,9 @@
  * @module
  */
 import { join } from "node:path";
-import { BadImages, skippedLine } from "../core/data/bad_images.ts";
-import { type ImageSource, openImageSource } from "../core/data/reader.ts";
-import { type ClipBatch, videoClips, VideoStitcher } from "../core/data/video_clips.ts";
-import { openVideoSource, type VideoSource } from "../core/data/video_sources.ts";
+import { BadImages } from "../core/data/bad_images.ts";
+import { type ClipBatch, VideoStitcher } from "../core/data/video_clips.ts";
+import type { VideoSource } from "../core/data/video_sources.ts";
 import { parseShardFlag } from "../core/data/shard_slice.ts";
 import { UsageError } from "../core/errors.ts";
 import type { EncodeOptions } from "../core/plugin.ts";
@@ -26,9 +25,10 @@ import type { Tensor } from "../core/tensor.ts";
 import type { Tokenizer } from "../core/tokenizer.ts";
 import { TokenWriter } from "../core/tokens_file.ts";
 import type { Tokens } from "../core/tokens.ts";
-import { configHash, intFlag, type ModelFlags, outDir, Progress, tokenizerFromFlags } from "./common.ts";
+import { configHash, intFlag, type ModelFlags, outDir, tokenizerFromFlags } from "./common.ts";
 import { type FamilyFlags, familyParams } from "./family_options.ts";
 import { ReconstructionSink } from "./reconstruct_sink.ts";
+import { openSource, skippedSummary, streamInputs } from "./stream_inputs.ts";
 
 /** Flags of encode and reconstruct. */
 export interface EncodeFlags extends ModelFlags, FamilyFlags {
@@ -45,16 +45,6 @@ export interface EncodeFlags extends ModelFlags, FamilyFlags {
   fps?: string;
   /** `--strict`: stop at the first bad image instead of skipping it (core/data/bad_images.ts). */
   strict?: boolean;
-}
-
-/** Videos when the inputs hold them (files, folders, video shards); else the image source. */
-async function openSource(
-  inputs: string[],
-  f: EncodeFlags,
-  bad: BadImages,
-): Promise<ImageSource | VideoSource> {
-  const videos = await openVideoSource(inputs, f.shard === undefined ? undefined : parseShardFlag(f.shard));
-  return videos ?? await openImageSource(inputs, { shard: f.shard, badImages: bad });
 }
 
 /** What the sidecar says about the model and the run. */
@@ -100,86 +90,6 @@ function encodeOptions(tok: Tokenizer, f: EncodeFlags): EncodeOptions {
     );
   }
   return o;
-}
-
-/** What {@link streamInputs} went through: items (images or clips) and, for video inputs, the videos read. */
-interface Streamed {
-  items: number;
-  /** Videos encoded (each one or more clips); with the bad ones skipped, the videos of the inputs. */
-  videos?: number;
-}
-
-/**
- * Streams the inputs through `step`, one batch at a time. A video that cannot
- * be read (a damaged shard member, a file ffmpeg refuses) goes to `bad` as an
- * unreadable image does: skipped and counted, or the end of the run (exit 2) when strict.
- */
-async function streamInputs(
-  source: ImageSource | VideoSource,
-  tok: Tokenizer,
-  f: EncodeFlags,
-  label: string,
-  bad: BadImages,
-  step: (images: Tensor<"float32">, keys: string[], sources: string[], clips?: ClipBatch) => Promise<void>,
-): Promise<Streamed> {
-  const input = tok.info.input;
-  if ("files" in source || input.kind === "video") {
-    if (!("files" in source) || input.kind !== "video") {
-      throw new UsageError(
-        input.kind === "video"
-          ? `${label}: ${tok.info.family}/${tok.info.variant} takes video files (.mp4, .webm, .avi, …)`
-          : `${label}: video files need a video model (${tok.info.variant} takes images; e.g. elastictok/fsq_video)`,
-      );
-    }
-    const frames = (tok.model.config as { frames_per_block?: number }).frames_per_block;
-    let n = 0, videos = 0, last: string | undefined;
-    for await (
-      const b of videoClips(source, {
-        size: input.height,
-        frames: input.frames,
-        block: frames,
-        fps: f.fps === undefined ? 24 : intFlag(f.fps, "--fps"),
-        batch: intFlag(f.batchSize, "--batch-size", 8)!,
-        transform: tok.model.plugin.inputTransform,
-        badImages: bad,
-      })
-    ) {
-      await step(b.video, b.sources, b.sources, b);
-      n += b.sources.length;
-      // A video's clips come together (in order, possibly across batches): count each file once.
-      for (const file of b.files) {
-        if (file !== last) videos++;
-        last = file;
-      }
-    }
-    if (!n) throw new UsageError(`${label}: the inputs held no readable videos`);
-    return { items: n, videos };
-  }
-  const progress = source.count ? new Progress(label, source.count, f.json) : undefined;
-  const size = tok.info.imageSize;
-  const bs = intFlag(f.batchSize, "--batch-size", 8)!;
-  let done = 0;
-  for await (
-    const b of source.batches(bs, {
-      size,
-      resize: f.resize === false ? "none" : "shorter",
-      crop: "center",
-      ...tok.model.plugin.inputTransform,
-      workers: intFlag(f.workers, "--workers", 1),
-    })
-  ) {
-    await step(b.images, b.keys, b.sources);
-    done += b.images.shape[0];
-    progress?.update(done);
-  }
-  if (!done) throw new UsageError(`${label}: the inputs held no readable images`);
-  return { items: done };
-}
-
-/** The line on skipped inputs (stderr), or undefined when none was skipped; videos say how many there were. */
-function skippedSummary(bad: BadImages, streamed: Streamed): string | undefined {
-  if (streamed.videos === undefined) return bad.line();
-  return skippedLine(bad.count, { noun: "video", of: streamed.videos + bad.count });
 }
 
 function checkShard(f: EncodeFlags) {
