@@ -32,15 +32,18 @@ export class BadImages {
     private readonly warn: (message: string) => void = (m) => console.error(`warning: ${m}`),
   ) {}
 
-  /** A sample that cannot be used: throws when strict, else warns once per source and counts it. */
-  report(source: string, message: string): void {
+  /**
+   * A sample that cannot be used: throws when strict, else warns once per source and counts it.
+   * `noun` names it in the messages (a video reader says "video").
+   */
+  report(source: string, message: string, noun = "image"): void {
     // Decoder messages usually start with the file name already.
     const reason = message.startsWith(`${source}: `) ? message.slice(source.length + 2) : message;
-    if (this.strict) throw new UsageError(`${source}: ${reason} (--strict stops at the first bad image)`);
+    if (this.strict) throw new UsageError(`${source}: ${reason} (--strict stops at the first bad ${noun})`);
     if (this.seen.has(source)) return; // a later epoch meets it again
     this.seen.add(source);
     this.skipped.push({ source, reason });
-    this.warn(`skipped bad image ${source}: ${reason}`);
+    this.warn(`skipped bad ${noun} ${source}: ${reason}`);
   }
 
   get count(): number {

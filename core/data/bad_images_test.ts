@@ -1,6 +1,6 @@
 import { deepStrictEqual, ok, throws } from "node:assert";
 import { UsageError } from "../errors.ts";
-import { BadImages } from "./bad_images.ts";
+import { BadImages, skippedLine } from "./bad_images.ts";
 
 Deno.test("bad images: skipped once per file with the reason named, counted; strict stops with a UsageError", () => {
   const said: string[] = [];
@@ -33,5 +33,22 @@ Deno.test("bad images: skipped once per file with the reason named, counted; str
     (e: Error) =>
       e instanceof UsageError &&
       e.message === "x.jpg: empty file (0 bytes), not an image (--strict stops at the first bad image)",
+  );
+});
+
+Deno.test("bad images: a video reader names videos; the summary line counts them against all the inputs", () => {
+  const said: string[] = [];
+  const bad = new BadImages(false, (m) => said.push(m));
+  bad.report("s.tar:b.mp4", "moov atom not found", "video");
+  deepStrictEqual(said, ["skipped bad video s.tar:b.mp4: moov atom not found"]);
+  deepStrictEqual(
+    skippedLine(bad.count, { noun: "video", of: 2 }),
+    "skipped 1 bad video of 2 (see the warnings above); --strict stops at the first instead",
+  );
+  deepStrictEqual(skippedLine(3, { noun: "video" })!.slice(0, 20), "skipped 3 bad videos");
+  deepStrictEqual(skippedLine(0, { noun: "video", of: 4 }), undefined);
+  throws(
+    () => new BadImages(true, () => {}).report("s.tar:b.mp4", "s.tar:b.mp4: moov atom not found", "video"),
+    (e: Error) => e.message === "s.tar:b.mp4: moov atom not found (--strict stops at the first bad video)",
   );
 });

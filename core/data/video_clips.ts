@@ -80,7 +80,7 @@ export async function* videoClips(files: string[] | VideoSource, o: ClipOptions)
         .video;
     } catch (e) {
       if (!o.badImages || !(e instanceof UsageError)) throw e;
-      o.badImages.report(file, (e as Error).message.replace(`${item.path}: `, "")); // throws when strict
+      o.badImages.report(file, (e as Error).message.replace(`${item.path}: `, ""), "video"); // throws when strict
       continue;
     } finally {
       item.release();

@@ -61,7 +61,7 @@ export async function openClipBatches(data: string, o: ClipBatchOptions): Promis
       frames = await read(f);
     } catch (e) {
       if (!o.badImages || !(e instanceof UsageError)) throw e;
-      o.badImages.report(f.name, (e as Error).message.replace(`${f.path}: `, "")); // throws when strict
+      o.badImages.report(f.name, (e as Error).message.replace(`${f.path}: `, ""), "video"); // throws when strict
       continue;
     } finally {
       f.release();

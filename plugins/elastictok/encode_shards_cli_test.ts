@@ -42,7 +42,7 @@ Deno.test({
       deepStrictEqual([j.videos, j.badImages.count], [1, 1]);
       strictEqual(j.videos + j.badImages.count, 2); // the shard's video members
       deepStrictEqual(j.badImages.files.map((f: { source: string }) => f.source), [`${tar}:b.mp4`]);
-      ok(enc.err.includes(`warning: skipped bad image ${tar}:b.mp4: `), enc.err);
+      ok(enc.err.includes(`warning: skipped bad video ${tar}:b.mp4: `), enc.err);
       ok(enc.err.includes("skipped 1 bad video of 2 (see the warnings above)"), enc.err);
       const side = JSON.parse(readFileSync(join(dir, "s", "tokens.json"), "utf8"));
       deepStrictEqual(side.sources, [`${tar}:a.mp4#0`, `${tar}:a.mp4#1`]); // 12 frames → clips of 8
@@ -55,7 +55,8 @@ Deno.test({
 
       const strict = await run(["encode", ...model, "--out", join(dir, "x"), "--strict", tar]);
       strictEqual(strict.code, 2, strict.err);
-      ok(strict.err.includes(`tok1d: error: ${tar}:b.mp4: `) && /--strict/.test(strict.err), strict.err);
+      ok(strict.err.includes(`tok1d: error: ${tar}:b.mp4: `), strict.err);
+      ok(strict.err.endsWith("(--strict stops at the first bad video)"), strict.err);
       ok(!existsSync(join(dir, "x", "tokens.npy")));
 
       const rec = await run(["reconstruct", ...model, "--out", join(dir, "r"), "--json", tar]);
