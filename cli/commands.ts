@@ -41,6 +41,8 @@ export async function infoCommand(f: ModelFlags): Promise<void> {
       config: model.configSource,
     };
     value.weights = null;
+    // A training recipe has no weights anywhere: say how to make them.
+    if (model.recipe) value.train = model.recipe.train;
   } else {
     const tok = await tokenizerFromFlags(f);
     value = { ...tok.info, parameters: tok.parameterCount, config: tok.model.configSource };

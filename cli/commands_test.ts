@@ -82,6 +82,16 @@ Deno.test("a recipe run without weights says how to train it (exit 2), not only 
   );
   ok(r.err.includes("`deno task tok1d train --model marvel/small --data photos/ --out runs/m "), r.err);
   ok(r.err.includes("then pass --model runs/m/model (or --weights <checkpoint>, or --random)"), r.err);
+  // info names the command too; an upstream preset has none.
+  const info = JSON.parse((await run(["info", "--model", "marvel/small", "--json"])).out);
+  deepStrictEqual([info.weights, info.train.split(" --data")[0]], [
+    null,
+    "deno task tok1d train --model marvel/small",
+  ]);
+  deepStrictEqual(
+    JSON.parse((await run(["info", "--model", "marvel/l32x1", "--json"])).out).train,
+    undefined,
+  );
 });
 
 Deno.test("--model: an HF repo id names the files to fetch and the folder layout; a preset typo gets did-you-mean", async () => {
