@@ -26,6 +26,8 @@ export interface SkippedImage {
 export class BadImages {
   readonly skipped: SkippedImage[] = [];
   private readonly seen = new Set<string>();
+  /** What the skipped samples were ("image", "video"), for the summary line. */
+  private readonly nouns = new Set<string>();
 
   constructor(
     readonly strict = false,
@@ -42,6 +44,7 @@ export class BadImages {
     if (this.strict) throw new UsageError(`${source}: ${reason} (--strict stops at the first bad ${noun})`);
     if (this.seen.has(source)) return; // a later epoch meets it again
     this.seen.add(source);
+    this.nouns.add(noun);
     this.skipped.push({ source, reason });
     this.warn(`skipped bad ${noun} ${source}: ${reason}`);
   }
@@ -55,9 +58,13 @@ export class BadImages {
     return { count: this.count, files: [...this.skipped] };
   }
 
-  /** The summary line ("skipped 2 bad images (see the warnings above); --strict stops instead"), or undefined. */
+  /**
+   * The summary line ("skipped 2 bad images (see the warnings above); --strict stops instead"), or
+   * undefined; it names what was skipped (videos, or "inputs" when images and videos were).
+   */
   line(): string | undefined {
-    return skippedLine(this.count);
+    const noun = this.nouns.size > 1 ? "input" : [...this.nouns][0] ?? "image";
+    return skippedLine(this.count, { noun });
   }
 }
 
