@@ -14,6 +14,8 @@ export interface EngineOptions {
   memoryArena?: boolean;
   memoryPattern?: boolean;
   profile?: string;
+  /** Extra ONNX Runtime session config entries (`session.dynamic_block_base` → "4"), applied last. */
+  sessionConfig?: Record<string, string>;
 }
 
 /** A session opened on one engine. */

@@ -126,6 +126,9 @@ export class DirectEngine implements Engine {
         ),
         "allow_spinning",
       );
+      for (const [key, value] of Object.entries(o.sessionConfig ?? {})) {
+        check(ort, ort.AddSessionConfigEntry(options, cString(key), cString(value)), key);
+      }
       if (o.profile) check(ort, ort.EnableProfiling(options, cString(o.profile)), "profiling");
       if (files.length) {
         const names = nameArray(files.map((f) => f.path));

@@ -127,6 +127,24 @@ Deno.test("Session: engine 'direct' is refused on other devices, naming the devi
   );
 });
 
+Deno.test("Session: sessionConfig entries reach ONNX Runtime on both engines", async () => {
+  for (const engine of ["node", "direct"] as const) {
+    // A valid entry opens and runs; a value ORT cannot parse fails the creation (so the entry was read).
+    const s = await Session.create(mixed(), weights(), {
+      engine,
+      sessionConfig: { "session.dynamic_block_base": "4" },
+    });
+    deepStrictEqual((await s.run(feeds())).total.data, Float32Array.of(9.4375));
+    await s.release();
+    await rejects(
+      () =>
+        Session.create(mixed(), weights(), { engine, sessionConfig: { "session.dynamic_block_base": "x" } }),
+      /stoi/,
+      engine,
+    );
+  }
+});
+
 Deno.test("DirectEngine: wrapped inputs are reused only while the same memory is fed", async () => {
   const g = new Graph("double");
   const x = g.input("x", "float32", [2]);

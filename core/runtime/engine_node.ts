@@ -32,7 +32,8 @@ export class NodeEngine implements Engine {
       externalData: files,
       enableCpuMemArena: o.memoryArena ?? true,
       enableMemPattern: o.memoryPattern ?? true,
-      extra: { session: { intra_op: { allow_spinning: o.spinning === false ? "0" : "1" } } },
+      // Flat dotted keys: onnxruntime-node joins nested keys with "." into the same config entries.
+      extra: { "session.intra_op.allow_spinning": o.spinning === false ? "0" : "1", ...o.sessionConfig },
     };
     if (o.profile) {
       options.enableProfiling = true;

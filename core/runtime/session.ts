@@ -78,6 +78,8 @@ export interface SessionOptions {
    * (`attention`, `group-norm`, `upsample-conv`).
    */
   fuse?: boolean | ((kind: string) => boolean);
+  /** Extra ONNX Runtime session config entries, e.g. `{ "session.dynamic_block_base": "4" }`. */
+  sessionConfig?: Record<string, string>;
 }
 
 /** A compiled graph ready to run. */
