@@ -29,7 +29,8 @@ deno task bench:upstream [options]       tok1d vs upstream-equivalent PyTorch, s
   --iters 3 --warmup 1 --min-time 1
                          per process and phase: untimed calls, then timed calls until both counts
   --threads 2            intra-op threads of both sides
-  --spinning on|off      ORT's worker threads spin between kernels (its default) or sleep
+  --spinning off|on      ORT's worker threads sleep between kernels (default: the counterpart of torch's
+                         tuned OMP_WAIT_POLICY=PASSIVE) or spin (ORT's own default)
   --torch auto|on|off    auto: compare when python3 imports torch and numpy, else tok1d alone;
                          on: exit 2 if it cannot; off (or --no-torch): tok1d alone
   --python /usr/bin/python3   --torch-env tuned|installed (bench/README.md, "Debian torch's environment")
@@ -49,7 +50,7 @@ const o = benchArgs(USAGE, {
   warmup: { type: "string" },
   "min-time": { type: "string" },
   threads: { type: "string", default: "2" },
-  spinning: { type: "string", default: "on" },
+  spinning: { type: "string", default: "off" },
   torch: { type: "string", default: "auto" },
   "no-torch": { type: "boolean", default: false },
   python: { type: "string", default: "/usr/bin/python3" },
