@@ -9,7 +9,7 @@ import type { Value } from "../graph/graph.ts";
 import type { DType, Tensor } from "../tensor.ts";
 import { executionProviders, explainProviderError } from "./providers.ts";
 import { freeTensors } from "./free.ts";
-import type { Engine, EngineOptions } from "./engine.ts";
+import { type Engine, type EngineOptions, spinConfig } from "./engine.ts";
 
 /** An ONNX Runtime session opened through onnxruntime-node. */
 export class NodeEngine implements Engine {
@@ -33,7 +33,7 @@ export class NodeEngine implements Engine {
       enableCpuMemArena: o.memoryArena ?? true,
       enableMemPattern: o.memoryPattern ?? true,
       // Flat dotted keys: onnxruntime-node joins nested keys with "." into the same config entries.
-      extra: { "session.intra_op.allow_spinning": o.spinning === false ? "0" : "1", ...o.sessionConfig },
+      extra: { ...spinConfig(o.spinning), ...o.sessionConfig },
     };
     if (o.profile) {
       options.enableProfiling = true;
