@@ -19,6 +19,7 @@ const { values: o } = parseArgs({
     threads: { type: "string", default: "2" },
     arena: { type: "string", default: "on" },
     engine: { type: "string", default: "node" },
+    winograd: { type: "string", default: "on" },
   },
 });
 const mib = (field: string) =>
@@ -36,6 +37,7 @@ const tok = await loadTokenizer(`titok/${o.preset}`, {
   threads: Number(o.threads),
   memoryArena: o.arena === "on",
   engine: o.engine as "node" | "direct",
+  winograd: o.winograd === "on",
   batchSize: Number(o.batch),
   // What a reconstruct job opens; the token decoder's weights are dropped at load.
   programs: ["encode", "decodeLatent"],

@@ -29,7 +29,7 @@ const { values: o } = parseArgs({
     iters: { type: "string", default: "3" },
     warmup: { type: "string", default: "1" },
     "min-time": { type: "string", default: "1" },
-    spinning: { type: "string", default: "on" },
+    spinning: { type: "string", default: "default" },
     check: { type: "string" },
   },
 });
@@ -40,7 +40,10 @@ const t0 = performance.now();
 const tok = await loadTokenizer(`titok/${o.preset}`, {
   weights: o.weights,
   threads: Number(o.threads),
-  spinning: o.spinning === "on",
+  // on | off | a spin budget in µs | default (the library's CPU default, a short spin).
+  spinning: o.spinning === "default"
+    ? undefined
+    : o.spinning === "on" || (o.spinning !== "off" && Number(o.spinning)),
   batchSize: batch,
   programs: ["encode", "decodeLatent"],
 });

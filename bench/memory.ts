@@ -8,7 +8,7 @@
  *
  * ```sh
  * deno run -A bench/memory.ts                                  # s128 and l32, batch 4, 2 threads
- * deno run -A bench/memory.ts --presets s128 --arena on,off --rounds 2 --json /tmp/mem.json
+ * deno run -A bench/memory.ts --presets s128 --arena on,off --winograd on,off --rounds 2 --json /tmp/mem.json
  * ```
  * @module
  */
@@ -28,6 +28,7 @@ const { values: o } = parseArgs({
     threads: { type: "string", default: "2" },
     arena: { type: "string", default: "on" },
     engine: { type: "string", default: "node" },
+    winograd: { type: "string", default: "on" },
     rounds: { type: "string", default: "1" },
     dir: { type: "string", default: join(tmpdir(), "tok1d-memory-bench") },
     json: { type: "string" },
@@ -38,7 +39,7 @@ const { values: o } = parseArgs({
 if (o.help) {
   console.log(
     "deno run -A bench/memory.ts [--presets s128,l32] [--batch 4] [--threads 2] [--arena on,off] " +
-      "[--engine node,direct] [--rounds 1] [--dir DIR] [--json out.json]",
+      "[--engine node,direct] [--winograd on,off] [--rounds 1] [--dir DIR] [--json out.json]",
   );
   Deno.exit(0);
 }
@@ -74,14 +75,16 @@ for (const preset of o.presets.split(",")) {
   for (let round = 0; round < Number(o.rounds); round++) {
     for (const arena of o.arena.split(",")) {
       for (const engine of o.engine.split(",")) {
-        const out = await deno([
-          worker,
-          ...["--preset", preset, "--weights", weights, "--batch", o.batch, "--threads", o.threads],
-          ...["--arena", arena, "--engine", engine],
-        ]);
-        const row = JSON.parse(out.trim().split("\n").at(-1)!) as Row;
-        rows.push(row);
-        console.error(JSON.stringify(row));
+        for (const winograd of o.winograd.split(",")) {
+          const out = await deno([
+            worker,
+            ...["--preset", preset, "--weights", weights, "--batch", o.batch, "--threads", o.threads],
+            ...["--arena", arena, "--engine", engine, "--winograd", winograd],
+          ]);
+          const row = JSON.parse(out.trim().split("\n").at(-1)!) as Row;
+          rows.push(row);
+          console.error(JSON.stringify(row));
+        }
       }
     }
   }
@@ -89,12 +92,12 @@ for (const preset of o.presets.split(",")) {
 
 const f = (x: number) => x.toFixed(0);
 console.log(
-  `| preset | arena | engine | weights | read | sessions open (× weights) | after 1 image | after batch ${o.batch} | peak (× weights) | open s | encode s | decode s |`,
+  `| preset | arena | engine | winograd | weights | read | sessions open (× weights) | after 1 image | after batch ${o.batch} | peak (× weights) | peak set by | open s | encode s | decode s |`,
 );
-console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
-const groups = Map.groupBy(rows, (r) => `${r.preset}|${r.arena}|${r.engine}`);
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+const groups = Map.groupBy(rows, (r) => `${r.preset}|${r.arena}|${r.engine}|${r.winograd}`);
 for (const [key, rs] of groups) {
-  const [preset, arena, engine] = key.split("|");
+  const [preset, arena, engine, winograd] = key.split("|");
   const m = (pick: (r: Row) => number) => median(rs.map(pick));
   const w = rs[0].weightsMiB;
   const open = m((r) => r.stage.opened);
@@ -103,12 +106,15 @@ for (const [key, rs] of groups) {
     preset,
     arena,
     engine,
+    winograd,
     f(w),
     f(m((r) => r.stage.loaded)),
     `${f(open)} (${(open / w).toFixed(2)}×)`,
     f(m((r) => r.stage.decodedOne)),
     f(m((r) => r.stage.afterBatch)),
     `${f(peak)} (${(peak / w).toFixed(2)}×)`,
+    // The first stage whose VmHWM reached the peak: session creation ("opened") or a run.
+    Object.entries(rs[0].peakBy as Record<string, number>).find(([, v]) => v >= rs[0].peak - 0.5)?.[0] ?? "",
     ...["openSeconds", "encodeSeconds", "decodeSeconds"].map((k) => m((r) => r[k] as number).toFixed(2)),
   ];
   console.log(`| ${cells.join(" | ")} |`);

@@ -29,7 +29,9 @@ deno task bench:upstream [options]       tok1d vs upstream-equivalent PyTorch, s
   --iters 3 --warmup 1 --min-time 1
                          per process and phase: untimed calls, then timed calls until both counts
   --threads 2            intra-op threads of both sides
-  --spinning on|off      ORT's worker threads spin between kernels (its default) or sleep
+  --spinning default|off|on|<µs>
+                         ORT's idle workers: tok1d's CPU default (spin 50 µs, then sleep, as torch's tuned
+                         OMP_WAIT_POLICY=PASSIVE threads sleep), sleep at once, ORT's full spin, or a budget
   --torch auto|on|off    auto: compare when python3 imports torch and numpy, else tok1d alone;
                          on: exit 2 if it cannot; off (or --no-torch): tok1d alone
   --python /usr/bin/python3   --torch-env tuned|installed (bench/README.md, "Debian torch's environment")
@@ -49,7 +51,7 @@ const o = benchArgs(USAGE, {
   warmup: { type: "string" },
   "min-time": { type: "string" },
   threads: { type: "string", default: "2" },
-  spinning: { type: "string", default: "on" },
+  spinning: { type: "string", default: "default" },
   torch: { type: "string", default: "auto" },
   "no-torch": { type: "boolean", default: false },
   python: { type: "string", default: "/usr/bin/python3" },
@@ -71,7 +73,10 @@ const iters = positiveInt("iters", o.iters ?? (q ? "1" : "3"));
 const warmup = nonNegative("warmup", o.warmup ?? (q ? "0" : "1"));
 const minTime = nonNegative("min-time", o["min-time"] ?? (q ? "0" : "1"));
 const threads = positiveInt("threads", o.threads);
-usageCheck(["on", "off"].includes(o.spinning), `--spinning: expected on or off, got '${o.spinning}'`);
+usageCheck(
+  ["default", "on", "off"].includes(o.spinning) || /^\d+$/.test(o.spinning),
+  `--spinning: expected default, on, off or microseconds, got '${o.spinning}'`,
+);
 usageCheck(["auto", "on", "off"].includes(o.torch), `--torch: expected auto, on or off, got '${o.torch}'`);
 usageCheck(!(o["no-torch"] && o.torch === "on"), "--no-torch contradicts --torch on");
 usageCheck(["tuned", "installed"].includes(o["torch-env"]), `--torch-env: expected tuned or installed`);
@@ -260,7 +265,9 @@ for (const family of families.filter((f) => f !== "titok")) {
   }
   const script = here(`./compare_${family}.ts`);
   const json = join(o.dir, `compare_${family}-${Deno.pid}.json`);
-  const args = ["--rounds", String(rounds), "--threads", String(threads), "--spinning", o.spinning];
+  const args = ["--rounds", String(rounds), "--threads", String(threads)];
+  // Those scripts take on|off only (their default: on).
+  if (["on", "off"].includes(o.spinning)) args.push("--spinning", o.spinning);
   args.push("--python", o.python, "--torch-env", o["torch-env"], "--json", json);
   if (q) args.push(...(family === "bdd" ? ["--model", "tiny"] : ["--cases", "decode"]));
   console.log(`\n${family}: deno run -A bench/compare_${family}.ts ${args.slice(0, -2).join(" ")}`);

@@ -10,10 +10,22 @@ import type { Tensor } from "../tensor.ts";
 /** Session settings an engine applies. */
 export interface EngineOptions {
   threads?: number;
-  spinning?: boolean;
+  /** false: workers sleep between kernels; true: ORT's spin; a number: spin at most that many µs. */
+  spinning?: boolean | number;
   memoryArena?: boolean;
   memoryPattern?: boolean;
   profile?: string;
+  /** Extra ONNX Runtime session config entries (`session.dynamic_block_base` → "4"), applied last. */
+  sessionConfig?: Record<string, string>;
+}
+
+/** ORT's config entries for {@link EngineOptions.spinning} (unset: ORT's default, spinning). */
+export function spinConfig(spinning: boolean | number | undefined): Record<string, string> {
+  const entries: Record<string, string> = {
+    "session.intra_op.allow_spinning": spinning === false ? "0" : "1",
+  };
+  if (typeof spinning === "number") entries["session.intra_op.spin_duration_us"] = String(spinning);
+  return entries;
 }
 
 /** A session opened on one engine. */

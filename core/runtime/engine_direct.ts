@@ -13,7 +13,7 @@ import type { Value } from "../graph/graph.ts";
 import { BYTES_PER_ELEMENT, type DType, sizeOf, type Tensor } from "../tensor.ts";
 import { ONNX_DTYPE } from "../onnx/proto.ts";
 import { check, cString, type OrtC, ortC, outPointer } from "./ort_c.ts";
-import type { Engine, EngineOptions } from "./engine.ts";
+import { type Engine, type EngineOptions, spinConfig } from "./engine.ts";
 
 const DTYPE = new Map(Object.entries(ONNX_DTYPE).map(([k, v]) => [v as number, k as DType]));
 const ARRAY: Record<DType, new (b: ArrayBuffer) => Tensor["data"]> = {
@@ -117,15 +117,9 @@ export class DirectEngine implements Engine {
         (o.memoryPattern ?? true) ? ort.EnableMemPattern(options) : ort.DisableMemPattern(options),
         "memory pattern",
       );
-      check(
-        ort,
-        ort.AddSessionConfigEntry(
-          options,
-          cString("session.intra_op.allow_spinning"),
-          cString(o.spinning === false ? "0" : "1"),
-        ),
-        "allow_spinning",
-      );
+      for (const [key, value] of Object.entries({ ...spinConfig(o.spinning), ...o.sessionConfig })) {
+        check(ort, ort.AddSessionConfigEntry(options, cString(key), cString(value)), key);
+      }
       if (o.profile) check(ort, ort.EnableProfiling(options, cString(o.profile)), "profiling");
       if (files.length) {
         const names = nameArray(files.map((f) => f.path));

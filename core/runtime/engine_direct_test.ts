@@ -13,6 +13,7 @@ import { add, argmin, cast, equal, f32, gather, matmul, mul, reduceSum } from ".
 import type { Tensor } from "../tensor.ts";
 import { Session } from "./session.ts";
 import { DirectEngine } from "./engine_direct.ts";
+import { spinConfig } from "./engine.ts";
 import { freeTensors } from "./free.ts";
 
 function mixed() {
@@ -125,6 +126,36 @@ Deno.test("Session: engine 'direct' is refused on other devices, naming the devi
     () => Session.create(mixed(), weights(), { engine: "direct", device: "cuda" }),
     /engine 'direct' runs on the CPU only, not on cuda/,
   );
+});
+
+Deno.test("spinConfig: ORT's spin entries for off, on and a budget in microseconds", () => {
+  deepStrictEqual(spinConfig(false), { "session.intra_op.allow_spinning": "0" });
+  deepStrictEqual(spinConfig(true), { "session.intra_op.allow_spinning": "1" });
+  deepStrictEqual(spinConfig(undefined), { "session.intra_op.allow_spinning": "1" });
+  deepStrictEqual(spinConfig(50), {
+    "session.intra_op.allow_spinning": "1",
+    "session.intra_op.spin_duration_us": "50",
+  });
+});
+
+Deno.test("Session: sessionConfig entries reach ONNX Runtime on both engines", async () => {
+  for (const engine of ["node", "direct"] as const) {
+    // A valid entry opens and runs; a value ORT cannot parse fails the creation (so the entry was read).
+    const s = await Session.create(mixed(), weights(), {
+      engine,
+      threads: 2,
+      spinning: 20,
+      sessionConfig: { "session.dynamic_block_base": "4" },
+    });
+    deepStrictEqual((await s.run(feeds())).total.data, Float32Array.of(9.4375));
+    await s.release();
+    await rejects(
+      () =>
+        Session.create(mixed(), weights(), { engine, sessionConfig: { "session.dynamic_block_base": "x" } }),
+      /stoi/,
+      engine,
+    );
+  }
 });
 
 Deno.test("DirectEngine: wrapped inputs are reused only while the same memory is fed", async () => {

@@ -9,7 +9,7 @@ import type { Value } from "../graph/graph.ts";
 import type { DType, Tensor } from "../tensor.ts";
 import { executionProviders, explainProviderError } from "./providers.ts";
 import { freeTensors } from "./free.ts";
-import type { Engine, EngineOptions } from "./engine.ts";
+import { type Engine, type EngineOptions, spinConfig } from "./engine.ts";
 
 /** An ONNX Runtime session opened through onnxruntime-node. */
 export class NodeEngine implements Engine {
@@ -32,7 +32,8 @@ export class NodeEngine implements Engine {
       externalData: files,
       enableCpuMemArena: o.memoryArena ?? true,
       enableMemPattern: o.memoryPattern ?? true,
-      extra: { session: { intra_op: { allow_spinning: o.spinning === false ? "0" : "1" } } },
+      // Flat dotted keys: onnxruntime-node joins nested keys with "." into the same config entries.
+      extra: { ...spinConfig(o.spinning), ...o.sessionConfig },
     };
     if (o.profile) {
       options.enableProfiling = true;
