@@ -41,7 +41,7 @@ Deno.test("bad images: a video reader names videos; the summary line counts them
   const bad = new BadImages(false, (m) => said.push(m));
   bad.report("s.tar:b.mp4", "moov atom not found", "video");
   deepStrictEqual(said, ["skipped bad video s.tar:b.mp4: moov atom not found"]);
-  ok(bad.line()!.startsWith("skipped 1 bad video (see the warnings above)"), bad.line());
+  ok(bad.line()!.startsWith("skipped 1 bad video (see the warnings above)"), bad.line() ?? "no line");
   deepStrictEqual(
     skippedLine(bad.count, { noun: "video", of: 2 }),
     "skipped 1 bad video of 2 (see the warnings above); --strict stops at the first instead",
