@@ -10,7 +10,8 @@
  *   F(4×4, 3×3) (core/nn/winograd.ts), and nearest ×2 + 3×3 conv vs the folded stride-2 ConvTranspose
  *   (core/nn/upsample_conv.ts);
  * - `decoder`: the whole MaskGIT-VQGAN f16 decoder (16×16×256 → 256×256 image; TiTok's pixel
- *   decoder, ALIT's VQGAN decoder) with `Session`'s `winograd` off and on.
+ *   decoder, ALIT's VQGAN decoder) with `Session`'s `winograd` off and on, then the earlier rule
+ *   (images ≥ 64² only) against the default (≥ 16²).
  *
  * Each figure is the median over rounds of wall seconds per call, plus the process CPU seconds per
  * call (user + system, all threads; worker threads do not spin), which the shared host's load
@@ -25,6 +26,7 @@ import { upsampleConv3x3 } from "../core/nn/upsample_conv.ts";
 import { randomWeights, Rng } from "../core/init.ts";
 import { upsampleNearest } from "../core/ops/mod.ts";
 import { Session } from "../core/runtime/session.ts";
+import type { WinogradRule } from "../core/runtime/winograd_pass.ts";
 import type { Tensor } from "../core/tensor.ts";
 import { median } from "./_titok_util.ts";
 
@@ -55,7 +57,7 @@ const cpuSeconds = () => {
 
 interface Side {
   graph: Graph;
-  winograd: boolean;
+  winograd: boolean | WinogradRule;
 }
 
 /** Opens both sides, runs each once, then `rounds` interleaved timed calls; prints one row. */
@@ -104,7 +106,9 @@ console.log(
 console.log("| case | before s | after s | ratio | before CPU s | after CPU s | CPU ratio | max abs diff |");
 console.log("| ---- | -------- | ------- | ----- | ------------ | ----------- | --------- | ------------ |");
 if (cases.has("layers")) {
-  for (const [c, o, side] of [[128, 128, 256], [256, 128, 128], [256, 256, 64], [512, 512, 32]]) {
+  for (
+    const [c, o, side] of [[128, 128, 256], [256, 128, 128], [256, 256, 64], [256, 256, 32], [512, 512, 16]]
+  ) {
     const g = layer([batch, c, side, side], (g, x) => conv2d(g, x, c, o, 3, { padding: 1, bias: false }));
     const feeds = { x: randn([batch, c, side, side], 1) };
     await compare(`conv3×3 ${c}→${o} at ${side}² (Winograd)`, { graph: g, winograd: false }, {
@@ -134,4 +138,14 @@ if (cases.has("decoder")) {
     graph: g,
     winograd: true,
   }, feeds);
+  // The rule before 2026-12-07 left the 16² and 32² levels (512 / 256 channels) direct.
+  await compare(
+    "decoder, Winograd ≥ 64² → default rule",
+    {
+      graph: g,
+      winograd: { minChannels: 128, minPixels: 64 * 64 },
+    },
+    { graph: g, winograd: true },
+    feeds,
+  );
 }

@@ -23,9 +23,11 @@ import { winogradConv3x3, winogradFits } from "../nn/winograd.ts";
 /**
  * Which convs are rewritten. `minChannels`: both sides at least this wide (the transforms cost per
  * input channel, the saving per channel pair). `minPixels`: H·W at least this — the filter
- * transform is a 4× larger weight held by each session (36 vs 9 taps), so the narrow-image, wide-
- * channel convs (a VQGAN's 512-channel 16² and 32² levels: most of its weights) would add ~0.7 GB
- * per decoder session for ~15 % of the saving.
+ * transform is a 4× larger weight held by each session (36 vs 9 taps) while the saving grows with
+ * the image, so the memory paid per multiply saved is ∝ 1/(H·W). The default takes every level of a
+ * VQGAN down to 16²: on the f16 MaskGIT-VQGAN decoder the 512-channel 16² and 256-channel 32² convs
+ * add ~0.3 GB per session (RSS 2.29 → 2.59 GB at batch 4) for 13–15 % less time at batch 4
+ * (bench/README.md, "conv_decoder_bench.ts").
  */
 export interface WinogradRule {
   minChannels: number;
@@ -33,7 +35,7 @@ export interface WinogradRule {
 }
 
 /** The default rule (bench/conv_decoder_bench.ts, bench/README.md "Conv decoders"). */
-export const WINOGRAD_RULE: WinogradRule = { minChannels: 128, minPixels: 64 * 64 };
+export const WINOGRAD_RULE: WinogradRule = { minChannels: 128, minPixels: 16 * 16 };
 
 /** `graph` with each eligible Conv replaced by its Winograd form; `graph` itself when none is. */
 export function winogradRewrite(
