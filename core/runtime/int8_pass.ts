@@ -35,13 +35,19 @@ import { ONNX_DTYPE } from "../onnx/proto.ts";
 import type { Tensor } from "../tensor.ts";
 import { graphView } from "./graph_view.ts";
 import { quantizeInt8, type WeightLayout, WeightPool } from "./weight_quant.ts";
+import { int8ConvRewrite, type Range } from "./int8_conv_pass.ts";
 
 /** Which ops int8 covers. */
 export interface Int8Rule {
-  /** Quantize Conv too (ConvInteger). */
+  /** Quantize the convs without calibrated ranges too, dynamically (ConvInteger: slower than fp32 here). */
   conv: boolean;
   /** Weights with fewer elements stay float32. */
   minElements: number;
+  /**
+   * Calibrated activation ranges by value name (core/runtime/calibrate.ts): each Conv whose input
+   * and output have one runs as a static QDQ int8 conv (QLinearConv; core/runtime/int8_conv_pass.ts).
+   */
+  ranges?: ReadonlyMap<string, Range>;
 }
 
 /** The default rule (bench/precision_bench.ts, bench/README.md "Precision"). */
@@ -61,6 +67,15 @@ export function int8Rewrite(
   weights: ReadonlyMap<string, Tensor>,
   rule: Int8Rule = INT8_RULE,
 ): Rewritten {
+  if (rule.ranges?.size) {
+    // Calibrated convs first (static QDQ), then the Linear/MatMul rewrite over the result.
+    const convs = int8ConvRewrite(graph, weights, rule.ranges, rule.minElements);
+    if (convs.weights.size) {
+      const all = new Map([...weights, ...convs.weights]);
+      const rest = int8Rewrite(convs.graph, all, { ...rule, ranges: undefined });
+      return { graph: rest.graph, weights: new Map([...convs.weights, ...rest.weights]) };
+    }
+  }
   const pool = new WeightPool();
   const added = new Map<string, { spec: ParamSpec; tensor: () => Tensor }>();
   const nodes: GraphNode[] = [];
