@@ -86,24 +86,48 @@ export async function calibrate(
   feeds: readonly Record<string, Tensor>[],
   opts: SessionOptions = {},
 ): Promise<Map<string, Range>> {
+  const ranges = new Map<string, Range>();
+  if (!feeds.length) return ranges;
+  const s = await recordingSession(graph, weights, opts, ranges);
+  try {
+    for (const f of feeds) await s.run(f);
+  } finally {
+    await s.release();
+  }
+  return ranges;
+}
+
+/**
+ * A float32 session of `graph` whose every run folds the ranges of the conv activations into
+ * `ranges` (and returns the graph's own outputs only): what a tokenizer opens while it calibrates.
+ */
+export async function recordingSession(
+  graph: Graph,
+  weights: Map<string, Tensor>,
+  opts: SessionOptions,
+  ranges: Map<string, Range>,
+): Promise<Session> {
   // The graph as Session.create hands it to the precision pass: pruned, then fused (the phase convs
   // of an upsampling conv exist only in the fused form).
   const fuse = opts.fuse ?? (opts.device ?? "cpu") === "cpu";
   const plain = pruned(graph);
   const fused = fuse ? fuseRegions(plain, fuse === true ? () => true : fuse) : plain;
   const names = convActivations(fused, weights);
-  const ranges = new Map<string, Range>();
-  if (!names.length || !feeds.length) return ranges;
   const s = await Session.create(withRangeTaps(fused, names), weights, {
     ...opts,
     precision: "fp32",
     fuse: false,
     inPlace: undefined,
   });
-  try {
-    for (const f of feeds) foldRanges(ranges, names, await s.run(f));
-  } finally {
-    await s.release();
-  }
-  return ranges;
+  const run = s.run.bind(s);
+  s.run = async (feeds) => {
+    const out = await run(feeds);
+    foldRanges(ranges, names, out);
+    for (const name of names) {
+      delete out[`${name}/cal_min`];
+      delete out[`${name}/cal_max`];
+    }
+    return out;
+  };
+  return s;
 }

@@ -13,9 +13,9 @@ import { calibrate, convActivations, withRangeTaps } from "./calibrate.ts";
 
 function net(): Graph {
   const g = new Graph("cal");
-  const x = g.input("x", "float32", [1, 8, 10, 10]);
+  const x = g.input("x", "float32", [1, 16, 10, 10]);
   const h = silu(g, x);
-  const y = g.scope("conv", () => conv2d(g, h, 8, 16, 3, { padding: "same" }));
+  const y = g.scope("conv", () => conv2d(g, h, 16, 16, 3, { padding: "same" }));
   g.output(silu(g, y), "out");
   g.output(y, "y");
   return g;
@@ -26,8 +26,8 @@ function feed(seed: number): Record<string, Tensor> {
   return {
     x: {
       dtype: "float32",
-      shape: [1, 8, 10, 10],
-      data: Float32Array.from({ length: 800 }, () => 3 * rng.normal()),
+      shape: [1, 16, 10, 10],
+      data: Float32Array.from({ length: 1600 }, () => 3 * rng.normal()),
     },
   };
 }
