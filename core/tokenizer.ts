@@ -334,6 +334,27 @@ export class Tokenizer {
     }));
   }
 
+  /**
+   * Activation ranges of every graph's int8-eligible convs, recorded while this tokenizer's programs
+   * run in float32 on `files` (core/tokenizer_calibration.ts); weights are not dropped. Pass the result
+   * as {@link LoadOptions.calibration} to int8 tokenizers of the same weights.
+   */
+  calibrate(files: readonly string[] = CALIBRATION_PHOTOS, encodeOnly = false): Promise<Calibration> {
+    const { model, builders, weights, info, randomWeights, options } = this;
+    return calibrateTokenizer(
+      (recordRanges) =>
+        new Tokenizer(model, builders, weights, info, randomWeights, {
+          ...options,
+          precision: "fp32",
+          keepWeights: true,
+          programs: undefined,
+          recordRanges,
+        }),
+      files,
+      encodeOnly,
+    );
+  }
+
   /** Frees the sessions. */
   async release(): Promise<void> {
     for (const s of this.sessions.values()) await (await s).release();
@@ -379,19 +400,14 @@ export async function openTokenizer(
   const random = !!options.random && shapes.size > 0;
   let calibration = options.calibration;
   if (!calibration && options.precision === "int8" && options.calibrate !== false && !options.recordRanges) {
+    const fp32 = new Tokenizer(model, builders, weights, info, random, {
+      ...options,
+      precision: "fp32",
+      keepWeights: true,
+      programs: undefined,
+    });
     const encodeOnly = !!options.programs && options.programs.every((p) => p.startsWith("encode"));
-    calibration = await calibrateTokenizer(
-      (recordRanges) =>
-        new Tokenizer(model, builders, weights, info, random, {
-          ...options,
-          precision: "fp32",
-          keepWeights: true,
-          programs: undefined,
-          recordRanges,
-        }),
-      options.calibrate || CALIBRATION_PHOTOS,
-      encodeOnly,
-    );
+    calibration = await fp32.calibrate(options.calibrate || CALIBRATION_PHOTOS, encodeOnly);
   }
   const tok = new Tokenizer(model, builders, weights, info, random, { ...options, calibration });
   // A missing GPU provider should fail here, with its explanation, not halfway through a job.
