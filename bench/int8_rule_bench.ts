@@ -85,7 +85,12 @@ if (args.micro) {
     feeds: { image: x },
     output: "latent",
   });
-  cases.set("decoder", { graph: dec, weights: tok.weights, feeds: { latent }, output: dec.outputs.find((v) => v.dtype === "float32")!.name });
+  cases.set("decoder", {
+    graph: dec,
+    weights: tok.weights,
+    feeds: { latent },
+    output: dec.outputs.find((v) => v.dtype === "float32")!.name,
+  });
   title = `titok/${args.model}, batch 4`;
   variants = {
     fp32: () => Promise.resolve({}),
