@@ -12,7 +12,11 @@ import { silu } from "../nn/activations.ts";
 import { randomWeights, Rng } from "../init.ts";
 import type { Tensor } from "../tensor.ts";
 import { Session } from "./session.ts";
-import { int8ConvRewrite, uint8Params } from "./int8_conv_pass.ts";
+import { int8ConvRewrite, int8Convs, uint8Params } from "./int8_conv_pass.ts";
+import { INT8_RULE } from "./int8_pass.ts";
+import { upsampleConv3x3 } from "../nn/upsample_conv.ts";
+import { fuseRegions } from "./fusion_pass.ts";
+import { pruned } from "./prune.ts";
 import { calibrate } from "./calibrate.ts";
 
 Deno.test("uint8 params: the range widened to hold 0, zero point exact", () => {
@@ -126,4 +130,32 @@ Deno.test("int8 conv pass: no range, a small or computed weight → the conv sta
     1,
   );
   strictEqual(r.graph, h, "a computed weight is not quantized");
+});
+
+Deno.test("int8 conv pass: an upsampling conv's phase convs (computed kernels) are folded and quantized", async () => {
+  const g = new Graph("up");
+  const x = g.input("x", "float32", [1, 32, 8, 8]);
+  g.output(g.scope("up", () => upsampleConv3x3(g, silu(g, x), 32, 32)), "y");
+  const weights = randomWeights([...g.params.values()], 3, "fanin");
+  const fused = fuseRegions(pruned(g), () => true);
+  strictEqual(int8Convs(fused, weights).size, 4, "four 2×2 phase convs, kernels computed from up.weight");
+  const f = { x: feeds(5).x };
+  f.x = { ...f.x, shape: [1, 32, 8, 8], data: (f.x.data as Float32Array).subarray(0, 32 * 64) };
+  const ranges = await calibrate(g, weights, [f], { threads: 1 });
+  strictEqual(ranges.size, 5, "the shared input and four phase outputs");
+  const r = int8ConvRewrite(fused, weights, ranges);
+  strictEqual(r.graph.nodes.filter((n) => n.op === "QuantizeLinear").length, 5);
+  const fp32 = await Session.create(g, weights, { threads: 1 });
+  const int8 = await Session.create(g, weights, {
+    threads: 1,
+    precision: "int8",
+    int8: { ...INT8_RULE, ranges },
+  });
+  try {
+    const want = await fp32.run(f), got = await int8.run(f);
+    ok(relError(got.y, want.y) < 0.03 && relError(got.y, want.y) > 0, `y: ${relError(got.y, want.y)}`);
+  } finally {
+    await fp32.release();
+    await int8.release();
+  }
 });
