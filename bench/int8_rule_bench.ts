@@ -104,7 +104,7 @@ if (args.micro) {
 }
 
 const times = new Map<string, number[]>();
-const errors = new Map<string, number>();
+const errors = new Map<string, { max: number; snr: number }>();
 const reference = new Map<string, Float32Array>();
 const loads = [Deno.loadavg()[0]];
 for (let r = 0; r < Number(args.rounds); r++) {
@@ -129,8 +129,10 @@ console.log(
   `${title}, ${threads} threads; s per call, median over rounds (min–max); ` +
     `1-min load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
 );
-console.log(`| graph | variant | s per call | ÷ first variant's time | max error ÷ output scale |`);
-console.log("|---|---|---|---|---|");
+console.log(
+  `| graph | variant | s per call | ÷ first variant's time | max error ÷ output scale | SNR vs first (dB) |`,
+);
+console.log("|---|---|---|---|---|---|");
 const first = Object.keys(variants)[0];
 for (const [key, v] of times) {
   const [label, name] = key.split("|");
@@ -139,16 +141,20 @@ for (const [key, v] of times) {
     `| ${label} | ${name} | ${median(v).toFixed(2)} (${Math.min(...v).toFixed(2)}–${
       Math.max(...v).toFixed(2)
     }) | ` +
-      `${(median(v) / base).toFixed(2)} | ${errors.get(key)!.toExponential(1)} |`,
+      `${(median(v) / base).toFixed(2)} | ${errors.get(key)!.max.toExponential(1)} | ${
+        errors.get(key)!.snr.toFixed(1)
+      } |`,
   );
 }
 
-/** max |a − b| / max |b|. */
-function relError(a: Float32Array, b: Float32Array): number {
-  let err = 0, scale = 0;
+/** max |a − b| / max |b|, and the signal-to-noise ratio Σb² / Σ(a − b)² in dB (∞ when equal). */
+function relError(a: Float32Array, b: Float32Array): { max: number; snr: number } {
+  let err = 0, scale = 0, signal = 0, noise = 0;
   for (let i = 0; i < b.length; i++) {
     err = Math.max(err, Math.abs(a[i] - b[i]));
     scale = Math.max(scale, Math.abs(b[i]));
+    signal += b[i] * b[i];
+    noise += (a[i] - b[i]) ** 2;
   }
-  return err / scale;
+  return { max: err / scale, snr: 10 * Math.log10(signal / noise) };
 }
