@@ -32,6 +32,7 @@ import { graphView } from "./graph_view.ts";
 import { quantizeInt8, WeightPool } from "./weight_quant.ts";
 import type { Rewritten } from "./int8_pass.ts";
 import { weightFolder } from "./fold_weights.ts";
+import { liveNodes } from "./prune.ts";
 
 /** A calibrated activation range. */
 export interface Range {
@@ -96,7 +97,10 @@ export function int8ConvRewrite(
   }
   if (!rewritten) return { graph, weights: new Map() };
   pool.finish();
-  const read = new Set(nodes.flatMap((n) => n.inputs));
+  // The nodes that computed a folded kernel (an upsampling conv's MatMuls) are dead now: drop them
+  // and the float32 weights only they read.
+  const live = liveNodes({ nodes, outputs: graph.outputs });
+  const read = new Set(live.flatMap((n) => n.inputs));
   for (const v of graph.outputs) read.add(v.name);
   const params = new Map<string, ParamSpec>();
   for (const [name, p] of graph.params) if (read.has(name)) params.set(name, p);
@@ -105,7 +109,8 @@ export function int8ConvRewrite(
     params.set(name, a.spec);
     out.set(name, a.tensor());
   }
-  return { graph: graphView(graph, { nodes, constants, params, values }), weights: out };
+  for (const name of constants.keys()) if (!read.has(name)) constants.delete(name);
+  return { graph: graphView(graph, { nodes: live, constants, params, values }), weights: out };
 
   function conv(n: GraphNode, w: Tensor<"float32">): GraphNode[] {
     const [xName, wName, bName] = n.inputs;

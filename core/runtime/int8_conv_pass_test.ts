@@ -145,6 +145,8 @@ Deno.test("int8 conv pass: an upsampling conv's phase convs (computed kernels) a
   strictEqual(ranges.size, 5, "the shared input and four phase outputs");
   const r = int8ConvRewrite(fused, weights, ranges);
   strictEqual(r.graph.nodes.filter((n) => n.op === "QuantizeLinear").length, 5);
+  // The kernels' MatMuls are gone, and with them the float32 weight.
+  ok(!r.graph.nodes.some((n) => n.op === "MatMul") && !r.graph.params.has("up.weight"));
   const fp32 = await Session.create(g, weights, { threads: 1 });
   const int8 = await Session.create(g, weights, {
     threads: 1,
