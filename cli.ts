@@ -9,7 +9,7 @@ import { Command, CommanderError, Option } from "commander";
 import { setConfigPolicy } from "./core/config.ts";
 import { UsageError } from "./core/errors.ts";
 import { DEVICES } from "./core/runtime/mod.ts";
-import { precisionOption } from "./cli/precision.ts";
+import { calibrateOption, precisionOption } from "./cli/precision.ts";
 import { exportCommand, infoCommand, listCommand } from "./cli/commands.ts";
 import { demoCommand } from "./cli/demo.ts";
 import { decodeCommand } from "./cli/decode.ts";
@@ -28,7 +28,7 @@ import { checkRequired, deferRequired } from "./cli/required.ts";
 export const ERROR_PREFIX = "tok1d: error: ";
 
 /** Flags of the model-running commands that only matter when images go through ONNX Runtime. */
-const RUN_FLAGS = ["--device", "--threads", "--batch-size", "--precision"];
+const RUN_FLAGS = ["--device", "--threads", "--batch-size", "--precision", "--calibrate"];
 
 /**
  * The model flags, less those that do nothing for this command (`omit`): a
@@ -57,6 +57,7 @@ function modelOptions(
     new Option("--threads <n>", "intra-op threads (default: all cores)"),
     new Option("--batch-size <n>", "images per ONNX Runtime call").default("8"),
     precisionOption(),
+    calibrateOption(),
     new Option("--sample", "sample VAE posteriors instead of using the mean"),
     new Option(
       "--no-ema",

@@ -21,6 +21,7 @@ export {
   type ProgramName,
   Tokenizer,
 } from "./core/tokenizer.ts";
+export { type Calibration, CALIBRATION_PHOTOS, calibrationFiles } from "./core/tokenizer_calibration.ts";
 export { EXPORT_FILES, type ExportManifest, exportOnnx, graphFile } from "./core/export.ts";
 export { listPresets, type ResolvedModel, resolveModel } from "./core/resolve.ts";
 export type {

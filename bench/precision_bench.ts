@@ -7,7 +7,7 @@
  * only one model is resident), then torch in a subprocess.
  *
  *   deno run -A bench/precision_bench.ts [--models s128,l32] [--batch 4] [--threads 2]
- *     [--precisions fp32,int8,bf16] [--ops encode,decode] [--rounds 3] [--iters 2] [--warmup 1] [--min-time 0]
+ *     [--precisions fp32,int8-linear,int8,bf16] [--ops encode,decode] [--rounds 3] [--iters 2] [--warmup 1] [--min-time 0]
  *     [--no-torch] [--python /usr/bin/python3] [--json out.json]
  *
  * A round's figure is the median call; the table shows the median over rounds
@@ -22,6 +22,7 @@ import { parseArgs } from "node:util";
 import { exportOnnx } from "../core/export.ts";
 import type { Precision } from "../core/runtime/precision.ts";
 import { loadTokenizer, type Tokenizer } from "../core/tokenizer.ts";
+import type { Calibration } from "../core/tokenizer_calibration.ts";
 import { median, randomImages, Rng, timeCalls } from "./_titok_util.ts";
 import { torchEnvironment } from "./_torch_env.ts";
 
@@ -31,7 +32,7 @@ const { values: args } = parseArgs({
     models: { type: "string", default: "s128,l32" },
     batch: { type: "string", default: "4" },
     threads: { type: "string", default: "2" },
-    precisions: { type: "string", default: "fp32,int8,bf16" },
+    precisions: { type: "string", default: "fp32,int8-linear,int8" },
     ops: { type: "string", default: "encode,decode" },
     rounds: { type: "string", default: "3" },
     iters: { type: "string", default: "2" },
@@ -46,25 +47,36 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(
     "deno run -A bench/precision_bench.ts [--models s128,l32] [--batch 4] [--threads 2] " +
-      "[--precisions fp32,int8,bf16] [--rounds 3] [--iters 2] [--warmup 1] [--min-time 0] [--no-torch] [--json f]",
+      "[--precisions fp32,int8-linear,int8,bf16] [--rounds 3] [--iters 2] [--warmup 1] [--min-time 0] [--no-torch] [--json f]",
   );
   Deno.exit(0);
 }
 const batch = Number(args.batch), threads = Number(args.threads), rounds = Number(args.rounds);
 const iters = Number(args.iters), warmup = Number(args.warmup), minTime = Number(args["min-time"]);
-const precisions = args.precisions.split(",") as Precision[];
+/** A precision, or "int8-linear": int8 with convs left in fp32 (no calibration). */
+const precisions = args.precisions.split(",") as (Precision | "int8-linear")[];
 const ops = args.ops.split(",") as Op[];
 const TORCH = new URL("./torch_titok.py", import.meta.url).pathname;
 const { env: torchEnv, tunedVars } = torchEnvironment("tuned");
 
-/** The same seeded weights for every precision: random seed 0, biases and norms given noise (as compare.ts). */
-async function open(model: string, precision: Precision): Promise<Tokenizer> {
+/**
+ * The same seeded weights for every precision: random seed 0, biases and norms given noise (as
+ * compare.ts); int8 with the activation ranges `calibration` recorded on those weights.
+ */
+async function open(
+  model: string,
+  precision: Precision,
+  calibration?: Calibration,
+  keep = false,
+): Promise<Tokenizer> {
   const tok = await loadTokenizer(`titok/${model}`, {
     random: true,
     seed: 0,
     threads,
     batchSize: batch,
     precision,
+    ...(calibration ? { calibration } : { calibrate: false as const }),
+    keepWeights: keep,
   });
   const rng = new Rng(1);
   for (const [name, t] of tok.weights) {
@@ -86,14 +98,16 @@ try {
   for (const model of args.models.split(",")) {
     const dir = join(root, model);
     mkdirSync(dir, { recursive: true });
-    const ref = await open(model, "fp32");
+    const ref = await open(model, "fp32", undefined, true);
     const images = randomImages(batch, ref.info.imageSize, 0);
     if (!args["no-torch"]) exportOnnx(ref, dir);
+    // int8: the built-in photos' ranges (core/tokenizer_calibration.ts); "int8-linear": convs fp32.
+    const calibration = precisions.includes("int8") ? await ref.calibrate() : undefined;
     const latent = (await ref.encode(images)).latent!;
     await ref.release();
     for (let r = 0; r < rounds; r++) {
       for (const p of precisions) {
-        const tok = await open(model, p);
+        const tok = p === "int8-linear" ? await open(model, "int8") : await open(model, p, calibration);
         const run: Record<Op, () => Promise<unknown>> = {
           encode: () => tok.encode(images),
           decode: () => tok.decodeLatent(latent),

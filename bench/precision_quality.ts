@@ -20,10 +20,13 @@ import { type LoadOptions, loadTokenizer } from "../core/tokenizer.ts";
 import { heldoutFiles } from "../weights/default/evaluate.ts";
 import { HELDOUT_PHOTOS, moves } from "../tests/testdata/elastictok_tiny/make_clips.ts";
 
+/** A precision, or int8 with its convs left in fp32 (`calibrate: false`: Linear/MatMul only). */
+export type QualityVariant = Precision | "int8-linear";
+
 /** What one precision did against fp32 on one model. */
 export interface QualityRow {
   model: string;
-  precision: Precision;
+  precision: QualityVariant;
   items: number;
   /** Fraction of token ids equal to fp32's. */
   agreement: number;
@@ -64,12 +67,18 @@ const frames = (t: Tensor, clampTo = false): Tensor => ({
 /** Encodes and reconstructs `model`'s held-out inputs at fp32 and at each of `precisions`. */
 export async function measureQuality(
   model: string,
-  precisions: Precision[],
+  precisions: QualityVariant[],
   options: LoadOptions = {},
 ): Promise<QualityRow[]> {
   const m = QUALITY_MODELS[model];
-  const run = async (precision: Precision) => {
-    const tok = await loadTokenizer(m.spec, { threads: 2, ...options, precision });
+  const run = async (variant: QualityVariant) => {
+    const precision = variant === "int8-linear" ? "int8" : variant;
+    const tok = await loadTokenizer(m.spec, {
+      threads: 2,
+      ...options,
+      precision,
+      ...(variant === "int8-linear" ? { calibrate: false } : {}),
+    });
     try {
       const x = await m.inputs(tok.info.imageSize);
       const r = await tok.reconstruct(x);
@@ -98,7 +107,9 @@ if (import.meta.main) {
   const at = Deno.args.indexOf("--model");
   const models = at >= 0 ? [Deno.args[at + 1]] : Object.keys(QUALITY_MODELS);
   const rows: QualityRow[] = [];
-  for (const model of models) rows.push(...await measureQuality(model, ["fp32", "bf16", "int8"]));
+  for (const model of models) {
+    rows.push(...await measureQuality(model, ["fp32", "bf16", "int8-linear", "int8"]));
+  }
   if (Deno.args.includes("--json")) console.log(JSON.stringify(rows, null, 2));
   else {
     console.log("| model | precision | items | ids equal to fp32 | PSNR fp32 | PSNR | change |");

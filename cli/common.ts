@@ -9,6 +9,7 @@ export { configHash } from "../core/config.ts";
 import { type LoadOptions, loadTokenizer, type ProgramName, type Tokenizer } from "../core/tokenizer.ts";
 import { checkOutput } from "./preflight.ts";
 import { parsePrecision } from "../core/runtime/precision.ts";
+import { calibrateFlag } from "./precision.ts";
 
 /** Flags every model-using command accepts. */
 export interface ModelFlags {
@@ -20,6 +21,8 @@ export interface ModelFlags {
   threads?: string;
   /** fp32 (default), int8, bf16 or fp16 (core/runtime/precision.ts). */
   precision?: string;
+  /** `--calibrate` values: image files/folders, or `none` (cli/precision.ts). */
+  calibrate?: string[];
   batchSize?: string;
   sample?: boolean;
   json?: boolean;
@@ -44,6 +47,7 @@ export async function tokenizerFromFlags(
   f: ModelFlags,
   programs?: readonly ProgramName[],
 ): Promise<Tokenizer> {
+  const precision = parsePrecision(f.precision, f.device, "--precision");
   const opts: LoadOptions = {
     programs,
     weights: f.weights,
@@ -51,7 +55,8 @@ export async function tokenizerFromFlags(
     seed: f.seed === undefined ? undefined : Number(f.seed),
     device: f.device,
     threads: intFlag(f.threads, "--threads"),
-    precision: parsePrecision(f.precision, f.device, "--precision"),
+    precision,
+    calibrate: calibrateFlag(f.calibrate, precision),
     batchSize: intFlag(f.batchSize, "--batch-size"),
     sample: f.sample,
     ema: f.ema,

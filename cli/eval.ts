@@ -41,7 +41,7 @@ import { inceptionFileWarning, missingInceptionMessage } from "../core/metrics/i
 import { writeStatistics } from "../core/metrics/stats_file.ts";
 import { evaluationJson, type ReportContext, writeEvaluationReport } from "../core/report/eval_report.ts";
 import { DEVICES } from "../core/runtime/mod.ts";
-import { precisionOption } from "./precision.ts";
+import { calibrateOption, precisionOption } from "./precision.ts";
 import { intFlag, type ModelFlags, outDir, Progress, tokenizerFromFlags } from "./common.ts";
 import { STRICT_HELP } from "./flags.ts";
 import { inceptionSpec } from "./fid.ts";
@@ -276,6 +276,7 @@ export function evalCommand(): Command {
     .addOption(new Option("--device <name>", "execution provider").choices([...DEVICES]).default("cpu"))
     .option("--threads <n>", "intra-op threads (default: all cores)")
     .addOption(precisionOption())
+    .addOption(calibrateOption())
     .option("--batch-size <n>", "images per batch", "16")
     .option("--workers <n>", "image decoding threads (default: decode on the main thread)")
     .option("--strict", STRICT_HELP)

@@ -109,3 +109,57 @@ Deno.test("cli --precision int8: eval records it in its JSON and the report note
   ]);
   strictEqual(JSON.parse(plain.out).model.precision, undefined, "fp32 runs' metrics are as before");
 });
+
+Deno.test("cli --calibrate: only with int8, paths must exist, 'none' alone; int8 with a folder runs", async () => {
+  const out = join(tmp(), "out");
+  const cases: [string[], RegExp][] = [
+    [
+      ["reconstruct", ...M, "--out", out, "--calibrate", PHOTO, PHOTO],
+      /--calibrate: only with --precision int8 \(got fp32\)/,
+    ],
+    [
+      ["reconstruct", ...M, "--out", out, "--precision", "int8", "--calibrate", "/no/such.png", PHOTO],
+      /--calibrate \/no\/such.png: no such file or folder/,
+    ],
+    [
+      [
+        "encode",
+        ...M,
+        "--out",
+        out,
+        "--precision",
+        "int8",
+        "--calibrate",
+        "none",
+        "--calibrate",
+        PHOTO,
+        PHOTO,
+      ],
+      /--calibrate none: cannot be combined with paths/,
+    ],
+  ];
+  for (const [args, culprit] of cases) {
+    const r = await run(args);
+    strictEqual(r.code, 2, `${args.join(" ")}: ${r.err}`);
+    ok(culprit.test(r.err), `${args.join(" ")}: ${r.err}`);
+  }
+  ok(!existsSync(out), "nothing was written");
+  const photos = new URL("../tests/testdata/photos/", import.meta.url).pathname;
+  const r = await run([
+    "reconstruct",
+    ...M,
+    "--out",
+    out,
+    "--precision",
+    "int8",
+    "--calibrate",
+    PHOTO,
+    "--calibrate",
+    join(photos, "heldout"),
+    "--json",
+    PHOTO,
+  ]);
+  strictEqual(r.code, 0, r.err);
+  ok(existsSync(join(out, "tokens.npy")));
+  ok(program().commands.find((c) => c.name() === "encode")!.helpInformation().includes("--calibrate <path>"));
+});

@@ -14,6 +14,7 @@ import { UsageError } from "../core/errors.ts";
 import { missingInceptionMessage } from "../core/metrics/inception_weights.ts";
 import { clip } from "./flags.ts";
 import { parsePrecision } from "../core/runtime/precision.ts";
+import { calibrateFlag } from "./precision.ts";
 
 /** What an input must be: a file, a folder, either, or a dataset spec (a brace/glob pattern is left to the reader). */
 type InputKind = "file" | "dir" | "path" | "data";
@@ -131,6 +132,8 @@ export function preflight(cmd: Command): void {
   const opts = cmd.optsWithGlobals();
   // --precision fp16 needs a GPU provider, int8 and bf16 the CPU: refused before any model loads.
   if (typeof opts.precision === "string") parsePrecision(opts.precision, opts.device ?? "cpu", "--precision");
+  // --calibrate: only with int8, and its images must exist.
+  if (Array.isArray(opts.calibrate)) calibrateFlag(opts.calibrate, opts.precision ?? "fp32");
   for (const c of lineage(cmd)) {
     for (const o of c.options) {
       const v = o.long ? c.getOptionValue(o.attributeName()) : undefined;

@@ -34,6 +34,13 @@ import { assertKeys, loadCheckpoint } from "./weights/checkpoint.ts";
 import { UsageError } from "./errors.ts";
 import { retainOnly } from "./tokenizer_weights.ts";
 import { parsePrecision } from "./runtime/precision.ts";
+import { type Range, recordingSession } from "./runtime/calibrate.ts";
+import {
+  calibrateTokenizer,
+  type Calibration,
+  CALIBRATION_PHOTOS,
+  sessionOptionsFor,
+} from "./tokenizer_calibration.ts";
 
 /** Options of {@link loadTokenizer}. */
 export interface LoadOptions extends SessionOptions {
@@ -61,6 +68,15 @@ export interface LoadOptions extends SessionOptions {
    * program, each graph opened on first use.
    */
   programs?: readonly ProgramName[];
+  /**
+   * `precision: "int8"`: image files the float32 programs run on first to calibrate static int8
+   * convs (core/tokenizer_calibration.ts); default {@link CALIBRATION_PHOTOS}; false: convs stay fp32.
+   */
+  calibrate?: readonly string[] | false;
+  /** Ranges from an earlier calibration (skips the calibration run). */
+  calibration?: Calibration;
+  /** Internal: sessions record conv activation ranges of graph `name` into the returned map. */
+  recordRanges?: (graph: string) => Map<string, Range>;
 }
 
 /** A family program's name (core/plugin.ts `Programs`). */
@@ -186,7 +202,10 @@ export class Tokenizer {
           `load with keepWeights: true to reopen graphs after release()`,
       );
     }
-    const session = await Session.create(graph, this.weights, this.options);
+    const opts = sessionOptionsFor(this.options, name, this.options.calibration);
+    const session = this.options.recordRanges
+      ? await recordingSession(graph, this.weights, opts, this.options.recordRanges(name))
+      : await Session.create(graph, this.weights, opts);
     this.handedOver.add(name);
     if (!this.options.keepWeights) this.dropHandedOver();
     return session;
@@ -315,6 +334,27 @@ export class Tokenizer {
     }));
   }
 
+  /**
+   * Activation ranges of every graph's int8-eligible convs, recorded while this tokenizer's programs
+   * run in float32 on `files` (core/tokenizer_calibration.ts); weights are not dropped. Pass the result
+   * as {@link LoadOptions.calibration} to int8 tokenizers of the same weights.
+   */
+  calibrate(files: readonly string[] = CALIBRATION_PHOTOS, encodeOnly = false): Promise<Calibration> {
+    const { model, builders, weights, info, randomWeights, options } = this;
+    return calibrateTokenizer(
+      (recordRanges) =>
+        new Tokenizer(model, builders, weights, info, randomWeights, {
+          ...options,
+          precision: "fp32",
+          keepWeights: true,
+          programs: undefined,
+          recordRanges,
+        }),
+      files,
+      encodeOnly,
+    );
+  }
+
   /** Frees the sessions. */
   async release(): Promise<void> {
     for (const s of this.sessions.values()) await (await s).release();
@@ -362,7 +402,19 @@ export async function openTokenizer(
     weights = plugin.load(ckpt.tensors, model.config);
     assertKeys(shapes, weights, { source: ckpt.source });
   }
-  const tok = new Tokenizer(model, builders, weights, info, !!options.random && shapes.size > 0, options);
+  const random = !!options.random && shapes.size > 0;
+  let calibration = options.calibration;
+  if (!calibration && options.precision === "int8" && options.calibrate !== false && !options.recordRanges) {
+    const fp32 = new Tokenizer(model, builders, weights, info, random, {
+      ...options,
+      precision: "fp32",
+      keepWeights: true,
+      programs: undefined,
+    });
+    const encodeOnly = !!options.programs && options.programs.every((p) => p.startsWith("encode"));
+    calibration = await fp32.calibrate(options.calibrate || CALIBRATION_PHOTOS, encodeOnly);
+  }
+  const tok = new Tokenizer(model, builders, weights, info, random, { ...options, calibration });
   // A missing GPU provider should fail here, with its explanation, not halfway through a job.
   if ((options.device ?? "cpu") !== "cpu") await tok.warmUp();
   return tok;

@@ -1,21 +1,26 @@
 /**
- * `--precision int8`: dynamic int8 quantization of the weight-heavy ops,
- * applied when a CPU session opens (no calibration data). Weights are
- * quantized once on the host, per output channel and symmetric; activations
- * are quantized per tensor at run time by ONNX Runtime (uint8, asymmetric),
- * and the integer products run on MLAS's u8×s8 kernels (AVX512-VNNI here).
+ * `--precision int8`: int8 quantization of the weight-heavy ops, applied
+ * when a CPU session opens. Weights are quantized once on the host, per output
+ * channel and symmetric; a Linear's activations are quantized per tensor at
+ * run time by ONNX Runtime (dynamic: no calibration data), a conv's from
+ * calibrated ranges (static); both uint8, asymmetric, and the integer products
+ * run on MLAS's u8×s8 kernels (AVX512-VNNI here).
  *
  * - `Gemm(x, W, b)` (a Linear, W stored (out, in)) and `MatMul(x, W)` whose
  *   weight is a loaded parameter → com.microsoft `DynamicQuantizeMatMul`
  *   (the node ORT's own quantize_dynamic ends in: it fuses DynamicQuantizeLinear
  *   + MatMulInteger into it). TiTok-S-128's encoder at batch 4 ran 2.1× faster
  *   than fp32 (bench/README.md "Precision").
- * - `Conv` with a parameter weight → `DynamicQuantizeLinear` + `ConvInteger`
- *   (int8 kernels) + rescale, only when {@link Int8Rule.conv} says so: off by
- *   default, because ORT's ConvInteger (im2col, then three elementwise passes
- *   to rescale) made the S-128 VQGAN decoder 3.5× slower than fp32 with
- *   Winograd. ORT's fast int8 conv (QLinearConv, NHWC) needs a static output
- *   scale, i.e. calibration data; not done.
+ * - `Conv` whose input and output have calibrated ranges ({@link Int8Rule.ranges};
+ *   core/runtime/calibrate.ts) → static QDQ int8 (core/runtime/int8_conv_pass.ts),
+ *   which ORT fuses into `QLinearConv`: on a 3×3 128→128 conv at 256² it ran
+ *   ~1.8× faster than fp32 Winograd (bench/README.md "Which ops"). A tokenizer
+ *   calibrates on a few photos before its int8 sessions open
+ *   (core/tokenizer_calibration.ts).
+ * - `Conv` without ranges → `DynamicQuantizeLinear` + `ConvInteger` + rescale,
+ *   only when {@link Int8Rule.conv} says so: off by default, because ORT's
+ *   ConvInteger (im2col, then three elementwise passes to rescale) made the
+ *   S-128 VQGAN decoder 3.5× slower than fp32 with Winograd.
  *
  * Left in float32: nodes made inside `Graph.exact` (a quantizer's distances,
  * roundings and codebook matmuls, where one rounding flips a token id), ops
@@ -35,13 +40,19 @@ import { ONNX_DTYPE } from "../onnx/proto.ts";
 import type { Tensor } from "../tensor.ts";
 import { graphView } from "./graph_view.ts";
 import { quantizeInt8, type WeightLayout, WeightPool } from "./weight_quant.ts";
+import { int8ConvRewrite, type Range } from "./int8_conv_pass.ts";
 
 /** Which ops int8 covers. */
 export interface Int8Rule {
-  /** Quantize Conv too (ConvInteger). */
+  /** Quantize the convs without calibrated ranges too, dynamically (ConvInteger: slower than fp32 here). */
   conv: boolean;
   /** Weights with fewer elements stay float32. */
   minElements: number;
+  /**
+   * Calibrated activation ranges by value name (core/runtime/calibrate.ts): each Conv whose input
+   * and output have one runs as a static QDQ int8 conv (QLinearConv; core/runtime/int8_conv_pass.ts).
+   */
+  ranges?: ReadonlyMap<string, Range>;
 }
 
 /** The default rule (bench/precision_bench.ts, bench/README.md "Precision"). */
@@ -61,6 +72,15 @@ export function int8Rewrite(
   weights: ReadonlyMap<string, Tensor>,
   rule: Int8Rule = INT8_RULE,
 ): Rewritten {
+  if (rule.ranges?.size) {
+    // Calibrated convs first (static QDQ), then the Linear/MatMul rewrite over the result.
+    const convs = int8ConvRewrite(graph, weights, rule.ranges, rule.minElements);
+    if (convs.weights.size) {
+      const all = new Map([...weights, ...convs.weights]);
+      const rest = int8Rewrite(convs.graph, all, { ...rule, ranges: undefined });
+      return { graph: rest.graph, weights: new Map([...convs.weights, ...rest.weights]) };
+    }
+  }
   const pool = new WeightPool();
   const added = new Map<string, { spec: ParamSpec; tensor: () => Tensor }>();
   const nodes: GraphNode[] = [];

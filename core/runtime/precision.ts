@@ -4,7 +4,8 @@
  * (no family knows about it):
  *
  * - `fp32` (default): the graph as built, bit-identical to no option.
- * - `int8` (CPU): weight-heavy ops dynamically quantized (core/runtime/int8_pass.ts).
+ * - `int8` (CPU): Linear/MatMul dynamically quantized, convs with calibrated activation ranges
+ *   statically (QLinearConv) (core/runtime/int8_pass.ts, int8_conv_pass.ts, calibrate.ts).
  * - `bf16` (CPU): weight-heavy ops' weights rounded to bfloat16 and cast up
  *   (core/runtime/bf16_pass.ts). ONNX Runtime's x86 CPU provider has no bf16
  *   GEMM or conv kernels (MLAS has them for ARM64 only), so this measures the

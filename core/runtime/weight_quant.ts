@@ -64,10 +64,18 @@ const ARRAY_OF: Partial<Record<DType, unknown>> = {
   float32: Float32Array,
   int8: Int8Array,
   uint8: Uint8Array,
+  int32: Int32Array,
   float16: Uint16Array,
   bfloat16: Uint16Array,
 };
-const BYTES: Partial<Record<DType, number>> = { float32: 4, int8: 1, uint8: 1, float16: 2, bfloat16: 2 };
+const BYTES: Partial<Record<DType, number>> = {
+  float32: 4,
+  int8: 1,
+  uint8: 1,
+  int32: 4,
+  float16: 2,
+  bfloat16: 2,
+};
 
 /**
  * How a weight is laid out: "out-in" (N, K) as torch Linear stores it (Gemm transB), "in-out"
