@@ -37,7 +37,7 @@ export interface VitSize {
 
 /**
  * Upstream's TiTokEncoder/TiTokDecoder size table (head dim 64), plus tok1d's
- * `tiny` (tests) and `mini` (the embedded default model).
+ * `tiny` (tests and the embedded default model) and `mini`.
  */
 export const TITOK_VIT_SIZES: Readonly<Record<"tiny" | "mini" | "small" | "base" | "large", VitSize>> = {
   tiny: { width: 64, layers: 2, heads: 4 },
