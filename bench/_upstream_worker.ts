@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { writeNpy } from "../core/data/npy.ts";
 import { loadTokenizer } from "../core/tokenizer.ts";
 import { median, randomImages, timeCalls } from "./_titok_util.ts";
+import { parseSpinning } from "./_spinning.ts";
 
 const { values: o } = parseArgs({
   args: Deno.args,
@@ -41,9 +42,7 @@ const tok = await loadTokenizer(`titok/${o.preset}`, {
   weights: o.weights,
   threads: Number(o.threads),
   // on | off | a spin budget in µs | default (the library's CPU default, a short spin).
-  spinning: o.spinning === "default"
-    ? undefined
-    : o.spinning === "on" || (o.spinning !== "off" && Number(o.spinning)),
+  spinning: parseSpinning(o.spinning),
   batchSize: batch,
   programs: ["encode", "decodeLatent"],
 });

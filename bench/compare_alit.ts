@@ -3,7 +3,7 @@
  * the adaptive encode and decoding from ids, same random weights, same images, same thread count.
  *
  *   deno run -A bench/compare_alit.ts [--model tiny] [--batch 4] [--decide 0,2,4,6] [--threshold auto|<L1>]
- *     [--threads 2] [--spinning on|off] [--rounds 3] [--iters 1] [--warmup 0] [--cases adaptive,decode,stages]
+ *     [--threads 2] [--spinning default|on|off|<µs>] [--rounds 3] [--iters 1] [--warmup 0] [--cases adaptive,decode,stages]
  *     [--logit-scale 20] [--embed-scale 0.05] [--python /usr/bin/python3] [--torch-env tuned|installed]
  *     [--json out.json] [--keep dir]
  *
@@ -38,12 +38,13 @@ import { type AlitConfig, alitDims } from "../plugins/alit/config.ts";
 import { median, randomImages, Rng, timeCalls } from "./_titok_util.ts";
 import { torchEnvironment } from "./_torch_env.ts";
 import { benchArgs } from "./_cli.ts";
+import { parseSpinning } from "./_spinning.ts";
 
 const USAGE =
   `tok1d (ONNX Runtime) vs PyTorch eager (bench/torch_alit.py) on ALIT: adaptive encode and decode.
 
   deno run -A bench/compare_alit.ts [--model tiny] [--batch 4] [--decide 0,2,4,6] [--threshold auto|<L1>]
-    [--threads 2] [--spinning on|off] [--rounds 3] [--iters 1] [--warmup 0] [--cases adaptive,decode,stages]
+    [--threads 2] [--spinning default|on|off|<µs>] [--rounds 3] [--iters 1] [--warmup 0] [--cases adaptive,decode,stages]
     [--logit-scale 20] [--embed-scale 0.05] [--python /usr/bin/python3] [--torch-env tuned|installed]
     [--json out.json] [--keep dir]
 
@@ -62,14 +63,13 @@ const args = benchArgs(USAGE, {
   "logit-scale": { type: "string", default: "20" },
   "embed-scale": { type: "string", default: "0.05" },
   decide: { type: "string", default: "0,2,4,6" },
-  spinning: { type: "string", default: "on" },
+  spinning: { type: "string", default: "default" },
   json: { type: "string" },
   keep: { type: "string" },
 });
 const batch = Number(args.batch), threads = Number(args.threads), rounds = Number(args.rounds);
-if (!["on", "off"].includes(args.spinning)) throw new Error(`--spinning: expected on or off`);
-/** ORT's worker threads spin between kernels (its default) or sleep (`off`, torch's tuned OMP policy). */
-const spinning = args.spinning === "on";
+/** ORT's idle workers: the library's default short spin, a full spin, sleep at once or a budget (µs). */
+const spinning = parseSpinning(args.spinning);
 const iters = Number(args.iters), warmup = Number(args.warmup);
 const cases = new Set(args.cases.split(","));
 const TORCH = new URL("./torch_alit.py", import.meta.url).pathname;

@@ -2,7 +2,7 @@
  * tok1d (ONNX Runtime) vs PyTorch eager (bench/torch_bdd.py, Debian's torch) on BDD-1D (issue 14): encode
  * (image → ids) and decode (ids → image) at full size, same random weights, same images, same threads.
  *
- *   deno run -A bench/compare_bdd.ts [--model k64] [--batch 4] [--threads 2] [--rounds 3] [--spinning on|off]
+ *   deno run -A bench/compare_bdd.ts [--model k64] [--batch 4] [--threads 2] [--rounds 3] [--spinning default|on|off|<µs>]
  *     [--python /usr/bin/python3] [--torch-env tuned|installed] [--profile] [--json out.json] [--keep dir]
  *
  * (a) Loads `bdd_1d/<model>` with seeded random weights; biases and norm parameters get seeded noise
@@ -29,10 +29,11 @@ import { median, randomImages, Rng, timeCalls } from "./_titok_util.ts";
 import { torchEnvironment } from "./_torch_env.ts";
 import { benchArgs } from "./_cli.ts";
 import { kernelEvents } from "./profile_train.ts";
+import { parseSpinning } from "./_spinning.ts";
 
 const USAGE = `tok1d (ONNX Runtime) vs PyTorch eager (bench/torch_bdd.py) on BDD-1D encode and decode.
 
-  deno run -A bench/compare_bdd.ts [--model k64] [--batch 4] [--threads 2] [--rounds 3] [--spinning on|off]
+  deno run -A bench/compare_bdd.ts [--model k64] [--batch 4] [--threads 2] [--rounds 3] [--spinning default|on|off|<µs>]
     [--python /usr/bin/python3] [--torch-env tuned|installed] [--profile] [--json out.json] [--keep dir]
 
 See bench/README.md; all TiTok/ALIT/BDD comparisons: deno task bench:upstream --help.`;
@@ -43,13 +44,13 @@ const args = benchArgs(USAGE, {
   rounds: { type: "string", default: "3" },
   python: { type: "string", default: "/usr/bin/python3" },
   "torch-env": { type: "string", default: "tuned" },
-  spinning: { type: "string", default: "on" },
+  spinning: { type: "string", default: "default" },
   profile: { type: "boolean", default: false },
   json: { type: "string" },
   keep: { type: "string" },
 });
 const batch = Number(args.batch), threads = Number(args.threads), rounds = Number(args.rounds);
-if (!["on", "off"].includes(args.spinning)) throw new Error("--spinning: expected on or off");
+const spinning = parseSpinning(args.spinning);
 const TORCH = new URL("./torch_bdd.py", import.meta.url).pathname;
 const { env: torchEnv, tunedVars } = torchEnvironment(args["torch-env"]);
 const fmt = (x: number) => x.toFixed(2);
@@ -77,7 +78,7 @@ try {
     random: true,
     seed: 0,
     threads,
-    spinning: args.spinning === "on",
+    spinning,
     batchSize: batch,
   });
   const rng = new Rng(1);

@@ -266,8 +266,7 @@ for (const family of families.filter((f) => f !== "titok")) {
   const script = here(`./compare_${family}.ts`);
   const json = join(o.dir, `compare_${family}-${Deno.pid}.json`);
   const args = ["--rounds", String(rounds), "--threads", String(threads)];
-  // Those scripts take on|off only (their default: on).
-  if (["on", "off"].includes(o.spinning)) args.push("--spinning", o.spinning);
+  args.push("--spinning", o.spinning);
   args.push("--python", o.python, "--torch-env", o["torch-env"], "--json", json);
   if (q) args.push(...(family === "bdd" ? ["--model", "tiny"] : ["--cases", "decode"]));
   console.log(`\n${family}: deno run -A bench/compare_${family}.ts ${args.slice(0, -2).join(" ")}`);
