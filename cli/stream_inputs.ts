@@ -24,6 +24,19 @@ export async function openSource(
   bad: BadImages,
 ): Promise<ImageSource | VideoSource> {
   const videos = await openVideoSource(inputs, f.shard === undefined ? undefined : parseShardFlag(f.shard));
+  if (videos) {
+    // Image-only flags are refused rather than ignored: the run would not do what the line says.
+    if (f.resize === false) {
+      throw new UsageError(
+        "--no-resize: applies to images; video frames are always resized (shorter side) and centre-cropped",
+      );
+    }
+    if (f.workers !== undefined) {
+      throw new UsageError(
+        "--workers: sets image-decoding threads; videos are decoded by ffmpeg, one at a time",
+      );
+    }
+  }
   return videos ?? await openImageSource(inputs, { shard: f.shard, badImages: bad });
 }
 

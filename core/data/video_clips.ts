@@ -98,10 +98,29 @@ export async function* videoClips(files: string[] | VideoSource, o: ClipOptions)
   if (pending.length) yield flush();
 }
 
+/**
+ * The output name (no extension) of a video input: its base name, a shard member's as
+ * `<shard>_<member>` (no `:` — not a valid file-name character everywhere), and `-2`, `-3`, …
+ * when an earlier input of the same run took the name, so no output overwrites another.
+ */
+export function videoOutputName(file: string, taken: Set<string>): string {
+  const member = file.match(/^(.*)\.tar:(.+)$/);
+  const stem = (p: string) => basename(p, extname(p));
+  const base = (member ? `${stem(member[1] + ".tar")}_${stem(member[2])}` : stem(file)).replace(
+    /[:\\]/g,
+    "_",
+  );
+  let name = base;
+  for (let k = 2; taken.has(name); k++) name = `${base}-${k}`;
+  taken.add(name);
+  return name;
+}
+
 /** Joins each file's clips (originals and reconstructions) and writes `<dir>/<name>.mp4`, originals on top. */
 export class VideoStitcher {
   private file?: string;
   private parts: { gt: Float32Array; rec: Float32Array; frames: number }[] = [];
+  private readonly names = new Set<string>();
   readonly written: string[] = [];
 
   constructor(private readonly dir: string, private readonly size: number, private readonly fps = 24) {}
@@ -144,8 +163,7 @@ export class VideoStitcher {
         }
       }
     }
-    const name = basename(this.file!, extname(this.file!));
-    const path = join(this.dir, `${name}.mp4`);
+    const path = join(this.dir, `${videoOutputName(this.file!, this.names)}.mp4`);
     await writeVideo(path, { dtype: "float32", shape: [t, 3, 2 * s, s], data: out }, this.fps);
     this.written.push(path);
     this.parts = [];

@@ -5,7 +5,7 @@
  * without ffmpeg (Debian package `ffmpeg`).
  */
 import { deepStrictEqual, notDeepStrictEqual, ok, strictEqual } from "node:assert";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { photoFolder, run, tmp } from "../../cli/_test_run.ts";
 import { ffmpegAvailable, probeVideo } from "../../core/data/video.ts";
@@ -173,6 +173,33 @@ Deno.test({
       const shard = await run(["encode", "--model", cfg, "--random", "--out", join(dir, "s"), tar]);
       strictEqual(shard.code, 0, shard.err);
       deepStrictEqual(readNpy(join(dir, "s", "tokens.npy")).data, readNpy(join(dir, "f", "tokens.npy")).data);
+      // Reconstructions of shard members are named <shard>_<member>.mp4 (no ':'); image-only flags are refused.
+      const rec = await run([
+        "reconstruct",
+        "--model",
+        cfg,
+        "--random",
+        "--out",
+        join(dir, "r"),
+        "--json",
+        tar,
+      ]);
+      strictEqual(rec.code, 0, rec.err);
+      deepStrictEqual(
+        readdirSync(join(dir, "r")).filter((n) => n.endsWith(".mp4")).sort(),
+        ["clips-000000_a.mp4", "clips-000000_b.mp4"],
+      );
+      for (
+        const [flag, said] of [["--no-resize", /--no-resize: applies to images/], [
+          "--workers",
+          /--workers: /,
+        ]]
+      ) {
+        const line = ["encode", "--model", cfg, "--random", "--out", join(dir, "w"), flag as string];
+        const refused = await run([...line, ...(flag === "--workers" ? ["2"] : []), join(dir, "videos")]);
+        strictEqual(refused.code, 2, refused.err);
+        ok((said as RegExp).test(refused.err), refused.err);
+      }
       const e = await run([
         "eval",
         "--model",
