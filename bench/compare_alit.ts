@@ -406,7 +406,11 @@ try {
   console.log(
     `threshold ${threshold}: per-image lengths ${adaptive.lengths!.join(", ")}; per-batch ${
       adaptiveB.lengths![0]
-    }; torch's encode picks iteration ${report.torchPick} (its work is the same whatever it picks)\n`,
+    }${
+      report.torchPick === undefined
+        ? ""
+        : `; torch's encode picks iteration ${report.torchPick} (its work is the same whatever it picks)`
+    }\n`,
   );
   const header = ["case", "tok1d s", "torch s", "torch/tok1d", "paired (min–max)"];
   const table = [...rows].map(([row, v]) => {
