@@ -35,6 +35,7 @@ import { UsageError } from "./errors.ts";
 import { retainOnly } from "./tokenizer_weights.ts";
 import { parsePrecision } from "./runtime/precision.ts";
 import { type Range, recordingSession } from "./runtime/calibrate.ts";
+import { WINOGRAD_RULE_SINGLE } from "./runtime/winograd_pass.ts";
 import {
   calibrateTokenizer,
   type Calibration,
@@ -202,7 +203,10 @@ export class Tokenizer {
           `load with keepWeights: true to reopen graphs after release()`,
       );
     }
-    const opts = sessionOptionsFor(this.options, name, this.options.calibration);
+    let opts = sessionOptionsFor(this.options, name, this.options.calibration);
+    if (opts.winograd === undefined && (opts.device ?? "cpu") === "cpu" && this.options.batchSize === 1) {
+      opts = { ...opts, winograd: WINOGRAD_RULE_SINGLE };
+    }
     const session = this.options.recordRanges
       ? await recordingSession(graph, this.weights, opts, this.options.recordRanges(name))
       : await Session.create(graph, this.weights, opts);

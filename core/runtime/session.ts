@@ -19,7 +19,7 @@ import { UsageError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
 import { pruned } from "./prune.ts";
 import { inPlacePairs } from "./in_place.ts";
-import { winogradRewrite, type WinogradRule } from "./winograd_pass.ts";
+import { winogradRewriteLoaded, type WinogradRule } from "./winograd_pass.ts";
 import { fuseRegions } from "./fusion_pass.ts";
 import type { Engine } from "./engine.ts";
 import { NodeEngine } from "./engine_node.ts";
@@ -122,11 +122,16 @@ export class Session {
     const lowered = applyPrecision(fused, weights, precision, opts.int8);
     const live = lowered.graph;
     const all = lowered.weights.size ? new Map([...weights, ...lowered.weights]) : weights;
-    const packed = packWeights(live.params.values(), all);
     const winograd = opts.winograd ?? device === "cpu";
-    const model = winograd
-      ? winogradRewrite(live, (name) => packed.refs.has(name), winograd === true ? undefined : winograd)
-      : live;
+    // Winograd convs read their filter transform, computed here, instead of the 3×3 weight.
+    const fast = winograd
+      ? winogradRewriteLoaded(live, all, winograd === true ? undefined : winograd)
+      : { graph: live, weights: new Map<string, Tensor>() };
+    const model = fast.graph;
+    const packed = packWeights(
+      model.params.values(),
+      fast.weights.size ? new Map([...all, ...fast.weights]) : all,
+    );
     const bytes = encodeModel(model, { weights: packed.refs });
     const engineOptions = {
       ...opts,
@@ -134,13 +139,15 @@ export class Session {
       spinning: opts.spinning ?? (device === "cpu" ? CPU_SPIN_MICROSECONDS : undefined),
     };
     // Parameters without weights are fed at run time (trainable parameters in a train step).
-    const fed = [...live.params.values()].filter((p) => !packed.refs.has(p.name));
+    const fed = [...model.params.values()].filter((p) => !packed.refs.has(p.name));
     const inputs = [...graph.inputs, ...fed];
     const inPlace = opts.inPlace ? inPlacePairs(live, opts.inPlace) : new Map<string, string>();
     const engine = chooseEngine(opts.engine ?? "node", device);
     const inner = engine === "direct"
       ? DirectEngine.create(bytes, packed.files, inputs, graph.outputs, engineOptions)
       : await NodeEngine.create(bytes, packed.files, device, opts.deviceId, engineOptions);
+    // ORT holds its own copy now: free the host-made Winograd filters at once, not at V8's next major GC.
+    for (const t of fast.weights.values()) (t.data.buffer as ArrayBuffer).transfer(0);
     // Creating a session frees ORT's staging copies of the weights; glibc keeps such blocks
     // resident unless asked (core/runtime/native_heap.ts).
     trimNativeHeap();

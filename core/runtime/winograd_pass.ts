@@ -18,7 +18,8 @@
  * @module
  */
 import { Graph, type GraphNode, type Value } from "../graph/graph.ts";
-import { winogradConv3x3, winogradFits } from "../nn/winograd.ts";
+import { winogradConv3x3, winogradConv3x3U, winogradFilter, winogradFits } from "../nn/winograd.ts";
+import { type Tensor, toFloat32 } from "../tensor.ts";
 
 /**
  * Which convs are rewritten. `minChannels`: both sides at least this wide (the transforms cost per
@@ -37,14 +38,48 @@ export interface WinogradRule {
 /** The default rule (bench/conv_decoder_bench.ts, bench/README.md "Conv decoders"). */
 export const WINOGRAD_RULE: WinogradRule = { minChannels: 128, minPixels: 16 * 16 };
 
+/**
+ * The rule for one item per call: there the 16² and 32² levels' GEMMs have 16–64 tiles and their
+ * gain is inside the noise (bench/README.md, "Winograd down to 16²"), while their filter transforms
+ * are most of a VQGAN decoder's weights ×4 — so they stay direct.
+ */
+export const WINOGRAD_RULE_SINGLE: WinogradRule = { minChannels: 128, minPixels: 64 * 64 };
+
 /** `graph` with each eligible Conv replaced by its Winograd form; `graph` itself when none is. */
 export function winogradRewrite(
   graph: Graph,
   isStatic: (name: string) => boolean,
   rule: WinogradRule = WINOGRAD_RULE,
 ): Graph {
+  return rewrite(graph, isStatic, rule).graph;
+}
+
+/**
+ * {@link winogradRewrite} for a session's loaded weights: each rewritten conv reads its filter
+ * transform U (36, O, C) as a new parameter `<weight>.winograd_u`, computed here on the host, and
+ * a 3×3 weight no other node reads leaves the graph's parameters, so ORT neither receives it nor
+ * constant-folds the transform (whose intermediates set the peak RSS of opening a VQGAN decoder).
+ * Returns the graph and the U tensors to pass beside `weights`.
+ */
+export function winogradRewriteLoaded(
+  graph: Graph,
+  weights: ReadonlyMap<string, Tensor>,
+  rule: WinogradRule = WINOGRAD_RULE,
+): { graph: Graph; weights: Map<string, Tensor> } {
+  const floats = new Set(["float32", "float16", "bfloat16", "float64"]);
+  return rewrite(graph, (name) => floats.has(weights.get(name)?.dtype ?? ""), rule, weights);
+}
+
+function rewrite(
+  graph: Graph,
+  isStatic: (name: string) => boolean,
+  rule: WinogradRule,
+  loaded?: ReadonlyMap<string, Tensor>,
+): { graph: Graph; weights: Map<string, Tensor> } {
   const scratch = new Graph(`${graph.name}_winograd`);
   const nodes: GraphNode[] = [];
+  const filters = new Map<string, Tensor>();
+  const replaced = new Set<string>();
   let rewritten = 0;
   for (const n of graph.nodes) {
     const conv = eligible(graph, n, isStatic, rule);
@@ -53,7 +88,22 @@ export function winogradRewrite(
       continue;
     }
     const first = scratch.nodes.length;
-    const y = scratch.scope(n.name, () => winogradConv3x3(scratch, conv.x, conv.w, conv.b));
+    let u: Value | undefined;
+    if (loaded) {
+      const [o, c] = conv.w.shape as number[];
+      const name = `${conv.w.name}.winograd_u`;
+      if (!filters.has(name)) {
+        const w = toFloat32(loaded.get(conv.w.name)!).data;
+        filters.set(name, { dtype: "float32", shape: [36, o, c], data: winogradFilter(w, o, c) });
+      }
+      replaced.add(conv.w.name);
+      u = scratch.param(name, [36, o, c]); // declared once, reused by every conv of this weight
+    }
+    const y = scratch.scope(
+      n.name,
+      () =>
+        u ? winogradConv3x3U(scratch, conv.x, u, conv.b) : winogradConv3x3(scratch, conv.x, conv.w, conv.b),
+    );
     const added = scratch.nodes.slice(first);
     // The last node computes the conv's output: give it the original name its consumers read.
     const last = added[added.length - 1];
@@ -61,12 +111,22 @@ export function winogradRewrite(
     nodes.push(...added);
     rewritten++;
   }
-  if (!rewritten) return graph;
-  const view = { nodes, constants: new Map([...graph.constants, ...scratch.constants]) } as Record<
-    PropertyKey,
-    unknown
-  >;
-  return new Proxy(graph, { get: (t, k, r) => (k in view ? view[k] : Reflect.get(t, k, r)) });
+  if (!rewritten) return { graph, weights: filters };
+  const view: Record<PropertyKey, unknown> = {
+    nodes,
+    constants: new Map([...graph.constants, ...scratch.constants]),
+  };
+  if (loaded) {
+    const read = new Set(nodes.flatMap((n) => n.inputs));
+    const params = new Map([...graph.params].filter(([name]) => !replaced.has(name) || read.has(name)));
+    for (const [name, p] of scratch.params) params.set(name, p);
+    view.params = params;
+    view.values = new Map([...graph.values, ...scratch.values]);
+  }
+  return {
+    graph: new Proxy(graph, { get: (t, k, r) => (k in view ? view[k] : Reflect.get(t, k, r)) }),
+    weights: filters,
+  };
 }
 
 /** The conv's operands when `n` is a 3×3, stride-1, pad-1, ungrouped Conv the rule accepts. */

@@ -3,13 +3,14 @@
  * convs with initializer weights that the rule accepts, leaves the caller's
  * graph as built, and a session with it on computes what one with it off does.
  */
-import { deepStrictEqual, ok } from "node:assert";
+import { deepStrictEqual, ok, strictEqual } from "node:assert";
 import { Graph } from "../graph/graph.ts";
 import { conv, rnd } from "../ops/mod.ts";
 import { randomWeights } from "../init.ts";
 import { absErrors } from "../nn/_parity.ts";
 import { Session } from "./session.ts";
-import { winogradRewrite } from "./winograd_pass.ts";
+import { winogradRewrite, winogradRewriteLoaded } from "./winograd_pass.ts";
+import { winogradFilter } from "../nn/winograd.ts";
 
 /** Five convs on a 128-channel input; only `wide` qualifies (weight `fed` is not an initializer). */
 function graph(): Graph {
@@ -68,5 +69,47 @@ Deno.test("winograd pass: a session with it on matches one with it off (symbolic
   for (const name of Object.keys(off)) {
     const { max } = absErrors(on[name], off[name], name);
     ok(max < (name === "wide" ? 1e-3 : 1e-6), `${name}: max |Δ| ${max}`);
+  }
+});
+
+Deno.test("winograd pass, loaded weights: the conv reads a host-made U (36, O, C); its 3×3 weight leaves the graph", () => {
+  const g = graph();
+  const weights = randomWeights(g.params.values(), 3, "fanin");
+  weights.delete("fed.weight");
+  const { graph: view, weights: filters } = winogradRewriteLoaded(g, weights, {
+    minChannels: 128,
+    minPixels: 64,
+  });
+  deepStrictEqual([...filters.keys()], ["wide.weight.winograd_u"]);
+  deepStrictEqual(filters.get("wide.weight.winograd_u")!.shape, [36, 128, 128]);
+  ok(!view.params.has("wide.weight"), "ORT is not given the 3×3 weight");
+  ok(
+    view.params.has("wide.weight.winograd_u") && view.params.has("wide.bias") &&
+      view.params.has("fed.weight"),
+  );
+  ok(
+    g.params.has("wide.weight") && !g.params.has("wide.weight.winograd_u"),
+    "the caller's graph is unchanged",
+  );
+  ok(view.nodes.some((n) => n.op === "MatMul" && n.inputs[0] === "wide.weight.winograd_u"));
+});
+
+Deno.test("winogradFilter: G g Gᵀ per filter, laid out (36, O, C) with ξ = 6a + b", () => {
+  // A filter with a single 1 at (r, s) transforms to the outer product of G's columns r and s.
+  const G = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [
+    1 / 24,
+    -1 / 12,
+    1 / 6,
+  ], [0, 0, 1]];
+  const o = 2, c = 3, w = new Float32Array(o * c * 9);
+  w[(1 * c + 2) * 9 + 0 * 3 + 1] = 1; // filter (o 1, c 2), tap (0, 1)
+  const u = winogradFilter(w, o, c);
+  for (let a = 0; a < 6; a++) {
+    for (let b = 0; b < 6; b++) {
+      for (let oc = 0; oc < o * c; oc++) {
+        const want = oc === 1 * c + 2 ? Math.fround(G[a][0] * G[b][1]) : 0;
+        strictEqual(u[(a * 6 + b) * o * c + oc] + 0, want + 0, `ξ ${a * 6 + b}, filter ${oc}`); // -0 is 0
+      }
+    }
   }
 });
