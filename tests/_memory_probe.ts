@@ -7,17 +7,33 @@
  * @module
  */
 import { loadTokenizer } from "../core/tokenizer.ts";
+import { winogradWeights } from "../core/runtime/winograd_pass.ts";
+
+/** `off`: sessions without the Winograd rewrite (the weights as loaded, nothing added). */
+const winograd = Deno.args[0] !== "off";
 
 const rssMiB = () => Number(/VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync("/proc/self/status"))![1]) / 1024;
 const tok = await loadTokenizer("titok/s128", {
   random: true,
   threads: 1,
   programs: ["encode", "decodeLatent"],
+  winograd,
 });
+// What the rewrite adds: each rewritten 3×3 weight is held as its filter transform, 36/9 of it.
+const rewritten = winograd
+  ? [...tok.graphNames].flatMap((g) => [...winogradWeights(tok.graph(g), (n) => tok.weights.has(n))])
+  : [];
+const winogradExtraMiB = 3 * rewritten.reduce((a, n) => a + tok.weights.get(n)!.data.byteLength, 0) / 2 ** 20;
 const loaded = rssMiB();
 await tok.warmUp(["encoder", "decoder"]);
 const opened = rssMiB();
 await tok.release();
 console.log(
-  JSON.stringify({ loaded, opened, weightMiB: (tok.parameterCount * 4) / 2 ** 20, left: tok.weights.size }),
+  JSON.stringify({
+    loaded,
+    opened,
+    weightMiB: (tok.parameterCount * 4) / 2 ** 20,
+    winogradExtraMiB,
+    left: tok.weights.size,
+  }),
 );

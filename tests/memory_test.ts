@@ -5,19 +5,26 @@
  * weights over the load (a second copy would be a whole one): ONNX Runtime's
  * prepacked copy replaces the JS one (dropped once the sessions hold it), and
  * glibc gives back the staging copies ORT freed. Before, opening the sessions
- * added 2.4× the weights (bench/README.md, "Memory").
+ * added 2.4× the weights (bench/README.md, "Memory"). With the Winograd
+ * rewrite (the CPU default) each rewritten 3×3 weight is held as its filter
+ * transform instead (4× its size, made on the host): that, and nothing else,
+ * comes on top.
  */
 import { deepStrictEqual, ok } from "node:assert";
 
-Deno.test("titok/s128: opening both sessions leaves about one copy of the weights resident", async () => {
-  const probe = new URL("./_memory_probe.ts", import.meta.url).pathname;
+async function probe(winograd: "on" | "off") {
+  const path = new URL("./_memory_probe.ts", import.meta.url).pathname;
   const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", probe],
+    args: ["run", "-A", "--no-check", path, winograd],
     stderr: "inherit",
   })
     .output();
   ok(r.success, "the probe ran");
-  const m = JSON.parse(new TextDecoder().decode(r.stdout).trim().split("\n").at(-1)!);
+  return JSON.parse(new TextDecoder().decode(r.stdout).trim().split("\n").at(-1)!);
+}
+
+Deno.test("titok/s128: opening both sessions leaves about one copy of the weights resident", async () => {
+  const m = await probe("off");
   deepStrictEqual(m.left, 0, "no weight is left in JS");
   // ORT's copy (≈ 1.1×) replaces the dropped JS one: about +0.1×.
   const grown = m.opened - m.loaded;
@@ -25,5 +32,24 @@ Deno.test("titok/s128: opening both sessions leaves about one copy of the weight
     grown < 0.5 * m.weightMiB,
     `opening the sessions grew RSS by ${grown.toFixed(0)} MiB over the loaded ${m.loaded.toFixed(0)} MiB ` +
       `(weights: ${m.weightMiB.toFixed(0)} MiB)`,
+  );
+});
+
+Deno.test("titok/s128 with Winograd (the CPU default): only the filter transforms come on top", async () => {
+  const m = await probe("on");
+  deepStrictEqual(m.left, 0, "no weight is left in JS");
+  ok(
+    m.winogradExtraMiB > 0.5 * m.weightMiB,
+    `the decoder's wide convs are rewritten (${m.winogradExtraMiB} MiB)`,
+  );
+  // The rewritten 3×3 weights are held as U (4×) instead: at most +3× of them (measured: 393 MiB of
+  // the 611 allowed; ORT's prepacked U replaces it), and no second copy of anything (+319 would fail).
+  const grown = m.opened - m.loaded;
+  ok(
+    grown < m.winogradExtraMiB,
+    `opening the sessions grew RSS by ${grown.toFixed(0)} MiB, more than the ${
+      m.winogradExtraMiB.toFixed(0)
+    } MiB ` +
+      `of filter transforms (weights: ${m.weightMiB.toFixed(0)} MiB)`,
   );
 });

@@ -129,6 +129,18 @@ function rewrite(
   };
 }
 
+/** The weights whose convs {@link winogradRewriteLoaded} rewrites (each becomes a filter transform 4× its size). */
+export function winogradWeights(
+  graph: Graph,
+  isStatic: (name: string) => boolean,
+  rule: WinogradRule = WINOGRAD_RULE,
+): Set<string> {
+  return new Set(graph.nodes.flatMap((n) => {
+    const conv = eligible(graph, n, isStatic, rule);
+    return conv ? [conv.w.name] : [];
+  }));
+}
+
 /** The conv's operands when `n` is a 3×3, stride-1, pad-1, ungrouped Conv the rule accepts. */
 function eligible(
   graph: Graph,

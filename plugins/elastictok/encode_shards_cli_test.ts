@@ -65,7 +65,7 @@ Deno.test({
       // One video written (named after its shard and member), two clips, one member skipped.
       deepStrictEqual([r.images, r.videos, r.badImages.count], [
         2,
-        [join(dir, "r", "clips-000000.tar:a.mp4")],
+        [join(dir, "r", "clips-000000_a.mp4")],
         1,
       ]);
       deepStrictEqual(r.badImages.files.map((f: { source: string }) => f.source), [`${tar}:b.mp4`]);
