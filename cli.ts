@@ -28,7 +28,7 @@ import { checkRequired, deferRequired } from "./cli/required.ts";
 export const ERROR_PREFIX = "tok1d: error: ";
 
 /** Flags of the model-running commands that only matter when images go through ONNX Runtime. */
-const RUN_FLAGS = ["--device", "--threads", "--batch-size", "--precision", "--calibrate"];
+const RUN_FLAGS = ["--device", "--threads", "--batch-size", "--precision", "--calibrate", "--no-winograd"];
 
 /**
  * The model flags, less those that do nothing for this command (`omit`): a
@@ -58,6 +58,11 @@ function modelOptions(
     new Option("--batch-size <n>", "images per ONNX Runtime call").default("8"),
     precisionOption(),
     calibrateOption(),
+    new Option(
+      "--no-winograd",
+      "CPU: run wide 3×3 convs directly, not by Winograd F(4×4, 3×3): conv decoders ~1.2–1.4× slower, " +
+        "less memory (their weights held once, not as 4× filter transforms; no 2.25× tiles)",
+    ),
     new Option("--sample", "sample VAE posteriors instead of using the mean"),
     new Option(
       "--no-ema",

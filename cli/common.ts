@@ -23,6 +23,8 @@ export interface ModelFlags {
   precision?: string;
   /** `--calibrate` values: image files/folders, or `none` (cli/precision.ts). */
   calibrate?: string[];
+  /** false (`--no-winograd`): CPU sessions keep wide 3×3 convs direct (core/runtime/winograd_pass.ts). */
+  winograd?: boolean;
   batchSize?: string;
   sample?: boolean;
   json?: boolean;
@@ -60,6 +62,7 @@ export async function tokenizerFromFlags(
     batchSize: intFlag(f.batchSize, "--batch-size"),
     sample: f.sample,
     ema: f.ema,
+    ...(f.winograd === false ? { winograd: false } : {}),
   };
   if (f.weights && !existsSync(f.weights)) {
     throw new UsageError(`--weights ${f.weights}: no such file or folder`);
