@@ -23,3 +23,14 @@ export function near(got: Tensor, want: Tensor, tol: number, what: string): void
   const { max } = absErrors(got, want, what);
   ok(max <= tol, `${what}: max |diff| ${max} > ${tol}`);
 }
+
+/** max |a − b| / max |b|: an error relative to the reference's scale (quantized outputs). */
+export function relError(a: Tensor, b: Tensor): number {
+  const x = a.data as Float32Array, y = b.data as Float32Array;
+  let err = 0, scale = 0;
+  for (let i = 0; i < y.length; i++) {
+    err = Math.max(err, Math.abs(x[i] - y[i]));
+    scale = Math.max(scale, Math.abs(y[i]));
+  }
+  return err / scale;
+}

@@ -26,9 +26,9 @@
  * ```
  * @module
  */
-import type { Graph, GraphNode, ParamSpec, Value } from "../graph/graph.ts";
+import type { Graph, GraphNode, ParamSpec } from "../graph/graph.ts";
 import type { Tensor } from "../tensor.ts";
-import { graphView } from "./graph_view.ts";
+import { type AddedParam, viewWithParams } from "./graph_view.ts";
 import { quantizeInt8, WeightPool } from "./weight_quant.ts";
 import type { Rewritten } from "./int8_pass.ts";
 import { weightFolder } from "./fold_weights.ts";
@@ -60,9 +60,8 @@ export function int8ConvRewrite(
   minElements = 256,
 ): Rewritten {
   const pool = new WeightPool();
-  const added = new Map<string, { spec: ParamSpec; tensor: () => Tensor }>();
+  const added = new Map<string, AddedParam>();
   const constants = new Map(graph.constants);
-  const values = new Map<string, Value>(graph.values);
   const nodes: GraphNode[] = [];
   /** Per activation tensor: its scale/zero-point constants and (once made) its uint8 form. */
   const act = new Map<string, { scale: string; zero: string; q?: string }>();
@@ -81,7 +80,6 @@ export function int8ConvRewrite(
   };
   const param = (spec: ParamSpec, tensor: () => Tensor) => {
     added.set(spec.name, { spec, tensor });
-    values.set(spec.name, { name: spec.name, dtype: spec.dtype, shape: spec.shape });
     return spec.name;
   };
 
@@ -99,18 +97,7 @@ export function int8ConvRewrite(
   pool.finish();
   // The nodes that computed a folded kernel (an upsampling conv's MatMuls) are dead now: drop them
   // and the float32 weights only they read.
-  const live = liveNodes({ nodes, outputs: graph.outputs });
-  const read = new Set(live.flatMap((n) => n.inputs));
-  for (const v of graph.outputs) read.add(v.name);
-  const params = new Map<string, ParamSpec>();
-  for (const [name, p] of graph.params) if (read.has(name)) params.set(name, p);
-  const out = new Map<string, Tensor>();
-  for (const [name, a] of added) {
-    params.set(name, a.spec);
-    out.set(name, a.tensor());
-  }
-  for (const name of constants.keys()) if (!read.has(name)) constants.delete(name);
-  return { graph: graphView(graph, { nodes: live, constants, params, values }), weights: out };
+  return viewWithParams(graph, liveNodes({ nodes, outputs: graph.outputs }), constants, added);
 
   function conv(n: GraphNode, w: Tensor<"float32">): GraphNode[] {
     const [xName, wName, bName] = n.inputs;

@@ -18,6 +18,7 @@ import { upsampleConv3x3 } from "../nn/upsample_conv.ts";
 import { fuseRegions } from "./fusion_pass.ts";
 import { pruned } from "./prune.ts";
 import { calibrate } from "./calibrate.ts";
+import { relError } from "../nn/_parity.ts";
 
 Deno.test("uint8 params: the range widened to hold 0, zero point exact", () => {
   deepStrictEqual(uint8Params({ min: -1, max: 1.55 }), { scale: Math.fround(2.55 / 255), zeroPoint: 100 });
@@ -49,16 +50,6 @@ function feeds(seed: number): Record<string, Tensor> {
       data: Float32Array.from({ length: 2 * 16 * 144 }, () => rng.normal()),
     },
   };
-}
-
-function relError(a: Tensor, b: Tensor): number {
-  const x = a.data as Float32Array, y = b.data as Float32Array;
-  let err = 0, scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    err = Math.max(err, Math.abs(x[i] - y[i]));
-    scale = Math.max(scale, Math.abs(y[i]));
-  }
-  return err / scale;
 }
 
 Deno.test("int8 conv pass: calibrated convs → QDQ, within int8 error of float32; exact conv untouched", async () => {

@@ -35,10 +35,10 @@
  * ```
  * @module
  */
-import { type Graph, type GraphNode, int, type ParamSpec, type Value } from "../graph/graph.ts";
+import { type Graph, type GraphNode, int } from "../graph/graph.ts";
 import { ONNX_DTYPE } from "../onnx/proto.ts";
 import type { Tensor } from "../tensor.ts";
-import { graphView } from "./graph_view.ts";
+import { type AddedParam, viewWithParams } from "./graph_view.ts";
 import { quantizeInt8, type WeightLayout, WeightPool } from "./weight_quant.ts";
 import { int8ConvRewrite, type Range } from "./int8_conv_pass.ts";
 
@@ -82,7 +82,7 @@ export function int8Rewrite(
     }
   }
   const pool = new WeightPool();
-  const added = new Map<string, { spec: ParamSpec; tensor: () => Tensor }>();
+  const added = new Map<string, AddedParam>();
   const nodes: GraphNode[] = [];
   const constants = new Map(graph.constants);
   let rewritten = 0;
@@ -123,7 +123,7 @@ export function int8Rewrite(
   }
   if (!rewritten) return { graph, weights: new Map() };
   pool.finish();
-  return finishView(graph, nodes, constants, added);
+  return viewWithParams(graph, nodes, constants, added);
 
   function rewrite(n: GraphNode): GraphNode[] | undefined {
     if (n.op === "Gemm") return gemm(n);
@@ -192,25 +192,4 @@ function dqMatMul(n: GraphNode, x: string, q: { codes: string; scale: string }, 
 
 function node(name: string, op: string, inputs: string[], outputs: string[]): GraphNode {
   return { name, op, inputs, outputs, attrs: {} };
-}
-
-/** The view: parameters no node reads any more are dropped, the added ones appended. */
-function finishView(
-  graph: Graph,
-  nodes: GraphNode[],
-  constants: Map<string, Tensor>,
-  added: Map<string, { spec: ParamSpec; tensor: () => Tensor }>,
-): Rewritten {
-  const read = new Set(nodes.flatMap((n) => n.inputs));
-  for (const v of graph.outputs) read.add(v.name);
-  const params = new Map<string, ParamSpec>();
-  for (const [name, p] of graph.params) if (read.has(name)) params.set(name, p);
-  const weights = new Map<string, Tensor>();
-  for (const [name, a] of added) {
-    params.set(name, a.spec);
-    weights.set(name, a.tensor());
-  }
-  const values = new Map<string, Value>(graph.values);
-  for (const p of params.values()) values.set(p.name, { name: p.name, dtype: p.dtype, shape: p.shape });
-  return { graph: graphView(graph, { nodes, constants, params, values }), weights };
 }

@@ -14,6 +14,7 @@ import type { Tensor } from "../tensor.ts";
 import { Session } from "./session.ts";
 import { int8Rewrite } from "./int8_pass.ts";
 import { quantizeInt8, WeightPool } from "./weight_quant.ts";
+import { relError } from "../nn/_parity.ts";
 
 function graph(): Graph {
   const g = new Graph("int8");
@@ -45,17 +46,6 @@ function inputs(): Record<string, Tensor> {
     data: Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()),
   });
   return { x: t([2, 5, 64]), img: t([2, 16, 8, 8]) };
-}
-
-/** max |a − b| / max |b|. */
-function relError(a: Tensor, b: Tensor): number {
-  const x = a.data as Float32Array, y = b.data as Float32Array;
-  let err = 0, scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    err = Math.max(err, Math.abs(x[i] - y[i]));
-    scale = Math.max(scale, Math.abs(y[i]));
-  }
-  return err / scale;
 }
 
 Deno.test("int8 codes: per output channel, symmetric, within half a step of the weight; (K, N) for matrices", () => {
