@@ -19,7 +19,7 @@ import { UsageError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
 import { pruned } from "./prune.ts";
 import { inPlacePairs } from "./in_place.ts";
-import { winogradRewriteLoaded, type WinogradRule } from "./winograd_pass.ts";
+import { winogradRewrite, type WinogradRule } from "./winograd_pass.ts";
 import { fuseRegions } from "./fusion_pass.ts";
 import type { Engine } from "./engine.ts";
 import { NodeEngine } from "./engine_node.ts";
@@ -125,7 +125,7 @@ export class Session {
     const winograd = opts.winograd ?? device === "cpu";
     // Winograd convs read their filter transform, computed here, instead of the 3×3 weight.
     const fast = winograd
-      ? winogradRewriteLoaded(live, all, winograd === true ? undefined : winograd)
+      ? winogradRewrite(live, all, winograd === true ? undefined : winograd)
       : { graph: live, weights: new Map<string, Tensor>() };
     const model = fast.graph;
     const packed = packWeights(

@@ -6,19 +6,20 @@
  * Winograd does 4× fewer in the channel GEMM and pays with transform passes,
  * which only a wide conv amortises (bench/README.md, "Conv decoders").
  *
- * Only Conv nodes whose weight is an initializer are rewritten: a train
- * step feeds its trainable weights, so its convs (and their gradients) stay
- * as built. The caller's graph is not modified; the result is a view with the
- * replacement nodes and their constants.
+ * Only Conv nodes whose weight is loaded are rewritten: a train step feeds
+ * its trainable weights, so its convs (and their gradients) stay as built.
+ * The caller's graph is not modified; the result is a view with the
+ * replacement nodes, and the filter transforms made on the host.
  *
  * @example
  * ```ts
- * const live = winogradRewrite(pruned(graph), (name) => packed.refs.has(name));
+ * const { graph: fast, weights: filters } = winogradRewrite(pruned(graph), weights);
  * ```
  * @module
  */
 import { Graph, type GraphNode, type Value } from "../graph/graph.ts";
-import { winogradConv3x3, winogradConv3x3U, winogradFilter, winogradFits } from "../nn/winograd.ts";
+import { winogradConv3x3U, winogradFilter, winogradFits } from "../nn/winograd.ts";
+import { graphView } from "./graph_view.ts";
 import { type Tensor, toFloat32 } from "../tensor.ts";
 
 /**
@@ -45,91 +46,64 @@ export const WINOGRAD_RULE: WinogradRule = { minChannels: 128, minPixels: 16 * 1
  */
 export const WINOGRAD_RULE_SINGLE: WinogradRule = { minChannels: 128, minPixels: 64 * 64 };
 
-/** `graph` with each eligible Conv replaced by its Winograd form; `graph` itself when none is. */
-export function winogradRewrite(
-  graph: Graph,
-  isStatic: (name: string) => boolean,
-  rule: WinogradRule = WINOGRAD_RULE,
-): Graph {
-  return rewrite(graph, isStatic, rule).graph;
-}
-
 /**
- * {@link winogradRewrite} for a session's loaded weights: each rewritten conv reads its filter
- * transform U (36, O, C) as a new parameter `<weight>.winograd_u`, computed here on the host, and
- * a 3×3 weight no other node reads leaves the graph's parameters, so ORT neither receives it nor
- * constant-folds the transform (whose intermediates set the peak RSS of opening a VQGAN decoder).
- * Returns the graph and the U tensors to pass beside `weights`.
+ * `graph` with each eligible Conv replaced by its Winograd form (`graph` itself when none is): each
+ * rewritten conv reads its filter transform U (36, O, C) as a new parameter `<weight>.winograd_u`,
+ * computed here on the host from `weights`, and a 3×3 weight no other node reads leaves the graph's
+ * parameters, so ORT neither receives it nor constant-folds the transform (whose intermediates set
+ * the peak RSS of opening a VQGAN decoder). Returns the graph and the U tensors to pass beside
+ * `weights`. Convs whose weight is not in `weights` (fed at run time) stay as built.
  */
-export function winogradRewriteLoaded(
+export function winogradRewrite(
   graph: Graph,
   weights: ReadonlyMap<string, Tensor>,
   rule: WinogradRule = WINOGRAD_RULE,
 ): { graph: Graph; weights: Map<string, Tensor> } {
-  const floats = new Set(["float32", "float16", "bfloat16", "float64"]);
-  return rewrite(graph, (name) => floats.has(weights.get(name)?.dtype ?? ""), rule, weights);
-}
-
-function rewrite(
-  graph: Graph,
-  isStatic: (name: string) => boolean,
-  rule: WinogradRule,
-  loaded?: ReadonlyMap<string, Tensor>,
-): { graph: Graph; weights: Map<string, Tensor> } {
   const scratch = new Graph(`${graph.name}_winograd`);
   const nodes: GraphNode[] = [];
   const filters = new Map<string, Tensor>();
-  const replaced = new Set<string>();
-  let rewritten = 0;
   for (const n of graph.nodes) {
-    const conv = eligible(graph, n, isStatic, rule);
+    const conv = eligible(graph, n, (name) => isLoaded(weights, name), rule);
     if (!conv) {
       nodes.push(n);
       continue;
     }
-    const first = scratch.nodes.length;
-    let u: Value | undefined;
-    if (loaded) {
-      const [o, c] = conv.w.shape as number[];
-      const name = `${conv.w.name}.winograd_u`;
-      if (!filters.has(name)) {
-        const w = toFloat32(loaded.get(conv.w.name)!).data;
-        filters.set(name, { dtype: "float32", shape: [36, o, c], data: winogradFilter(w, o, c) });
-      }
-      replaced.add(conv.w.name);
-      u = scratch.param(name, [36, o, c]); // declared once, reused by every conv of this weight
+    const [o, c] = conv.w.shape as number[];
+    const name = `${conv.w.name}.winograd_u`;
+    if (!filters.has(name)) {
+      const w = toFloat32(weights.get(conv.w.name)!).data;
+      filters.set(name, { dtype: "float32", shape: [36, o, c], data: winogradFilter(w, o, c) });
     }
-    const y = scratch.scope(
-      n.name,
-      () =>
-        u ? winogradConv3x3U(scratch, conv.x, u, conv.b) : winogradConv3x3(scratch, conv.x, conv.w, conv.b),
-    );
+    const u = scratch.param(name, [36, o, c]); // declared once, reused by every conv of this weight
+    const first = scratch.nodes.length;
+    const y = scratch.scope(n.name, () => winogradConv3x3U(scratch, conv.x, u, conv.b));
     const added = scratch.nodes.slice(first);
     // The last node computes the conv's output: give it the original name its consumers read.
     const last = added[added.length - 1];
     last.outputs = last.outputs.map((o) => (o === y.name ? n.outputs[0] : o));
     nodes.push(...added);
-    rewritten++;
   }
-  if (!rewritten) return { graph, weights: filters };
-  const view: Record<PropertyKey, unknown> = {
+  if (!filters.size) return { graph, weights: filters };
+  // The replaced 3×3 weights drop out unless another node still reads them.
+  const read = new Set(nodes.flatMap((n) => n.inputs));
+  const replaced = new Set([...filters.keys()].map((u) => u.slice(0, -".winograd_u".length)));
+  const params = new Map([...graph.params].filter(([name]) => !replaced.has(name) || read.has(name)));
+  for (const [name, p] of scratch.params) params.set(name, p);
+  const view = graphView(graph, {
     nodes,
     constants: new Map([...graph.constants, ...scratch.constants]),
-  };
-  if (loaded) {
-    const read = new Set(nodes.flatMap((n) => n.inputs));
-    const params = new Map([...graph.params].filter(([name]) => !replaced.has(name) || read.has(name)));
-    for (const [name, p] of scratch.params) params.set(name, p);
-    view.params = params;
-    view.values = new Map([...graph.values, ...scratch.values]);
-  }
-  return {
-    graph: new Proxy(graph, { get: (t, k, r) => (k in view ? view[k] : Reflect.get(t, k, r)) }),
-    weights: filters,
-  };
+    params,
+    values: new Map([...graph.values, ...scratch.values]),
+  });
+  return { graph: view, weights: filters };
 }
 
-/** The weights whose convs {@link winogradRewriteLoaded} rewrites (each becomes a filter transform 4× its size). */
+/** A weight the rewrite can transform: loaded (not fed), in a float type. */
+function isLoaded(weights: ReadonlyMap<string, Tensor>, name: string): boolean {
+  return ["float32", "float16", "bfloat16", "float64"].includes(weights.get(name)?.dtype ?? "");
+}
+
+/** The weights whose convs {@link winogradRewrite} rewrites (each becomes a filter transform 4× its size). */
 export function winogradWeights(
   graph: Graph,
   isStatic: (name: string) => boolean,

@@ -9,7 +9,7 @@ import { conv, rnd } from "../ops/mod.ts";
 import { randomWeights } from "../init.ts";
 import { absErrors } from "../nn/_parity.ts";
 import { Session } from "./session.ts";
-import { winogradRewrite, winogradRewriteLoaded } from "./winograd_pass.ts";
+import { winogradRewrite } from "./winograd_pass.ts";
 import { winogradFilter } from "../nn/winograd.ts";
 
 /** Five convs on a 128-channel input; only `wide` qualifies (weight `fed` is not an initializer). */
@@ -33,8 +33,10 @@ function graph(): Graph {
 
 Deno.test("winograd pass: rewrites only the wide 3×3 stride-1 conv with an initializer weight", () => {
   const g = graph();
+  const weights = randomWeights(g.params.values(), 3, "fanin");
+  weights.delete("fed.weight"); // fed at run time, as a train step's weights are
   const before = g.nodes.map((n) => n.op).join();
-  const view = winogradRewrite(g, (name) => name !== "fed.weight", { minChannels: 128, minPixels: 64 });
+  const view = winogradRewrite(g, weights, { minChannels: 128, minPixels: 64 }).graph;
   deepStrictEqual(g.nodes.map((n) => n.op).join(), before, "the caller's graph is unchanged");
   const convs = (gr: Graph) => gr.nodes.filter((n) => n.op === "Conv").map((n) => n.inputs[1]);
   ok(!convs(view).includes("wide.weight"), "the wide conv is rewritten");
@@ -45,8 +47,8 @@ Deno.test("winograd pass: rewrites only the wide 3×3 stride-1 conv with an init
     view.nodes.some((n) => n.op === "Add" && n.outputs[0] === "wide"),
     "the bias Add writes the output name",
   );
-  deepStrictEqual(winogradRewrite(g, () => false), g, "nothing eligible: the graph itself");
-  deepStrictEqual(winogradRewrite(g, () => true), g, "the default rule skips an 8×8 image");
+  deepStrictEqual(winogradRewrite(g, new Map()).graph, g, "nothing eligible: the graph itself");
+  deepStrictEqual(winogradRewrite(g, weights).graph, g, "the default rule skips an 8×8 image");
 });
 
 Deno.test("winograd pass: a session with it on matches one with it off (symbolic batch)", async () => {
@@ -76,7 +78,7 @@ Deno.test("winograd pass, loaded weights: the conv reads a host-made U (36, O, C
   const g = graph();
   const weights = randomWeights(g.params.values(), 3, "fanin");
   weights.delete("fed.weight");
-  const { graph: view, weights: filters } = winogradRewriteLoaded(g, weights, {
+  const { graph: view, weights: filters } = winogradRewrite(g, weights, {
     minChannels: 128,
     minPixels: 64,
   });
