@@ -19,11 +19,11 @@ const tok = await loadTokenizer("titok/s128", {
   programs: ["encode", "decodeLatent"],
   winograd,
 });
-// What the rewrite adds: each rewritten 3×3 weight is held as its filter transform, 36/9 of it.
+// The 3×3 weights the rewrite turns into Winograd convs (their filter transforms are made per run).
 const rewritten = winograd
   ? [...tok.graphNames].flatMap((g) => [...winogradWeights(tok.graph(g), (n) => tok.weights.has(n))])
   : [];
-const winogradExtraMiB = 3 * rewritten.reduce((a, n) => a + tok.weights.get(n)!.data.byteLength, 0) / 2 ** 20;
+const winogradMiB = rewritten.reduce((a, n) => a + tok.weights.get(n)!.data.byteLength, 0) / 2 ** 20;
 const loaded = rssMiB();
 await tok.warmUp(["encoder", "decoder"]);
 const opened = rssMiB();
@@ -33,7 +33,7 @@ console.log(
     loaded,
     opened,
     weightMiB: (tok.parameterCount * 4) / 2 ** 20,
-    winogradExtraMiB,
+    winogradMiB,
     left: tok.weights.size,
   }),
 );

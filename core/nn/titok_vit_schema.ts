@@ -6,7 +6,12 @@
  * @module
  */
 import { z } from "zod";
-import { TITOK_VIT_SIZES, type VitTokenDecoderArch, type VitTokenEncoderArch } from "./titok_vit.ts";
+import {
+  TITOK_VIT_SIZES,
+  type VitSize,
+  type VitTokenDecoderArch,
+  type VitTokenEncoderArch,
+} from "./titok_vit.ts";
 import { MASKGIT_VQGAN_F16, type VqganConfig } from "./maskgit_vqgan.ts";
 
 /** A ViT size name of {@link TITOK_VIT_SIZES}. */
@@ -48,6 +53,10 @@ export const pixelDecoderSchema = z.object({
 export const vitTokenizerFields = {
   vit_enc_model_size: vitSizeSchema,
   vit_dec_model_size: vitSizeSchema,
+  /** tok1d extension: the encoder's depth instead of its size's (e.g. a deeper `tiny`). */
+  vit_enc_num_layers: dim(DIMENSION_BUDGET.blocks).optional(),
+  /** tok1d extension: the decoder's depth instead of its size's. */
+  vit_dec_num_layers: dim(DIMENSION_BUDGET.blocks).optional(),
   vit_enc_patch_size: dim(DIMENSION_BUDGET.patchSize),
   vit_dec_patch_size: dim(DIMENSION_BUDGET.patchSize),
   num_latent_tokens: dim(DIMENSION_BUDGET.tokens),
@@ -88,6 +97,8 @@ export function pixelDecoderConfig(pd?: z.infer<typeof pixelDecoderSchema>): Vqg
 export interface VitTokenizerFields {
   vit_enc_model_size: keyof typeof TITOK_VIT_SIZES;
   vit_dec_model_size: keyof typeof TITOK_VIT_SIZES;
+  vit_enc_num_layers?: number;
+  vit_dec_num_layers?: number;
   vit_enc_patch_size: number;
   vit_dec_patch_size: number;
   num_latent_tokens: number;
@@ -103,6 +114,13 @@ export function isTitokLayout(raw: unknown): boolean {
   return !!m && typeof m === "object" && "vit_enc_model_size" in m && "num_latent_tokens" in m;
 }
 
+/** The encoder's or decoder's ViT size: its named size, with `vit_*_num_layers` overriding the depth. */
+export function vitSizeOf(m: VitTokenizerFields, half: "enc" | "dec"): VitSize {
+  const size = TITOK_VIT_SIZES[half === "enc" ? m.vit_enc_model_size : m.vit_dec_model_size];
+  const layers = half === "enc" ? m.vit_enc_num_layers : m.vit_dec_num_layers;
+  return layers === undefined ? size : { ...size, layers };
+}
+
 /**
  * The encoder and decoder halves of a TiTok-layout config (core/nn/titok_vit.ts);
  * `outChannels` is what the encoder emits (TiTok's VAE: 2·token_size).
@@ -116,13 +134,13 @@ export function titokVitArch(
   return {
     encoder: {
       ...common,
-      ...TITOK_VIT_SIZES[m.vit_enc_model_size],
+      ...vitSizeOf(m, "enc"),
       patch: m.vit_enc_patch_size,
       outChannels,
     },
     decoder: {
       ...common,
-      ...TITOK_VIT_SIZES[m.vit_dec_model_size],
+      ...vitSizeOf(m, "dec"),
       patch: m.vit_dec_patch_size,
       pixelDecoder: m.finetune_decoder ? pixelDecoderConfig(m.pixel_decoder) : undefined,
     },

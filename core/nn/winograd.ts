@@ -7,19 +7,23 @@
  * output transforms, which are memory passes, and precision: about 1e-4 of
  * the output scale in float32 where the direct conv is near 1e-6.
  *
+ * Inference only: the tile conv is 3-D, which the gradient rules do not cover (the session pass
+ * rewrites loaded weights; a train step's convs stay direct).
+ *
  * The graph, for x (N, C, H, W) with H and W multiples of 4, T = HW/16 tiles:
- * input transform as a grouped 6×6 stride-4 Conv (B^T ⊗ B^T per channel) →
- * (N, C, 36, T) → Transpose → (N, 36, C, T); the filter transform
- * U = G g G^T → (36, O, C) from the weight (in the graph, or computed on the
- * host by {@link winogradFilter} when the weight is loaded); 36 GEMMs M = U·V; the output transform
+ * input transform as one 3-D Conv (1×6×6, stride 1×4×4, B^T ⊗ B^T as its 36 output channels) of
+ * (N, 1, C, H, W) → (N, 36, C, T), the GEMM's layout; the filter transform
+ * U = G g G^T → (36, O, C), one Gemm over the weight as stored, made as the graph runs (a loaded
+ * weight is kept from constant folding by core/runtime/winograd_pass.ts: ORT would hold U, 4× the
+ * weight, for the session's life); 36 GEMMs M = U·V; the output transform
  * as one MatMul with A^T ⊗ A^T (16 × 36), whose (N, 16, O, T) result is
  * already DepthToSpace's channel order: one DepthToSpace interleaves the 4×4
  * tiles back into (N, O, H, W).
  * @module
  */
-import type { Graph, Value } from "../graph/graph.ts";
+import { type Graph, ints, type Value } from "../graph/graph.ts";
 import { fmt } from "../graph/shape.ts";
-import { add, conv, depthToSpace, expand, matmul, reshape, transpose } from "../ops/mod.ts";
+import { add, concat, depthToSpace, gemm, matmul, reshape, slice } from "../ops/mod.ts";
 import type { Tensor } from "../tensor.ts";
 
 const BT = [
@@ -63,69 +67,87 @@ export function winogradFits(x: Value): boolean {
  * conv(x, weight, bias, pads 1, stride 1) for weight (O, C, 3, 3) and an optional bias (O), by
  * Winograd F(4×4, 3×3). x is (N, C, H, W) with static H, W divisible by 4 ({@link winogradFits}).
  */
-export function winogradConv3x3(g: Graph, x: Value, weight: Value, bias?: Value): Value {
-  return winogradFromFilter(g, x, weight, bias);
+export function winogradConv3x3(
+  g: Graph,
+  x: Value,
+  weight: Value,
+  bias?: Value,
+  layout: WinogradLayout = {},
+): Value {
+  return winogradFromFilter(g, x, weight, bias, layout);
 }
 
 /**
- * The filter transform U = G g Gᵀ on the host: (O, C, 3, 3) → (36, O, C), ξ = 6a + b, in float64
- * then rounded. A session whose conv weight is loaded gives ORT U itself ({@link winogradConv3x3U}):
- * ORT then neither holds the 3×3 weight nor constant-folds the transform through its intermediates
- * (2×, 4× and a transposed 4× copy of the weight, alive together while the session opens).
+ * Where one call's tiles go: `strips` horizontal bands of tile rows, each transformed, multiplied and
+ * transformed back on its own (the input read with a one-pixel halo), then put together before the
+ * DepthToSpace. The tile tensors (2.25× the input and the output each) then exist for one band at a
+ * time — at a batch-4 256² VQGAN level they set the decoder's peak memory — for one more copy of
+ * the output. 1 (the default) transforms the whole image at once.
  */
-export function winogradFilter(weight: Float32Array, o: number, c: number): Float32Array {
-  if (weight.length !== o * c * 9) {
-    throw new Error(`winogradFilter: ${weight.length} values for (${o}, ${c}, 3, 3)`);
-  }
-  const u = new Float32Array(36 * o * c);
-  const t = new Float64Array(18); // G·g: 6 × 3
-  for (let oc = 0; oc < o * c; oc++) {
-    const w = weight.subarray(oc * 9, oc * 9 + 9);
-    for (let a = 0; a < 6; a++) {
-      for (let j = 0; j < 3; j++) t[a * 3 + j] = G[a][0] * w[j] + G[a][1] * w[3 + j] + G[a][2] * w[6 + j];
-    }
-    for (let a = 0; a < 6; a++) {
-      for (let b = 0; b < 6; b++) {
-        u[(a * 6 + b) * o * c + oc] = t[a * 3] * G[b][0] + t[a * 3 + 1] * G[b][1] + t[a * 3 + 2] * G[b][2];
-      }
-    }
-  }
-  return u;
+export interface WinogradLayout {
+  strips?: number;
 }
 
-/** {@link winogradConv3x3} with the filter already transformed: `u` is (36, O, C) ({@link winogradFilter}). */
-export function winogradConv3x3U(g: Graph, x: Value, u: Value, bias?: Value): Value {
-  const [k, o, c] = u.shape as number[];
-  if (k !== 36) throw new Error(`winogradConv3x3U: U is ${fmt(u.shape)}, expected (36, O, C)`);
-  return winogradFromFilter(g, x, { name: u.name, dtype: u.dtype, shape: [o, c, 3, 3] }, bias, u);
-}
-
-function winogradFromFilter(g: Graph, x: Value, weight: Value, bias?: Value, given?: Value): Value {
+function winogradFromFilter(
+  g: Graph,
+  x: Value,
+  weight: Value,
+  bias?: Value,
+  layout: WinogradLayout = {},
+): Value {
   const [n, c, h, w] = x.shape;
   const [o, ci, kh, kw] = weight.shape as number[];
   if (!winogradFits(x) || ci !== c || kh !== 3 || kw !== 3) {
     throw new Error(`winogradConv3x3: ${fmt(weight.shape)} on ${fmt(x.shape)}`);
   }
-  const th = (h as number) / 4, tw = (w as number) / 4, tiles = th * tw;
+  const th = (h as number) / 4, tw = (w as number) / 4;
   const k = (shape: number[], data: number[]) => g.constant(typed(weight, shape, data), "winograd");
-  // Input transform: one 6×6 stride-4 filter per (channel, ξ), ξ = 6a + b: (N, C·36, th, tw).
-  const perChannel = reshape(g, k([36, 1, 6, 6], kron(BT, BT)), [1, 36, 1, 6, 6]);
-  const bt = reshape(g, expand(g, perChannel, [c, 36, 1, 6, 6]), [(c as number) * 36, 1, 6, 6]);
-  const tilesIn = conv(g, x, bt, undefined, { strides: [4, 4], pads: [1, 1, 1, 1], group: c as number });
-  const v = transpose(g, reshape(g, tilesIn, [n, c, 36, tiles]), [0, 2, 1, 3]);
-  // Filter transform G g Gᵀ: (O, C, 6, 6) → (36, O, C).
-  const gT = G[0].map((_, j) => G.map((row) => row[j]));
-  const u = given ?? transpose(
+  // Input transform: one 6×6 stride-4 filter per ξ = 6a + b on every channel alike, as a 3-D conv
+  // over (N, 1, C, H, W) whose 36 output channels are ξ: the tiles come out (N, 36, C, th, tw), the
+  // GEMM's layout, with no transpose, and the filter is 36 × 6 × 6 whatever C is.
+  const bt = k([36, 1, 1, 6, 6], kron(BT, BT));
+  // Filter transform U = (G ⊗ G)·g: one Gemm reading the weight as stored, (O·C, 9) transposed,
+  // straight into (36, O·C): no copy of the weight in another layout.
+  const u = reshape(
     g,
-    reshape(g, matmul(g, matmul(g, k([6, 3], G.flat()), weight), k([3, 6], gT.flat())), [o, c, 36]),
-    [2, 0, 1],
+    gemm(g, k([36, 9], kron(G, G)), reshape(g, weight, [o * c, 9]), undefined, { transB: true }),
+    [
+      36,
+      o,
+      c,
+    ],
   );
-  const m = matmul(g, u, v); // (N, 36, O, T)
-  // Output transform over ξ → (N, 16·O, th, tw) with channel (4p + q)·O + o: DepthToSpace's DCR order,
-  // so one DepthToSpace puts output (p, q) of tile (i, j) at pixel (4i + p, 4j + q).
-  const y16 = matmul(g, k([16, 36], kron(AT, AT)), reshape(g, m, [n, 36, o * tiles]));
-  const y = depthToSpace(g, reshape(g, y16, [n, 16 * o, th, tw]), 4);
+  const at = k([16, 36], kron(AT, AT));
+  const strips = Math.max(1, Math.min(th, Math.floor(layout.strips ?? 1)));
+  const parts: Value[] = [];
+  for (let s = 0; s < strips; s++) {
+    // Tile rows [r0, r1) read input rows [4·r0 − 1, 4·r1 + 1): the zero padding only at the image's edges.
+    const r0 = Math.floor((s * th) / strips), r1 = Math.floor(((s + 1) * th) / strips), rows = r1 - r0;
+    const band = strips === 1
+      ? x
+      : slice(g, x, 2, Math.max(0, 4 * r0 - 1), Math.min(h as number, 4 * r1 + 1));
+    const pads: [number, number, number, number] = [r0 === 0 ? 1 : 0, 1, r1 === th ? 1 : 0, 1];
+    const planes = reshape(g, band, [n, 1, ...band.shape.slice(1) as number[]]);
+    const v = reshape(g, conv3dTiles(g, planes, bt, pads), [n, 36, c, rows * tw]); // (N, 36, C, T)
+    const m = matmul(g, u, v); // (N, 36, O, T)
+    // Output transform over ξ → (N, 16·O, rows, tw) with channel (4p + q)·O + o: DepthToSpace's DCR
+    // order, so one DepthToSpace puts output (p, q) of tile (i, j) at pixel (4i + p, 4j + q).
+    const y16 = matmul(g, at, reshape(g, m, [n, 36, o * rows * tw]));
+    parts.push(reshape(g, y16, [n, 16 * o, rows, tw]));
+  }
+  const y = depthToSpace(g, parts.length > 1 ? concat(g, parts, 2) : parts[0], 4);
   return bias ? add(g, y, reshape(g, bias, [o, 1, 1])) : y;
+}
+
+/** The 1×6×6 stride-(1, 4, 4) Conv of (N, 1, C, H, W) by `bt` (36, 1, 1, 6, 6): (N, 36, C, th, tw). */
+function conv3dTiles(g: Graph, planes: Value, bt: Value, [top, left, bottom, right]: number[]): Value {
+  const [n, , c, h, w] = planes.shape;
+  const th = ((h as number) + top + bottom - 6) / 4 + 1, tw = ((w as number) + left + right - 6) / 4 + 1;
+  return g.addNode("Conv", [planes, bt], {
+    kernel_shape: ints([1, 6, 6]),
+    strides: ints([1, 4, 4]),
+    pads: ints([0, top, left, 0, bottom, right]),
+  }, [{ dtype: planes.dtype, shape: [n, 36, c, th, tw] }])[0];
 }
 
 /** A constant in the weight's float type (float64 in gradient checks). */

@@ -26,6 +26,12 @@ export interface ExternalRef {
 export interface EncodeOptions {
   /** Where each parameter's bytes live. Parameters missing here become graph inputs. */
   weights?: Map<string, ExternalRef>;
+  /**
+   * Initializers ONNX Runtime must not constant-fold through (what is computed from them is made as
+   * the graph runs, not held for the session's life): also declared as graph inputs, which makes
+   * them defaults a caller may override (IR ≥ 4), and ORT folds only constants.
+   */
+  unfolded?: ReadonlySet<string>;
   /** Free-form metadata stored in the model (family, variant, config hash…). */
   metadata?: Record<string, string>;
   docString?: string;
@@ -55,10 +61,8 @@ export function encodeModel(graph: Graph, opts: EncodeOptions = {}): Uint8Array 
   const paramInputs = [];
   for (const p of graph.params.values()) {
     const ref = weights.get(p.name);
-    if (!ref) {
-      paramInputs.push(valueInfo(p.name, p.dtype, p.shape));
-      continue;
-    }
+    if (!ref || opts.unfolded?.has(p.name)) paramInputs.push(valueInfo(p.name, p.dtype, p.shape));
+    if (!ref) continue;
     const expected = p.shape.reduce((a, b) => a * b, 1) * BYTES_PER_ELEMENT[p.dtype];
     if (ref.length !== expected) {
       throw new Error(

@@ -123,16 +123,13 @@ export class Session {
     const live = lowered.graph;
     const all = lowered.weights.size ? new Map([...weights, ...lowered.weights]) : weights;
     const winograd = opts.winograd ?? device === "cpu";
-    // Winograd convs read their filter transform, computed here, instead of the 3×3 weight.
+    // Winograd convs make their filter transforms as they run, from the weights as loaded.
     const fast = winograd
       ? winogradRewrite(live, all, winograd === true ? undefined : winograd)
-      : { graph: live, weights: new Map<string, Tensor>() };
+      : { graph: live, unfolded: new Set<string>() };
     const model = fast.graph;
-    const packed = packWeights(
-      model.params.values(),
-      fast.weights.size ? new Map([...all, ...fast.weights]) : all,
-    );
-    const bytes = encodeModel(model, { weights: packed.refs });
+    const packed = packWeights(model.params.values(), all);
+    const bytes = encodeModel(model, { weights: packed.refs, unfolded: fast.unfolded });
     const engineOptions = {
       ...opts,
       memoryPattern: opts.memoryPattern ?? model === live,
@@ -146,8 +143,6 @@ export class Session {
     const inner = engine === "direct"
       ? DirectEngine.create(bytes, packed.files, inputs, graph.outputs, engineOptions)
       : await NodeEngine.create(bytes, packed.files, device, opts.deviceId, engineOptions);
-    // ORT holds its own copy now: free the host-made Winograd filters at once, not at V8's next major GC.
-    for (const t of fast.weights.values()) (t.data.buffer as ArrayBuffer).transfer(0);
     // Creating a session frees ORT's staging copies of the weights; glibc keeps such blocks
     // resident unless asked (core/runtime/native_heap.ts).
     trimNativeHeap();

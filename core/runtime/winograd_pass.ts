@@ -9,93 +9,90 @@
  * Only Conv nodes whose weight is loaded are rewritten: a train step feeds
  * its trainable weights, so its convs (and their gradients) stay as built.
  * The caller's graph is not modified; the result is a view with the
- * replacement nodes, and the filter transforms made on the host.
+ * replacement nodes.
  *
  * @example
  * ```ts
- * const { graph: fast, weights: filters } = winogradRewrite(pruned(graph), weights);
+ * const { graph: fast, unfolded } = winogradRewrite(pruned(graph), weights);
  * ```
  * @module
  */
 import { Graph, type GraphNode, type Value } from "../graph/graph.ts";
-import { winogradConv3x3U, winogradFilter, winogradFits } from "../nn/winograd.ts";
+import { winogradConv3x3, winogradFits } from "../nn/winograd.ts";
 import { graphView } from "./graph_view.ts";
-import { type Tensor, toFloat32 } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 
 /**
  * Which convs are rewritten. `minChannels`: both sides at least this wide (the transforms cost per
  * input channel, the saving per channel pair). `minPixels`: H·W at least this — the filter
- * transform is a 4× larger weight held by each session (36 vs 9 taps) while the saving grows with
- * the image, so the memory paid per multiply saved is ∝ 1/(H·W). The default takes every level of a
- * VQGAN down to 16²: on the f16 MaskGIT-VQGAN decoder the 512-channel 16² and 256-channel 32² convs
- * add ~0.3 GB per session (RSS 2.29 → 2.59 GB at batch 4) for 13–15 % less time at batch 4
- * (bench/README.md, "conv_decoder_bench.ts").
+ * transform (4× the weight, made per run) and the tile transforms cost per call while the saving
+ * grows with the image. The default takes every level of a VQGAN down to 16²: on the f16
+ * MaskGIT-VQGAN decoder the 512-channel 16² and 256-channel 32² convs give 13–15 % less time at
+ * batch 4 (bench/README.md, "conv_decoder_bench.ts").
  */
 export interface WinogradRule {
   minChannels: number;
   minPixels: number;
+  /**
+   * Largest tile tensor, in bytes per item, a conv transforms at once; wider ones run in horizontal
+   * strips (`WinogradLayout.strips`), so their tiles (2.25× the activation, input and output side)
+   * never exist for the whole batch. Default: no strips.
+   */
+  stripBytes?: number;
 }
 
 /** The default rule (bench/conv_decoder_bench.ts, bench/README.md "Conv decoders"). */
-export const WINOGRAD_RULE: WinogradRule = { minChannels: 128, minPixels: 16 * 16 };
+export const WINOGRAD_RULE: WinogradRule = { minChannels: 128, minPixels: 16 * 16, stripBytes: 24 * 2 ** 20 };
 
 /**
  * The rule for one item per call: there the 16² and 32² levels' GEMMs have 16–64 tiles and their
- * gain is inside the noise (bench/README.md, "Winograd down to 16²"), while their filter transforms
- * are most of a VQGAN decoder's weights ×4 — so they stay direct.
+ * gain is inside the noise (bench/README.md, "Winograd down to 16²"), while their per-run filter
+ * transforms (most of a VQGAN decoder's weights, ×4) are not amortised over a batch — so they stay direct.
  */
 export const WINOGRAD_RULE_SINGLE: WinogradRule = { minChannels: 128, minPixels: 64 * 64 };
 
 /**
- * `graph` with each eligible Conv replaced by its Winograd form (`graph` itself when none is): each
- * rewritten conv reads its filter transform U (36, O, C) as a new parameter `<weight>.winograd_u`,
- * computed here on the host from `weights`, and a 3×3 weight no other node reads leaves the graph's
- * parameters, so ORT neither receives it nor constant-folds the transform (whose intermediates set
- * the peak RSS of opening a VQGAN decoder). Returns the graph and the U tensors to pass beside
- * `weights`. Convs whose weight is not in `weights` (fed at run time) stay as built.
+ * `graph` with each eligible Conv replaced by its Winograd form (`graph` itself when none is),
+ * reading the same 3×3 weight, and the names of the weights so read as `unfolded`: initializers ORT
+ * must not constant-fold through. Each conv makes its filter transform as it runs (one small Gemm);
+ * folded, U would be held for the session's life at 4× the weight, and its intermediates set the
+ * peak RSS of opening a VQGAN decoder. Convs whose weight is not in `weights` (fed at run time)
+ * stay as built.
  */
 export function winogradRewrite(
   graph: Graph,
   weights: ReadonlyMap<string, Tensor>,
   rule: WinogradRule = WINOGRAD_RULE,
-): { graph: Graph; weights: Map<string, Tensor> } {
+): { graph: Graph; unfolded: Set<string> } {
   const scratch = new Graph(`${graph.name}_winograd`);
   const nodes: GraphNode[] = [];
-  const filters = new Map<string, Tensor>();
+  const unfolded = new Set<string>();
   for (const n of graph.nodes) {
     const conv = eligible(graph, n, (name) => isLoaded(weights, name), rule);
     if (!conv) {
       nodes.push(n);
       continue;
     }
+    unfolded.add(conv.w.name);
     const [o, c] = conv.w.shape as number[];
-    const name = `${conv.w.name}.winograd_u`;
-    if (!filters.has(name)) {
-      const w = toFloat32(weights.get(conv.w.name)!).data;
-      filters.set(name, { dtype: "float32", shape: [36, o, c], data: winogradFilter(w, o, c) });
-    }
-    const u = scratch.param(name, [36, o, c]); // declared once, reused by every conv of this weight
+    const [h, w] = conv.x.shape.slice(2) as number[];
+    const tileBytes = 36 * Math.max(o, c) * (h * w / 16) * 4;
+    const strips = rule.stripBytes ? Math.ceil(tileBytes / rule.stripBytes) : 1;
     const first = scratch.nodes.length;
-    const y = scratch.scope(n.name, () => winogradConv3x3U(scratch, conv.x, u, conv.b));
+    const y = scratch.scope(n.name, () => winogradConv3x3(scratch, conv.x, conv.w, conv.b, { strips }));
     const added = scratch.nodes.slice(first);
     // The last node computes the conv's output: give it the original name its consumers read.
     const last = added[added.length - 1];
     last.outputs = last.outputs.map((o) => (o === y.name ? n.outputs[0] : o));
     nodes.push(...added);
   }
-  if (!filters.size) return { graph, weights: filters };
-  // The replaced 3×3 weights drop out unless another node still reads them.
-  const read = new Set(nodes.flatMap((n) => n.inputs));
-  const replaced = new Set([...filters.keys()].map((u) => u.slice(0, -".winograd_u".length)));
-  const params = new Map([...graph.params].filter(([name]) => !replaced.has(name) || read.has(name)));
-  for (const [name, p] of scratch.params) params.set(name, p);
+  if (!unfolded.size) return { graph, unfolded };
   const view = graphView(graph, {
     nodes,
     constants: new Map([...graph.constants, ...scratch.constants]),
-    params,
     values: new Map([...graph.values, ...scratch.values]),
   });
-  return { graph: view, weights: filters };
+  return { graph: view, unfolded };
 }
 
 /** A weight the rewrite can transform: loaded (not fed), in a float type. */
@@ -103,7 +100,7 @@ function isLoaded(weights: ReadonlyMap<string, Tensor>, name: string): boolean {
   return ["float32", "float16", "bfloat16", "float64"].includes(weights.get(name)?.dtype ?? "");
 }
 
-/** The weights whose convs {@link winogradRewrite} rewrites (each becomes a filter transform 4× its size). */
+/** The weights whose convs {@link winogradRewrite} rewrites. */
 export function winogradWeights(
   graph: Graph,
   isStatic: (name: string) => boolean,

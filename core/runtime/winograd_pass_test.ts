@@ -10,7 +10,6 @@ import { randomWeights } from "../init.ts";
 import { absErrors } from "../nn/_parity.ts";
 import { Session } from "./session.ts";
 import { winogradRewrite } from "./winograd_pass.ts";
-import { winogradFilter } from "../nn/winograd.ts";
 
 /** Five convs on a 128-channel input; only `wide` qualifies (weight `fed` is not an initializer). */
 function graph(): Graph {
@@ -74,44 +73,31 @@ Deno.test("winograd pass: a session with it on matches one with it off (symbolic
   }
 });
 
-Deno.test("winograd pass, loaded weights: the conv reads a host-made U (36, O, C); its 3×3 weight leaves the graph", () => {
+Deno.test("winograd pass, loaded weights: the conv reads its 3×3 weight as stored, kept from folding", () => {
   const g = graph();
   const weights = randomWeights(g.params.values(), 3, "fanin");
   weights.delete("fed.weight");
-  const { graph: view, weights: filters } = winogradRewrite(g, weights, {
-    minChannels: 128,
-    minPixels: 64,
-  });
-  deepStrictEqual([...filters.keys()], ["wide.weight.winograd_u"]);
-  deepStrictEqual(filters.get("wide.weight.winograd_u")!.shape, [36, 128, 128]);
-  ok(!view.params.has("wide.weight"), "ORT is not given the 3×3 weight");
+  const { graph: view, unfolded } = winogradRewrite(g, weights, { minChannels: 128, minPixels: 64 });
+  deepStrictEqual([...unfolded], ["wide.weight"], "ORT may not fold U from it");
+  deepStrictEqual([...view.params.keys()], [...g.params.keys()], "no parameter added or dropped");
+  const reads = view.nodes.filter((n) => n.inputs.includes("wide.weight"));
+  deepStrictEqual(reads.map((n) => n.op), ["Reshape"], "one Reshape feeds the filter-transform Gemm");
+  ok(view.nodes.some((n) => n.op === "Gemm" && n.inputs[1] === reads[0].outputs[0]));
   ok(
-    view.params.has("wide.weight.winograd_u") && view.params.has("wide.bias") &&
-      view.params.has("fed.weight"),
-  );
-  ok(
-    g.params.has("wide.weight") && !g.params.has("wide.weight.winograd_u"),
+    g.nodes.some((n) => n.op === "Conv" && n.inputs[1] === "wide.weight"),
     "the caller's graph is unchanged",
   );
-  ok(view.nodes.some((n) => n.op === "MatMul" && n.inputs[0] === "wide.weight.winograd_u"));
 });
 
-Deno.test("winogradFilter: G g Gᵀ per filter, laid out (36, O, C) with ξ = 6a + b", () => {
-  // A filter with a single 1 at (r, s) transforms to the outer product of G's columns r and s.
-  const G = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [
-    1 / 24,
-    -1 / 12,
-    1 / 6,
-  ], [0, 0, 1]];
-  const o = 2, c = 3, w = new Float32Array(o * c * 9);
-  w[(1 * c + 2) * 9 + 0 * 3 + 1] = 1; // filter (o 1, c 2), tap (0, 1)
-  const u = winogradFilter(w, o, c);
-  for (let a = 0; a < 6; a++) {
-    for (let b = 0; b < 6; b++) {
-      for (let oc = 0; oc < o * c; oc++) {
-        const want = oc === 1 * c + 2 ? Math.fround(G[a][0] * G[b][1]) : 0;
-        strictEqual(u[(a * 6 + b) * o * c + oc] + 0, want + 0, `ξ ${a * 6 + b}, filter ${oc}`); // -0 is 0
-      }
-    }
-  }
+Deno.test("winograd pass: a tile tensor over stripBytes per item runs in strips", () => {
+  const g = graph();
+  const weights = randomWeights(g.params.values(), 3, "fanin");
+  // 8×8 input, 128 channels: 36 · 128 · 4 tiles · 4 B = 73,728 B per item → 3 strips at 30,000 (2 tile rows: 2).
+  const slices = (stripBytes?: number) =>
+    winogradRewrite(g, weights, { minChannels: 128, minPixels: 64, stripBytes }).graph.nodes.filter((n) =>
+      n.op === "Slice"
+    ).length;
+  strictEqual(slices(), 0);
+  strictEqual(slices(73_728), 0, "exactly the budget: one band");
+  strictEqual(slices(30_000), 2 * 2, "two bands (clamped to the 2 tile rows), for wide and fed");
 });

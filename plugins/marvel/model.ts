@@ -18,10 +18,9 @@
  * ```
  * @module
  */
-import { pixelDecoderConfig, titokVitArch } from "../../core/nn/titok_vit_schema.ts";
+import { pixelDecoderConfig, titokVitArch, vitSizeOf } from "../../core/nn/titok_vit_schema.ts";
 import { Graph, type Value } from "../../core/graph/graph.ts";
 import {
-  TITOK_VIT_SIZES,
   vitTokenDecoder,
   type VitTokenDecoderArch,
   vitTokenEncoder,
@@ -46,8 +45,8 @@ export function dims(c: MarvelConfig) {
   const image = c.dataset.preprocessing.crop_size;
   return {
     image,
-    enc: TITOK_VIT_SIZES[m.vit_enc_model_size],
-    dec: TITOK_VIT_SIZES[m.vit_dec_model_size],
+    enc: vitSizeOf(m, "enc"),
+    dec: vitSizeOf(m, "dec"),
     k: m.num_latent_tokens,
     c: m.token_size,
     depth: m.num_depths,

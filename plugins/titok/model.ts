@@ -10,7 +10,7 @@
  * two ViT halves live in core/nn/titok_vit.ts (MARVEL shares them).
  * @module
  */
-import { pixelDecoderConfig, titokVitArch } from "../../core/nn/titok_vit_schema.ts";
+import { pixelDecoderConfig, titokVitArch, vitSizeOf } from "../../core/nn/titok_vit_schema.ts";
 import type { Graph, Value } from "../../core/graph/graph.ts";
 import { Graph as G } from "../../core/graph/graph.ts";
 import {
@@ -32,7 +32,7 @@ import {
   vqQuantize,
 } from "../../core/quantizers/mod.ts";
 import type { BuildOptions } from "../../core/plugin.ts";
-import { type TiTokConfig, VIT_SIZES } from "./config.ts";
+import type { TiTokConfig } from "./config.ts";
 
 /** The symbolic batch dim of inference graphs (training graphs use a fixed batch). */
 const BATCH = "batch";
@@ -41,8 +41,8 @@ const BATCH = "batch";
 export function dims(c: TiTokConfig) {
   const m = c.model.vq_model;
   const image = c.dataset.preprocessing.crop_size;
-  const enc = VIT_SIZES[m.vit_enc_model_size];
-  const dec = VIT_SIZES[m.vit_dec_model_size];
+  const enc = vitSizeOf(m, "enc");
+  const dec = vitSizeOf(m, "dec");
   return {
     image,
     enc,
