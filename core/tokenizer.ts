@@ -13,6 +13,7 @@
  * ```
  * @module
  */
+import { dirname } from "node:path";
 import type { Graph, Value } from "./graph/graph.ts";
 import { memoGraphs, parameterShapes } from "./graphs.ts";
 export { buildGraphs, memoGraphs, parameterShapes } from "./graphs.ts";
@@ -33,6 +34,7 @@ import { checkInputs, checkTokens } from "./tokenizer_checks.ts";
 import { assertKeys, loadCheckpoint } from "./weights/checkpoint.ts";
 import { UsageError } from "./errors.ts";
 import { retainOnly } from "./tokenizer_weights.ts";
+import { type FileSpan, fileSpanOf } from "./weights/file_spans.ts";
 import { parsePrecision } from "./runtime/precision.ts";
 import { type Range, recordingSession } from "./runtime/calibrate.ts";
 import { WINOGRAD_RULE_SINGLE } from "./runtime/winograd_pass.ts";
@@ -65,7 +67,9 @@ export interface LoadOptions extends SessionOptions {
   keepWeights?: boolean;
   /**
    * The programs this tokenizer will run (`["encode"]` for an encode job): weights no graph of
-   * theirs uses are dropped at load, and a session for another graph is refused. Default: every
+   * theirs uses are dropped at load, and a session for another graph is refused. At fp32, weights
+   * loaded from a checkpoint file unchanged are dropped from JS at load too: ONNX Runtime reads them
+   * from the file when a session opens (the file must not change meanwhile). Default: every
    * program, each graph opened on first use.
    */
   programs?: readonly ProgramName[];
@@ -97,6 +101,12 @@ export class Tokenizer {
   readonly parameterCount: number;
   /** The graphs of {@link LoadOptions.programs} (undefined: every graph). */
   private readonly usable?: ReadonlySet<string>;
+  /**
+   * Weights ONNX Runtime reads from the checkpoint file itself, dropped from {@link weights} at load
+   * (a job that named its `programs`, fp32, weights from a file): no JS copy is alive while a
+   * session opens.
+   */
+  private readonly fileWeights = new Map<string, FileSpan>();
   private readonly rng: Rng;
   private readonly ctx: ProgramContext;
 
@@ -116,7 +126,11 @@ export class Tokenizer {
     this.parameterCount = [...weights.values()].reduce((a, t) => a + t.data.length, 0);
     if (options.programs) {
       this.usable = new Set(options.programs.flatMap((p) => this.graphsOf(p)));
-      if (!options.keepWeights) this.dropHandedOver();
+      if (!options.keepWeights) {
+        const fp32 = (options.precision ?? "fp32") === "fp32";
+        if (fp32 && !randomWeights && !options.recordRanges) this.handOverToFiles();
+        this.dropHandedOver();
+      }
     }
     const draw = (shape: number[], f: () => number): Tensor<"float32"> => ({
       dtype: "float32",
@@ -196,7 +210,7 @@ export class Tokenizer {
       );
     }
     const graph = this.graph(name);
-    const gone = [...graph.params.keys()].find((k) => !this.weights.has(k));
+    const gone = [...graph.params.keys()].find((k) => !this.weights.has(k) && !this.fileWeights.has(k));
     if (gone) {
       throw new Error(
         `graph '${name}': weight ${gone} was dropped once ONNX Runtime held it; ` +
@@ -204,6 +218,7 @@ export class Tokenizer {
       );
     }
     let opts = sessionOptionsFor(this.options, name, this.options.calibration);
+    if (this.fileWeights.size) opts = { ...opts, fileWeights: this.fileWeights };
     if (opts.winograd === undefined && (opts.device ?? "cpu") === "cpu" && this.options.batchSize === 1) {
       opts = { ...opts, winograd: WINOGRAD_RULE_SINGLE };
     }
@@ -213,6 +228,21 @@ export class Tokenizer {
     this.handedOver.add(name);
     if (!this.options.keepWeights) this.dropHandedOver();
     return session;
+  }
+
+  /**
+   * Moves every float32 weight that is still a view of its checkpoint file's bytes (all of them, when
+   * the family's `load` passed the tensors through) to {@link fileWeights}; with the last view gone,
+   * the file's buffer is freed. The files must be in one folder (ORT resolves locations against one).
+   */
+  private handOverToFiles(): void {
+    const spans = [...this.weights].flatMap(([name, t]) => {
+      const span = t.dtype === "float32" ? fileSpanOf(t) : undefined;
+      return span ? [[name, span] as const] : [];
+    });
+    const folder = spans.length ? dirname(spans[0][1].path) : "";
+    for (const [name, span] of spans) if (dirname(span.path) === folder) this.fileWeights.set(name, span);
+    retainOnly(this.weights, new Set([...this.weights.keys()].filter((k) => !this.fileWeights.has(k))));
   }
 
   /** Drops the weights no usable graph without a session needs (sessions being created keep theirs). */
@@ -361,7 +391,10 @@ export class Tokenizer {
 
   /** Frees the sessions. */
   async release(): Promise<void> {
-    for (const s of this.sessions.values()) await (await s).release();
+    for (const s of this.sessions.values()) {
+      const session = await s.catch(() => undefined); // a creation that failed holds nothing
+      await session?.release();
+    }
     this.sessions.clear();
   }
 }

@@ -9,6 +9,8 @@
  * dropped buffer is then detached (`ArrayBuffer.prototype.transfer(0)`),
  * which frees its memory at once: waiting for V8 to collect it left a
  * TiTok-S checkpoint resident for the whole run (bench/README.md, "Memory").
+ * A job that names its programs at fp32 goes further: the weights ORT can
+ * read from the checkpoint file itself leave JS at load (core/weights/file_spans.ts).
  *
  * @example
  * ```ts

@@ -143,3 +143,46 @@ Deno.test("Tokenizer: graphs opened at once from one checkpoint buffer both work
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("Tokenizer: a job's fp32 weights from a file are read by ONNX Runtime from it, none held in JS", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "tok1d-file-weights-" });
+  try {
+    const src = await loadTokenizer("titok/tiny", { random: true, seed: 5, threads: 1, keepWeights: true });
+    const images: Tensor = {
+      dtype: "float32",
+      shape: [2, 3, 32, 32],
+      data: Float32Array.from({ length: 6 * 32 * 32 }, (_, i) => (i % 97) / 97),
+    };
+    const want = await src.reconstruct(images);
+    writeSafetensors(`${dir}/model.safetensors`, src.weights);
+    await src.release();
+    const open = () =>
+      loadTokenizer("titok/tiny", {
+        weights: `${dir}/model.safetensors`,
+        threads: 1,
+        programs: ["reconstruct"],
+      });
+    const tok = await open();
+    strictEqual(tok.weights.size, 0, "no weight in JS before any session opens");
+    deepStrictEqual(await tok.reconstruct(images), want, "the same outputs as from weights in JS");
+    await tok.release();
+    // int8 rewrites weights on the host: those stay in JS.
+    const int8 = await loadTokenizer("titok/tiny", {
+      weights: `${dir}/model.safetensors`,
+      threads: 1,
+      programs: ["reconstruct"],
+      precision: "int8",
+      calibrate: false,
+    });
+    ok(int8.weights.size > 0);
+    await int8.release();
+    // The file changing between the load and a session's creation is refused, naming it.
+    const changed = await open();
+    const bytes = Deno.readFileSync(`${dir}/model.safetensors`);
+    Deno.writeFileSync(`${dir}/model.safetensors`, bytes.subarray(0, bytes.length - 4));
+    await rejects(changed.reconstruct(images), /model\.safetensors changed after it was loaded/);
+    await changed.release();
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

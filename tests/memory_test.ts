@@ -11,11 +11,13 @@
  * 393 MiB).
  */
 import { deepStrictEqual, ok } from "node:assert";
+import { loadTokenizer } from "../core/tokenizer.ts";
+import { writeSafetensors } from "../core/weights/safetensors.ts";
 
-async function probe(winograd: "on" | "off") {
+async function probe(winograd: "on" | "off", file?: string) {
   const path = new URL("./_memory_probe.ts", import.meta.url).pathname;
   const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", path, winograd],
+    args: ["run", "-A", "--no-check", path, winograd, ...(file ? [file] : [])],
     stderr: "inherit",
   })
     .output();
@@ -46,4 +48,30 @@ Deno.test("titok/s128 with Winograd (the CPU default): the rewritten convs hold 
     `opening the sessions grew RSS by ${grown.toFixed(0)} MiB over the loaded ${m.loaded.toFixed(0)} MiB ` +
       `(weights: ${m.weightMiB.toFixed(0)} MiB, ${m.winogradMiB.toFixed(0)} of them rewritten)`,
   );
+});
+
+Deno.test("titok/s128 from a checkpoint file: ONNX Runtime reads it, so JS never holds a copy", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "tok1d-memory-" });
+  try {
+    const src = await loadTokenizer("titok/s128", { random: true, keepWeights: true });
+    writeSafetensors(`${dir}/model.safetensors`, src.weights);
+    const m = await probe("on", `${dir}/model.safetensors`);
+    deepStrictEqual(m.leftAtLoad, 0, "no weight in JS after the load");
+    // The checkpoint was read (to check it) and its buffer freed at once: about nothing stays.
+    ok(
+      m.loaded - m.start < 0.25 * m.weightMiB,
+      `loading left ${(m.loaded - m.start).toFixed(0)} MiB resident`,
+    );
+    // ORT's one copy (prepacked) and the runtime it loads: under 1.5× the weights over the start…
+    ok(
+      m.opened - m.start < 1.5 * m.weightMiB,
+      `sessions open: ${(m.opened - m.start).toFixed(0)} MiB over the start (weights ${
+        m.weightMiB.toFixed(0)
+      })`,
+    );
+    // …and no moment with two copies plus ORT's (in memory, the JS copy was alive while ORT's was made).
+    ok(m.peak - m.start < 2 * m.weightMiB, `peak ${(m.peak - m.start).toFixed(0)} MiB over the start`);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

@@ -15,6 +15,7 @@ import type { Graph, Value } from "../graph/graph.ts";
 import { fmt } from "../graph/shape.ts";
 import { encodeModel } from "../onnx/model.ts";
 import { packWeights } from "../onnx/external.ts";
+import { checkUnchanged, type FileSpan } from "../weights/file_spans.ts";
 import { UsageError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
 import { pruned } from "./prune.ts";
@@ -75,6 +76,12 @@ export interface SessionOptions {
    * built), "int8" or "bf16" on the CPU, "fp16" on cuda/tensorrt. Checked against the device.
    */
   precision?: Precision;
+  /**
+   * Parameters ONNX Runtime reads from their checkpoint file itself (core/weights/file_spans.ts): the
+   * caller holds no copy of them in JS. Only with precision fp32 (the other precisions rewrite
+   * weights on the host). The files must still be as they were read, and in one folder.
+   */
+  fileWeights?: ReadonlyMap<string, FileSpan>;
   /** Which ops `precision: "int8"` quantizes (default: Linear/MatMul, not convs; core/runtime/int8_pass.ts). */
   int8?: Int8Rule;
   /**
@@ -119,19 +126,41 @@ export class Session {
     const fuse = opts.fuse ?? device === "cpu";
     const fused = fuse ? fuseRegions(plain, fuse === true ? () => true : fuse) : plain;
     // A precision rewrite adds parameters (int8 codes, rounded weights) beside the checkpoint's.
+    const onDisk = opts.fileWeights ?? new Map<string, FileSpan>();
+    if (onDisk.size && precision !== "fp32") {
+      throw new Error(`fileWeights need precision fp32: ${precision} rewrites the weights on the host`);
+    }
     const lowered = applyPrecision(fused, weights, precision, opts.int8);
     const live = lowered.graph;
     const all = lowered.weights.size ? new Map([...weights, ...lowered.weights]) : weights;
     const winograd = opts.winograd ?? device === "cpu";
     // Winograd convs make their filter transforms as they run, from the weights as loaded.
     const fast = winograd
-      ? winogradRewrite(live, all, winograd === true ? undefined : winograd)
+      ? winogradRewrite(
+        live,
+        onDisk.size ? new Map<string, { dtype: string }>([...onDisk, ...all]) : all,
+        winograd === true ? undefined : winograd,
+      )
       : { graph: live, unfolded: new Set<string>() };
     const model = fast.graph;
-    const packed = packWeights(model.params.values(), all);
-    const bytes = encodeModel(model, { weights: packed.refs, unfolded: fast.unfolded });
+    // ORT reads those files while the session is created: they must still be what was loaded.
+    const checked = new Set<string>();
+    for (const name of model.params.keys()) {
+      const span = all.has(name) ? undefined : onDisk.get(name);
+      if (!span || checked.has(span.path)) continue;
+      checked.add(span.path);
+      checkUnchanged(span);
+    }
+    const packed = packWeights(model.params.values(), all, onDisk);
+    const bytes = encodeModel(model, {
+      weights: packed.refs,
+      unfolded: fast.unfolded,
+    });
     const engineOptions = {
       ...opts,
+      sessionConfig: packed.folder
+        ? { ...opts.sessionConfig, "session.model_external_initializers_file_folder_path": packed.folder }
+        : opts.sessionConfig,
       memoryPattern: opts.memoryPattern ?? model === live,
       spinning: opts.spinning ?? (device === "cpu" ? CPU_SPIN_MICROSECONDS : undefined),
     };

@@ -4,9 +4,12 @@
  * created, on both engines, for every kind of use a tokenizer has
  * (prepacked Gemm/MatMul operands, re-laid-out conv weights, norms, gathers,
  * elementwise operands), large or small. Overwriting the buffers afterwards
- * must not change a single output.
+ * must not change a single output. Or ORT reads them from their checkpoint
+ * file itself (`fileWeights`), with the same outputs.
  */
-import { deepStrictEqual, ok } from "node:assert";
+import { deepStrictEqual, ok, rejects } from "node:assert";
+import { type FileSpan, fileSpanOf } from "../weights/file_spans.ts";
+import { readSafetensors, writeSafetensors } from "../weights/safetensors.ts";
 import { Graph } from "../graph/graph.ts";
 import { add, conv, gather, layerNorm, matmul, mul, reshape } from "../ops/mod.ts";
 import { linear } from "../nn/linear.ts";
@@ -47,7 +50,54 @@ function weightsInOneBuffer(g: Graph): { weights: Map<string, Tensor>; buffer: F
   return { weights, buffer };
 }
 
+const feeds = () =>
+  ({
+    image: {
+      dtype: "float32",
+      shape: [2, 3, 8, 8],
+      data: Float32Array.from({ length: 384 }, (_, i) => i / 384),
+    },
+    ids: { dtype: "int64", shape: [2, 4], data: BigInt64Array.from([0n, 3n, 7n, 15n, 1n, 2n, 9n, 4n]) },
+  }) as Record<string, Tensor>;
+
 for (const engine of ["node", "direct"] as const) {
+  Deno.test(`Session (${engine}): weights ORT reads from their safetensors file give the in-memory outputs`, async () => {
+    const g = graph();
+    const { weights } = weightsInOneBuffer(g);
+    const dir = Deno.makeTempDirSync({ prefix: "tok1d-file-weights-" });
+    try {
+      writeSafetensors(`${dir}/w.safetensors`, weights);
+      const fileWeights = new Map<string, FileSpan>();
+      for (const [name, t] of readSafetensors(`${dir}/w.safetensors`).tensors) {
+        fileWeights.set(name, fileSpanOf(t)!);
+      }
+      const onDisk = await Session.create(g, new Map(), { engine, threads: 1, fileWeights });
+      const inMemory = await Session.create(g, weights, { engine, threads: 1 });
+      // Some in JS, the rest on disk: ORT takes external data all from memory or all from files.
+      const mixed = await Session.create(g, new Map([...weights].filter(([k]) => k.startsWith("fc."))), {
+        engine,
+        threads: 1,
+        fileWeights,
+      });
+      const [got, want, both] = [
+        await onDisk.run(feeds()),
+        await inMemory.run(feeds()),
+        await mixed.run(feeds()),
+      ];
+      for (const s of [onDisk, inMemory, mixed]) await s.release();
+      deepStrictEqual([...both.y.data], [...want.y.data]);
+      deepStrictEqual(onDisk.inputs.map((v) => v.name), ["image", "ids"], "nothing is left to feed");
+      deepStrictEqual([...got.y.data], [...want.y.data]);
+      deepStrictEqual([...got.tokens.data], [...want.tokens.data]);
+      await rejects(
+        Session.create(g, new Map(), { engine, fileWeights, precision: "int8" }),
+        /fileWeights need precision fp32/,
+      );
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  });
+
   Deno.test(`Session (${engine}): overwriting the weight buffers after create changes no output`, async () => {
     const g = graph();
     const { weights, buffer } = weightsInOneBuffer(g);

@@ -20,7 +20,6 @@
 import { Graph, type GraphNode, type Value } from "../graph/graph.ts";
 import { winogradConv3x3, winogradFits } from "../nn/winograd.ts";
 import { graphView } from "./graph_view.ts";
-import type { Tensor } from "../tensor.ts";
 
 /**
  * Which convs are rewritten. `minChannels`: both sides at least this wide (the transforms cost per
@@ -56,19 +55,27 @@ export const WINOGRAD_RULE_SINGLE: WinogradRule = { minChannels: 128, minPixels:
  * reading the same 3×3 weight, and the names of the weights so read as `unfolded`: initializers ORT
  * must not constant-fold through. Each conv makes its filter transform as it runs (one small Gemm);
  * folded, U would be held for the session's life at 4× the weight, and its intermediates set the
- * peak RSS of opening a VQGAN decoder. Convs whose weight is not in `weights` (fed at run time)
- * stay as built.
+ * peak RSS of opening a VQGAN decoder. Convs whose weight is not in `weights` (tensors, or weights
+ * ORT reads from a file: only their dtype is looked at) — fed at run time — stay as built, and so do
+ * convs whose weight another kind of node reads too.
  */
 export function winogradRewrite(
   graph: Graph,
-  weights: ReadonlyMap<string, Tensor>,
+  weights: ReadonlyMap<string, { dtype: string }>,
   rule: WinogradRule = WINOGRAD_RULE,
 ): { graph: Graph; unfolded: Set<string> } {
   const scratch = new Graph(`${graph.name}_winograd`);
   const nodes: GraphNode[] = [];
   const unfolded = new Set<string>();
+  const convs = new Map(
+    graph.nodes.map((n) => [n, eligible(graph, n, (name) => isLoaded(weights, name), rule)]),
+  );
+  // A weight another kind of node also reads (a train step's backward, say) stays direct: unfolded, its
+  // other readers would lose their folded, prepacked forms, and a gradient would meet Winograd's error.
+  const shared = new Set(graph.nodes.flatMap((n) => convs.get(n) ? [] : n.inputs));
   for (const n of graph.nodes) {
-    const conv = eligible(graph, n, (name) => isLoaded(weights, name), rule);
+    const found = convs.get(n);
+    const conv = found && !shared.has(found.w.name) ? found : undefined;
     if (!conv) {
       nodes.push(n);
       continue;
@@ -96,7 +103,7 @@ export function winogradRewrite(
 }
 
 /** A weight the rewrite can transform: loaded (not fed), in a float type. */
-function isLoaded(weights: ReadonlyMap<string, Tensor>, name: string): boolean {
+function isLoaded(weights: ReadonlyMap<string, { dtype: string }>, name: string): boolean {
   return ["float32", "float16", "bfloat16", "float64"].includes(weights.get(name)?.dtype ?? "");
 }
 

@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert";
 import { Graph } from "../graph/graph.ts";
-import { conv, rnd } from "../ops/mod.ts";
+import { conv, reduceSum, rnd } from "../ops/mod.ts";
 import { randomWeights } from "../init.ts";
 import { absErrors } from "../nn/_parity.ts";
 import { Session } from "./session.ts";
@@ -100,4 +100,13 @@ Deno.test("winograd pass: a tile tensor over stripBytes per item runs in strips"
   strictEqual(slices(), 0);
   strictEqual(slices(73_728), 0, "exactly the budget: one band");
   strictEqual(slices(30_000), 2 * 2, "two bands (clamped to the 2 tile rows), for wide and fed");
+});
+
+Deno.test("winograd pass: a weight another kind of node reads too (a backward, say) stays with the direct conv", () => {
+  const g = graph();
+  g.output(reduceSum(g, g.values.get("wide.weight")!, [0, 1, 2, 3], false), "weightSum");
+  const weights = randomWeights(g.params.values(), 3, "fanin");
+  const { graph: view, unfolded } = winogradRewrite(g, weights, { minChannels: 128, minPixels: 64 });
+  deepStrictEqual([...unfolded], ["fed.weight"], "only the conv whose weight nothing else reads");
+  ok(view.nodes.some((n) => n.op === "Conv" && n.inputs[1] === "wide.weight"));
 });

@@ -22,6 +22,7 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Tensor } from "../tensor.ts";
 import { UsageError } from "../errors.ts";
 import { readBytes } from "./bytes.ts";
+import { registerFileBytes } from "./file_spans.ts";
 import { readSafetensors } from "./safetensors.ts";
 import { selectStateDict } from "./state_dict.ts";
 import { isLegacyTorch, unpickleLegacyTorch } from "./torch_legacy.ts";
@@ -78,6 +79,8 @@ function loadFile(path: string, opts: LoadCheckpointOptions): Omit<Checkpoint, "
   if (isMsgpackParams(name)) return { tensors: loadMsgpackParams(path) };
   if (TORCH_EXTENSIONS.includes(ext)) {
     const bytes = readBytes(path, "checkpoint");
+    // Tensors stored uncompressed are views of these bytes: ORT may read them from the file.
+    registerFileBytes(bytes, path);
     if (!isLegacyTorch(bytes)) return parseTorchCheckpoint(bytes, path, opts);
     return selectStateDict(unpickleLegacyTorch(bytes, path), {
       source: path,

@@ -61,3 +61,4 @@ export {
 } from "./pickle.ts";
 export { isZip, readZip, type ZipEntry, zipEntryData } from "./zip.ts";
 export { bytesOf, readBytes, viewAs } from "./bytes.ts";
+export { checkUnchanged, type FileSpan, fileSpanOf, registerFileBytes } from "./file_spans.ts";

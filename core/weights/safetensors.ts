@@ -22,6 +22,7 @@ import { UsageError } from "../errors.ts";
 import { BUDGETS } from "../budgets.ts";
 import { writeFileAtomic } from "../fs.ts";
 import { bytesOf, readBytes, viewAs } from "./bytes.ts";
+import { registerFileBytes } from "./file_spans.ts";
 
 /** safetensors dtype names and the tok1d dtype each maps to. */
 export const SAFETENSORS_DTYPES: Readonly<Record<string, DType>> = {
@@ -161,7 +162,10 @@ export function parseSafetensors(bytes: Uint8Array, source = "<bytes>"): Safeten
  * ```
  */
 export function readSafetensors(path: string): Safetensors {
-  return parseSafetensors(readBytes(path, "safetensors file"), path);
+  const bytes = readBytes(path, "safetensors file");
+  const parsed = parseSafetensors(bytes, path);
+  registerFileBytes(bytes, path); // its tensors are views: ORT may read them from the file (file_spans.ts)
+  return parsed;
 }
 
 /**
