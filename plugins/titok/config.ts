@@ -4,7 +4,8 @@
  * upstream's configs/ and the HF `config.json` use. Unknown sections
  * (experiment, generator, training, losses…) pass through untouched.
  *
- * tok1d extensions: the `tiny` (tests) and `mini` (the embedded default) model sizes,
+ * tok1d extensions: the `tiny` (tests) and `mini` model sizes, `vit_enc_num_layers` /
+ * `vit_dec_num_layers` (a half's depth instead of its size's),
  * `model.vq_model.pixel_decoder` to size the MaskGIT-VQGAN decoder (upstream
  * hard-codes the released f16/256 one, which stays the default), and
  * `quantize_mode: fsq` with `fsq_levels` (finite scalar quantisation, core/quantizers/fsq.ts:

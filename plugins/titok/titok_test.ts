@@ -170,3 +170,24 @@ Deno.test("titok presets: every released variant builds with upstream's paramete
     ok(Math.abs(got - millions) < 0.01, `${name}: ${got.toFixed(3)} M parameters, upstream ${millions} M`);
   }
 });
+
+Deno.test("titok config: vit_enc_num_layers / vit_dec_num_layers set each half's depth (tok1d extension)", () => {
+  const params = (layers?: { enc?: number; dec?: number }) => {
+    const raw = structuredClone(titok.presets["tiny"]) as { model: { vq_model: Record<string, unknown> } };
+    if (layers?.enc) raw.model.vq_model.vit_enc_num_layers = layers.enc;
+    if (layers?.dec) raw.model.vq_model.vit_dec_num_layers = layers.dec;
+    const g = buildGraphs(titok, titok.schema.parse(raw));
+    return new Set(Object.values(g).flatMap((graph) => [...graph.params.keys()]));
+  };
+  const blocks = (names: Set<string>, half: string) =>
+    new Set([...names].flatMap((n) => n.match(new RegExp(`^${half}\\.transformer\\.(\\d+)\\.`))?.[1] ?? []))
+      .size;
+  const plain = params(), deeper = params({ enc: 4, dec: 3 });
+  deepStrictEqual([blocks(plain, "encoder"), blocks(plain, "decoder")], [2, 2], "tiny: 2 layers each");
+  deepStrictEqual([blocks(deeper, "encoder"), blocks(deeper, "decoder")], [4, 3]);
+  // Every other parameter is the same: the extra blocks are all that is added.
+  deepStrictEqual([...plain].filter((n) => !deeper.has(n)), []);
+  const raw = structuredClone(titok.presets["tiny"]) as { model: { vq_model: Record<string, unknown> } };
+  raw.model.vq_model.vit_enc_num_layers = 0;
+  throws(() => parseConfig(titokSchema, raw, "x.yaml"), /model\.vq_model\.vit_enc_num_layers/);
+});
