@@ -34,7 +34,9 @@ let shared: { env: Deno.PointerValue; memory: Deno.PointerValue } | undefined;
 function environment(ort: OrtC) {
   if (!shared) {
     const env = outPointer();
-    check(ort, ort.CreateEnv(2, /* warning */ cString("tok1d"), env.slot), "creating the ORT environment");
+    // Errors only, as the node engine logs: ORT warns of every initializer that is also a graph input,
+    // which is how Winograd keeps its weights from being folded (core/onnx/model.ts, `unfolded`).
+    check(ort, ort.CreateEnv(3, /* error */ cString("tok1d"), env.slot), "creating the ORT environment");
     const memory = outPointer();
     check(ort, ort.CreateCpuMemoryInfo(0, /* device allocator */ 0, memory.slot), "CreateCpuMemoryInfo");
     shared = { env: env.get(), memory: memory.get() };
