@@ -13,7 +13,6 @@
  * ```
  * @module
  */
-import { dirname } from "node:path";
 import type { Graph, Value } from "./graph/graph.ts";
 import { memoGraphs, parameterShapes } from "./graphs.ts";
 export { buildGraphs, memoGraphs, parameterShapes } from "./graphs.ts";
@@ -33,8 +32,8 @@ import {
 import { checkInputs, checkTokens } from "./tokenizer_checks.ts";
 import { assertKeys, loadCheckpoint } from "./weights/checkpoint.ts";
 import { UsageError } from "./errors.ts";
-import { retainOnly } from "./tokenizer_weights.ts";
-import { type FileSpan, fileSpanOf } from "./weights/file_spans.ts";
+import { handOverToFiles, retainOnly } from "./tokenizer_weights.ts";
+import type { FileSpan } from "./weights/file_spans.ts";
 import { parsePrecision } from "./runtime/precision.ts";
 import { type Range, recordingSession } from "./runtime/calibrate.ts";
 import { WINOGRAD_RULE_SINGLE } from "./runtime/winograd_pass.ts";
@@ -128,7 +127,7 @@ export class Tokenizer {
       this.usable = new Set(options.programs.flatMap((p) => this.graphsOf(p)));
       if (!options.keepWeights) {
         const fp32 = (options.precision ?? "fp32") === "fp32";
-        if (fp32 && !randomWeights && !options.recordRanges) this.handOverToFiles();
+        if (fp32 && !randomWeights && !options.recordRanges) handOverToFiles(weights, this.fileWeights);
         this.dropHandedOver();
       }
     }
@@ -228,21 +227,6 @@ export class Tokenizer {
     this.handedOver.add(name);
     if (!this.options.keepWeights) this.dropHandedOver();
     return session;
-  }
-
-  /**
-   * Moves every float32 weight that is still a view of its checkpoint file's bytes (all of them, when
-   * the family's `load` passed the tensors through) to {@link fileWeights}; with the last view gone,
-   * the file's buffer is freed. The files must be in one folder (ORT resolves locations against one).
-   */
-  private handOverToFiles(): void {
-    const spans = [...this.weights].flatMap(([name, t]) => {
-      const span = t.dtype === "float32" ? fileSpanOf(t) : undefined;
-      return span ? [[name, span] as const] : [];
-    });
-    const folder = spans.length ? dirname(spans[0][1].path) : "";
-    for (const [name, span] of spans) if (dirname(span.path) === folder) this.fileWeights.set(name, span);
-    retainOnly(this.weights, new Set([...this.weights.keys()].filter((k) => !this.fileWeights.has(k))));
   }
 
   /** Drops the weights no usable graph without a session needs (sessions being created keep theirs). */

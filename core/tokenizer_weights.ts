@@ -18,7 +18,9 @@
  * ```
  * @module
  */
+import { dirname } from "node:path";
 import type { Tensor } from "./tensor.ts";
+import { type FileSpan, fileSpanOf } from "./weights/file_spans.ts";
 
 /** Views of a tensor's data buffer, as every typed array has them. */
 type View = { buffer: ArrayBufferLike; byteOffset: number; byteLength: number };
@@ -87,4 +89,20 @@ function detach(buffer: ArrayBufferLike): void {
   } catch {
     // Not detachable (a SharedArrayBuffer, WebAssembly memory): the collector frees it.
   }
+}
+
+/**
+ * Moves every float32 weight that is still a view of its checkpoint file's bytes (all of them, when
+ * the family's `load` passed the tensors through) from `weights` to `into`, ONNX Runtime to read them
+ * from the file; with the last view gone, the file's buffer is freed. Only files in one folder (the
+ * first weight's): ORT resolves every location against one.
+ */
+export function handOverToFiles(weights: Map<string, Tensor>, into: Map<string, FileSpan>): void {
+  const spans = [...weights].flatMap(([name, t]) => {
+    const span = t.dtype === "float32" ? fileSpanOf(t) : undefined;
+    return span ? [[name, span] as const] : [];
+  });
+  const folder = spans.length ? dirname(spans[0][1].path) : "";
+  for (const [name, span] of spans) if (dirname(span.path) === folder) into.set(name, span);
+  retainOnly(weights, new Set([...weights.keys()].filter((k) => !into.has(k))));
 }

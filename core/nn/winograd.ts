@@ -64,20 +64,6 @@ export function winogradFits(x: Value): boolean {
 }
 
 /**
- * conv(x, weight, bias, pads 1, stride 1) for weight (O, C, 3, 3) and an optional bias (O), by
- * Winograd F(4×4, 3×3). x is (N, C, H, W) with static H, W divisible by 4 ({@link winogradFits}).
- */
-export function winogradConv3x3(
-  g: Graph,
-  x: Value,
-  weight: Value,
-  bias?: Value,
-  layout: WinogradLayout = {},
-): Value {
-  return winogradFromFilter(g, x, weight, bias, layout);
-}
-
-/**
  * Where one call's tiles go: `strips` horizontal bands of tile rows, each transformed, multiplied and
  * transformed back on its own (the input read with a one-pixel halo), then put together before the
  * DepthToSpace. The tile tensors (2.25× the input and the output each) then exist for one band at a
@@ -88,7 +74,11 @@ export interface WinogradLayout {
   strips?: number;
 }
 
-function winogradFromFilter(
+/**
+ * conv(x, weight, bias, pads 1, stride 1) for weight (O, C, 3, 3) and an optional bias (O), by
+ * Winograd F(4×4, 3×3). x is (N, C, H, W) with static H, W divisible by 4 ({@link winogradFits}).
+ */
+export function winogradConv3x3(
   g: Graph,
   x: Value,
   weight: Value,
