@@ -125,11 +125,11 @@ export class Session {
     const plain = pruned(graph);
     const fuse = opts.fuse ?? device === "cpu";
     const fused = fuse ? fuseRegions(plain, fuse === true ? () => true : fuse) : plain;
-    // A precision rewrite adds parameters (int8 codes, rounded weights) beside the checkpoint's.
     const onDisk = opts.fileWeights ?? new Map<string, FileSpan>();
     if (onDisk.size && precision !== "fp32") {
       throw new Error(`fileWeights need precision fp32: ${precision} rewrites the weights on the host`);
     }
+    // A precision rewrite adds parameters (int8 codes, rounded weights) beside the checkpoint's.
     const lowered = applyPrecision(fused, weights, precision, opts.int8);
     const live = lowered.graph;
     const all = lowered.weights.size ? new Map([...weights, ...lowered.weights]) : weights;
