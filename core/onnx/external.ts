@@ -11,10 +11,11 @@
  *
  * @module
  */
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { ParamSpec } from "../graph/graph.ts";
 import { type Tensor, toFloat32 } from "../tensor.ts";
+import { readRange } from "../weights/bytes.ts";
 import type { ExternalRef } from "./model.ts";
 
 /** External data for one session: references per parameter plus the buffers they point into. */
@@ -97,18 +98,13 @@ function readIntoMemory(refs: Map<string, ExternalRef>, files: PackedWeights["fi
     const mine = onDisk.filter(([, r]) => r.location === location);
     const start = Math.min(...mine.map(([, r]) => r.offset));
     const end = Math.max(...mine.map(([, r]) => r.offset + r.length));
-    const data = new Uint8Array(end - start);
-    const fd = openSync(join(folder, location), "r");
+    const file = join(folder, location);
+    const fd = openSync(file, "r");
+    let data: Uint8Array;
     try {
-      for (let at = 0; at < data.length;) {
-        const n = readSync(fd, data, at, data.length - at, start + at);
-        if (n === 0) {
-          throw new Error(
-            `${join(folder, location)} ended at byte ${start + at} (changed since it was loaded?)`,
-          );
-        }
-        at += n;
-      }
+      data = readRange(fd, start, end - start);
+    } catch (e) {
+      throw new Error(`${file}: ${(e as Error).message}`);
     } finally {
       closeSync(fd);
     }

@@ -105,16 +105,30 @@ const READ_CHUNK = 64 * 1024 * 1024;
 export function readIntoOwnBuffer(path: string, chunk = READ_CHUNK): Uint8Array {
   const fd = openSync(path, "r");
   try {
-    const size = fstatSync(fd).size;
-    const out = new Uint8Array(size);
-    let at = 0;
-    while (at < size) {
-      const n = readSync(fd, out, at, Math.min(chunk, size - at), at);
-      if (n === 0) throw new Error(`file ended at byte ${at} of ${size} (changed while reading?)`);
-      at += n;
-    }
-    return out;
+    return readRange(fd, 0, fstatSync(fd).size, chunk);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Reads `length` bytes at `start` of an open file into a new buffer, in reads of at most `chunk`
+ * bytes; a file that ends early (changed while reading) is an error naming the byte.
+ *
+ * @example
+ * ```ts
+ * const fd = openSync("model.safetensors", "r");
+ * const header = readRange(fd, 0, 8);
+ * ```
+ */
+export function readRange(fd: number, start: number, length: number, chunk = READ_CHUNK): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let at = 0; at < length;) {
+    const n = readSync(fd, out, at, Math.min(chunk, length - at), start + at);
+    if (n === 0) {
+      throw new Error(`file ended at byte ${start + at} of ${start + length} (changed while reading?)`);
+    }
+    at += n;
+  }
+  return out;
 }
