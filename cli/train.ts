@@ -21,6 +21,7 @@ import type { StepLog } from "../core/train/runner.ts";
 import { BadImages } from "../core/data/bad_images.ts";
 import { initLines } from "../core/train/init_from.ts";
 import { trainTokenizer } from "../core/train/train.ts";
+import { DEFAULT_CROP_SCALES, parseCropScales } from "../core/train/crops.ts";
 import { intFlag } from "./common.ts";
 import { STRICT_HELP } from "./flags.ts";
 import { addFamilyOptions, type FamilyFlags, familyParams } from "./family_options.ts";
@@ -49,6 +50,7 @@ export interface TrainFlags extends GanFlags {
   warmup?: string;
   schedule?: string;
   accumulate?: string;
+  cropScales?: string;
   seed: string;
   checkpointEvery: string;
   resume?: boolean;
@@ -113,6 +115,7 @@ export async function trainCommand(f: TrainFlags): Promise<StepLog[]> {
     warmup: f.warmup === undefined ? undefined : num(f.warmup, "--warmup"),
     schedule: f.schedule as "cosine" | "constant" | undefined,
     accumulate: intFlag(f.accumulate, "--accumulate"),
+    cropScales: f.cropScales === undefined ? undefined : parseCropScales(f.cropScales),
     seed: num(f.seed, "--seed"),
     checkpointEvery: intFlag(f.checkpointEvery, "--checkpoint-every")!,
     weights: f.weights,
@@ -204,6 +207,12 @@ export function registerTrain(p: Command): void {
         .choices(["cosine", "constant"]),
     )
     .option("--seed <n>", "seed for initialisation, crops and noise", "0")
+    .option(
+      "--crop-scales <list>",
+      "a photo folder's random crops come from the photo resized to these multiples of the image size " +
+        `(shorter side; 1 = the whole photo as encode sees it, larger = zoomed-in detail; default ` +
+        `${DEFAULT_CROP_SCALES.join(",")})`,
+    )
     .option("--checkpoint-every <n>", "steps between checkpoints", "100")
     .addOption(
       new Option("--init-scheme <scheme>", "random init of weight matrices").choices(SCHEMES).default(

@@ -123,7 +123,7 @@ Deno.test("cli train: from webdataset shards, a stopped run resumes to the unint
   deepStrictEqual(losses(part), losses(full));
 });
 
-Deno.test("cli train: --gan on stage1, discriminator flags under --no-gan, a bad --accumulate or --schedule are refused naming the flag", async () => {
+Deno.test("cli train: --gan on stage1, discriminator flags under --no-gan, a bad --accumulate, --schedule or --crop-scales are refused naming the flag", async () => {
   const base = ["train", "--data", PHOTOS, "--out", tmp(), "--steps", "1", "--no-perceptual"];
   const stage1 = await run([...base, "--model", "titok/tiny", "--stage", "stage1", "--gan"]);
   deepStrictEqual(stage1.code, 2);
@@ -140,6 +140,9 @@ Deno.test("cli train: --gan on stage1, discriminator flags under --no-gan, a bad
   const schedule = await run([...base, "--model", "titok/tiny_vq", "--schedule", "step"]);
   deepStrictEqual(schedule.code, 2);
   ok(/'--schedule <kind>' argument 'step'/.test(schedule.err), schedule.err);
+  const scales = await run([...base, "--model", "titok/tiny_vq", "--crop-scales", "1,0.5"]);
+  deepStrictEqual(scales.code, 2);
+  ok(/--crop-scales 1,0.5: .*'0.5' is not one/.test(scales.err), scales.err);
 });
 
 Deno.test("cli train: a GAN run logs the discriminator terms from --discriminator-start on and draws them", async () => {

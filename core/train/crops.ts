@@ -1,7 +1,7 @@
 /**
  * Training batches from a folder of photos: every photo is decoded once and
- * kept at a few scales (shorter side = size × 1, 1.25, 1.5, 2, Pillow-exact
- * bicubic, or the family's `Plugin.inputTransform` — filter and shorter-side
+ * kept at a few scales (shorter side = size × 1, 1.25, 1.5, 2 by default, or
+ * the run's `--crop-scales`; Pillow-exact bicubic, or the family's `Plugin.inputTransform` — filter and shorter-side
  * rounding — so that training resizes as encode does); a batch is random
  * crops with horizontal flips. At scale 1, the crop at encode's centre-crop
  * offsets without a flip is exactly encode's input for that photo. Which photo, scale,
@@ -19,8 +19,41 @@ import { UsageError } from "../errors.ts";
 import { Rng } from "../init.ts";
 import type { Tensor } from "../tensor.ts";
 
-const SCALES = [1, 1.25, 1.5, 2];
+/** Shorter side of each kept scale, in multiples of the crop size. */
+export const DEFAULT_CROP_SCALES: readonly number[] = [1, 1.25, 1.5, 2];
+/** Largest scale: a photo is held at (size·s)² per scale, so this bounds the memory a folder takes. */
+export const MAX_CROP_SCALE = 8;
 const IMAGE = /\.(png|jpe?g|webp)$/i;
+
+/**
+ * The scales of `--crop-scales` ("1,1.5,2,3"): each a number from 1 (the whole shorter side, as encode
+ * sees a photo) to {@link MAX_CROP_SCALE} (a zoomed-in detail).
+ */
+export function parseCropScales(text: string): number[] {
+  const parts = text.split(",").map((t) => t.trim());
+  const notNumber = parts.find((t) => t === "" || !Number.isFinite(Number(t)));
+  if (notNumber !== undefined) {
+    throw new UsageError(
+      `--crop-scales ${text}: '${notNumber}' is not a number (comma-separated, e.g. ${
+        DEFAULT_CROP_SCALES.join(",")
+      })`,
+    );
+  }
+  const scales = parts.map(Number);
+  checkCropScales(scales, text);
+  return scales;
+}
+
+/** Refuses an empty list or a scale outside 1‥{@link MAX_CROP_SCALE}, naming `--crop-scales`. */
+export function checkCropScales(scales: readonly number[], text = scales.join(",")): void {
+  const bad = scales.find((s) => !Number.isFinite(s) || s < 1 || s > MAX_CROP_SCALE);
+  if (!scales.length || bad !== undefined) {
+    throw new UsageError(
+      `--crop-scales ${text}: expected comma-separated scales from 1 to ${MAX_CROP_SCALE} ` +
+        `(e.g. ${DEFAULT_CROP_SCALES.join(",")})${bad === undefined ? "" : `; '${bad}' is not one`}`,
+    );
+  }
+}
 
 /** Random-crop sampler over in-memory photos. */
 export class CropSampler {
@@ -42,6 +75,7 @@ export class CropSampler {
     seed: number,
     bad?: BadImages,
     transform: InputTransform = {},
+    scales: readonly number[] = DEFAULT_CROP_SCALES,
   ): Promise<CropSampler> {
     let files: string[];
     try {
@@ -60,7 +94,7 @@ export class CropSampler {
         bad.report(join(dir, f), (e as Error).message); // throws when strict
         continue;
       }
-      pyramids.push(SCALES.map((s) => {
+      pyramids.push(scales.map((s) => {
         const [w, h] = shorterSideSize(img.width, img.height, Math.round(size * s), transform.rounding);
         return resize(img, w, h, transform.filter ?? "bicubic");
       }));
@@ -103,7 +137,7 @@ export class CropSampler {
     for (let i = 0; i < n; i++) {
       const rng = new Rng((this.seed * 1_000_003 + step * 7919 + i * 104_729) >>> 0);
       const photo = Math.floor(rng.next() * this.pyramids.length);
-      const level = Math.floor(rng.next() * SCALES.length);
+      const level = Math.floor(rng.next() * this.pyramids[photo].length);
       const [w, h] = this.levelSize(photo, level);
       const x0 = Math.floor(rng.next() * (w - s + 1));
       const y0 = Math.floor(rng.next() * (h - s + 1));

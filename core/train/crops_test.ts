@@ -7,7 +7,7 @@
  * from shards, every item is a window (or its mirror) of the photo resized as
  * encode resizes it. Without a transform the crops stay bicubic (and differ).
  */
-import { deepStrictEqual, notDeepStrictEqual, ok } from "node:assert";
+import { deepStrictEqual, notDeepStrictEqual, ok, rejects, throws } from "node:assert";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,8 @@ import { openImageSource } from "../data/reader.ts";
 import { resize, shorterSideSize } from "../data/resize.ts";
 import { packTar } from "../data/tar.ts";
 import type { InputTransform } from "../plugin.ts";
-import { CropSampler } from "./crops.ts";
+import { UsageError } from "../errors.ts";
+import { CropSampler, parseCropScales } from "./crops.ts";
 import { openImageBatches } from "./feeds.ts";
 
 const PHOTOS = new URL("../../tests/testdata/photos/", import.meta.url).pathname;
@@ -122,6 +123,53 @@ Deno.test("train crops (shards): each item is a window of the photo resized as e
     } finally {
       await plain.close();
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("train crops: --crop-scales sets the pyramid; every item is a window of one of its levels", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "crops-scales-"));
+  try {
+    copyFileSync(PHOTOS + "chelsea.png", join(dir, "chelsea.png")); // 451×300
+    const sampler = await CropSampler.fromFolder(dir, SIZE, 3, undefined, {}, [1, 3]);
+    deepStrictEqual([sampler.levelSize(0, 0), sampler.levelSize(0, 1)], [[48, 32], [144, 96]]);
+    const levels = new Set<number>();
+    const batch = sampler.batch(0, 16);
+    for (let i = 0; i < 16; i++) {
+      const item = batch.data.subarray(i * PLANE, (i + 1) * PLANE);
+      // Which level holds this window: search both at every offset, with and without the mirror.
+      for (const level of [0, 1]) {
+        const [w, h] = sampler.levelSize(0, level);
+        const got = new Float32Array(PLANE);
+        for (let y = 0; y + SIZE <= h && !levels.has(10 * i + level); y++) {
+          for (let x = 0; x + SIZE <= w; x++) {
+            for (const flip of [false, true]) {
+              sampler.crop(0, level, x, y, flip, got);
+              if (got.every((v, k) => v === item[k])) levels.add(10 * i + level);
+            }
+          }
+        }
+      }
+    }
+    const perItem = [...Array(16).keys()].map((i) => [0, 1].filter((l) => levels.has(10 * i + l)));
+    ok(perItem.every((l) => l.length === 1), "each item is a window of exactly one level");
+    deepStrictEqual(new Set(perItem.map((l) => l[0])), new Set([0, 1]), "both scales are drawn in 16 items");
+    throws(
+      () => parseCropScales("1,x"),
+      (e: Error) => e instanceof UsageError && /'x' is not a number/.test(e.message),
+    );
+    throws(
+      () => parseCropScales("0.5,2"),
+      (e: Error) => e instanceof UsageError && /'0.5' is not one/.test(e.message),
+    );
+    throws(() => parseCropScales("1,9"), (e: Error) => /--crop-scales 1,9: .*from 1 to 8/.test(e.message));
+    deepStrictEqual(parseCropScales(" 1, 1.5 ,3"), [1, 1.5, 3]);
+    // Shards stream one crop per decoded image: scales there are refused, naming the flag.
+    await rejects(
+      () => openImageBatches(join(dir, "none-{000000..000001}.tar"), SIZE, 2, 0, undefined, {}, [1, 2]),
+      (e: Error) => e instanceof UsageError && /--crop-scales: applies to a folder of photos/.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,6 +13,7 @@ import type { Feed, TrainStep } from "../autodiff/train_step.ts";
 import { Rng } from "../init.ts";
 import type { InputTransform } from "../plugin.ts";
 import type { Tensor } from "../tensor.ts";
+import { UsageError } from "../errors.ts";
 import { CropSampler } from "./crops.ts";
 import { StreamSampler } from "./stream.ts";
 
@@ -25,6 +26,7 @@ export interface ImageBatches {
 /**
  * Opens `data` (photos folder, tree, shards or brace pattern) as seeded batches of `batch` crops of `size`²,
  * resized with `transform` (the family's `Plugin.inputTransform`; default bicubic, torchvision's rounding).
+ * `cropScales` sets the scales of a photo folder's crops (core/train/crops.ts); other data refuses them.
  */
 export async function openImageBatches(
   data: string,
@@ -33,12 +35,19 @@ export async function openImageBatches(
   seed: number,
   badImages?: BadImages,
   transform?: InputTransform,
+  cropScales?: readonly number[],
 ): Promise<ImageBatches> {
   const flat = existsSync(data) && statSync(data).isDirectory() &&
     readdirSync(data).some((f) => /\.(png|jpe?g|webp)$/i.test(f));
   if (flat) {
-    const sampler = await CropSampler.fromFolder(data, size, seed, badImages, transform);
+    const sampler = await CropSampler.fromFolder(data, size, seed, badImages, transform, cropScales);
     return { at: (s) => Promise.resolve(sampler.batch(s, batch)), close: () => Promise.resolve() };
+  }
+  if (cropScales) {
+    throw new UsageError(
+      `--crop-scales: applies to a folder of photos; --data ${data} streams (shards or a class tree), ` +
+        `one random crop per decoded image`,
+    );
   }
   const stream = new StreamSampler(data, size, batch, seed, undefined, undefined, badImages, transform);
   return { at: (s) => stream.batchAt(s), close: () => stream.close() };

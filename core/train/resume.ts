@@ -1,7 +1,7 @@
 /**
  * What a run records about itself in its checkpoint's metadata, and the check
  * that a resumed run uses the same config, stage, perceptual loss, dead-code
- * restarts and GAN settings as the run that wrote the checkpoint.
+ * restarts, GAN settings and crop scales as the run that wrote the checkpoint.
  * @module
  */
 import { UsageError } from "../errors.ts";
@@ -55,6 +55,13 @@ export function checkResume(ckpt: string, meta: RunMeta): void {
   if ((previous.accumulate ?? "1") !== (meta.accumulate ?? "1")) {
     throw new UsageError(
       `--resume: ${ckpt} was trained with --accumulate ${previous.accumulate ?? "1"}; ` +
+        `pass the same or use a new --out`,
+    );
+  }
+  // Absent: the default scales (and every checkpoint written before the flag existed).
+  if ((previous.crop_scales ?? "default") !== (meta.crop_scales ?? "default")) {
+    throw new UsageError(
+      `--resume: ${ckpt} was trained with --crop-scales ${previous.crop_scales ?? "(default)"}; ` +
         `pass the same or use a new --out`,
     );
   }

@@ -1,4 +1,4 @@
-/** Resuming refuses a checkpoint written with another gradient accumulation (the steps would not be the same). */
+/** Resuming refuses a checkpoint written with another gradient accumulation or other crop scales (the batches would not be the same). */
 import { throws } from "node:assert";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +28,37 @@ Deno.test("resume: another --accumulate than the checkpoint's is refused, naming
     throws(
       () => checkResume(ckpt, plain),
       (e: Error) => e instanceof UsageError && /--accumulate 4/.test(e.message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("resume: other --crop-scales than the checkpoint's are refused; absent means the default", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tok1d-resume-"));
+  try {
+    const meta: RunMeta = {
+      seed: "0",
+      stage: "ae",
+      config: "{}",
+      configHash: "h",
+      data: "d",
+      gan: "off",
+      perceptual: "off",
+      vq_restart: "off",
+    };
+    const ckpt = join(dir, "checkpoint.safetensors");
+    saveCheckpoint(ckpt, emptyState(meta));
+    checkResume(ckpt, meta);
+    throws(
+      () => checkResume(ckpt, { ...meta, crop_scales: "1,2,3" }),
+      (e: Error) => e instanceof UsageError && /--crop-scales \(default\)/.test(e.message),
+    );
+    saveCheckpoint(ckpt, emptyState({ ...meta, crop_scales: "1,2,3" }));
+    checkResume(ckpt, { ...meta, crop_scales: "1,2,3" });
+    throws(
+      () => checkResume(ckpt, meta),
+      (e: Error) => e instanceof UsageError && /--crop-scales 1,2,3/.test(e.message),
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

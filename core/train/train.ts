@@ -34,6 +34,7 @@ import { type ResolvedModel, resolveModel } from "../resolve.ts";
 import type { Tensor } from "../tensor.ts";
 import { writeSafetensors } from "../weights/safetensors.ts";
 import type { TrainState } from "./checkpoint.ts";
+import { checkCropScales, DEFAULT_CROP_SCALES } from "./crops.ts";
 import { batchFeeder, declaredFeeds, imagesInput, openImageBatches } from "./feeds.ts";
 import { openClipBatches } from "./clips.ts";
 import { forwardGraph } from "./forward.ts";
@@ -79,6 +80,11 @@ export interface TrainOptions {
   accumulate?: number;
   /** Seed of initialisation, crops and noise (0). */
   seed?: number;
+  /**
+   * Shorter side of each scale a photo folder's random crops come from, in multiples of the image size
+   * (default 1, 1.25, 1.5, 2; core/train/crops.ts). Only for a flat folder of photos.
+   */
+  cropScales?: number[];
   /** Steps between checkpoints (100). */
   checkpointEvery?: number;
   /** A foundation checkpoint mapped by the family's `init` mapper (after the random init, before `weights`). */
@@ -171,6 +177,7 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   early.forEach(warn);
   const settings = ganSettings(hooks, config, stage, o.gan, o.discriminator);
   if (o.initFrom) checkInitFrom(plugin, o.initFrom); // before any heavy work
+  if (o.cropScales) checkCropScales(o.cropScales);
   const batch = o.batchSize, seed = o.seed;
   mkdirSync(o.out, { recursive: true });
   const info = plugin.info(config, model.variant);
@@ -245,6 +252,10 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     vq_restart: o.vqRestart === undefined ? "off" : String(o.vqRestart),
     ...(Object.keys(params).length ? { params: JSON.stringify(params) } : {}),
     ...(o.accumulate > 1 ? { accumulate: String(o.accumulate) } : {}),
+    // Recorded only when not the default, so runs from before the option resume.
+    ...(o.cropScales && o.cropScales.join(",") !== DEFAULT_CROP_SCALES.join(",")
+      ? { crop_scales: o.cropScales.join(",") }
+      : {}),
   };
   const ckpt = checkpointPath(o.out);
   const resuming = !!o.resume && existsSync(ckpt);
@@ -267,6 +278,9 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     const steps = gan.build();
     steps.init(steps.discriminator(0));
   }
+  if (o.cropScales && info.input.kind === "video") {
+    throw new UsageError("--crop-scales: applies to image models' photo folders, not to video clips");
+  }
   const images = info.input.kind === "video"
     ? await openClipBatches(o.data, {
       size: info.imageSize,
@@ -276,7 +290,15 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
       transform: plugin.inputTransform,
       badImages: o.badImages,
     })
-    : await openImageBatches(o.data, info.imageSize, batch, seed, o.badImages, plugin.inputTransform);
+    : await openImageBatches(
+      o.data,
+      info.imageSize,
+      batch,
+      seed,
+      o.badImages,
+      plugin.inputTransform,
+      o.cropScales,
+    );
   const batchAt = batchFeeder(step, { images, seed, noiseScale: o.noiseScale, accumulate: o.accumulate });
   let result;
   try {
