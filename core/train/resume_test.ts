@@ -7,60 +7,52 @@ import { UsageError } from "../errors.ts";
 import { emptyState, saveCheckpoint } from "./checkpoint.ts";
 import { checkResume, type RunMeta } from "./resume.ts";
 
-Deno.test("resume: another --accumulate than the checkpoint's is refused, naming the flag", () => {
+const META: RunMeta = {
+  seed: "0",
+  stage: "ae",
+  config: "{}",
+  configHash: "h",
+  data: "d",
+  gan: "off",
+  perceptual: "off",
+  vq_restart: "off",
+};
+
+/** Runs `check` with a checkpoint path in a fresh folder, removed afterwards. */
+function inRunFolder(check: (ckpt: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), "tok1d-resume-"));
   try {
-    const meta: RunMeta = {
-      seed: "0",
-      stage: "ae",
-      config: "{}",
-      configHash: "h",
-      data: "d",
-      gan: "off",
-      perceptual: "off",
-      vq_restart: "off",
-      accumulate: "4",
-    };
-    const ckpt = join(dir, "checkpoint.safetensors");
-    saveCheckpoint(ckpt, emptyState(meta));
-    checkResume(ckpt, meta);
-    const { accumulate: _, ...plain } = meta;
-    throws(
-      () => checkResume(ckpt, plain),
-      (e: Error) => e instanceof UsageError && /--accumulate 4/.test(e.message),
-    );
+    check(join(dir, "checkpoint.safetensors"));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+Deno.test("resume: another --accumulate than the checkpoint's is refused, naming the flag", () => {
+  inRunFolder((ckpt) => {
+    const meta = { ...META, accumulate: "4" };
+    saveCheckpoint(ckpt, emptyState(meta));
+    checkResume(ckpt, meta);
+    throws(
+      () => checkResume(ckpt, META),
+      (e: Error) => e instanceof UsageError && /--accumulate 4/.test(e.message),
+    );
+  });
 });
 
 Deno.test("resume: other --crop-scales than the checkpoint's are refused; absent means the default", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tok1d-resume-"));
-  try {
-    const meta: RunMeta = {
-      seed: "0",
-      stage: "ae",
-      config: "{}",
-      configHash: "h",
-      data: "d",
-      gan: "off",
-      perceptual: "off",
-      vq_restart: "off",
-    };
-    const ckpt = join(dir, "checkpoint.safetensors");
-    saveCheckpoint(ckpt, emptyState(meta));
-    checkResume(ckpt, meta);
+  inRunFolder((ckpt) => {
+    saveCheckpoint(ckpt, emptyState(META));
+    checkResume(ckpt, META);
     throws(
-      () => checkResume(ckpt, { ...meta, crop_scales: "1,2,3" }),
+      () => checkResume(ckpt, { ...META, crop_scales: "1,2,3" }),
       (e: Error) => e instanceof UsageError && /--crop-scales \(default\)/.test(e.message),
     );
-    saveCheckpoint(ckpt, emptyState({ ...meta, crop_scales: "1,2,3" }));
-    checkResume(ckpt, { ...meta, crop_scales: "1,2,3" });
+    saveCheckpoint(ckpt, emptyState({ ...META, crop_scales: "1,2,3" }));
+    checkResume(ckpt, { ...META, crop_scales: "1,2,3" });
     throws(
-      () => checkResume(ckpt, meta),
+      () => checkResume(ckpt, META),
       (e: Error) => e instanceof UsageError && /--crop-scales 1,2,3/.test(e.message),
     );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
