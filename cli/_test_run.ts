@@ -3,7 +3,7 @@
  * captures its exit code, stdout and stderr.
  * @module
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../cli.ts";
@@ -31,8 +31,19 @@ export async function run(args: string[]): Promise<{ code: number; err: string; 
   }
 }
 
-/** A fresh temporary folder. */
-export const tmp = (): string => mkdtempSync(join(tmpdir(), "tok1d-cli-"));
+const made: string[] = [];
+// The CLI tests write checkpoints and datasets (up to ~100 MB a folder): remove them all when the test
+// process ends, so that runs do not pile up in the temporary folder.
+globalThis.addEventListener("unload", () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed when the process ends. */
+export const tmp = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), "tok1d-cli-"));
+  made.push(dir);
+  return dir;
+};
 
 const PHOTOS = new URL("../tests/testdata/photos/", import.meta.url).pathname;
 
