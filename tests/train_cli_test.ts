@@ -143,6 +143,12 @@ Deno.test("cli train: --gan on stage1, discriminator flags under --no-gan, a bad
   const scales = await run([...base, "--model", "titok/tiny_vq", "--crop-scales", "1,0.5"]);
   deepStrictEqual(scales.code, 2);
   ok(/--crop-scales 1,0.5: .*'0.5' is not one/.test(scales.err), scales.err);
+  const streamed = await run([
+    ...["train", "--data", "shards-{000000..000001}.tar", "--out", tmp(), "--steps", "1", "--no-perceptual"],
+    ...["--model", "titok/tiny_vq", "--crop-scales", "1,2"],
+  ]);
+  deepStrictEqual(streamed.code, 2);
+  ok(/--crop-scales: applies to a folder of photos/.test(streamed.err), streamed.err);
 });
 
 Deno.test("cli train: a GAN run logs the discriminator terms from --discriminator-start on and draws them", async () => {

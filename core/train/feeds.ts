@@ -23,6 +23,20 @@ export interface ImageBatches {
   close(): Promise<void>;
 }
 
+/** The refusal of `--crop-scales` for data that is not a photo folder. */
+export function streamedCropScales(data: string): UsageError {
+  return new UsageError(
+    `--crop-scales: applies to a folder of photos; --data ${data} streams (shards, a class tree or videos), ` +
+      `one random crop per decoded image or clip`,
+  );
+}
+
+/** Whether `data` is a flat folder of photos (random multi-scale crops held in memory), not streamed data. */
+export function isPhotoFolder(data: string): boolean {
+  return existsSync(data) && statSync(data).isDirectory() &&
+    readdirSync(data).some((f) => /\.(png|jpe?g|webp)$/i.test(f));
+}
+
 /**
  * Opens `data` (photos folder, tree, shards or brace pattern) as seeded batches of `batch` crops of `size`²,
  * resized with `transform` (the family's `Plugin.inputTransform`; default bicubic, torchvision's rounding).
@@ -37,18 +51,11 @@ export async function openImageBatches(
   transform?: InputTransform,
   cropScales?: readonly number[],
 ): Promise<ImageBatches> {
-  const flat = existsSync(data) && statSync(data).isDirectory() &&
-    readdirSync(data).some((f) => /\.(png|jpe?g|webp)$/i.test(f));
-  if (flat) {
+  if (isPhotoFolder(data)) {
     const sampler = await CropSampler.fromFolder(data, size, seed, badImages, transform, cropScales);
     return { at: (s) => Promise.resolve(sampler.batch(s, batch)), close: () => Promise.resolve() };
   }
-  if (cropScales) {
-    throw new UsageError(
-      `--crop-scales: applies to a folder of photos; --data ${data} streams (shards or a class tree), ` +
-        `one random crop per decoded image`,
-    );
-  }
+  if (cropScales) throw streamedCropScales(data);
   const stream = new StreamSampler(data, size, batch, seed, undefined, undefined, badImages, transform);
   return { at: (s) => stream.batchAt(s), close: () => stream.close() };
 }

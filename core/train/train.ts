@@ -35,7 +35,14 @@ import type { Tensor } from "../tensor.ts";
 import { writeSafetensors } from "../weights/safetensors.ts";
 import type { TrainState } from "./checkpoint.ts";
 import { checkCropScales, DEFAULT_CROP_SCALES } from "./crops.ts";
-import { batchFeeder, declaredFeeds, imagesInput, openImageBatches } from "./feeds.ts";
+import {
+  batchFeeder,
+  declaredFeeds,
+  imagesInput,
+  isPhotoFolder,
+  openImageBatches,
+  streamedCropScales,
+} from "./feeds.ts";
 import { openClipBatches } from "./clips.ts";
 import { forwardGraph } from "./forward.ts";
 import { buildGanRun } from "./gan.ts";
@@ -177,10 +184,13 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
   early.forEach(warn);
   const settings = ganSettings(hooks, config, stage, o.gan, o.discriminator);
   if (o.initFrom) checkInitFrom(plugin, o.initFrom); // before any heavy work
-  if (o.cropScales) checkCropScales(o.cropScales);
+  const info = plugin.info(config, model.variant);
+  if (o.cropScales) {
+    checkCropScales(o.cropScales);
+    if (info.input.kind === "video" || !isPhotoFolder(o.data)) throw streamedCropScales(o.data);
+  }
   const batch = o.batchSize, seed = o.seed;
   mkdirSync(o.out, { recursive: true });
-  const info = plugin.info(config, model.variant);
   const perceptual = perceptualRun(hooks, config, stage, {
     perceptual: o.perceptual,
     weight: o.perceptualWeight,
@@ -277,9 +287,6 @@ export async function trainTokenizer(options: TrainOptions): Promise<TrainResult
     // Discriminator weights from --weights: refuse a shape mismatch now, not at the GAN's start.
     const steps = gan.build();
     steps.init(steps.discriminator(0));
-  }
-  if (o.cropScales && info.input.kind === "video") {
-    throw new UsageError("--crop-scales: applies to image models' photo folders, not to video clips");
   }
   const images = info.input.kind === "video"
     ? await openClipBatches(o.data, {
