@@ -3,10 +3,9 @@
  * captures its exit code, stdout and stderr.
  * @module
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../cli.ts";
+import { scratchDir } from "../core/data/_testutil.ts";
 import { loadImages } from "../core/data/batch.ts";
 import { writePng } from "../core/data/png.ts";
 import { toUint8Image } from "../core/data/batch.ts";
@@ -31,19 +30,8 @@ export async function run(args: string[]): Promise<{ code: number; err: string; 
   }
 }
 
-const made: string[] = [];
-// The CLI tests write checkpoints and datasets (up to ~100 MB a folder): remove them all when the test
-// process ends, so that runs do not pile up in the temporary folder.
-globalThis.addEventListener("unload", () => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh temporary folder, removed when the process ends. */
-export const tmp = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), "tok1d-cli-"));
-  made.push(dir);
-  return dir;
-};
+/** A fresh temporary folder, removed when the process ends (CLI runs write up to ~100 MB a folder). */
+export const tmp = (): string => scratchDir("tok1d-cli-");
 
 const PHOTOS = new URL("../tests/testdata/photos/", import.meta.url).pathname;
 

@@ -11,6 +11,9 @@
  * @module
  */
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const CANDIDATES = ["python3", "/usr/bin/python3", "python"];
 
@@ -31,4 +34,19 @@ export function findPython(modules: string[]): string | undefined {
 /** Runs a Python snippet with arguments and returns its stdout bytes. */
 export function runPython(py: string, code: string, args: string[] = [], input?: Uint8Array): Uint8Array {
   return execFileSync(py, ["-c", code, ...args], { input, maxBuffer: 1 << 28 });
+}
+
+const removedAtExit: string[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const dir of removedAtExit) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A fresh temporary folder named `<prefix>XXXXXX`, removed when the test process ends: for tests that
+ * write large files (checkpoints, datasets, networks), so that runs do not pile up in the temporary folder.
+ */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  removedAtExit.push(dir);
+  return dir;
 }

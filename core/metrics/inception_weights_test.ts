@@ -1,9 +1,8 @@
 import { deepStrictEqual, ok, throws } from "node:assert";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { findPython } from "../data/_testutil.ts";
+import { findPython, scratchDir } from "../data/_testutil.ts";
 import { UsageError } from "../errors.ts";
 import { writeSafetensors } from "../weights/safetensors.ts";
 import { buildInception, INCEPTION_WEIGHTS } from "./inception.ts";
@@ -14,18 +13,6 @@ import {
   missingInceptionMessage,
   randomInceptionWeights,
 } from "./inception_weights.ts";
-
-const scratch: string[] = [];
-// Each folder holds a full random Inception (~90 MB per file): removed when the test process ends.
-globalThis.addEventListener("unload", () => {
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
-/** A fresh temporary folder, removed when the process ends. */
-function scratchDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "tok1d-inception-"));
-  scratch.push(dir);
-  return dir;
-}
 
 Deno.test("inception weights: seeded random weights are reproducible, BN variances positive", () => {
   const g = buildInception();
@@ -42,7 +29,7 @@ Deno.test("inception weights: seeded random weights are reproducible, BN varianc
 
 Deno.test("inception weights: safetensors with a missing key, a misnamed file and no file are UsageErrors", () => {
   const g = buildInception();
-  const dir = scratchDir();
+  const dir = scratchDir("tok1d-inception-");
   const w = randomInceptionWeights(g, 1);
   w.delete("Conv2d_1a_3x3.bn.running_mean");
   writeSafetensors(join(dir, "partial.safetensors"), w);
@@ -66,7 +53,7 @@ Deno.test({
   fn: () => {
     const g = buildInception();
     const w = randomInceptionWeights(g, 3);
-    const dir = scratchDir();
+    const dir = scratchDir("tok1d-inception-");
     writeSafetensors(join(dir, "w.safetensors"), w);
     // torch.save in the legacy format, with the classifier and BN counters pytorch-fid's file also holds.
     const py = `
@@ -94,7 +81,7 @@ torch.save(sd, sys.argv[1] + "/inception.pth", _use_new_zipfile_serialization=Fa
 
 Deno.test("inception weights: a file that is not the official one loads with a warning; a missing one names --no-fid", () => {
   const g = buildInception();
-  const dir = scratchDir();
+  const dir = scratchDir("tok1d-inception-");
   const path = join(dir, "my_inception.safetensors");
   writeSafetensors(path, randomInceptionWeights(g, 2));
   const warning = inceptionFileWarning(path)!;

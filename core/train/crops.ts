@@ -1,8 +1,9 @@
 /**
  * Training batches from a folder of photos: every photo is decoded once and
  * kept at a few scales (shorter side = size × 1, 1.25, 1.5, 2 by default, or
- * the run's `--crop-scales`; Pillow-exact bicubic, or the family's `Plugin.inputTransform` — filter and shorter-side
- * rounding — so that training resizes as encode does); a batch is random
+ * the run's `--crop-scales`; Pillow-exact bicubic, or the family's
+ * `Plugin.inputTransform` — filter and shorter-side rounding — so that
+ * training resizes as encode does); a batch is random
  * crops with horizontal flips. At scale 1, the crop at encode's centre-crop
  * offsets without a flip is exactly encode's input for that photo. Which photo, scale,
  * crop and flip depend only on (seed, step, slot), so a resumed run sees the
